@@ -1,0 +1,329 @@
+-- =============================================================================================
+-- Progress: one row per user and tool, created with the user, moved by the submission triggers,
+-- overridden by admins. The unlock rule lives in shared.missing_requirements() and nowhere else.
+-- =============================================================================================
+
+/** Section: the unlock rule ------------------------------------------------------------------ */
+
+create or replace function shared.missing_requirements(p_user_id uuid, p_tool_slug text)
+returns setof shared.tool_dependencies
+language sql
+stable
+set search_path = ''
+as $$
+    select d.*
+      from shared.tool_dependencies as d
+     where d.tool_slug = p_tool_slug
+       and d.required
+       and not exists (select 1
+                         from shared.current_field_values as v
+                        where v.user_id = p_user_id
+                          and v.tool_slug = d.source_tool_slug
+                          and v.field_id = d.source_field_id);
+$$;
+
+comment on function shared.missing_requirements(uuid, text) is
+    'The unlock rule: the tool''s required dependency fields that have no submitted value for the user yet. Optional dependencies never block.';
+
+revoke all on function shared.missing_requirements(uuid, text) from public;
+
+create or replace function shared.tool_requirements_met(p_user_id uuid, p_tool_slug text)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+    select not exists (select 1 from shared.missing_requirements(p_user_id, p_tool_slug));
+$$;
+
+comment on function shared.tool_requirements_met(uuid, text) is
+    'True when the tool has no missing requirements for the user (see shared.missing_requirements).';
+
+revoke all on function shared.tool_requirements_met(uuid, text) from public;
+
+/** Section: status transitions --------------------------------------------------------------- */
+
+create or replace function shared.progress_transition_allowed(p_from text, p_to text)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+    select p_from = p_to
+        or (p_from, p_to) in (('locked', 'unlocked'),         -- requirements met, or admin unlock
+                              ('unlocked', 'in_progress'),     -- first save
+                              ('unlocked', 'completed'),       -- submitted without a draft
+                              ('in_progress', 'completed'),    -- submitted
+                              ('unlocked', 'locked'),          -- admin re-lock
+                              ('in_progress', 'locked'),       -- admin re-lock, the draft is kept
+                              ('completed', 'in_progress'));   -- admin reopens finished work
+$$;
+
+comment on function shared.progress_transition_allowed(text, text) is
+    'Which user_progress status changes are allowed (same status always is). Refused changes raise PT409 naming both statuses.';
+
+revoke all on function shared.progress_transition_allowed(text, text) from public;
+
+-- Guards every change to user_progress, whoever makes it (triggers, update_progress, a DBA):
+-- refuses transitions outside the table above and keeps the timestamps true.
+create or replace function shared.tg_progress_guard()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    if tg_op = 'UPDATE' and not shared.progress_transition_allowed(old.status, new.status) then
+        raise sqlstate 'PT409'
+            using message = format('Cannot change the status of "%s" from %s to %s', new.tool_slug, old.status, new.status),
+                  detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', new.tool_slug,
+                                              'from', old.status, 'to', new.status)::text;
+    end if;
+    if tg_op = 'INSERT' or new.status is distinct from old.status then
+        new.updated_at := pg_catalog.now();
+        case new.status
+            when 'unlocked' then new.unlocked_at := coalesce(new.unlocked_at, pg_catalog.now());
+            when 'in_progress' then
+                new.unlocked_at := coalesce(new.unlocked_at, pg_catalog.now());
+                new.started_at := coalesce(new.started_at, pg_catalog.now());
+                new.completed_at := null;
+            when 'completed' then
+                new.unlocked_at := coalesce(new.unlocked_at, pg_catalog.now());
+                new.started_at := coalesce(new.started_at, pg_catalog.now());
+                new.completed_at := pg_catalog.now();
+                new.progress_percentage := 100;
+            else null;
+        end case;
+    elsif new is distinct from old then
+        new.updated_at := pg_catalog.now();
+    end if;
+    return new;
+end;
+$$;
+
+comment on function shared.tg_progress_guard() is
+    'BEFORE trigger of shared.user_progress: refuses invalid status transitions (PT409) and stamps unlocked_at, started_at, completed_at.';
+
+revoke all on function shared.tg_progress_guard() from public;
+
+create or replace trigger user_progress_guard
+    before insert or update on shared.user_progress
+    for each row execute function shared.tg_progress_guard();
+
+comment on trigger user_progress_guard on shared.user_progress is
+    'Refuses invalid status transitions and keeps the timestamps (shared.tg_progress_guard).';
+
+create or replace function shared.tg_progress_audit()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
+    values (new.user_id, new.tool_slug, old.status, new.status,
+            case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
+                 when pg_catalog.pg_trigger_depth() > 1 then 'system'
+                 else 'direct' end,
+            shared.request_user_id());
+    return null;
+end;
+$$;
+
+comment on function shared.tg_progress_audit() is
+    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why).';
+
+revoke all on function shared.tg_progress_audit() from public;
+
+create or replace trigger user_progress_audit
+    after update on shared.user_progress
+    for each row when (old.status is distinct from new.status)
+    execute function shared.tg_progress_audit();
+
+comment on trigger user_progress_audit on shared.user_progress is
+    'Records status changes in shared.progress_changes (shared.tg_progress_audit).';
+
+/** Section: creating and unlocking progress rows --------------------------------------------- */
+
+create or replace function shared.ensure_progress_rows(p_user_id uuid)
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_count integer;
+begin
+    insert into shared.user_progress (user_id, tool_slug, status)
+    select u.id, t.slug,
+           case when shared.tool_requirements_met(u.id, t.slug) then 'unlocked' else 'locked' end
+      from shared.users as u
+     cross join shared.tools as t
+     where p_user_id is null or u.id = p_user_id
+        on conflict (user_id, tool_slug) do nothing;
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
+$$;
+
+comment on function shared.ensure_progress_rows(uuid) is
+    'Creates the missing progress rows of one user (or of everyone when null): unlocked when the tool''s requirements are met, else locked. Returns the number created.';
+
+revoke all on function shared.ensure_progress_rows(uuid) from public;
+
+create or replace function shared.tg_user_created()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+    perform shared.ensure_progress_rows(new.id);
+    return null;
+end;
+$$;
+
+comment on function shared.tg_user_created() is
+    'AFTER INSERT trigger of shared.users: gives the new user a progress row for every tool.';
+
+revoke all on function shared.tg_user_created() from public;
+
+create or replace trigger users_create_progress
+    after insert on shared.users
+    for each row execute function shared.tg_user_created();
+
+comment on trigger users_create_progress on shared.users is
+    'Creates the user''s progress rows for every tool (shared.tg_user_created).';
+
+create or replace function shared.unlock_ready_tools(p_user_id uuid)
+returns text[]
+language sql
+volatile
+set search_path = ''
+as $$
+    with unlocked as (
+        update shared.user_progress as p
+           set status = 'unlocked'
+         where p.user_id = p_user_id
+           and p.status = 'locked'
+           and shared.tool_requirements_met(p.user_id, p.tool_slug)
+        returning p.tool_slug
+    )
+    select coalesce(array_agg(u.tool_slug::text order by t.sprint_number), '{}')
+      from unlocked as u join shared.tools as t on t.slug = u.tool_slug;
+$$;
+
+comment on function shared.unlock_ready_tools(uuid) is
+    'Unlocks every locked tool of the user whose requirements are now met; returns their slugs in sprint order. Called by the submit trigger.';
+
+revoke all on function shared.unlock_ready_tools(uuid) from public;
+
+create or replace function shared.unlock_ready_tools_for_everyone()
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_count integer;
+begin
+    update shared.user_progress as p
+       set status = 'unlocked'
+     where p.status = 'locked'
+       and shared.tool_requirements_met(p.user_id, p.tool_slug);
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
+$$;
+
+comment on function shared.unlock_ready_tools_for_everyone() is
+    'unlock_ready_tools for every user at once (after a registry change). Returns the number of tools unlocked.';
+
+revoke all on function shared.unlock_ready_tools_for_everyone() from public;
+
+/** Section: admin override ------------------------------------------------------------------- */
+
+create or replace function shared.update_progress(p_user_id uuid, p_tool_slug text, p_status text)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_row shared.user_progress;
+begin
+    perform shared.require_tool(p_tool_slug);
+    perform shared.lock_user(p_user_id);
+    if p_status is null or p_status not in ('locked', 'unlocked', 'in_progress', 'completed') then
+        raise sqlstate 'PT422'
+            using message = format('Unknown progress status "%s"; use locked, unlocked, in_progress or completed', p_status),
+                  detail  = json_build_object('code', 'INVALID_STATUS', 'status', p_status)::text;
+    end if;
+
+    perform pg_catalog.set_config('fasttrack.progress_override', 'on', true);
+    update shared.user_progress as p
+       set status = p_status
+     where p.user_id = p_user_id and p.tool_slug = p_tool_slug
+    returning p.* into v_row;
+    perform pg_catalog.set_config('fasttrack.progress_override', 'off', true);
+
+    return to_jsonb(v_row);
+end;
+$$;
+
+comment on function shared.update_progress(uuid, text, text) is
+    'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
+
+revoke all on function shared.update_progress(uuid, text, text) from public;
+
+/** Section: reading progress ----------------------------------------------------------------- */
+
+create or replace view shared.progress_overview as
+select u.id as user_id, u.email, u.full_name, o.id as organization_id, o.name as organization,
+       t.sprint_number, t.slug as tool_slug, t.name as tool_name, p.status, p.progress_percentage,
+       p.unlocked_at, p.started_at, p.completed_at, p.updated_at
+  from shared.user_progress as p
+  join shared.users as u on u.id = p.user_id
+  join shared.tools as t on t.slug = p.tool_slug
+  left join shared.organizations as o on o.id = u.organization_id;
+
+comment on view shared.progress_overview is
+    'One row per user and tool, for DBAs: select * from shared.progress_overview where email = ''...'' order by sprint_number;';
+
+create or replace view shared.progress_summary as
+select p.user_id,
+       count(*) as total_tools,
+       count(*) filter (where p.status = 'completed') as completed,
+       count(*) filter (where p.status = 'in_progress') as in_progress,
+       count(*) filter (where p.status = 'unlocked') as unlocked,
+       count(*) filter (where p.status = 'locked') as locked,
+       round(100.0 * count(*) filter (where p.status = 'completed') / count(*), 1) as percent_complete,
+       (array_agg(p.tool_slug order by (p.status = 'unlocked'), t.sprint_number)
+            filter (where p.status in ('in_progress', 'unlocked')))[1] as next_tool
+  from shared.user_progress as p
+  join shared.tools as t on t.slug = p.tool_slug
+ group by p.user_id;
+
+comment on view shared.progress_summary is
+    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
+
+create or replace function shared.progress_summary_for(p_user_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_summary jsonb;
+begin
+    select to_jsonb(s.*) into v_summary from shared.progress_summary as s where s.user_id = p_user_id;
+    if v_summary is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown user',
+                  detail  = json_build_object('code', 'USER_NOT_FOUND', 'user_id', p_user_id)::text;
+    end if;
+    return v_summary;
+end;
+$$;
+
+comment on function shared.progress_summary_for(uuid) is
+    'One user''s progress summary (counts per status, percent_complete, next_tool). Raises PT404 for an unknown user.';
+
+revoke all on function shared.progress_summary_for(uuid) from public;

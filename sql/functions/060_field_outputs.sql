@@ -1,0 +1,97 @@
+-- =============================================================================================
+-- Field outputs: reading a tool's declared outputs out of a submission's data, and publishing
+-- them when it is submitted (the tool's field_outputs plus shared.current_field_values).
+-- =============================================================================================
+
+/** Section: reading outputs from data -------------------------------------------------------- */
+
+create or replace function shared.is_produced(p_value jsonb)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+    select p_value is not null
+       and case jsonb_typeof(p_value)
+               when 'null' then false
+               when 'string' then btrim(p_value #>> '{}') <> ''
+               when 'array' then jsonb_array_length(p_value) > 0
+               when 'object' then p_value <> '{}'::jsonb
+               else true
+           end;
+$$;
+
+comment on function shared.is_produced(jsonb) is
+    'Whether a field holds an answer: absent, JSON null, a blank string, [] and {} do not.';
+
+revoke all on function shared.is_produced(jsonb) from public;
+
+create or replace function shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
+returns text[]
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(array_agg(f.field_id::text order by f.position), '{}')
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool_slug
+       and f.required
+       and not shared.is_produced(p_data #> f.path);
+$$;
+
+comment on function shared.missing_required_outputs(text, jsonb) is
+    'Field ids of the tool''s required outputs that the data does not fill, in declaration order.';
+
+revoke all on function shared.missing_required_outputs(text, jsonb) from public;
+
+create or replace function shared.output_completeness(p_tool_slug text, p_data jsonb)
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(round(100.0 * count(*) filter (where shared.is_produced(p_data #> f.path))
+                          / nullif(count(*), 0))::integer, 0)
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool_slug;
+$$;
+
+comment on function shared.output_completeness(text, jsonb) is
+    'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
+
+revoke all on function shared.output_completeness(text, jsonb) from public;
+
+/** Section: publishing outputs --------------------------------------------------------------- */
+
+create or replace function shared.publish_outputs(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_schema text := (shared.require_tool(p_tool_slug)).schema_name;
+    v_count integer;
+begin
+    execute format('delete from %I.field_outputs where submission_id = $1', v_schema) using p_submission_id;
+    execute format(
+        'insert into %I.field_outputs (submission_id, field_id, field_value)
+         select $1, f.field_id, $2 #> f.path
+           from shared.tool_fields as f
+          where f.tool_slug = $3 and shared.is_produced($2 #> f.path)', v_schema)
+        using p_submission_id, p_data, p_tool_slug;
+    get diagnostics v_count = row_count;
+
+    delete from shared.current_field_values as v where v.user_id = p_user_id and v.tool_slug = p_tool_slug;
+    insert into shared.current_field_values (user_id, tool_slug, field_id, submission_id, field_value)
+    select p_user_id, p_tool_slug, f.field_id, p_submission_id, p_data #> f.path
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool_slug and shared.is_produced(p_data #> f.path);
+    return v_count;
+end;
+$$;
+
+comment on function shared.publish_outputs(text, uuid, uuid, jsonb) is
+    'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
+
+revoke all on function shared.publish_outputs(text, uuid, uuid, jsonb) from public;

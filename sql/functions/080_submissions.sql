@@ -1,0 +1,387 @@
+-- =============================================================================================
+-- Working on a tool: read, save a draft, submit, start over, and the version history. These are
+-- the operations the api functions expose; the triggers enforce the rules underneath them.
+-- =============================================================================================
+
+/** Section: reading -------------------------------------------------------------------------- */
+
+create or replace function shared.submission_json(p_tool_slug text, p_row jsonb)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+    select jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
+           || (p_row - 'id' - 'user_id');
+$$;
+
+comment on function shared.submission_json(text, jsonb) is
+    'The shape every submission is returned in: tool, submission_id, organization_id, data, status, version and timestamps.';
+
+revoke all on function shared.submission_json(text, jsonb) from public;
+
+create or replace function shared.active_submission_row(p_tool shared.tools, p_user_id uuid, p_for_update boolean)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_row jsonb;
+begin
+    execute format('select to_jsonb(s.*) from %I.submissions as s where s.user_id = $1 and s.archived_at is null %s',
+                   p_tool.schema_name, case when p_for_update then 'for update' else '' end)
+       into v_row
+      using p_user_id;
+    return v_row;
+end;
+$$;
+
+comment on function shared.active_submission_row(shared.tools, uuid, boolean) is
+    'The user''s active submission of a tool as a row in jsonb (null when none), optionally locked for update.';
+
+revoke all on function shared.active_submission_row(shared.tools, uuid, boolean) from public;
+
+create or replace function shared.get_submission(p_tool_slug text, p_user_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_row jsonb;
+begin
+    perform shared.require_user(p_user_id);
+    v_row := shared.active_submission_row(v_tool, p_user_id, false);
+    if v_row is null then
+        return jsonb_build_object('tool', v_tool.slug, 'submission_id', null, 'status', 'draft', 'version', 0,
+                                  'data', '{}'::jsonb, 'organization_id', null, 'created_at', null,
+                                  'updated_at', null, 'submitted_at', null, 'completed_at', null,
+                                  'archived_at', null);
+    end if;
+    return shared.submission_json(v_tool.slug, v_row);
+end;
+$$;
+
+comment on function shared.get_submission(text, uuid) is
+    'The user''s active submission of a tool, or an empty draft (version 0) when there is none. DBA use: select shared.get_submission(''dream'', ''<user uuid>'');';
+
+revoke all on function shared.get_submission(text, uuid) from public;
+
+/** Section: saving and submitting ------------------------------------------------------------ */
+
+create or replace function shared.require_data_object(p_data jsonb)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    if p_data is null or jsonb_typeof(p_data) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'data must be a JSON object of the tool''s answers',
+                  detail  = json_build_object('code', 'INVALID_DATA', 'type', jsonb_typeof(p_data))::text;
+    end if;
+end;
+$$;
+
+comment on function shared.require_data_object(jsonb) is 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
+
+revoke all on function shared.require_data_object(jsonb) from public;
+
+create or replace function shared.raise_stale_version(p_tool_slug text, p_expected integer, p_current integer)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    raise sqlstate 'PT409'
+        using message = format('Your copy of %s is out of date: you edited version %s, the latest is %s. Reload, then save again.',
+                               p_tool_slug, p_expected, p_current),
+              detail  = json_build_object('code', 'STALE_VERSION', 'tool', p_tool_slug,
+                                          'expected_version', p_expected, 'current_version', p_current)::text;
+end;
+$$;
+
+comment on function shared.raise_stale_version(text, integer, integer) is 'Raises PT409 (STALE_VERSION) naming the version edited and the latest one.';
+
+revoke all on function shared.raise_stale_version(text, integer, integer) from public;
+
+create or replace function shared.save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb,
+                                             p_expected_version integer default null)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_row jsonb;
+begin
+    perform shared.require_data_object(p_data);
+    perform shared.lock_user(p_user_id);
+    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+
+    if v_row is null then
+        if coalesce(p_expected_version, 0) <> 0 then
+            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
+        end if;
+        execute format('insert into %I.submissions as s (user_id, data) values ($1, $2) returning to_jsonb(s.*)',
+                       v_tool.schema_name)
+           into v_row
+          using p_user_id, p_data;
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+    end if;
+
+    -- The same body again (an autosave retried after a lost response) changes nothing.
+    if v_row -> 'data' = p_data then
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false);
+    end if;
+    if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
+        perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
+    end if;
+
+    execute format(
+        'update %I.submissions as s
+            set data = $2,
+                status = case when s.status in (''submitted'', ''completed'') then ''in_progress'' else s.status end
+          where s.id = $1
+         returning to_jsonb(s.*)', v_tool.schema_name)
+       into v_row
+      using (v_row ->> 'id')::uuid, p_data;
+    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+end;
+$$;
+
+comment on function shared.save_draft(text, uuid, jsonb, integer) is
+    'Saves the user''s answers to a tool (autosave). p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
+
+revoke all on function shared.save_draft(text, uuid, jsonb, integer) from public;
+
+create or replace function shared.submit_tool(p_tool_slug text, p_user_id uuid,
+                                              p_expected_version integer default null, p_data jsonb default null)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_row jsonb;
+    v_locked text[];
+    v_unlocked jsonb;
+begin
+    if p_data is not null then
+        perform shared.require_data_object(p_data);
+    end if;
+    perform shared.lock_user(p_user_id);
+    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+
+    select coalesce(array_agg(p.tool_slug::text), '{}') into v_locked
+      from shared.user_progress as p where p.user_id = p_user_id and p.status = 'locked';
+
+    if v_row is null then
+        if p_data is null then
+            raise sqlstate 'PT404'
+                using message = format('Nothing to submit: %s has no saved answers yet', v_tool.name),
+                      detail  = json_build_object('code', 'NOTHING_TO_SUBMIT', 'tool', v_tool.slug)::text,
+                      hint    = 'Save a draft first, or send the answers with the submit.';
+        end if;
+        if coalesce(p_expected_version, 0) <> 0 then
+            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
+        end if;
+        execute format('insert into %I.submissions as s (user_id, data, status) values ($1, $2, ''submitted'') returning to_jsonb(s.*)',
+                       v_tool.schema_name)
+           into v_row
+          using p_user_id, p_data;
+    elsif v_row ->> 'status' = 'submitted' and (p_data is null or v_row -> 'data' = p_data) then
+        -- already submitted as it stands: a retried submit is answered, not refused
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'unlocked_tools', '[]'::jsonb);
+    else
+        if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
+            perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
+        end if;
+        execute format('update %I.submissions as s set status = ''submitted'', data = coalesce($2, s.data) where s.id = $1 returning to_jsonb(s.*)',
+                       v_tool.schema_name)
+           into v_row
+          using (v_row ->> 'id')::uuid, p_data;
+    end if;
+
+    select coalesce(jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                              order by t.sprint_number), '[]')
+      into v_unlocked
+      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+     where p.user_id = p_user_id and p.tool_slug = any (v_locked) and p.status <> 'locked';
+
+    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'unlocked_tools', v_unlocked);
+end;
+$$;
+
+comment on function shared.submit_tool(text, uuid, integer, jsonb) is
+    'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools. Submitting unchanged submitted work again changes nothing.';
+
+revoke all on function shared.submit_tool(text, uuid, integer, jsonb) from public;
+
+create or replace function shared.start_over(p_tool_slug text, p_user_id uuid)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_old jsonb;
+    v_new jsonb;
+begin
+    perform shared.lock_user(p_user_id);
+    v_old := shared.active_submission_row(v_tool, p_user_id, true);
+    if v_old is null then
+        raise sqlstate 'PT404'
+            using message = format('Nothing to start over: %s has no saved answers yet', v_tool.name),
+                  detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
+    end if;
+    execute format('update %I.submissions set archived_at = pg_catalog.now() where id = $1', v_tool.schema_name)
+      using (v_old ->> 'id')::uuid;
+    execute format('insert into %I.submissions as s (user_id) values ($1) returning to_jsonb(s.*)', v_tool.schema_name)
+       into v_new
+      using p_user_id;
+    return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
+end;
+$$;
+
+comment on function shared.start_over(text, uuid) is
+    'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
+
+revoke all on function shared.start_over(text, uuid) from public;
+
+/** Section: history -------------------------------------------------------------------------- */
+
+create or replace function shared.submission_history(p_tool_slug text, p_user_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_current jsonb;
+begin
+    perform shared.require_user(p_user_id);
+    execute format(
+        'select coalesce(jsonb_agg(jsonb_build_object(''submission_id'', s.id, ''version'', s.version, ''status'', s.status,
+                                                      ''saved_at'', s.updated_at, ''archived_at'', s.archived_at,
+                                                      ''is_latest'', true)), ''[]'')
+           from %I.submissions as s where s.user_id = $1', v_tool.schema_name)
+       into v_current
+      using p_user_id;
+
+    return (select coalesce(jsonb_agg(x.entry order by (x.entry ->> 'saved_at')::timestamptz desc nulls last,
+                                                       (x.entry ->> 'version')::integer desc), '[]')
+              from (select e.value as entry from jsonb_array_elements(v_current) as e
+                    union all
+                    select jsonb_build_object('submission_id', h.submission_id, 'version', h.version, 'status', h.status,
+                                              'saved_at', h.saved_at, 'archived_at', null, 'is_latest', false)
+                      from shared.submission_versions as h
+                     where h.user_id = p_user_id and h.tool_slug = v_tool.slug) as x);
+end;
+$$;
+
+comment on function shared.submission_history(text, uuid) is
+    'Every version of every submission (active and archived) the user has for a tool, newest first, without the data; is_latest marks each submission''s current row.';
+
+revoke all on function shared.submission_history(text, uuid) from public;
+
+create or replace function shared.submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_found jsonb;
+begin
+    select jsonb_build_object('tool', v_tool.slug, 'submission_id', h.submission_id, 'version', h.version,
+                              'status', h.status, 'data', h.data, 'saved_at', h.saved_at)
+      into v_found
+      from shared.submission_versions as h
+     where h.tool_slug = v_tool.slug and h.user_id = p_user_id
+       and h.submission_id = p_submission_id and h.version = p_version;
+    if v_found is null then
+        execute format(
+            'select jsonb_build_object(''tool'', $4, ''submission_id'', s.id, ''version'', s.version, ''status'', s.status,
+                                       ''data'', s.data, ''saved_at'', s.updated_at)
+               from %I.submissions as s where s.id = $1 and s.user_id = $2 and s.version = $3', v_tool.schema_name)
+           into v_found
+          using p_submission_id, p_user_id, p_version, v_tool.slug;
+    end if;
+    if v_found is null then
+        raise sqlstate 'PT404'
+            using message = format('No version %s of that %s submission', p_version, v_tool.name),
+                  detail  = json_build_object('code', 'VERSION_NOT_FOUND', 'tool', v_tool.slug,
+                                              'submission_id', p_submission_id, 'version', p_version)::text;
+    end if;
+    return v_found;
+end;
+$$;
+
+comment on function shared.submission_version(text, uuid, uuid, integer) is
+    'One version of one of the user''s submissions of a tool, with its data (from the history or the submission itself).';
+
+revoke all on function shared.submission_version(text, uuid, uuid, integer) from public;
+
+create or replace function shared.restore_submission_version(p_tool_slug text, p_user_id uuid,
+                                                             p_submission_id uuid, p_version integer)
+returns jsonb
+language sql
+volatile
+set search_path = ''
+as $$
+    select shared.save_draft(p_tool_slug, p_user_id,
+                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+$$;
+
+comment on function shared.restore_submission_version(text, uuid, uuid, integer) is
+    'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history).';
+
+revoke all on function shared.restore_submission_version(text, uuid, uuid, integer) from public;
+
+/** Section: organizations -------------------------------------------------------------------- */
+
+create or replace function shared.move_user_work(p_user_id uuid, p_organization_id uuid)
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_schema text;
+    v_count integer;
+    v_total integer := 0;
+begin
+    perform shared.lock_user(p_user_id);
+    if p_organization_id is not null
+       and not exists (select from shared.organizations as o where o.id = p_organization_id) then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    perform pg_catalog.set_config('fasttrack.organization_override', 'on', true);
+    for v_schema in select t.schema_name from shared.tools as t order by t.sprint_number loop
+        execute format('update %I.submissions set organization_id = $2 where user_id = $1 and organization_id is distinct from $2',
+                       v_schema)
+          using p_user_id, p_organization_id;
+        get diagnostics v_count = row_count;
+        v_total := v_total + v_count;
+    end loop;
+    perform pg_catalog.set_config('fasttrack.organization_override', 'off', true);
+    return v_total;
+end;
+$$;
+
+comment on function shared.move_user_work(uuid, uuid) is
+    'Admin only: moves all of a user''s submissions (active and archived) to another organization; work otherwise keeps the organization of its first save. Returns the number moved.';
+
+revoke all on function shared.move_user_work(uuid, uuid) from public;
