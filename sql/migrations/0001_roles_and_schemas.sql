@@ -13,7 +13,10 @@ begin
     if not exists (select from pg_catalog.pg_roles where rolname = 'fasttrack_api') then
         create role fasttrack_api nologin;
     end if;
-    if not pg_catalog.pg_has_role(current_user, 'fasttrack_api', 'member') then
+    -- PostgreSQL 16 gives the creator of a role ADMIN OPTION only; SET ROLE needs the SET option.
+    if not pg_catalog.pg_has_role(current_user, 'fasttrack_api',
+                                  case when pg_catalog.current_setting('server_version_num')::integer >= 160000
+                                       then 'SET' else 'MEMBER' end) then
         execute format('grant fasttrack_api to %I', current_user);
     end if;
 end;
