@@ -57,7 +57,9 @@ def yoyo_uri(conninfo: str) -> str:
     params = conninfo_to_dict(conninfo)
     user = quote(str(params.pop("user", "")), safe="")
     password = params.pop("password", None)
-    credentials = f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
+    credentials = (
+        f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
+    )
     host = str(params.pop("host", ""))
     port = params.pop("port", None)
     netloc = "" if host.startswith("/") or not host else host + (f":{port}" if port else "")
@@ -84,7 +86,9 @@ def apply_versioned_migrations(conninfo: str) -> list[str]:
 
 def apply_function_files(conn: psycopg.Connection) -> list[str]:
     """Run each sql/functions file whose content changed since it was last applied."""
-    conn.execute("select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('fasttrack.migrate'))")
+    conn.execute(
+        "select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('fasttrack.migrate'))"
+    )
     recorded = dict(conn.execute("select file_name, sha256 from shared.function_files").fetchall())
     applied = []
     for path in sorted(FUNCTIONS_DIR.glob("*.sql")):

@@ -1,8 +1,9 @@
-"""What a DBA does in the Supabase SQL editor: the spec's query patterns, the views, the comments."""
+"""What a DBA does in the SQL editor: the spec's query patterns, the views, the comments."""
 
 from __future__ import annotations
 
 from psycopg.types.json import Jsonb
+
 from support.program import answers_for, call, create_organization, create_user, tool
 
 
@@ -74,13 +75,17 @@ def test_progress_overview_shows_one_row_per_user_and_tool_with_the_organization
     walk_first_tools(conn, user_id)
 
     rows = conn.execute(
-        "select * from shared.progress_overview where user_id = %s order by sprint_number", (user_id,)
+        "select * from shared.progress_overview where user_id = %s order by sprint_number",
+        (user_id,),
     ).fetchall()
 
     assert len(rows) == 31
     assert {r["organization"] for r in rows} == {"Overview Ltd"}
     assert [(r["tool_slug"], r["status"]) for r in rows[:3]] == [
-        ("woop", "completed"), ("know-thyself", "completed"), ("dream", "in_progress")]
+        ("woop", "completed"),
+        ("know-thyself", "completed"),
+        ("dream", "in_progress"),
+    ]
     assert rows[0]["completed_at"] is not None and rows[2]["started_at"] is not None
 
 
@@ -90,7 +95,8 @@ def test_field_values_lists_every_field_output_with_user_tool_and_submission(con
 
     rows = conn.execute(
         "select tool_slug, field_id, label, field_value, submission_id, email, is_active"
-        " from shared.field_values where user_id = %s order by sprint_number, field_id", (user_id,)
+        " from shared.field_values where user_id = %s order by sprint_number, field_id",
+        (user_id,),
     ).fetchall()
 
     expected = len(tool("woop")["outputs"]) + len(tool("know-thyself")["outputs"])
@@ -102,12 +108,14 @@ def test_field_values_lists_every_field_output_with_user_tool_and_submission(con
 def test_every_project_object_carries_a_comment_for_the_sql_editor(conn):
     missing = conn.execute(
         """select kind, name from (
-             select 'schema' as kind, n.nspname as name, obj_description(n.oid, 'pg_namespace') as doc
+             select 'schema' as kind, n.nspname as name,
+                    obj_description(n.oid, 'pg_namespace') as doc
                from pg_namespace as n where n.nspname in ('shared', 'api') or n.nspname ~ '^sprint_'
              union all
              select 'relation', n.nspname || '.' || c.relname, obj_description(c.oid, 'pg_class')
                from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
-              where c.relkind in ('r', 'v') and (n.nspname in ('shared', 'api') or n.nspname ~ '^sprint_')
+              where c.relkind in ('r', 'v')
+                and (n.nspname in ('shared', 'api') or n.nspname ~ '^sprint_')
              union all
              select 'function', n.nspname || '.' || p.proname, obj_description(p.oid, 'pg_proc')
                from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace
@@ -118,4 +126,3 @@ def test_every_project_object_carries_a_comment_for_the_sql_editor(conn):
     ).fetchall()
 
     assert missing == []
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
+
 from support.program import answers_for, call, create_organization, create_user, progress
 from support.sqlerrors import detail_of, sqlstate_of
 
@@ -19,7 +20,8 @@ def test_first_save_creates_version_one_and_starts_the_tool(conn):
     assert saved["data"] == {"wish": "Grow"}
     assert progress(conn, user_id)["woop"] == "in_progress"
     started = conn.execute(
-        "select started_at, progress_percentage from shared.user_progress where user_id = %s and tool_slug = 'woop'",
+        "select started_at, progress_percentage from shared.user_progress"
+        " where user_id = %s and tool_slug = 'woop'",
         (user_id,),
     ).fetchone()
     assert started["started_at"] is not None
@@ -28,10 +30,15 @@ def test_first_save_creates_version_one_and_starts_the_tool(conn):
 
 def test_every_save_increments_the_version_and_keeps_one_active_submission(conn):
     user_id = create_user(conn)
-    versions = [call(conn, "save_draft", "woop", user_id, Jsonb({"wish": f"v{i}"}), i)["version"] for i in range(4)]
+    versions = [
+        call(conn, "save_draft", "woop", user_id, Jsonb({"wish": f"v{i}"}), i)["version"]
+        for i in range(4)
+    ]
 
     assert versions == [1, 2, 3, 4]
-    count = conn.execute("select count(*) as n from sprint_00_woop.submissions where user_id = %s", (user_id,)).fetchone()
+    count = conn.execute(
+        "select count(*) as n from sprint_00_woop.submissions where user_id = %s", (user_id,)
+    ).fetchone()
     assert count["n"] == 1
 
 
@@ -44,7 +51,12 @@ def test_a_stale_version_is_refused_and_nothing_is_written(conn):
         call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "from an old tab"}), 1)
 
     assert sqlstate_of(excinfo) == "PT409"
-    assert detail_of(excinfo) == {"code": "STALE_VERSION", "tool": "woop", "expected_version": 1, "current_version": 2}
+    assert detail_of(excinfo) == {
+        "code": "STALE_VERSION",
+        "tool": "woop",
+        "expected_version": 1,
+        "current_version": 2,
+    }
     assert call(conn, "get_submission", "woop", user_id)["data"] == {"wish": "two"}
 
 
@@ -70,7 +82,9 @@ def test_saving_into_a_locked_tool_is_refused_with_what_is_missing(conn):
     detail = detail_of(excinfo)
     assert detail["code"] == "TOOL_LOCKED"
     assert {m["source_tool"] for m in detail["missing_dependencies"]} == {"know-thyself"}
-    assert conn.execute("select count(*) as n from sprint_02_dream.submissions").fetchone()["n"] == 0
+    assert (
+        conn.execute("select count(*) as n from sprint_02_dream.submissions").fetchone()["n"] == 0
+    )
 
 
 @pytest.mark.parametrize("bad", [[1, 2], "text", 3, None])
@@ -91,8 +105,14 @@ def test_unknown_tool_and_unknown_user_are_not_found(conn):
     with pytest.raises(psycopg.Error) as unknown_user:
         call(conn, "save_draft", "woop", "00000000-0000-0000-0000-000000000000", Jsonb({}), 0)
 
-    assert (sqlstate_of(unknown_tool), detail_of(unknown_tool)["code"]) == ("PT404", "TOOL_NOT_FOUND")
-    assert (sqlstate_of(unknown_user), detail_of(unknown_user)["code"]) == ("PT404", "USER_NOT_FOUND")
+    assert (sqlstate_of(unknown_tool), detail_of(unknown_tool)["code"]) == (
+        "PT404",
+        "TOOL_NOT_FOUND",
+    )
+    assert (sqlstate_of(unknown_user), detail_of(unknown_user)["code"]) == (
+        "PT404",
+        "USER_NOT_FOUND",
+    )
 
 
 def test_every_changed_save_keeps_the_previous_version_and_any_version_can_be_restored(conn):
@@ -103,34 +123,45 @@ def test_every_changed_save_keeps_the_previous_version_and_any_version_can_be_re
 
     history = call(conn, "submission_history", "woop", user_id)
     assert [(e["version"], e["is_latest"]) for e in history] == [(3, True), (2, False), (1, False)]
-    assert call(conn, "submission_version", "woop", user_id, submission_id, 1)["data"] == {"wish": "first"}
+    assert call(conn, "submission_version", "woop", user_id, submission_id, 1)["data"] == {
+        "wish": "first"
+    }
 
     restored = call(conn, "restore_submission_version", "woop", user_id, submission_id, 1)
 
     assert restored["data"] == {"wish": "first"}
     assert restored["version"] == 4
-    assert call(conn, "submission_version", "woop", user_id, submission_id, 3)["data"] == {"wish": "third"}
+    assert call(conn, "submission_version", "woop", user_id, submission_id, 3)["data"] == {
+        "wish": "third"
+    }
 
 
 def test_starting_over_archives_the_submission_and_keeps_its_outputs(conn):
     user_id = create_user(conn)
-    first = call(conn, "submit_tool", "know-thyself", user_id, None, Jsonb(answers_for("know-thyself")))
+    first = call(
+        conn, "submit_tool", "know-thyself", user_id, None, Jsonb(answers_for("know-thyself"))
+    )
 
     fresh = call(conn, "start_over", "know-thyself", user_id)
 
     assert fresh["archived_submission_id"] == first["submission_id"]
     assert fresh["version"] == 1 and fresh["data"] == {} and fresh["status"] == "draft"
     archived = conn.execute(
-        "select data, archived_at from sprint_01_know_thyself.submissions where id = %s", (first["submission_id"],)
+        "select data, archived_at from sprint_01_know_thyself.submissions where id = %s",
+        (first["submission_id"],),
     ).fetchone()
     assert archived["archived_at"] is not None and archived["data"] == answers_for("know-thyself")
     assert progress(conn, user_id)["dream"] == "unlocked"
     resolved = call(conn, "resolve_dependencies", "dream", user_id)
-    assert resolved["values"]["founder_vision"] == answers_for("know-thyself")["identity"]["personal_dream"]
+    assert (
+        resolved["values"]["founder_vision"]
+        == answers_for("know-thyself")["identity"]["personal_dream"]
+    )
 
     with pytest.raises(psycopg.Error) as excinfo:
         conn.execute(
-            "update sprint_01_know_thyself.submissions set data = '{}' where id = %s", (first["submission_id"],)
+            "update sprint_01_know_thyself.submissions set data = '{}' where id = %s",
+            (first["submission_id"],),
         )
     assert detail_of(excinfo)["code"] == "SUBMISSION_ARCHIVED"
 
@@ -141,12 +172,17 @@ def test_a_submission_keeps_the_organization_of_its_first_save(conn):
     saved = call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "x"}), 0)
     assert saved["organization_id"] == str(first_org)
 
-    conn.execute("update shared.users set organization_id = %s where id = %s", (second_org, user_id))
+    conn.execute(
+        "update shared.users set organization_id = %s where id = %s", (second_org, user_id)
+    )
     again = call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "y"}), 1)
     assert again["organization_id"] == str(first_org)
 
     with pytest.raises(psycopg.Error) as excinfo:
-        conn.execute("update sprint_00_woop.submissions set organization_id = %s where user_id = %s", (second_org, user_id))
+        conn.execute(
+            "update sprint_00_woop.submissions set organization_id = %s where user_id = %s",
+            (second_org, user_id),
+        )
     assert detail_of(excinfo)["code"] == "ORGANIZATION_LOCKED"
 
     assert call(conn, "move_user_work", user_id, second_org) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from psycopg.types.json import Jsonb
+
 from support.program import (
     answers_for,
     call,
@@ -56,7 +57,9 @@ def test_walking_the_program_unlocks_each_tool_exactly_when_its_sources_are_subm
 def test_program_overview_stays_locked_until_the_last_of_its_thirty_sources_is_submitted(conn):
     user_id = create_user(conn)
     sources = tools_in_sprint_order()[:-1]
-    assert {m["source_tool"] for m in dependencies()[OVERVIEW] if m["required"]} == {t["slug"] for t in sources}
+    assert {m["source_tool"] for m in dependencies()[OVERVIEW] if m["required"]} == {
+        t["slug"] for t in sources
+    }
 
     for tool in sources:
         assert progress(conn, user_id)[OVERVIEW] == "locked"
@@ -88,7 +91,11 @@ def test_skipping_one_source_keeps_the_overview_locked_and_names_what_is_missing
     status = call(conn, "check_unlock_status", OVERVIEW, user_id)
 
     assert status["unlocked"] is False
-    expected = [m["source_field"] for m in dependencies()[OVERVIEW] if m["source_tool"] == skipped and m["required"]]
+    expected = [
+        m["source_field"]
+        for m in dependencies()[OVERVIEW]
+        if m["source_tool"] == skipped and m["required"]
+    ]
     assert [m["field_id"] for m in status["missing_dependencies"]] == expected
     assert {m["source_tool"] for m in status["missing_dependencies"]} == {skipped}
 

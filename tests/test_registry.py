@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from fasttrack.migrate import MigrationError, migrate
 from support.fingerprint import fingerprint
 from support.program import CONFIG_DIR, create_user, dependencies, registry, tools_in_sprint_order
@@ -55,7 +56,10 @@ def test_migrate_twice_changes_nothing(database_url):
 
 def test_a_changed_function_file_is_applied_again(database_url):
     with psycopg.connect(database_url) as conn:
-        conn.execute("update shared.function_files set sha256 = 'outdated' where file_name = '100_api_health.sql'")
+        conn.execute(
+            "update shared.function_files set sha256 = 'outdated'"
+            " where file_name = '100_api_health.sql'"
+        )
 
     report = migrate(database_url)
 
@@ -68,14 +72,23 @@ def _unknown_field(tools, deps):
 
 def _cycle(tools, deps):
     deps["dependencies"]["woop"] = [
-        {"source_tool": "values", "source_field": dependencies()["team"][0]["source_field"],
-         "target_field": "loop", "required": False}
+        {
+            "source_tool": "values",
+            "source_field": dependencies()["team"][0]["source_field"],
+            "target_field": "loop",
+            "required": False,
+        }
     ]
 
 
 def _unknown_tool(tools, deps):
     deps["dependencies"]["dream"].append(
-        {"source_tool": "astrology", "source_field": "stars", "target_field": "stars", "required": True}
+        {
+            "source_tool": "astrology",
+            "source_field": "stars",
+            "target_field": "stars",
+            "required": True,
+        }
     )
 
 
@@ -97,7 +110,12 @@ def _required_reads_optional_output(tools, deps):
     woop = tools["tools"][0]
     optional = next(o for o in woop["outputs"] if not o["required"])
     deps["dependencies"].setdefault("cash", []).append(
-        {"source_tool": "woop", "source_field": optional["field_id"], "target_field": "woop_extra", "required": True}
+        {
+            "source_tool": "woop",
+            "source_field": optional["field_id"],
+            "target_field": "woop_extra",
+            "required": True,
+        }
     )
 
 
@@ -112,10 +130,19 @@ def _required_reads_optional_output(tools, deps):
         (_bad_sprint_number, "sprint_number"),
         (_required_reads_optional_output, "that output is optional"),
     ],
-    ids=["unknown-field", "cycle", "unknown-tool", "unknown-target-tool", "duplicate-slug",
-         "bad-sprint-number", "required-reads-optional"],
+    ids=[
+        "unknown-field",
+        "cycle",
+        "unknown-tool",
+        "unknown-target-tool",
+        "duplicate-slug",
+        "bad-sprint-number",
+        "required-reads-optional",
+    ],
 )
-def test_an_invalid_registry_names_the_bad_entry_and_changes_nothing(database_url, tmp_path, edit, named):
+def test_an_invalid_registry_names_the_bad_entry_and_changes_nothing(
+    database_url, tmp_path, edit, named
+):
     config_dir = edited_config(tmp_path, edit)
     before = fingerprint(database_url)
 
@@ -131,42 +158,77 @@ def test_invalid_json_is_reported_with_the_file_name(database_url, tmp_path):
     shutil.copytree(CONFIG_DIR, config_dir)
     (config_dir / "dependencies.json").write_text("{ not json")
 
-    with pytest.raises(MigrationError, match="dependencies.json is not valid JSON"):
+    with pytest.raises(MigrationError, match=r"dependencies\.json is not valid JSON"):
         migrate(database_url, config_dir=config_dir)
 
 
-def test_a_new_tool_in_config_gets_its_schema_registry_rows_and_progress_rows(database_url, conn, tmp_path):
+def test_a_new_tool_in_config_gets_its_schema_registry_rows_and_progress_rows(
+    database_url, conn, tmp_path
+):
     existing_user = create_user(conn)
     overview_output = next(o for o in tools_in_sprint_order()[-1]["outputs"] if o["required"])
 
     def add_tools(tools, deps):
-        tools["tools"].append({
-            "slug": "next-year", "sprint_number": 31, "name": "Next Year", "description": "After the program",
-            "module": tools["tools"][-1]["module"],
-            "outputs": [{"field_id": "plan.first_quarter", "label": "First quarter", "type": "text", "required": True}],
-        })
-        tools["tools"].append({
-            "slug": "check-in", "sprint_number": 32, "name": "Check-in", "description": "Any time",
-            "module": 0, "outputs": [{"field_id": "mood", "label": "Mood", "type": "text", "required": True}],
-        })
-        deps["dependencies"]["next-year"] = [{
-            "source_tool": "program-overview", "source_field": overview_output["field_id"],
-            "target_field": "overview", "required": True,
-        }]
+        tools["tools"].append(
+            {
+                "slug": "next-year",
+                "sprint_number": 31,
+                "name": "Next Year",
+                "description": "After the program",
+                "module": tools["tools"][-1]["module"],
+                "outputs": [
+                    {
+                        "field_id": "plan.first_quarter",
+                        "label": "First quarter",
+                        "type": "text",
+                        "required": True,
+                    }
+                ],
+            }
+        )
+        tools["tools"].append(
+            {
+                "slug": "check-in",
+                "sprint_number": 32,
+                "name": "Check-in",
+                "description": "Any time",
+                "module": 0,
+                "outputs": [
+                    {"field_id": "mood", "label": "Mood", "type": "text", "required": True}
+                ],
+            }
+        )
+        deps["dependencies"]["next-year"] = [
+            {
+                "source_tool": "program-overview",
+                "source_field": overview_output["field_id"],
+                "target_field": "overview",
+                "required": True,
+            }
+        ]
 
     report = migrate(database_url, config_dir=edited_config(tmp_path, add_tools))
 
     assert report["registry"]["schemas_created"] == ["next-year", "check-in"]
     tables = conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'sprint_31_next_year' order by 1"
+        "select table_name from information_schema.tables"
+        " where table_schema = 'sprint_31_next_year' order by 1"
     ).fetchall()
     assert [t["table_name"] for t in tables] == ["field_outputs", "submissions"]
-    statuses = {r["tool_slug"]: r["status"] for r in conn.execute(
-        "select tool_slug, status from shared.user_progress where user_id = %s", (existing_user,)).fetchall()}
+    statuses = {
+        r["tool_slug"]: r["status"]
+        for r in conn.execute(
+            "select tool_slug, status from shared.user_progress where user_id = %s",
+            (existing_user,),
+        ).fetchall()
+    }
     assert (statuses["next-year"], statuses["check-in"]) == ("locked", "unlocked")
     assert len(statuses) == 33
     new_user = create_user(conn)
-    assert conn.execute(
-        "select count(*) as n from shared.user_progress where user_id = %s", (new_user,)
-    ).fetchone()["n"] == 33
+    assert (
+        conn.execute(
+            "select count(*) as n from shared.user_progress where user_id = %s", (new_user,)
+        ).fetchone()["n"]
+        == 33
+    )
     conn.execute("select * from shared.field_values where tool_slug = 'check-in'")

@@ -3,25 +3,60 @@
 from __future__ import annotations
 
 import pytest
+
 from support.program import tools_in_sprint_order
 
 SPEC_COLUMNS = {
-    "organizations": {"id": "uuid", "name": "character varying", "slug": "character varying", "settings": "jsonb",
-                      "created_at": "timestamp with time zone", "updated_at": "timestamp with time zone"},
-    "users": {"id": "uuid", "lms_user_id": "character varying", "email": "character varying",
-              "full_name": "character varying", "organization_id": "uuid", "role": "character varying",
-              "created_at": "timestamp with time zone", "updated_at": "timestamp with time zone",
-              "last_login": "timestamp with time zone"},
-    "user_progress": {"id": "uuid", "user_id": "uuid", "tool_slug": "character varying", "status": "character varying",
-                      "progress_percentage": "integer", "unlocked_at": "timestamp with time zone",
-                      "started_at": "timestamp with time zone", "completed_at": "timestamp with time zone",
-                      "created_at": "timestamp with time zone", "updated_at": "timestamp with time zone"},
-    "submissions": {"id": "uuid", "user_id": "uuid", "organization_id": "uuid", "data": "jsonb",
-                    "status": "character varying", "version": "integer", "created_at": "timestamp with time zone",
-                    "updated_at": "timestamp with time zone", "submitted_at": "timestamp with time zone",
-                    "completed_at": "timestamp with time zone"},
-    "field_outputs": {"id": "uuid", "submission_id": "uuid", "field_id": "character varying",
-                      "field_value": "jsonb", "created_at": "timestamp with time zone"},
+    "organizations": {
+        "id": "uuid",
+        "name": "character varying",
+        "slug": "character varying",
+        "settings": "jsonb",
+        "created_at": "timestamp with time zone",
+        "updated_at": "timestamp with time zone",
+    },
+    "users": {
+        "id": "uuid",
+        "lms_user_id": "character varying",
+        "email": "character varying",
+        "full_name": "character varying",
+        "organization_id": "uuid",
+        "role": "character varying",
+        "created_at": "timestamp with time zone",
+        "updated_at": "timestamp with time zone",
+        "last_login": "timestamp with time zone",
+    },
+    "user_progress": {
+        "id": "uuid",
+        "user_id": "uuid",
+        "tool_slug": "character varying",
+        "status": "character varying",
+        "progress_percentage": "integer",
+        "unlocked_at": "timestamp with time zone",
+        "started_at": "timestamp with time zone",
+        "completed_at": "timestamp with time zone",
+        "created_at": "timestamp with time zone",
+        "updated_at": "timestamp with time zone",
+    },
+    "submissions": {
+        "id": "uuid",
+        "user_id": "uuid",
+        "organization_id": "uuid",
+        "data": "jsonb",
+        "status": "character varying",
+        "version": "integer",
+        "created_at": "timestamp with time zone",
+        "updated_at": "timestamp with time zone",
+        "submitted_at": "timestamp with time zone",
+        "completed_at": "timestamp with time zone",
+    },
+    "field_outputs": {
+        "id": "uuid",
+        "submission_id": "uuid",
+        "field_id": "character varying",
+        "field_value": "jsonb",
+        "created_at": "timestamp with time zone",
+    },
 }
 SPEC_INDEXED = {
     "users": [["id"], ["lms_user_id"], ["email"]],
@@ -34,7 +69,8 @@ SPEC_INDEXED = {
 
 def columns(conn, schema, table):
     rows = conn.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = %s and table_name = %s",
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = %s and table_name = %s",
         (schema, table),
     ).fetchall()
     return {r["column_name"]: r["data_type"] for r in rows}
@@ -69,18 +105,36 @@ def test_every_tool_has_its_schema_with_the_spec_tables(conn):
         schema = f"sprint_{tool['sprint_number']:02d}_{tool['slug'].replace('-', '_')}"
         for table in ("submissions", "field_outputs"):
             actual = columns(conn, schema, table)
-            assert {name: actual.get(name) for name in SPEC_COLUMNS[table]} == SPEC_COLUMNS[table], (schema, table)
+            assert {name: actual.get(name) for name in SPEC_COLUMNS[table]} == SPEC_COLUMNS[
+                table
+            ], (schema, table)
             indexed = indexed_column_lists(conn, schema, table)
             for wanted in SPEC_INDEXED[table]:
                 assert wanted in indexed, (schema, table, wanted)
 
 
 def test_the_spec_checks_hold(conn):
-    checks = {r["conname"]: r["def"] for r in conn.execute(
-        """select c.conname, pg_get_constraintdef(c.oid) as def from pg_constraint as c
-            join pg_class as t on t.oid = c.conrelid join pg_namespace as n on n.oid = t.relnamespace
-           where n.nspname in ('shared', 'sprint_00_woop') and c.contype = 'c'""").fetchall()}
+    checks = {
+        r["conname"]: r["def"]
+        for r in conn.execute(
+            """select c.conname, pg_get_constraintdef(c.oid) as def from pg_constraint as c
+            join pg_class as t on t.oid = c.conrelid
+            join pg_namespace as n on n.oid = t.relnamespace
+           where n.nspname in ('shared', 'sprint_00_woop') and c.contype = 'c'"""
+        ).fetchall()
+    }
     text = " ".join(checks.values())
-    for fragment in ("'user'", "'admin'", "'guru'", "'locked'", "'unlocked'", "'in_progress'", "'completed'",
-                     "progress_percentage >= 0", "progress_percentage <= 100", "'draft'", "'submitted'"):
+    for fragment in (
+        "'user'",
+        "'admin'",
+        "'guru'",
+        "'locked'",
+        "'unlocked'",
+        "'in_progress'",
+        "'completed'",
+        "progress_percentage >= 0",
+        "progress_percentage <= 100",
+        "'draft'",
+        "'submitted'",
+    ):
         assert fragment in text, fragment

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+
 from support.program import (
     answers_for,
     call,
@@ -20,12 +21,20 @@ from support.sqlerrors import detail_of, sqlstate_of
 
 
 def submit(conn, slug, user_id, data=None):
-    return call(conn, "submit_tool", slug, user_id, None, Jsonb(data if data is not None else answers_for(slug)))
+    return call(
+        conn,
+        "submit_tool",
+        slug,
+        user_id,
+        None,
+        Jsonb(data if data is not None else answers_for(slug)),
+    )
 
 
 def outputs_of(conn, schema, submission_id):
     rows = conn.execute(
-        f"select field_id, field_value from {schema}.field_outputs where submission_id = %s", (submission_id,)
+        f"select field_id, field_value from {schema}.field_outputs where submission_id = %s",
+        (submission_id,),
     ).fetchall()
     return {row["field_id"]: row["field_value"] for row in rows}
 
@@ -38,7 +47,11 @@ def test_submit_refuses_missing_required_outputs_listing_them_and_writes_nothing
         submit(conn, "woop", user_id, {"wish": "   ", "unrelated": 1})
 
     assert sqlstate_of(excinfo) == "PT422"
-    assert detail_of(excinfo) == {"code": "MISSING_REQUIRED_OUTPUTS", "tool": "woop", "missing": required}
+    assert detail_of(excinfo) == {
+        "code": "MISSING_REQUIRED_OUTPUTS",
+        "tool": "woop",
+        "missing": required,
+    }
     assert call(conn, "get_submission", "woop", user_id)["version"] == 0
     assert progress(conn, user_id)["woop"] == "unlocked"
 
@@ -74,7 +87,9 @@ def test_resubmitting_replaces_the_outputs_and_downstream_tools_keep_their_statu
     assert resubmitted["submission_id"] == first["submission_id"]
     extracted = outputs_of(conn, "sprint_01_know_thyself", first["submission_id"])
     assert extracted["identity.personal_dream"] == revised["identity"]["personal_dream"]
-    assert call(conn, "resolve_dependencies", "dream", user_id)["values"]["founder_vision"].endswith("(revised)")
+    assert call(conn, "resolve_dependencies", "dream", user_id)["values"][
+        "founder_vision"
+    ].endswith("(revised)")
     assert progress(conn, user_id)["dream"] == "in_progress"
     assert call(conn, "get_submission", "dream", user_id)["version"] == draft["version"]
 
@@ -94,11 +109,15 @@ def test_a_dba_update_to_submitted_runs_the_same_rules(conn):
     call(conn, "save_draft", "know-thyself", user_id, Jsonb({"identity": {}}), 0)
 
     with pytest.raises(psycopg.Error) as excinfo:
-        conn.execute("update sprint_01_know_thyself.submissions set status = 'submitted' where user_id = %s", (user_id,))
+        conn.execute(
+            "update sprint_01_know_thyself.submissions set status = 'submitted' where user_id = %s",
+            (user_id,),
+        )
     assert detail_of(excinfo)["code"] == "MISSING_REQUIRED_OUTPUTS"
 
     conn.execute(
-        "update sprint_01_know_thyself.submissions set data = %s, status = 'submitted' where user_id = %s",
+        "update sprint_01_know_thyself.submissions set data = %s, status = 'submitted'"
+        " where user_id = %s",
         (Jsonb(answers_for("know-thyself")), user_id),
     )
 
@@ -106,7 +125,9 @@ def test_a_dba_update_to_submitted_runs_the_same_rules(conn):
     assert progress(conn, user_id)["dream"] == "unlocked"
 
 
-@pytest.mark.parametrize(("start", "target"), [("draft", "in_progress"), ("draft", "completed"), ("submitted", "draft")])
+@pytest.mark.parametrize(
+    ("start", "target"), [("draft", "in_progress"), ("draft", "completed"), ("submitted", "draft")]
+)
 def test_invalid_submission_status_changes_are_refused_naming_both(conn, start, target):
     user_id = create_user(conn)
     if start == "draft":
@@ -115,26 +136,45 @@ def test_invalid_submission_status_changes_are_refused_naming_both(conn, start, 
         submit(conn, "woop", user_id)
 
     with pytest.raises(psycopg.Error) as excinfo:
-        conn.execute("update sprint_00_woop.submissions set status = %s where user_id = %s", (target, user_id))
+        conn.execute(
+            "update sprint_00_woop.submissions set status = %s where user_id = %s",
+            (target, user_id),
+        )
 
     assert sqlstate_of(excinfo) == "PT409"
     assert f"from {start} to {target}" in excinfo.value.diag.message_primary
-    assert detail_of(excinfo) == {"code": "INVALID_STATUS_TRANSITION", "tool": "woop", "from": start, "to": target}
+    assert detail_of(excinfo) == {
+        "code": "INVALID_STATUS_TRANSITION",
+        "tool": "woop",
+        "from": start,
+        "to": target,
+    }
 
 
 def test_admin_override_respects_transitions_and_records_who_changed_it(conn):
     user_id = create_user(conn)
     admin_id = create_user(conn, role="admin")
 
-    conn.execute("select set_config('request.jwt.claims', %s, false)", (f'{{"sub": "{admin_id}", "role": "admin"}}',))
+    conn.execute(
+        "select set_config('request.jwt.claims', %s, false)",
+        (f'{{"sub": "{admin_id}", "role": "admin"}}',),
+    )
     changed = call(conn, "update_progress", user_id, "dream", "unlocked")
     assert changed["status"] == "unlocked" and changed["unlocked_at"] is not None
 
     audit = conn.execute(
-        "select old_status, new_status, source, changed_by from shared.progress_changes where user_id = %s and tool_slug = 'dream'",
+        "select old_status, new_status, source, changed_by from shared.progress_changes"
+        " where user_id = %s and tool_slug = 'dream'",
         (user_id,),
     ).fetchall()
-    assert audit == [{"old_status": "locked", "new_status": "unlocked", "source": "override", "changed_by": admin_id}]
+    assert audit == [
+        {
+            "old_status": "locked",
+            "new_status": "unlocked",
+            "source": "override",
+            "changed_by": admin_id,
+        }
+    ]
 
     with pytest.raises(psycopg.Error) as refused:
         call(conn, "update_progress", user_id, "values", "completed")
@@ -173,7 +213,9 @@ def test_two_connections_submitting_for_one_user_at_once_both_count_for_unlocks(
 
         worker = threading.Thread(target=submit_second)
         worker.start()
-        assert not finished.wait(1.0), "the second submit must wait for the first user's transaction"
+        assert not finished.wait(1.0), (
+            "the second submit must wait for the first user's transaction"
+        )
         first.commit()
         worker.join(10)
         assert not errors, errors

@@ -28,7 +28,9 @@ def registry() -> dict[str, Any]:
 
 @cache
 def dependencies() -> dict[str, list[dict[str, Any]]]:
-    return json.loads((CONFIG_DIR / "dependencies.json").read_text(encoding="utf-8"))["dependencies"]
+    return json.loads((CONFIG_DIR / "dependencies.json").read_text(encoding="utf-8"))[
+        "dependencies"
+    ]
 
 
 def tools_in_sprint_order() -> list[dict[str, Any]]:
@@ -67,7 +69,9 @@ def answers_for(slug: str, *, only_required: bool = False, marker: str = "") -> 
     return data
 
 
-def create_user(conn: psycopg.Connection, *, organization_id: Any = None, role: str = "user") -> Any:
+def create_user(
+    conn: psycopg.Connection, *, organization_id: Any = None, role: str = "user"
+) -> Any:
     tag = uuid.uuid4().hex[:10]
     row = conn.execute(
         "insert into shared.users (lms_user_id, email, full_name, organization_id, role)"

@@ -1,0 +1,24 @@
+# Fast Track backend. Needs DATABASE_URL (an owner role, superuser not required) at run time.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    FT_ENV=production \
+    PORT=8000
+
+WORKDIR /app
+
+# Dependencies first: this layer is rebuilt only when requirements.txt changes.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+RUN useradd --system --no-create-home --uid 10001 fasttrack
+
+# Code stays owned by root, so the service user cannot modify it.
+COPY . .
+
+USER fasttrack
+EXPOSE 8000
+ENTRYPOINT ["bin/docker-entrypoint"]

@@ -1,0 +1,99 @@
+"""`python -m fasttrack.launcher` (bin/run): resolve the database, migrate, serve with gunicorn.
+
+With DATABASE_URL unset (development) the embedded PostgreSQL is started on FASTTRACK_PGDATA and
+stopped again when gunicorn exits. Extra arguments are passed on to gunicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+
+from fasttrack.cli import format_report
+from fasttrack.database_url import describe, resolved_database_url
+from fasttrack.settings import Settings, SettingsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives, for gunicorn's import
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+log = logging.getLogger("fasttrack.launcher")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for chatty in ("pgserver", "yoyo"):  # step-by-step logs; the migrate report says enough
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    gunicorn_args = sys.argv[1:] if argv is None else argv
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"fasttrack: {error}", file=sys.stderr)
+        return 2
+
+    # SIGTERM before gunicorn runs (e.g. during migrate) must still stop the embedded server.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with resolved_database_url(settings) as url:
+        if settings.uses_embedded_server:
+            print(f"Embedded PostgreSQL data directory: {settings.pgdata.expanduser().resolve()}")
+            print(f"Embedded PostgreSQL URL: {url}")  # trust auth: no password in it
+        else:
+            print(f"Database: {describe(url)}")
+        if not _migrate(url):
+            return 1
+        return serve(settings, url, gunicorn_args)
+
+
+def _migrate(url: str) -> bool:
+    from fasttrack.migrate import migrate  # the lead's module; loaded only when needed
+
+    try:
+        report = migrate(url)
+    except Exception as error:
+        print(f"fasttrack: migrate failed: {error}", file=sys.stderr)
+        return False
+    print(format_report(report))
+    return True
+
+
+def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
+    """Run gunicorn until it exits; return its exit status (128 + signal when killed)."""
+    command = [
+        sys.executable, "-m", "gunicorn", "app:create_app()",
+        "--bind", _bind_address(settings.host, settings.port),
+        "--workers", str(settings.web_concurrency),
+        "--access-logfile", "-",
+        *extra_args,
+    ]  # fmt: skip
+    child = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, "DATABASE_URL": url})
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        # gunicorn decides how to shut down; we only wait for it so the database stops last.
+        child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
+    try:
+        status = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    log.info("gunicorn exited with status %s", status)
+    return status if status >= 0 else 128 - status
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    sys.exit(128 + signum)  # SystemExit unwinds the `with`, unlike the default handler
+
+
+def _bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

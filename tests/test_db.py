@@ -1,0 +1,80 @@
+"""Database.call: one api function per transaction, as the API role, with the caller's claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from fasttrack.db import Database
+
+
+@pytest.mark.parametrize(
+    ("function", "args"),
+    [
+        ("readiness; drop table x", {}),
+        ("Readiness", {}),
+        ("shared.readiness", {}),
+        ("readiness", {"p_user_id; --": 1}),
+    ],
+)
+def test_malformed_names_are_refused_before_any_connection(
+    function: str, args: dict[str, int]
+) -> None:
+    # The URL points nowhere: a refusal that needed the database would time out instead.
+    db = Database("host=127.0.0.1 port=1 dbname=none", timeout=0.1)
+    try:
+        with pytest.raises(ValueError, match="not a valid SQL"):
+            db.call(function, **args)
+    finally:
+        db.close()
+
+
+ECHO_FUNCTION = """
+create function api.test_echo(p_text text, p_doc jsonb default '{}')
+returns jsonb language sql stable set search_path = '' as $$
+    select jsonb_build_object(
+        'text', p_text,
+        'doc', p_doc,
+        'role', current_user::text,
+        'claims', pg_catalog.current_setting('request.jwt.claims', true));
+$$;
+grant execute on function api.test_echo(text, jsonb) to fasttrack_api;
+"""
+
+
+@pytest.fixture
+def db(conn: psycopg.Connection[Any], database_url: str) -> Iterator[Database]:
+    conn.execute(ECHO_FUNCTION)
+    database = Database(database_url, max_size=1)  # one connection: every call reuses it
+    yield database
+    database.close()
+
+
+def test_a_call_passes_named_arguments_claims_and_runs_as_the_api_role(db: Database) -> None:
+    result = db.call("test_echo", {"sub": "user-1", "role": "user"}, p_doc={"a": [1]}, p_text="hi")
+
+    assert result == {
+        "text": "hi",
+        "doc": {"a": [1]},
+        "role": "fasttrack_api",
+        "claims": '{"sub": "user-1", "role": "user"}',
+    }
+
+
+def test_a_call_without_claims_sees_none_on_a_reused_connection(db: Database) -> None:
+    db.call("test_echo", {"sub": "user-1"}, p_text="first")
+
+    second = db.call("test_echo", p_text="second")
+
+    assert second["claims"] == "{}"
+    assert second["role"] == "fasttrack_api"
+
+
+def test_a_failed_call_leaves_the_connection_usable(db: Database) -> None:
+    with pytest.raises(psycopg.errors.UndefinedFunction):
+        db.call("test_echo", p_missing="x")
+
+    assert db.call("test_echo", p_text="after")["text"] == "after"
