@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from yoyo import get_backend, read_migrations
@@ -30,26 +31,30 @@ class MigrationError(Exception):
 
 def migrate(conninfo: str, *, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
     """Apply everything to the database at ``conninfo`` and report what changed."""
-    registry, dependencies = load_registry(config_dir)
+    registry, dependencies, courses = load_config(config_dir)
     applied_migrations = apply_versioned_migrations(conninfo)
     with psycopg.connect(conninfo) as conn:  # one transaction: functions and registry together
         applied_functions = apply_function_files(conn)
-        sync = call_sync_registry(conn, registry, dependencies)
+        sync = call_sync(conn, "sync_registry", Jsonb(registry), Jsonb(dependencies))
+        sync["lms_courses_changed"] = call_sync(conn, "sync_lms_courses", Jsonb(courses))
     return {"migrations": applied_migrations, "function_files": applied_functions, "registry": sync}
 
 
-def load_registry(config_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read the two registry files; their content is validated in SQL by the sync."""
-    files = (config_dir / "tool-registry.json", config_dir / "dependencies.json")
+CONFIG_FILES = ("tool-registry.json", "dependencies.json", "learnworlds.json")
+
+
+def load_config(config_dir: Path) -> list[dict[str, Any]]:
+    """Read the config files; their content is validated in SQL by the syncs."""
+    files = [config_dir / name for name in CONFIG_FILES]
     loaded = []
     for path in files:
         try:
             loaded.append(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError as error:
-            raise MigrationError(f"Registry file missing: {path}") from error
+            raise MigrationError(f"Config file missing: {path}") from error
         except json.JSONDecodeError as error:
             raise MigrationError(f"{path.name} is not valid JSON: {error}") from error
-    return loaded[0], loaded[1]
+    return loaded
 
 
 def yoyo_uri(conninfo: str) -> str:
@@ -109,13 +114,12 @@ def apply_function_files(conn: psycopg.Connection) -> list[str]:
     return applied
 
 
-def call_sync_registry(
-    conn: psycopg.Connection, registry: dict[str, Any], dependencies: dict[str, Any]
-) -> dict[str, Any]:
+def call_sync(conn: psycopg.Connection, function: str, *documents: Jsonb) -> Any:
+    """Call a shared.sync_* function; a PT422 becomes a MigrationError listing the problems."""
+    placeholders = sql.SQL(", ").join(sql.Placeholder() * len(documents))
+    query = sql.SQL("select shared.{}({})").format(sql.Identifier(function), placeholders)
     try:
-        row = conn.execute(
-            "select shared.sync_registry(%s, %s)", (Jsonb(registry), Jsonb(dependencies))
-        ).fetchone()
+        row = conn.execute(query, documents).fetchone()
     except psycopg.Error as error:
         problems = _problems(error)
         lines = "\n".join(f"  - {p['entry']}: {p['problem']}" for p in problems)

@@ -17,6 +17,7 @@ from support.program import CONFIG_DIR, create_user, dependencies, registry, too
 
 def write_config(directory: Path, tools: dict, deps: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CONFIG_DIR / "learnworlds.json", directory / "learnworlds.json")
     (directory / "tool-registry.json").write_text(json.dumps(tools))
     (directory / "dependencies.json").write_text(json.dumps(deps))
     return directory

@@ -10,6 +10,606 @@ CREATE SCHEMA api;
 COMMENT ON SCHEMA api
   IS 'The only functions the web layer may call (role fasttrack_api). Each reads the caller from request.jwt.claims.';
 
+-- FUNCTION: admin_assign_guru(uuid, uuid)
+CREATE FUNCTION api.admin_assign_guru(p_organization_id uuid, p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_guru shared.users := shared.require_user(p_user_id);
+    v_row shared.organization_gurus;
+begin
+    if not exists (select from shared.organizations as o where o.id = p_organization_id) then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    if v_guru.role <> 'guru' then
+        raise sqlstate 'PT422'
+            using message = format('%s is not a guru; give them the guru role first', v_guru.email),
+                  detail  = json_build_object('code', 'NOT_A_GURU', 'user_id', p_user_id)::text;
+    end if;
+    insert into shared.organization_gurus (organization_id, user_id, assigned_by)
+    values (p_organization_id, p_user_id, v_admin.id)
+        on conflict (organization_id, user_id) do nothing
+    returning * into v_row;
+    if v_row.user_id is null then
+        select g.* into v_row from shared.organization_gurus as g
+         where g.organization_id = p_organization_id and g.user_id = p_user_id;
+    else
+        perform shared.audit(v_admin.id, 'assign_guru', 'organization', p_organization_id::text, null, to_jsonb(v_row));
+    end if;
+    return jsonb_build_object('organization_id', v_row.organization_id, 'user_id', v_row.user_id, 'assigned_at', v_row.assigned_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_assign_guru(p_organization_id uuid, p_user_id uuid)
+COMMENT ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
+  IS 'PUT /api/admin/organizations/{id}/gurus/{user_id}: lets a guru follow an organization (idempotent, audited).';
+
+-- FUNCTION: admin_create_organization(text, text, jsonb)
+CREATE FUNCTION api.admin_create_organization(p_name text
+                                            , p_slug text
+                                            , p_settings jsonb = CAST('{}' AS jsonb))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_id uuid;
+    v_after jsonb;
+begin
+    perform shared.require_organization_fields(p_name, p_slug, coalesce(p_settings, '{}'));
+    insert into shared.organizations (name, slug, settings)
+    values (btrim(p_name), p_slug, coalesce(p_settings, '{}'))
+    returning id into v_id;
+    v_after := shared.organization_json(v_id);
+    perform shared.audit(v_admin.id, 'create_organization', 'organization', v_id::text, null, v_after);
+    return v_after;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_create_organization(p_name text, p_slug text, p_settings jsonb)
+COMMENT ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
+  IS 'POST /api/admin/organizations: creates an organization (audited).';
+
+-- FUNCTION: admin_list_audit(integer, bigint)
+CREATE FUNCTION api.admin_list_audit(p_limit integer = 100
+                                   , p_before_id bigint = CAST(NULL AS bigint))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    if coalesce(p_limit, 100) not between 1 and 500 then
+        raise sqlstate 'PT422'
+            using message = 'limit must be between 1 and 500',
+                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
+    end if;
+    return (select coalesce(jsonb_agg(to_jsonb(a.*) order by a.id desc), '[]')
+              from (select x.* from shared.admin_audit as x
+                     where p_before_id is null or x.id < p_before_id
+                     order by x.id desc limit coalesce(p_limit, 100)) as a);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_audit(p_limit integer, p_before_id bigint)
+COMMENT ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
+  IS 'GET /api/admin/audit: admin changes, newest first (before_id pages further back).';
+
+-- FUNCTION: admin_list_organizations()
+CREATE FUNCTION api.admin_list_organizations()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    return (select coalesce(jsonb_agg(shared.organization_json(o.id) order by o.name), '[]') from shared.organizations as o);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_organizations()
+COMMENT ON FUNCTION api.admin_list_organizations ()
+  IS 'GET /api/admin/organizations: every organization with its member count and gurus.';
+
+-- FUNCTION: admin_list_users(uuid, text, text, integer)
+CREATE FUNCTION api.admin_list_users(p_organization_id uuid = CAST(NULL AS uuid)
+                                   , p_search text = CAST(NULL AS text)
+                                   , p_cursor text = CAST(NULL AS text)
+                                   , p_limit integer = 50)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_after text;
+    v_page jsonb;
+    v_limit integer := coalesce(p_limit, 50);
+begin
+    if v_limit not between 1 and 200 then
+        raise sqlstate 'PT422'
+            using message = 'limit must be between 1 and 200',
+                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
+    end if;
+    if p_cursor is not null then
+        begin
+            v_after := convert_from(decode(translate(p_cursor, '-_', '+/'), 'base64'), 'UTF8');
+        exception when others then
+            raise sqlstate 'PT422'
+                using message = 'cursor is not one this API returned',
+                      detail  = json_build_object('code', 'INVALID_CURSOR')::text;
+        end;
+    end if;
+
+    select coalesce(jsonb_agg(shared.user_json(u.*) order by u.email), '[]')
+      into v_page
+      from (select x.* from shared.users as x
+             where (p_organization_id is null or x.organization_id = p_organization_id)
+               and (p_search is null or x.email ilike '%' || p_search || '%' or x.full_name ilike '%' || p_search || '%')
+               and (v_after is null or x.email > v_after)
+             order by x.email
+             limit v_limit + 1) as u;
+
+    return jsonb_build_object(
+        'users', (select coalesce(jsonb_agg(e.value order by e.ordinality), '[]')
+                    from jsonb_array_elements(v_page) with ordinality as e where e.ordinality <= v_limit),
+        'next_cursor', case when jsonb_array_length(v_page) > v_limit
+                            then translate(encode(convert_to(v_page -> (v_limit - 1) ->> 'email', 'UTF8'), 'base64'), E'+/\n', '-_')
+                       end);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_users(p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+COMMENT ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+  IS 'GET /api/admin/users: users by email, filtered by organization and by a search in email or name, a page at a time (next_cursor).';
+
+-- FUNCTION: admin_set_role(uuid, text)
+CREATE FUNCTION api.admin_set_role(p_user_id uuid, p_role text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before shared.users := shared.require_user(p_user_id);
+    v_after shared.users;
+begin
+    if p_role is null or p_role not in ('user', 'guru', 'admin') then
+        raise sqlstate 'PT422'
+            using message = format('Unknown role "%s"; use user, guru or admin', p_role),
+                  detail  = json_build_object('code', 'INVALID_ROLE', 'role', p_role)::text;
+    end if;
+    if v_before.id = v_admin.id and p_role <> 'admin' then
+        raise sqlstate 'PT409'
+            using message = 'You cannot remove your own admin role; ask another admin',
+                  detail  = json_build_object('code', 'CANNOT_DEMOTE_SELF')::text;
+    end if;
+    update shared.users as u set role = p_role, updated_at = pg_catalog.now()
+     where u.id = p_user_id and u.role is distinct from p_role
+    returning u.* into v_after;
+    if v_after.id is null then
+        return shared.user_json(v_before);
+    end if;
+    perform shared.audit(v_admin.id, 'set_role', 'user', p_user_id::text, shared.user_json(v_before), shared.user_json(v_after));
+    return shared.user_json(v_after);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_set_role(p_user_id uuid, p_role text)
+COMMENT ON FUNCTION api.admin_set_role (p_user_id uuid, p_role text)
+  IS 'PUT /api/admin/users/{id}/role: changes a user''s role (audited); admins cannot demote themselves.';
+
+-- FUNCTION: admin_set_user_organization(uuid, uuid, boolean)
+CREATE FUNCTION api.admin_set_user_organization(p_user_id uuid
+                                              , p_organization_id uuid
+                                              , p_move_work boolean = FALSE)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before shared.users := shared.require_user(p_user_id);
+    v_after shared.users;
+    v_moved integer := 0;
+begin
+    if p_organization_id is not null
+       and not exists (select from shared.organizations as o where o.id = p_organization_id) then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    update shared.users as u set organization_id = p_organization_id, updated_at = pg_catalog.now()
+     where u.id = p_user_id
+    returning u.* into v_after;
+    -- Work already started keeps its organization (it was done for that company) unless asked.
+    if coalesce(p_move_work, false) then
+        v_moved := shared.move_user_work(p_user_id, p_organization_id);
+    end if;
+    perform shared.audit(v_admin.id, 'set_organization', 'user', p_user_id::text,
+                         shared.user_json(v_before), shared.user_json(v_after) || jsonb_build_object('submissions_moved', v_moved));
+    return jsonb_build_object('user', shared.user_json(v_after), 'submissions_moved', v_moved);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_set_user_organization(p_user_id uuid, p_organization_id uuid, p_move_work boolean)
+COMMENT ON FUNCTION api.admin_set_user_organization (p_user_id uuid, p_organization_id uuid, p_move_work boolean)
+  IS 'PUT /api/admin/users/{id}/organization: moves a user to an organization; their submissions keep the organization of their first save unless move_work (audited).';
+
+-- FUNCTION: admin_unassign_guru(uuid, uuid)
+CREATE FUNCTION api.admin_unassign_guru(p_organization_id uuid, p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_row shared.organization_gurus;
+begin
+    delete from shared.organization_gurus as g
+     where g.organization_id = p_organization_id and g.user_id = p_user_id
+    returning * into v_row;
+    if v_row.user_id is null then
+        raise sqlstate 'PT404'
+            using message = 'That guru is not assigned to that organization',
+                  detail  = json_build_object('code', 'ASSIGNMENT_NOT_FOUND', 'organization_id', p_organization_id,
+                                              'user_id', p_user_id)::text;
+    end if;
+    perform shared.audit(v_admin.id, 'unassign_guru', 'organization', p_organization_id::text, to_jsonb(v_row), null);
+    return jsonb_build_object('organization_id', p_organization_id, 'user_id', p_user_id, 'unassigned', true);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_unassign_guru(p_organization_id uuid, p_user_id uuid)
+COMMENT ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
+  IS 'DELETE /api/admin/organizations/{id}/gurus/{user_id}: stops a guru following an organization (audited).';
+
+-- FUNCTION: admin_unlock_tool(uuid, text)
+CREATE FUNCTION api.admin_unlock_tool(p_user_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before jsonb;
+    v_after jsonb;
+begin
+    perform shared.require_tool(p_slug);
+    perform shared.require_user(p_user_id);
+    select to_jsonb(p.*) into v_before from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_slug;
+    if v_before ->> 'status' = 'locked' then
+        v_after := shared.update_progress(p_user_id, p_slug, 'unlocked');
+        perform shared.audit(v_admin.id, 'unlock_tool', 'user_progress', p_user_id::text || '/' || p_slug, v_before, v_after);
+        return v_after;
+    end if;
+    return v_before;  -- already open: nothing to change, nothing to audit
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text)
+COMMENT ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
+  IS 'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited).';
+
+-- FUNCTION: admin_update_organization(uuid, jsonb)
+CREATE FUNCTION api.admin_update_organization(p_organization_id uuid, p_changes jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before shared.organizations;
+    v_name text;
+    v_slug text;
+    v_settings jsonb;
+    v_after jsonb;
+begin
+    select o.* into v_before from shared.organizations as o where o.id = p_organization_id for update;
+    if v_before.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    if p_changes is null or jsonb_typeof(p_changes) <> 'object'
+       or exists (select from jsonb_object_keys(p_changes) as k where k not in ('name', 'slug', 'settings')) then
+        raise sqlstate 'PT422'
+            using message = 'Send an object with any of name, slug, settings',
+                  detail  = json_build_object('code', 'INVALID_ORGANIZATION')::text;
+    end if;
+    v_name := case when p_changes ? 'name' then p_changes ->> 'name' else v_before.name end;
+    v_slug := case when p_changes ? 'slug' then p_changes ->> 'slug' else v_before.slug end;
+    v_settings := case when p_changes ? 'settings' then p_changes -> 'settings' else coalesce(v_before.settings, '{}') end;
+    perform shared.require_organization_fields(v_name, v_slug, v_settings, v_before.id);
+    update shared.organizations as o
+       set name = btrim(v_name), slug = v_slug, settings = v_settings, updated_at = pg_catalog.now()
+     where o.id = v_before.id;
+    v_after := shared.organization_json(v_before.id);
+    perform shared.audit(v_admin.id, 'update_organization', 'organization', v_before.id::text, to_jsonb(v_before), v_after);
+    return v_after;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_update_organization(p_organization_id uuid, p_changes jsonb)
+COMMENT ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
+  IS 'PATCH /api/admin/organizations/{id}: changes name, slug or settings (audited).';
+
+-- FUNCTION: get_organization_progress(uuid)
+CREATE FUNCTION api.get_organization_progress(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations;
+begin
+    select o.* into v_organization from shared.organizations as o where o.id = p_organization_id;
+    if v_organization.id is null
+       or not (v_caller.role = 'admin' or shared.guru_follows_organization(v_caller.id, v_organization.id)) then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', v_organization.id, 'name', v_organization.name, 'slug', v_organization.slug),
+        'members', (select coalesce(jsonb_agg(jsonb_build_object(
+                                'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role))
+                            || (to_jsonb(s.*) - 'user_id') order by u.email), '[]')
+                      from shared.users as u
+                      join shared.progress_summary as s on s.user_id = u.id
+                     where u.organization_id = v_organization.id));
+end;
+$$;
+
+-- COMMENT: FUNCTION get_organization_progress(p_organization_id uuid)
+COMMENT ON FUNCTION api.get_organization_progress (p_organization_id uuid)
+  IS 'GET /api/organizations/{id}/progress: every member''s progress summary, for the organization''s gurus and admins (others PT404).';
+
+-- FUNCTION: get_tool(text)
+CREATE FUNCTION api.get_tool(p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_tool shared.tools := shared.require_tool(p_slug);
+    v_status jsonb := shared.check_unlock_status(v_tool.slug, v_caller.id);
+begin
+    return jsonb_build_object(
+        'slug', v_tool.slug, 'sprint_number', v_tool.sprint_number, 'name', v_tool.name,
+        'description', v_tool.description,
+        'module', (select jsonb_build_object('id', m.id, 'name', m.name) from shared.modules as m where m.id = v_tool.module_id),
+        'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
+                                                                 'type', f.value_type, 'required', f.required)
+                                              order by f.position), '[]')
+                      from shared.tool_fields as f where f.tool_slug = v_tool.slug),
+        'dependencies', (select coalesce(jsonb_agg(jsonb_build_object('source_tool', d.source_tool_slug,
+                                                                      'source_field', d.source_field_id,
+                                                                      'target_field', d.target_field,
+                                                                      'required', d.required,
+                                                                      'description', d.description)
+                                                   order by d.position), '[]')
+                           from shared.tool_dependencies as d where d.tool_slug = v_tool.slug),
+        'status', v_status -> 'status',
+        'unlocked', v_status -> 'unlocked',
+        'missing_dependencies', v_status -> 'missing_dependencies');
+end;
+$$;
+
+-- COMMENT: FUNCTION get_tool(p_slug text)
+COMMENT ON FUNCTION api.get_tool (p_slug text)
+  IS 'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, and the caller''s status with what is still missing.';
+
+-- FUNCTION: get_tool_data(text)
+CREATE FUNCTION api.get_tool_data(p_slug text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.get_submission(p_slug, (shared.require_caller()).id);
+$$;
+
+-- COMMENT: FUNCTION get_tool_data(p_slug text)
+COMMENT ON FUNCTION api.get_tool_data (p_slug text)
+  IS 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
+
+-- FUNCTION: get_tool_dependencies(text)
+CREATE FUNCTION api.get_tool_dependencies(p_slug text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+$$;
+
+-- COMMENT: FUNCTION get_tool_dependencies(p_slug text)
+COMMENT ON FUNCTION api.get_tool_dependencies (p_slug text)
+  IS 'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
+
+-- FUNCTION: get_user_progress(uuid)
+CREATE FUNCTION api.get_user_progress(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_user shared.users := shared.require_visible_user(shared.require_caller(), p_user_id);
+begin
+    return shared.progress_report(v_user.id)
+           || jsonb_build_object('user', jsonb_build_object('id', v_user.id, 'email', v_user.email,
+                                                            'full_name', v_user.full_name,
+                                                            'organization_id', v_user.organization_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION get_user_progress(p_user_id uuid)
+COMMENT ON FUNCTION api.get_user_progress (p_user_id uuid)
+  IS 'GET /api/users/{id}/progress: for the user themself, a guru of their organization, or an admin; anyone else PT404.';
+
+-- FUNCTION: get_user_tool_data(uuid, text)
+CREATE FUNCTION api.get_user_tool_data(p_user_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.get_submission(p_slug, (shared.require_visible_user(shared.require_caller(), p_user_id)).id);
+$$;
+
+-- COMMENT: FUNCTION get_user_tool_data(p_user_id uuid, p_slug text)
+COMMENT ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+  IS 'GET /api/users/{id}/tools/{slug}/data: a user''s active submission, for themself, their organization''s gurus and admins.';
+
+-- FUNCTION: learnworlds_event(text, text, jsonb)
+CREATE FUNCTION api.learnworlds_event(p_event_id text, p_event_type text, p_payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_outcome jsonb;
+begin
+    if coalesce(p_event_id, '') = '' or p_payload is null or jsonb_typeof(p_payload) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'A webhook event needs an id and a JSON object body',
+                  detail  = json_build_object('code', 'INVALID_EVENT')::text;
+    end if;
+    insert into shared.webhook_events (source, event_id, event_type, payload)
+    values ('learnworlds', p_event_id, coalesce(p_event_type, ''), p_payload)
+        on conflict (source, event_id) do nothing;
+    if not found then
+        return jsonb_build_object('status', 'duplicate', 'event_id', p_event_id);
+    end if;
+
+    v_outcome := case p_event_type
+                     when 'courseCompleted' then shared.handle_course_completed(p_payload)
+                     else jsonb_build_object('status', 'ignored', 'reason', 'event type not handled')
+                 end;
+    update shared.webhook_events as e set outcome = v_outcome
+     where e.source = 'learnworlds' and e.event_id = p_event_id;
+    return v_outcome || jsonb_build_object('event_id', p_event_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION learnworlds_event(p_event_id text, p_event_type text, p_payload jsonb)
+COMMENT ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
+  IS 'POST /api/webhooks/learnworlds after its signature checked out: records the event once (a repeat answers status duplicate) and handles courseCompleted.';
+
+-- FUNCTION: list_tool_versions(text)
+CREATE FUNCTION api.list_tool_versions(p_slug text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.submission_history(p_slug, (shared.require_caller()).id);
+$$;
+
+-- COMMENT: FUNCTION list_tool_versions(p_slug text)
+COMMENT ON FUNCTION api.list_tool_versions (p_slug text)
+  IS 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
+
+-- FUNCTION: list_tools()
+CREATE FUNCTION api.list_tools()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    return (select coalesce(jsonb_agg(jsonb_build_object(
+                       'slug', t.slug, 'sprint_number', t.sprint_number, 'name', t.name,
+                       'description', t.description, 'module_id', t.module_id, 'module_name', m.name,
+                       'status', coalesce(p.status, 'locked'), 'progress_percentage', coalesce(p.progress_percentage, 0))
+                   order by t.sprint_number), '[]')
+              from shared.tools as t
+              join shared.modules as m on m.id = t.module_id
+              left join shared.user_progress as p on p.user_id = v_caller.id and p.tool_slug = t.slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION list_tools()
+COMMENT ON FUNCTION api.list_tools ()
+  IS 'GET /api/tools: every tool in sprint order with the caller''s status.';
+
+-- FUNCTION: logout(text)
+CREATE FUNCTION api.logout(p_refresh_token text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    with presented as (
+        select t.family_id from shared.refresh_tokens as t where t.token_hash = shared.token_hash(p_refresh_token)
+    )
+    update shared.refresh_tokens as t set revoked_at = pg_catalog.now()
+      from presented as p
+     where t.family_id = p.family_id and t.revoked_at is null;
+    select jsonb_build_object('status', 'ok');
+$$;
+
+-- COMMENT: FUNCTION logout(p_refresh_token text)
+COMMENT ON FUNCTION api.logout (p_refresh_token text)
+  IS 'POST /api/auth/logout: revokes the refresh token''s whole family (idempotent).';
+
+-- FUNCTION: me()
+CREATE FUNCTION api.me()
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.user_json(shared.require_caller());
+$$;
+
+-- COMMENT: FUNCTION me()
+COMMENT ON FUNCTION api.me ()
+  IS 'GET /api/auth/me: the calling user.';
+
+-- FUNCTION: my_progress()
+CREATE FUNCTION api.my_progress()
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.progress_report((shared.require_caller()).id);
+$$;
+
+-- COMMENT: FUNCTION my_progress()
+COMMENT ON FUNCTION api.my_progress ()
+  IS 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
+
+-- FUNCTION: operator_upsert_user(text, text, text, text)
+CREATE FUNCTION api.operator_upsert_user(p_email text
+                                       , p_full_name text = CAST(NULL AS text)
+                                       , p_role text = CAST('user' AS text)
+                                       , p_organization_slug text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_email text := lower(btrim(p_email));
+    v_organization_id uuid;
+    v_user shared.users;
+begin
+    if v_email is null or v_email !~ '^[^@\s]+@[^@\s]+$' then
+        raise sqlstate 'PT422'
+            using message = 'A valid email is needed',
+                  detail  = json_build_object('code', 'INVALID_EMAIL')::text;
+    end if;
+    if coalesce(p_role, 'user') not in ('user', 'guru', 'admin') then
+        raise sqlstate 'PT422'
+            using message = format('Unknown role "%s"; use user, guru or admin', p_role),
+                  detail  = json_build_object('code', 'INVALID_ROLE', 'role', p_role)::text;
+    end if;
+    if p_organization_slug is not null then
+        select o.id into v_organization_id from shared.organizations as o where o.slug = p_organization_slug;
+        if v_organization_id is null then
+            raise sqlstate 'PT404'
+                using message = format('Unknown organization "%s"', p_organization_slug),
+                      detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'slug', p_organization_slug)::text;
+        end if;
+    end if;
+    insert into shared.users as u (lms_user_id, email, full_name, role, organization_id)
+    values ('local:' || v_email, v_email, coalesce(nullif(btrim(p_full_name), ''), split_part(v_email, '@', 1)),
+            coalesce(p_role, 'user'), v_organization_id)
+        on conflict (email) do update
+       set role = excluded.role,
+           full_name = case when p_full_name is null then u.full_name else excluded.full_name end,
+           organization_id = coalesce(excluded.organization_id, u.organization_id),
+           updated_at = pg_catalog.now()
+    returning u.* into v_user;
+    return shared.user_json(v_user);
+end;
+$$;
+
+-- COMMENT: FUNCTION operator_upsert_user(p_email text, p_full_name text, p_role text, p_organization_slug text)
+COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
+  IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
+
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
 RETURNS jsonb
@@ -26,10 +626,364 @@ $$;
 COMMENT ON FUNCTION api.readiness ()
   IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated).';
 
+-- FUNCTION: refresh_session(text, text)
+CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_token shared.refresh_tokens;
+    v_user shared.users;
+begin
+    select t.* into v_token from shared.refresh_tokens as t
+     where t.token_hash = shared.token_hash(p_refresh_token) for update;
+    if v_token.id is null then
+        return jsonb_build_object('status', 'invalid');
+    end if;
+    if v_token.rotated_at is not null or v_token.revoked_at is not null then
+        -- A token used twice was copied: end every session descended from that login.
+        update shared.refresh_tokens as t set revoked_at = pg_catalog.now()
+         where t.family_id = v_token.family_id and t.revoked_at is null;
+        return jsonb_build_object('status', case when v_token.rotated_at is not null then 'reused' else 'invalid' end);
+    end if;
+    if v_token.expires_at <= pg_catalog.now() then
+        return jsonb_build_object('status', 'expired');
+    end if;
+
+    select u.* into v_user from shared.users as u where u.id = v_token.user_id;
+    perform shared.consume_rate_limit('default', v_user.id::text, shared.request_limit('default'));
+    update shared.refresh_tokens as t set rotated_at = pg_catalog.now() where t.id = v_token.id;
+    perform shared.issue_refresh_token(v_user.id, v_token.family_id, p_new_refresh_token);
+    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user));
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
+COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
+  IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked.';
+
+-- FUNCTION: restore_tool_version(text, uuid, integer)
+CREATE FUNCTION api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+$$;
+
+-- COMMENT: FUNCTION restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+COMMENT ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+  IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
+
+-- FUNCTION: save_tool_data(text, jsonb, integer)
+CREATE FUNCTION api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+$$;
+
+-- COMMENT: FUNCTION save_tool_data(p_slug text, p_data jsonb, p_version integer)
+COMMENT ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+  IS 'POST /api/tools/{slug}/data: saves the caller''s draft (autosave). Same data again changes nothing; a stale version is PT409.';
+
+-- FUNCTION: sso_failed(text)
+CREATE FUNCTION api.sso_failed(p_reason text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_ip text := shared.request_context() ->> 'ip';
+    v_remaining integer := shared.consume_rate_limit('sso_failures', v_ip, shared.request_limit('sso_failures'));
+begin
+    return jsonb_build_object('status', 'counted', 'reason', p_reason, 'remaining', v_remaining);
+end;
+$$;
+
+-- COMMENT: FUNCTION sso_failed(p_reason text)
+COMMENT ON FUNCTION api.sso_failed (p_reason text)
+  IS 'Counts a failed SSO attempt against the client address; past RATE_LIMIT_SSO_FAILURES per minute raises PT429. Successful logins are never throttled by address.';
+
+-- FUNCTION: sso_login(text, text, text, text, text)
+CREATE FUNCTION api.sso_login(p_lms_user_id text
+                            , p_email text
+                            , p_full_name text
+                            , p_signature text
+                            , p_refresh_token text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_user shared.users;
+    v_email text := lower(btrim(p_email));
+begin
+    if coalesce(btrim(p_lms_user_id), '') = '' or length(p_lms_user_id) > 255
+       or v_email !~ '^[^@\s]+@[^@\s]+$' or length(v_email) > 255
+       or coalesce(btrim(p_full_name), '') = '' or length(p_full_name) > 255 then
+        raise sqlstate 'PT422'
+            using message = 'SSO needs a user id, a valid email and a name (each at most 255 characters)',
+                  detail  = json_build_object('code', 'INVALID_SSO_PROFILE')::text;
+    end if;
+
+    -- a signature is good for one login only
+    delete from shared.sso_signatures as s where s.used_at < pg_catalog.now() - interval '15 minutes';
+    insert into shared.sso_signatures (signature_hash) values (shared.token_hash(p_signature))
+        on conflict (signature_hash) do nothing;
+    if not found then
+        return jsonb_build_object('status', 'replayed');
+    end if;
+
+    if exists (select from shared.users as u where u.email = v_email and u.lms_user_id <> p_lms_user_id) then
+        raise sqlstate 'PT409'
+            using message = 'This email belongs to another LearnWorlds account; ask an admin to merge them',
+                  detail  = json_build_object('code', 'EMAIL_TAKEN')::text;
+    end if;
+    insert into shared.users as u (lms_user_id, email, full_name, last_login)
+    values (p_lms_user_id, v_email, btrim(p_full_name), pg_catalog.now())
+        on conflict (lms_user_id) do update
+       set email = excluded.email, full_name = excluded.full_name, last_login = excluded.last_login,
+           updated_at = pg_catalog.now()
+    returning u.* into v_user;
+
+    perform shared.issue_refresh_token(v_user.id, gen_random_uuid(), p_refresh_token);
+    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user));
+end;
+$$;
+
+-- COMMENT: FUNCTION sso_login(p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
+COMMENT ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
+  IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family.';
+
+-- FUNCTION: start_over_tool(text)
+CREATE FUNCTION api.start_over_tool(p_slug text)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.start_over(p_slug, (shared.require_caller()).id);
+$$;
+
+-- COMMENT: FUNCTION start_over_tool(p_slug text)
+COMMENT ON FUNCTION api.start_over_tool (p_slug text)
+  IS 'POST /api/tools/{slug}/start-over: archives the caller''s submission (kept) and opens an empty one.';
+
+-- FUNCTION: submit_tool(text, integer, jsonb)
+CREATE FUNCTION api.submit_tool(p_slug text, p_version integer, p_data jsonb = CAST(NULL AS jsonb))
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+$$;
+
+-- COMMENT: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)
+COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
+
 -- ACL: SCHEMA api
 GRANT USAGE
   ON SCHEMA api
   TO fasttrack_api;
+
+-- ACL: FUNCTION admin_assign_guru(p_organization_id uuid, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_create_organization(p_name text, p_slug text, p_settings jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_list_audit(p_limit integer, p_before_id bigint)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_list_organizations()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_organizations ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_organizations ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_list_users(p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_set_role(p_user_id uuid, p_role text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_set_role (p_user_id uuid, p_role text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_set_role (p_user_id uuid, p_role text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_set_user_organization(p_user_id uuid, p_organization_id uuid, p_move_work boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_set_user_organization (p_user_id uuid, p_organization_id uuid, p_move_work boolean)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_set_user_organization (p_user_id uuid, p_organization_id uuid, p_move_work boolean)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_unassign_guru(p_organization_id uuid, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_update_organization(p_organization_id uuid, p_changes jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_organization_progress(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_organization_progress (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_organization_progress (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_tool(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_tool (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_tool (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_tool_data(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_tool_data (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_tool_data (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_tool_dependencies(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_tool_dependencies (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_tool_dependencies (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_user_progress(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_user_progress (p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_user_progress (p_user_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_user_tool_data(p_user_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION learnworlds_event(p_event_id text, p_event_type text, p_payload jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION list_tool_versions(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.list_tool_versions (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.list_tool_versions (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION list_tools()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.list_tools ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.list_tools ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION logout(p_refresh_token text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.logout (p_refresh_token text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.logout (p_refresh_token text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION me()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.me ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.me ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION my_progress()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.my_progress ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.my_progress ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION operator_upsert_user(p_email text, p_full_name text, p_role text, p_organization_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
+  FROM PUBLIC;
 
 -- ACL: FUNCTION readiness()
 REVOKE ALL PRIVILEGES
@@ -38,4 +992,67 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.readiness ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION save_tool_data(p_slug text, p_data jsonb, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION sso_failed(p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.sso_failed (p_reason text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.sso_failed (p_reason text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION sso_login(p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION start_over_tool(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.start_over_tool (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.start_over_tool (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   TO fasttrack_api;

@@ -57,6 +57,24 @@ $$;
 COMMENT ON FUNCTION shared.active_submission_row (p_tool shared.tools, p_user_id uuid, p_for_update boolean)
   IS 'The user''s active submission of a tool as a row in jsonb (null when none), optionally locked for update.';
 
+-- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb)
+CREATE FUNCTION shared.audit(p_actor_id uuid
+                           , p_action text
+                           , p_target_type text
+                           , p_target_id text
+                           , p_before jsonb
+                           , p_after jsonb)
+RETURNS void
+LANGUAGE sql SET search_path TO ''
+AS $$
+    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after)
+    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after);
+$$;
+
+-- COMMENT: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+  IS 'Records one admin change in shared.admin_audit.';
+
 -- FUNCTION: check_unlock_status(text, uuid)
 CREATE FUNCTION shared.check_unlock_status(p_tool_slug text, p_user_id uuid)
 RETURNS jsonb
@@ -91,6 +109,42 @@ $$;
 -- COMMENT: FUNCTION check_unlock_status(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.check_unlock_status (p_tool_slug text, p_user_id uuid)
   IS 'Whether the user may work on a tool (unlocked, from progress, so admin overrides count) and which required fields, of which tools, are still missing.';
+
+-- FUNCTION: consume_rate_limit(text, text, integer)
+CREATE FUNCTION shared.consume_rate_limit(p_bucket text, p_key text, p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_window timestamp with time zone := pg_catalog.date_trunc('minute', pg_catalog.now());
+    v_hits integer;
+begin
+    if p_limit is null or p_key is null then
+        return null;
+    end if;
+    insert into shared.rate_limit_counters as c (bucket, key, window_start, hits)
+    values (p_bucket, p_key, v_window, 1)
+        on conflict (bucket, key, window_start) do update set hits = c.hits + 1
+    returning c.hits into v_hits;
+    if v_hits = 1 then
+        -- first hit of a new window: the key's older windows are of no further use
+        delete from shared.rate_limit_counters as c
+         where c.bucket = p_bucket and c.key = p_key and c.window_start < v_window;
+    end if;
+    if v_hits > p_limit then
+        raise sqlstate 'PT429'
+            using message = format('Too many requests: at most %s per minute. Try again shortly.', p_limit),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_limit,
+                                              'retry_after', greatest(1, ceil(extract(epoch from
+                                                  v_window + interval '1 minute' - pg_catalog.clock_timestamp()))::integer))::text;
+    end if;
+    return p_limit - v_hits;
+end;
+$$;
+
+-- COMMENT: FUNCTION consume_rate_limit(p_bucket text, p_key text, p_limit integer)
+COMMENT ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
+  IS 'Counts one request of a key in a bucket for the current minute; raises PT429 (RATE_LIMITED, retry_after) past the limit. A null limit or key counts nothing.';
 
 -- FUNCTION: create_tool_schema(text)
 CREATE FUNCTION shared.create_tool_schema(p_tool_slug text)
@@ -222,6 +276,52 @@ $$;
 COMMENT ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
   IS 'The user''s active submission of a tool, or an empty draft (version 0) when there is none. DBA use: select shared.get_submission(''dream'', ''<user uuid>'');';
 
+-- FUNCTION: guru_follows_organization(uuid, uuid)
+CREATE FUNCTION shared.guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select exists (select from shared.organization_gurus as g
+                    join shared.users as u on u.id = g.user_id and u.role = 'guru'
+                   where g.user_id = p_guru_id and g.organization_id = p_organization_id);
+$$;
+
+-- COMMENT: FUNCTION guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
+COMMENT ON FUNCTION shared.guru_follows_organization (p_guru_id uuid, p_organization_id uuid)
+  IS 'Whether a guru (still of role guru) is assigned to the organization.';
+
+-- FUNCTION: handle_course_completed(jsonb)
+CREATE FUNCTION shared.handle_course_completed(p_payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_lms_user_id text := p_payload #>> '{data,user,id}';
+    v_course_id text := p_payload #>> '{data,course,id}';
+    v_user_id uuid;
+    v_tool text;
+    v_status text;
+begin
+    select u.id into v_user_id from shared.users as u where u.lms_user_id = v_lms_user_id;
+    select l.tool_slug into v_tool from shared.lms_courses as l where l.course_id = v_course_id;
+    if v_user_id is null or v_tool is null then
+        return jsonb_build_object('status', 'ignored',
+                                  'reason', case when v_user_id is null then 'unknown user' else 'course maps to no tool' end,
+                                  'lms_user_id', v_lms_user_id, 'course_id', v_course_id);
+    end if;
+    select p.status into v_status from shared.user_progress as p where p.user_id = v_user_id and p.tool_slug = v_tool;
+    if v_status = 'locked' then
+        perform shared.update_progress(v_user_id, v_tool, 'unlocked');
+    end if;
+    return jsonb_build_object('status', 'processed', 'user_id', v_user_id, 'tool', v_tool,
+                              'unlocked', v_status = 'locked');
+end;
+$$;
+
+-- COMMENT: FUNCTION handle_course_completed(p_payload jsonb)
+COMMENT ON FUNCTION shared.handle_course_completed (p_payload jsonb)
+  IS 'A LearnWorlds courseCompleted event: opens the course''s tool for the user when it is still locked.';
+
 -- FUNCTION: is_produced(jsonb)
 CREATE FUNCTION shared.is_produced(p_value jsonb)
 RETURNS boolean
@@ -240,6 +340,27 @@ $$;
 -- COMMENT: FUNCTION is_produced(p_value jsonb)
 COMMENT ON FUNCTION shared.is_produced (p_value jsonb)
   IS 'Whether a field holds an answer: absent, JSON null, a blank string, [] and {} do not.';
+
+-- FUNCTION: issue_refresh_token(uuid, uuid, text)
+CREATE FUNCTION shared.issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token text)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if p_token is null or length(p_token) < 32 then
+        raise sqlstate 'PT422'
+            using message = 'A refresh token must be at least 32 characters of randomness',
+                  detail  = json_build_object('code', 'INVALID_REFRESH_TOKEN')::text;
+    end if;
+    insert into shared.refresh_tokens (family_id, user_id, token_hash, expires_at)
+    values (p_family_id, p_user_id, shared.token_hash(p_token),
+            pg_catalog.now() + make_interval(secs => coalesce((shared.request_context() ->> 'refresh_ttl_seconds')::integer, 604800)));
+end;
+$$;
+
+-- COMMENT: FUNCTION issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token text)
+COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
+  IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
@@ -351,6 +472,26 @@ $$;
 COMMENT ON FUNCTION shared.move_user_work (p_user_id uuid, p_organization_id uuid)
   IS 'Admin only: moves all of a user''s submissions (active and archived) to another organization; work otherwise keeps the organization of its first save. Returns the number moved.';
 
+-- FUNCTION: organization_json(uuid)
+CREATE FUNCTION shared.organization_json(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select to_jsonb(o.*)
+           || jsonb_build_object(
+                  'member_count', (select count(*) from shared.users as u where u.organization_id = o.id),
+                  'gurus', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                                      order by u.email), '[]')
+                              from shared.organization_gurus as g join shared.users as u on u.id = g.user_id
+                             where g.organization_id = o.id))
+      from shared.organizations as o
+     where o.id = p_organization_id;
+$$;
+
+-- COMMENT: FUNCTION organization_json(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
+  IS 'An organization with its member count and gurus, as the admin API shows it.';
+
 -- FUNCTION: output_completeness(text, jsonb)
 CREATE FUNCTION shared.output_completeness(p_tool_slug text, p_data jsonb)
 RETURNS integer
@@ -365,6 +506,30 @@ $$;
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
+
+-- FUNCTION: progress_report(uuid)
+CREATE FUNCTION shared.progress_report(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select (to_jsonb(s.*) - 'next_tool')
+           || jsonb_build_object(
+                  'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                  from shared.tools as t where t.slug = s.next_tool),
+                  'tools', (select jsonb_agg(jsonb_build_object(
+                                        'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
+                                        'status', o.status, 'progress_percentage', o.progress_percentage,
+                                        'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
+                                        'completed_at', o.completed_at)
+                                    order by o.sprint_number)
+                              from shared.progress_overview as o where o.user_id = p_user_id))
+      from shared.progress_summary as s
+     where s.user_id = p_user_id;
+$$;
+
+-- COMMENT: FUNCTION progress_report(p_user_id uuid)
+COMMENT ON FUNCTION shared.progress_report (p_user_id uuid)
+  IS 'A user''s progress for the API: the progress summary, the next tool and every tool''s status in sprint order.';
 
 -- FUNCTION: progress_summary_for(uuid)
 CREATE FUNCTION shared.progress_summary_for(p_user_id uuid)
@@ -693,6 +858,30 @@ $$;
 COMMENT ON FUNCTION shared.request_claims ()
   IS 'The caller''s claims for this transaction ({} outside a web request, e.g. in the SQL editor).';
 
+-- FUNCTION: request_context()
+CREATE FUNCTION shared.request_context()
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(nullif(pg_catalog.current_setting('request.context', true), ''), '{}')::jsonb;
+$$;
+
+-- COMMENT: FUNCTION request_context()
+COMMENT ON FUNCTION shared.request_context ()
+  IS 'What the web layer knows about the request (ip, request_id, limits, refresh_ttl_seconds); {} outside a request.';
+
+-- FUNCTION: request_limit(text)
+CREATE FUNCTION shared.request_limit(p_bucket text)
+RETURNS integer
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select (shared.request_context() -> 'limits' ->> p_bucket)::integer;
+$$;
+
+-- COMMENT: FUNCTION request_limit(p_bucket text)
+COMMENT ON FUNCTION shared.request_limit (p_bucket text)
+  IS 'The per-minute limit the web layer configured for a bucket (null: none).';
+
 -- FUNCTION: request_user_id()
 CREATE FUNCTION shared.request_user_id()
 RETURNS uuid
@@ -711,47 +900,6 @@ $$;
 -- COMMENT: FUNCTION request_user_id()
 COMMENT ON FUNCTION shared.request_user_id ()
   IS 'The calling user''s id (claims sub), or null when there is no authenticated caller (DBA, migrate).';
-
--- FUNCTION: require_data_object(jsonb)
-CREATE FUNCTION shared.require_data_object(p_data jsonb)
-RETURNS void
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-begin
-    if p_data is null or jsonb_typeof(p_data) <> 'object' then
-        raise sqlstate 'PT422'
-            using message = 'data must be a JSON object of the tool''s answers',
-                  detail  = json_build_object('code', 'INVALID_DATA', 'type', jsonb_typeof(p_data))::text;
-    end if;
-end;
-$$;
-
--- COMMENT: FUNCTION require_data_object(p_data jsonb)
-COMMENT ON FUNCTION shared.require_data_object (p_data jsonb)
-  IS 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
-
--- FUNCTION: require_tool(text)
-CREATE FUNCTION shared.require_tool(p_tool_slug text)
-RETURNS shared.tools
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_tool shared.tools;
-begin
-    select t.* into v_tool from shared.tools as t where t.slug = p_tool_slug;
-    if not found then
-        raise sqlstate 'PT404'
-            using message = format('Unknown tool "%s"', p_tool_slug),
-                  detail  = json_build_object('code', 'TOOL_NOT_FOUND', 'tool', p_tool_slug)::text,
-                  hint    = 'Tool slugs are listed in shared.tools (e.g. woop, know-thyself, dream).';
-    end if;
-    return v_tool;
-end;
-$$;
-
--- COMMENT: FUNCTION require_tool(p_tool_slug text)
-COMMENT ON FUNCTION shared.require_tool (p_tool_slug text)
-  IS 'The registry row of a tool. Raises PT404 (TOOL_NOT_FOUND) for an unknown slug.';
 
 -- TABLE: users
 CREATE TABLE shared.users (
@@ -781,6 +929,131 @@ COMMENT ON COLUMN shared.users.lms_user_id
 COMMENT ON COLUMN shared.users.role
   IS 'user (business leader), guru (coach of organizations) or admin.';
 
+-- FUNCTION: require_admin()
+CREATE FUNCTION shared.require_admin()
+RETURNS shared.users
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    if v_caller.role <> 'admin' then
+        raise sqlstate 'PT403'
+            using message = 'Only admins may do this',
+                  detail  = json_build_object('code', 'FORBIDDEN')::text;
+    end if;
+    return v_caller;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_admin()
+COMMENT ON FUNCTION shared.require_admin ()
+  IS 'The calling user when an admin; raises PT403 (FORBIDDEN) for everyone else.';
+
+-- FUNCTION: require_caller()
+CREATE FUNCTION shared.require_caller()
+RETURNS shared.users
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users;
+    v_user_id uuid := shared.request_user_id();
+begin
+    if v_user_id is not null then
+        select u.* into v_caller from shared.users as u where u.id = v_user_id;
+    end if;
+    if v_caller.id is null then
+        raise sqlstate 'PT401'
+            using message = 'Sign in first: this request has no valid user',
+                  detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
+    end if;
+    perform shared.consume_rate_limit('default', v_caller.id::text, shared.request_limit('default'));
+    return v_caller;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_caller()
+COMMENT ON FUNCTION shared.require_caller ()
+  IS 'The calling user (claims sub, looked up so role and organization are current). Raises PT401 without one; counts the request against the per-user limit (PT429).';
+
+-- FUNCTION: require_data_object(jsonb)
+CREATE FUNCTION shared.require_data_object(p_data jsonb)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if p_data is null or jsonb_typeof(p_data) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'data must be a JSON object of the tool''s answers',
+                  detail  = json_build_object('code', 'INVALID_DATA', 'type', jsonb_typeof(p_data))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_data_object(p_data jsonb)
+COMMENT ON FUNCTION shared.require_data_object (p_data jsonb)
+  IS 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
+
+-- FUNCTION: require_organization_fields(text, text, jsonb, uuid)
+CREATE FUNCTION shared.require_organization_fields(p_name text
+                                                 , p_slug text
+                                                 , p_settings jsonb
+                                                 , p_organization_id uuid = CAST(NULL AS uuid))
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
+        raise sqlstate 'PT422'
+            using message = 'name must be 1 to 255 characters',
+                  detail  = json_build_object('code', 'INVALID_ORGANIZATION', 'field', 'name')::text;
+    end if;
+    if p_slug is null or p_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' or length(p_slug) > 255 then
+        raise sqlstate 'PT422'
+            using message = 'slug must be lowercase words joined by "-" (e.g. "acme-industries")',
+                  detail  = json_build_object('code', 'INVALID_ORGANIZATION', 'field', 'slug')::text;
+    end if;
+    if p_settings is null or jsonb_typeof(p_settings) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'settings must be a JSON object',
+                  detail  = json_build_object('code', 'INVALID_ORGANIZATION', 'field', 'settings')::text;
+    end if;
+    if exists (select from shared.organizations as o
+                where o.slug = p_slug and o.id is distinct from p_organization_id) then
+        raise sqlstate 'PT409'
+            using message = format('An organization with slug "%s" already exists', p_slug),
+                  detail  = json_build_object('code', 'ORGANIZATION_SLUG_TAKEN', 'slug', p_slug)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
+COMMENT ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
+  IS 'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
+
+-- FUNCTION: require_tool(text)
+CREATE FUNCTION shared.require_tool(p_tool_slug text)
+RETURNS shared.tools
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools;
+begin
+    select t.* into v_tool from shared.tools as t where t.slug = p_tool_slug;
+    if not found then
+        raise sqlstate 'PT404'
+            using message = format('Unknown tool "%s"', p_tool_slug),
+                  detail  = json_build_object('code', 'TOOL_NOT_FOUND', 'tool', p_tool_slug)::text,
+                  hint    = 'Tool slugs are listed in shared.tools (e.g. woop, know-thyself, dream).';
+    end if;
+    return v_tool;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_tool(p_tool_slug text)
+COMMENT ON FUNCTION shared.require_tool (p_tool_slug text)
+  IS 'The registry row of a tool. Raises PT404 (TOOL_NOT_FOUND) for an unknown slug.';
+
 -- FUNCTION: require_user(uuid)
 CREATE FUNCTION shared.require_user(p_user_id uuid)
 RETURNS shared.users
@@ -802,6 +1075,52 @@ $$;
 -- COMMENT: FUNCTION require_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.require_user (p_user_id uuid)
   IS 'The user row. Raises PT404 (USER_NOT_FOUND) for an unknown id.';
+
+-- FUNCTION: require_version(integer)
+CREATE FUNCTION shared.require_version(p_version integer)
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if p_version is null or p_version < 0 then
+        raise sqlstate 'PT422'
+            using message = 'version must be the version you edited: 0 before the first save, then the number the last save returned',
+                  detail  = json_build_object('code', 'INVALID_VERSION', 'version', p_version)::text;
+    end if;
+    return p_version;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_version(p_version integer)
+COMMENT ON FUNCTION shared.require_version (p_version integer)
+  IS 'Raises PT422 (INVALID_VERSION) unless the version is a number >= 0.';
+
+-- FUNCTION: require_visible_user(shared.users, uuid)
+CREATE FUNCTION shared.require_visible_user(p_caller shared.users, p_user_id uuid)
+RETURNS shared.users
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_user shared.users;
+begin
+    select u.* into v_user from shared.users as u where u.id = p_user_id;
+    if v_user.id is null
+       or not (p_caller.role = 'admin'
+               or v_user.id = p_caller.id
+               or (p_caller.role = 'guru' and v_user.organization_id is not null
+                   and shared.guru_follows_organization(p_caller.id, v_user.organization_id))) then
+        -- the same answer for "no such user" and "not yours": existence is not revealed
+        raise sqlstate 'PT404'
+            using message = 'Unknown user',
+                  detail  = json_build_object('code', 'USER_NOT_FOUND', 'user_id', p_user_id)::text;
+    end if;
+    return v_user;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_visible_user(p_caller shared.users, p_user_id uuid)
+COMMENT ON FUNCTION shared.require_visible_user (p_caller shared.users, p_user_id uuid)
+  IS 'The user, when the caller may read their work: themself, a guru assigned to their organization, or an admin. Anyone else gets PT404, as for an unknown user.';
 
 -- FUNCTION: resolve_dependencies(text, uuid)
 CREATE FUNCTION shared.resolve_dependencies(p_tool_slug text, p_user_id uuid)
@@ -1107,6 +1426,47 @@ $$;
 -- COMMENT: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 COMMENT ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
   IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools. Submitting unchanged submitted work again changes nothing.';
+
+-- FUNCTION: sync_lms_courses(jsonb)
+CREATE FUNCTION shared.sync_lms_courses(p_config jsonb)
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_bad text;
+    v_count integer;
+    v_removed integer;
+begin
+    if jsonb_typeof(p_config -> 'courses') is distinct from 'object' then
+        raise sqlstate 'PT422'
+            using message = 'learnworlds.json must have a "courses" object mapping course ids to tool slugs',
+                  detail  = json_build_object('code', 'INVALID_LMS_CONFIG')::text;
+    end if;
+    select format('course "%s" maps to %s', c.key, c.value) into v_bad
+      from jsonb_each(p_config -> 'courses') as c
+     where jsonb_typeof(c.value) <> 'string'
+        or not exists (select from shared.tools as t where t.slug = c.value #>> '{}')
+     limit 1;
+    if v_bad is not null then
+        raise sqlstate 'PT422'
+            using message = format('Invalid learnworlds.json: %s, which is not a tool slug', v_bad),
+                  detail  = json_build_object('code', 'INVALID_LMS_CONFIG', 'entry', v_bad)::text;
+    end if;
+
+    insert into shared.lms_courses as l (course_id, tool_slug)
+    select c.key, c.value #>> '{}' from jsonb_each(p_config -> 'courses') as c
+        on conflict (course_id) do update set tool_slug = excluded.tool_slug
+     where l.tool_slug is distinct from excluded.tool_slug;
+    get diagnostics v_count = row_count;
+    delete from shared.lms_courses as l where not (p_config -> 'courses') ? l.course_id;
+    get diagnostics v_removed = row_count;
+    return v_count + v_removed;
+end;
+$$;
+
+-- COMMENT: FUNCTION sync_lms_courses(p_config jsonb)
+COMMENT ON FUNCTION shared.sync_lms_courses (p_config jsonb)
+  IS 'Applies config/learnworlds.json (course id -> tool slug); raises PT422 naming a course that maps to no tool. Returns the number of rows changed.';
 
 -- FUNCTION: sync_registry(jsonb, jsonb)
 CREATE FUNCTION shared.sync_registry(p_registry jsonb, p_dependencies jsonb)
@@ -1489,6 +1849,18 @@ $$;
 COMMENT ON FUNCTION shared.tg_user_created ()
   IS 'AFTER INSERT trigger of shared.users: gives the new user a progress row for every tool.';
 
+-- FUNCTION: token_hash(text)
+CREATE FUNCTION shared.token_hash(p_token text)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+$$;
+
+-- COMMENT: FUNCTION token_hash(p_token text)
+COMMENT ON FUNCTION shared.token_hash (p_token text)
+  IS 'SHA-256 of a token or signature: only hashes are stored.';
+
 -- FUNCTION: tool_for_schema(text)
 CREATE FUNCTION shared.tool_for_schema(p_schema_name text)
 RETURNS shared.tools
@@ -1595,6 +1967,45 @@ $$;
 -- COMMENT: FUNCTION update_progress(p_user_id uuid, p_tool_slug text, p_status text)
 COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   IS 'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
+
+-- FUNCTION: user_json(shared.users)
+CREATE FUNCTION shared.user_json(p_user shared.users)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
+                              'role', p_user.role, 'organization_id', p_user.organization_id,
+                              'lms_user_id', p_user.lms_user_id, 'last_login', p_user.last_login,
+                              'created_at', p_user.created_at);
+$$;
+
+-- COMMENT: FUNCTION user_json(p_user shared.users)
+COMMENT ON FUNCTION shared.user_json (p_user shared.users)
+  IS 'The public shape of a user in API answers.';
+
+-- TABLE: admin_audit
+CREATE TABLE shared.admin_audit (
+    id bigint NOT NULL
+  , actor_id uuid
+  , action text NOT NULL
+  , target_type text NOT NULL
+  , target_id text NOT NULL
+  , before jsonb
+  , after jsonb
+  , at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE admin_audit
+COMMENT ON TABLE shared.admin_audit
+  IS 'Every change an admin makes through the API: who (actor_id), what (action, target), when, and the state before and after.';
+
+-- SEQUENCE: admin_audit_id_seq
+ALTER TABLE shared.admin_audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.admin_audit_id_seq
+                                                                                 START WITH 1
+                                                                                 INCREMENT BY 1
+                                                                                 NO MINVALUE
+                                                                                 NO MAXVALUE
+                                                                                 CACHE 1);
 
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
@@ -2073,6 +2484,15 @@ CREATE TABLE shared.function_files (
 COMMENT ON TABLE shared.function_files
   IS 'Content hash of each sql/functions file as last applied by migrate; a changed hash re-applies the file.';
 
+-- TABLE: lms_courses
+CREATE TABLE shared.lms_courses (
+    course_id text NOT NULL, tool_slug varchar(255) NOT NULL
+);
+
+-- COMMENT: TABLE lms_courses
+COMMENT ON TABLE shared.lms_courses
+  IS 'LearnWorlds course id -> the tool it belongs to (synced from config/learnworlds.json); completing the course unlocks the tool.';
+
 -- TABLE: modules
 CREATE TABLE shared.modules (
     id integer NOT NULL
@@ -2085,6 +2505,18 @@ CREATE TABLE shared.modules (
 -- COMMENT: TABLE modules
 COMMENT ON TABLE shared.modules
   IS 'Program modules grouping the sprints (synced from config/tool-registry.json).';
+
+-- TABLE: organization_gurus
+CREATE TABLE shared.organization_gurus (
+    organization_id uuid NOT NULL
+  , user_id uuid NOT NULL
+  , assigned_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , assigned_by uuid
+);
+
+-- COMMENT: TABLE organization_gurus
+COMMENT ON TABLE shared.organization_gurus
+  IS 'Which gurus follow which organizations: a guru reads the progress and answers of the members of these organizations.';
 
 -- TABLE: organizations
 CREATE TABLE shared.organizations (
@@ -2210,6 +2642,44 @@ CREATE VIEW shared.progress_summary
 COMMENT ON VIEW shared.progress_summary
   IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
 
+-- TABLE: rate_limit_counters
+CREATE TABLE shared.rate_limit_counters (
+    bucket text NOT NULL
+  , key text NOT NULL
+  , window_start timestamp with time zone NOT NULL
+  , hits integer DEFAULT 0 NOT NULL
+);
+
+-- COMMENT: TABLE rate_limit_counters
+COMMENT ON TABLE shared.rate_limit_counters
+  IS 'Requests per bucket (default, sso_failures), key (user id or client ip) and one-minute window; shared by every process.';
+
+-- TABLE: refresh_tokens
+CREATE TABLE shared.refresh_tokens (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , family_id uuid NOT NULL
+  , user_id uuid NOT NULL
+  , token_hash bytea NOT NULL
+  , issued_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , expires_at timestamp with time zone NOT NULL
+  , rotated_at timestamp with time zone
+  , revoked_at timestamp with time zone
+);
+
+-- COMMENT: TABLE refresh_tokens
+COMMENT ON TABLE shared.refresh_tokens
+  IS 'Refresh tokens (only their SHA-256). Each refresh rotates the token inside its family; presenting a rotated one again revokes the family.';
+
+-- TABLE: sso_signatures
+CREATE TABLE shared.sso_signatures (
+    signature_hash bytea NOT NULL
+  , used_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE sso_signatures
+COMMENT ON TABLE shared.sso_signatures
+  IS 'SSO signatures already accepted (SHA-256), so a captured login link cannot be replayed within its 300 s window.';
+
 -- TABLE: submission_versions
 CREATE TABLE shared.submission_versions (
     id bigint NOT NULL
@@ -2244,14 +2714,37 @@ ALTER TABLE shared.submission_versions ALTER COLUMN id ADD GENERATED ALWAYS AS I
                                                                                          NO MAXVALUE
                                                                                          CACHE 1);
 
+-- TABLE: webhook_events
+CREATE TABLE shared.webhook_events (
+    source text NOT NULL
+  , event_id text NOT NULL
+  , event_type text NOT NULL
+  , payload jsonb NOT NULL
+  , outcome jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
+  , received_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE webhook_events
+COMMENT ON TABLE shared.webhook_events
+  IS 'Webhook events received (e.g. from LearnWorlds), each handled once: a repeated event id is recognised and ignored.';
+
+-- CONSTRAINT: admin_audit admin_audit_pkey
+ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
 
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
 
+-- CONSTRAINT: lms_courses lms_courses_pkey
+ALTER TABLE ONLY shared.lms_courses ADD CONSTRAINT lms_courses_pkey PRIMARY KEY (course_id);
+
 -- CONSTRAINT: modules modules_pkey
 ALTER TABLE ONLY shared.modules ADD CONSTRAINT modules_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: organization_gurus organization_gurus_pkey
+ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_pkey PRIMARY KEY (organization_id, user_id);
 
 -- CONSTRAINT: organizations organizations_pkey
 ALTER TABLE ONLY shared.organizations ADD CONSTRAINT organizations_pkey PRIMARY KEY (id);
@@ -2261,6 +2754,18 @@ ALTER TABLE ONLY shared.organizations ADD CONSTRAINT organizations_slug_key UNIQ
 
 -- CONSTRAINT: progress_changes progress_changes_pkey
 ALTER TABLE ONLY shared.progress_changes ADD CONSTRAINT progress_changes_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: rate_limit_counters rate_limit_counters_pkey
+ALTER TABLE ONLY shared.rate_limit_counters ADD CONSTRAINT rate_limit_counters_pkey PRIMARY KEY (bucket, key, window_start);
+
+-- CONSTRAINT: refresh_tokens refresh_tokens_pkey
+ALTER TABLE ONLY shared.refresh_tokens ADD CONSTRAINT refresh_tokens_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: refresh_tokens refresh_tokens_token_hash_key
+ALTER TABLE ONLY shared.refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+
+-- CONSTRAINT: sso_signatures sso_signatures_pkey
+ALTER TABLE ONLY shared.sso_signatures ADD CONSTRAINT sso_signatures_pkey PRIMARY KEY (signature_hash);
 
 -- CONSTRAINT: submission_versions submission_versions_pkey
 ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_pkey PRIMARY KEY (id);
@@ -2301,13 +2806,32 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_lms_user_id_key UNIQUE (lms_u
 -- CONSTRAINT: users users_pkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: webhook_events webhook_events_pkey
+ALTER TABLE ONLY shared.webhook_events ADD CONSTRAINT webhook_events_pkey PRIMARY KEY (source, event_id);
+
+-- INDEX: admin_audit_target_idx
+CREATE INDEX admin_audit_target_idx
+  ON shared.admin_audit (target_type, target_id);
+
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
   ON shared.current_field_values (submission_id);
 
+-- INDEX: organization_gurus_user_idx
+CREATE INDEX organization_gurus_user_idx
+  ON shared.organization_gurus (user_id);
+
 -- INDEX: progress_changes_user_idx
 CREATE INDEX progress_changes_user_idx
   ON shared.progress_changes (user_id, changed_at);
+
+-- INDEX: refresh_tokens_family_idx
+CREATE INDEX refresh_tokens_family_idx
+  ON shared.refresh_tokens (family_id);
+
+-- INDEX: refresh_tokens_user_idx
+CREATE INDEX refresh_tokens_user_idx
+  ON shared.refresh_tokens (user_id);
 
 -- INDEX: submission_versions_user_tool_idx
 CREATE INDEX submission_versions_user_tool_idx
@@ -2365,8 +2889,23 @@ ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values
 -- FK CONSTRAINT: current_field_values current_field_values_user_id_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: lms_courses lms_courses_tool_slug_fkey
+ALTER TABLE ONLY shared.lms_courses ADD CONSTRAINT lms_courses_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: organization_gurus organization_gurus_assigned_by_fkey
+ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: organization_gurus organization_gurus_organization_id_fkey
+ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: organization_gurus organization_gurus_user_id_fkey
+ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: progress_changes progress_changes_user_id_fkey
 ALTER TABLE ONLY shared.progress_changes ADD CONSTRAINT progress_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: refresh_tokens refresh_tokens_user_id_fkey
+ALTER TABLE ONLY shared.refresh_tokens ADD CONSTRAINT refresh_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: submission_versions submission_versions_tool_slug_fkey
 ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
@@ -2400,9 +2939,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.active_submission_row (p_tool shared.tools, p_user_id uuid, p_for_update boolean)
   FROM PUBLIC;
 
+-- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION check_unlock_status(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.check_unlock_status (p_tool_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION consume_rate_limit(p_bucket text, p_key text, p_limit integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION create_tool_schema(p_tool_slug text)
@@ -2420,9 +2969,24 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.guru_follows_organization (p_guru_id uuid, p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION handle_course_completed(p_payload jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.handle_course_completed (p_payload jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION is_produced(p_value jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.is_produced (p_value jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION lock_user(p_user_id uuid)
@@ -2445,9 +3009,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.move_user_work (p_user_id uuid, p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_json(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_json (p_organization_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION progress_report(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.progress_report (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION progress_summary_for(p_user_id uuid)
@@ -2485,14 +3059,39 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_claims ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION request_context()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_context ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_limit(p_bucket text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_limit (p_bucket text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION request_user_id()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_user_id ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_admin()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_admin ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_caller()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_caller ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_data_object(p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_data_object (p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_tool(p_tool_slug text)
@@ -2503,6 +3102,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_user(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_user (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_version(p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_version (p_version integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_visible_user(p_caller shared.users, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_visible_user (p_caller shared.users, p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION resolve_dependencies(p_tool_slug text, p_user_id uuid)
@@ -2550,6 +3159,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION sync_lms_courses(p_config jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.sync_lms_courses (p_config jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
@@ -2580,6 +3194,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tg_user_created ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION token_hash(p_token text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.token_hash (p_token text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION tool_for_schema(p_schema_name text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_for_schema (p_schema_name text)
@@ -2603,4 +3222,9 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION update_progress(p_user_id uuid, p_tool_slug text, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_json(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_json (p_user shared.users)
   FROM PUBLIC;

@@ -1,0 +1,246 @@
+-- =============================================================================================
+-- Web entry points for a user's own tools: /api/tools/..., /api/progress. Each reads the caller
+-- from the claims and hands over to the shared.* rule that does the work.
+-- =============================================================================================
+
+/** Section: progress shape ------------------------------------------------------------------- */
+
+create or replace function shared.progress_report(p_user_id uuid)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+    select (to_jsonb(s.*) - 'next_tool')
+           || jsonb_build_object(
+                  'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                  from shared.tools as t where t.slug = s.next_tool),
+                  'tools', (select jsonb_agg(jsonb_build_object(
+                                        'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
+                                        'status', o.status, 'progress_percentage', o.progress_percentage,
+                                        'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
+                                        'completed_at', o.completed_at)
+                                    order by o.sprint_number)
+                              from shared.progress_overview as o where o.user_id = p_user_id))
+      from shared.progress_summary as s
+     where s.user_id = p_user_id;
+$$;
+
+comment on function shared.progress_report(uuid) is
+    'A user''s progress for the API: the progress summary, the next tool and every tool''s status in sprint order.';
+
+revoke all on function shared.progress_report(uuid) from public;
+
+/** Section: tools ---------------------------------------------------------------------------- */
+
+create or replace function api.list_tools()
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    return (select coalesce(jsonb_agg(jsonb_build_object(
+                       'slug', t.slug, 'sprint_number', t.sprint_number, 'name', t.name,
+                       'description', t.description, 'module_id', t.module_id, 'module_name', m.name,
+                       'status', coalesce(p.status, 'locked'), 'progress_percentage', coalesce(p.progress_percentage, 0))
+                   order by t.sprint_number), '[]')
+              from shared.tools as t
+              join shared.modules as m on m.id = t.module_id
+              left join shared.user_progress as p on p.user_id = v_caller.id and p.tool_slug = t.slug);
+end;
+$$;
+
+comment on function api.list_tools() is 'GET /api/tools: every tool in sprint order with the caller''s status.';
+
+revoke all on function api.list_tools() from public;
+grant execute on function api.list_tools() to fasttrack_api;
+
+create or replace function api.get_tool(p_slug text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_tool shared.tools := shared.require_tool(p_slug);
+    v_status jsonb := shared.check_unlock_status(v_tool.slug, v_caller.id);
+begin
+    return jsonb_build_object(
+        'slug', v_tool.slug, 'sprint_number', v_tool.sprint_number, 'name', v_tool.name,
+        'description', v_tool.description,
+        'module', (select jsonb_build_object('id', m.id, 'name', m.name) from shared.modules as m where m.id = v_tool.module_id),
+        'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
+                                                                 'type', f.value_type, 'required', f.required)
+                                              order by f.position), '[]')
+                      from shared.tool_fields as f where f.tool_slug = v_tool.slug),
+        'dependencies', (select coalesce(jsonb_agg(jsonb_build_object('source_tool', d.source_tool_slug,
+                                                                      'source_field', d.source_field_id,
+                                                                      'target_field', d.target_field,
+                                                                      'required', d.required,
+                                                                      'description', d.description)
+                                                   order by d.position), '[]')
+                           from shared.tool_dependencies as d where d.tool_slug = v_tool.slug),
+        'status', v_status -> 'status',
+        'unlocked', v_status -> 'unlocked',
+        'missing_dependencies', v_status -> 'missing_dependencies');
+end;
+$$;
+
+comment on function api.get_tool(text) is
+    'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, and the caller''s status with what is still missing.';
+
+revoke all on function api.get_tool(text) from public;
+grant execute on function api.get_tool(text) to fasttrack_api;
+
+/** Section: the caller's work ---------------------------------------------------------------- */
+
+create or replace function api.get_tool_data(p_slug text)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.get_submission(p_slug, (shared.require_caller()).id);
+$$;
+
+comment on function api.get_tool_data(text) is 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
+
+revoke all on function api.get_tool_data(text) from public;
+grant execute on function api.get_tool_data(text) to fasttrack_api;
+
+create or replace function shared.require_version(p_version integer)
+returns integer
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    if p_version is null or p_version < 0 then
+        raise sqlstate 'PT422'
+            using message = 'version must be the version you edited: 0 before the first save, then the number the last save returned',
+                  detail  = json_build_object('code', 'INVALID_VERSION', 'version', p_version)::text;
+    end if;
+    return p_version;
+end;
+$$;
+
+comment on function shared.require_version(integer) is 'Raises PT422 (INVALID_VERSION) unless the version is a number >= 0.';
+
+revoke all on function shared.require_version(integer) from public;
+
+create or replace function api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+$$;
+
+comment on function api.save_tool_data(text, jsonb, integer) is
+    'POST /api/tools/{slug}/data: saves the caller''s draft (autosave). Same data again changes nothing; a stale version is PT409.';
+
+revoke all on function api.save_tool_data(text, jsonb, integer) from public;
+grant execute on function api.save_tool_data(text, jsonb, integer) to fasttrack_api;
+
+create or replace function api.submit_tool(p_slug text, p_version integer, p_data jsonb default null)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+$$;
+
+comment on function api.submit_tool(text, integer, jsonb) is
+    'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
+
+revoke all on function api.submit_tool(text, integer, jsonb) from public;
+grant execute on function api.submit_tool(text, integer, jsonb) to fasttrack_api;
+
+create or replace function api.get_tool_dependencies(p_slug text)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+$$;
+
+comment on function api.get_tool_dependencies(text) is
+    'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
+
+revoke all on function api.get_tool_dependencies(text) from public;
+grant execute on function api.get_tool_dependencies(text) to fasttrack_api;
+
+create or replace function api.list_tool_versions(p_slug text)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.submission_history(p_slug, (shared.require_caller()).id);
+$$;
+
+comment on function api.list_tool_versions(text) is 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
+
+revoke all on function api.list_tool_versions(text) from public;
+grant execute on function api.list_tool_versions(text) to fasttrack_api;
+
+create or replace function api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+$$;
+
+comment on function api.restore_tool_version(text, uuid, integer) is
+    'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
+
+revoke all on function api.restore_tool_version(text, uuid, integer) from public;
+grant execute on function api.restore_tool_version(text, uuid, integer) to fasttrack_api;
+
+create or replace function api.start_over_tool(p_slug text)
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.start_over(p_slug, (shared.require_caller()).id);
+$$;
+
+comment on function api.start_over_tool(text) is
+    'POST /api/tools/{slug}/start-over: archives the caller''s submission (kept) and opens an empty one.';
+
+revoke all on function api.start_over_tool(text) from public;
+grant execute on function api.start_over_tool(text) to fasttrack_api;
+
+create or replace function api.my_progress()
+returns jsonb
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+    select shared.progress_report((shared.require_caller()).id);
+$$;
+
+comment on function api.my_progress() is 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
+
+revoke all on function api.my_progress() from public;
+grant execute on function api.my_progress() to fasttrack_api;
