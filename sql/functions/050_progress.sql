@@ -117,19 +117,22 @@ returns trigger
 language plpgsql
 set search_path = ''
 as $$
+declare
+    v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
+                          when pg_catalog.pg_trigger_depth() > 1 then 'system'
+                          else 'direct' end;
 begin
     insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status,
-            case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
-                 when pg_catalog.pg_trigger_depth() > 1 then 'system'
-                 else 'direct' end,
-            shared.request_user_id());
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    if new.status = 'unlocked' then
+        perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
+    end if;
     return null;
 end;
 $$;
 
 comment on function shared.tg_progress_audit() is
-    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why).';
+    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 revoke all on function shared.tg_progress_audit() from public;
 

@@ -181,6 +181,9 @@ begin
 
     if new.submitted_at is not null and (tg_op = 'INSERT' or new.submitted_at is distinct from old.submitted_at) then
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
+        perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
+                                    jsonb_build_object('submission_id', new.id, 'version', new.version,
+                                                       'submitted_at', new.submitted_at));
         update shared.user_progress as p
            set status = 'completed'
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
@@ -191,6 +194,6 @@ end;
 $$;
 
 comment on function shared.tg_submission_effects() is
-    'AFTER trigger of every tool''s submissions: first save starts the tool; a submit publishes the outputs, completes the tool and unlocks the tools whose requirements are now met, in the same transaction.';
+    'AFTER trigger of every tool''s submissions: first save starts the tool; a submit publishes the outputs, completes the tool, unlocks the tools whose requirements are now met and records a tool_completed event, in the same transaction.';
 
 revoke all on function shared.tg_submission_effects() from public;

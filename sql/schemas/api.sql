@@ -74,6 +74,30 @@ $$;
 COMMENT ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
   IS 'POST /api/admin/organizations: creates an organization (audited).';
 
+-- FUNCTION: admin_list_ai_requests(integer, timestamp with time zone)
+CREATE FUNCTION api.admin_list_ai_requests(p_limit integer = 100
+                                         , p_before timestamp with time zone = CAST(NULL AS timestamp with time zone))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    if coalesce(p_limit, 100) not between 1 and 500 then
+        raise sqlstate 'PT422'
+            using message = 'limit must be between 1 and 500',
+                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
+    end if;
+    return (select coalesce(jsonb_agg(to_jsonb(r.*) order by r.requested_at desc), '[]')
+              from (select x.* from shared.ai_requests as x
+                     where p_before is null or x.requested_at < p_before
+                     order by x.requested_at desc limit coalesce(p_limit, 100)) as r);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_ai_requests(p_limit integer, p_before timestamp with time zone)
+COMMENT ON FUNCTION api.admin_list_ai_requests (p_limit integer, p_before timestamp with time zone)
+  IS 'GET /api/admin/ai-requests: AI assistant requests, newest first (who, tool, when, latency, outcome).';
+
 -- FUNCTION: admin_list_audit(integer, bigint)
 CREATE FUNCTION api.admin_list_audit(p_limit integer = 100
                                    , p_before_id bigint = CAST(NULL AS bigint))
@@ -97,6 +121,37 @@ $$;
 -- COMMENT: FUNCTION admin_list_audit(p_limit integer, p_before_id bigint)
 COMMENT ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
   IS 'GET /api/admin/audit: admin changes, newest first (before_id pages further back).';
+
+-- FUNCTION: admin_list_events(text, integer, timestamp with time zone)
+CREATE FUNCTION api.admin_list_events(p_status text = CAST(NULL AS text)
+                                    , p_limit integer = 100
+                                    , p_before timestamp with time zone = CAST(NULL AS timestamp with time zone))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    if p_status is not null and p_status not in ('pending', 'delivered', 'dead') then
+        raise sqlstate 'PT422'
+            using message = 'status must be pending, delivered or dead',
+                  detail  = json_build_object('code', 'INVALID_STATUS', 'status', p_status)::text;
+    end if;
+    if coalesce(p_limit, 100) not between 1 and 500 then
+        raise sqlstate 'PT422'
+            using message = 'limit must be between 1 and 500',
+                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
+    end if;
+    return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc), '[]')
+              from (select x.* from shared.outbox_events as x
+                     where (p_status is null or x.status = p_status)
+                       and (p_before is null or x.created_at < p_before)
+                     order by x.created_at desc limit coalesce(p_limit, 100)) as e);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone)
+COMMENT ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
+  IS 'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status.';
 
 -- FUNCTION: admin_list_organizations()
 CREATE FUNCTION api.admin_list_organizations()
@@ -163,6 +218,41 @@ $$;
 -- COMMENT: FUNCTION admin_list_users(p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
 COMMENT ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
   IS 'GET /api/admin/users: users by email, filtered by organization and by a search in email or name, a page at a time (next_cursor).';
+
+-- FUNCTION: admin_retry_event(uuid)
+CREATE FUNCTION api.admin_retry_event(p_event_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before shared.outbox_events;
+begin
+    select e.* into v_before from shared.outbox_events as e where e.id = p_event_id for update;
+    if v_before.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown event',
+                  detail  = json_build_object('code', 'EVENT_NOT_FOUND', 'event_id', p_event_id)::text;
+    end if;
+    if v_before.status <> 'dead' then
+        raise sqlstate 'PT409'
+            using message = format('Only dead events are retried; this one is %s', v_before.status),
+                  detail  = json_build_object('code', 'EVENT_NOT_DEAD', 'status', v_before.status)::text;
+    end if;
+    update shared.outbox_events as e
+       set status = 'pending', attempts = 0, next_attempt_at = pg_catalog.now(), last_error = null
+     where e.id = p_event_id;
+    perform pg_catalog.pg_notify('fasttrack_outbox', '');
+    perform shared.audit(v_admin.id, 'retry_event', 'outbox_event', p_event_id::text,
+                         jsonb_build_object('status', v_before.status, 'attempts', v_before.attempts),
+                         jsonb_build_object('status', 'pending', 'attempts', 0));
+    return jsonb_build_object('event_id', p_event_id, 'status', 'pending');
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_retry_event(p_event_id uuid)
+COMMENT ON FUNCTION api.admin_retry_event (p_event_id uuid)
+  IS 'POST /api/admin/events/{id}/retry: sends a dead event again (audited).';
 
 -- FUNCTION: admin_set_role(uuid, text)
 CREATE FUNCTION api.admin_set_role(p_user_id uuid, p_role text)
@@ -329,6 +419,112 @@ $$;
 -- COMMENT: FUNCTION admin_update_organization(p_organization_id uuid, p_changes jsonb)
 COMMENT ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
   IS 'PATCH /api/admin/organizations/{id}: changes name, slug or settings (audited).';
+
+-- FUNCTION: assist_begin(text, text)
+CREATE FUNCTION api.assist_begin(p_slug text, p_question text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_tool shared.tools := shared.require_tool(p_slug);
+    v_limits jsonb := shared.request_context() -> 'limits';
+    v_limit integer := case when v_caller.role in ('guru', 'admin')
+                            then coalesce((v_limits ->> 'ai_staff')::integer, 50)
+                            else coalesce((v_limits ->> 'ai_user')::integer, 10) end;
+    v_open_until timestamp with time zone;
+    v_used integer;
+    v_oldest timestamp with time zone;
+    v_id uuid;
+begin
+    if p_question is null or length(btrim(p_question)) = 0 or length(p_question) > 2000 then
+        raise sqlstate 'PT422'
+            using message = 'question must be 1 to 2000 characters',
+                  detail  = json_build_object('code', 'INVALID_QUESTION', 'length', length(p_question))::text;
+    end if;
+
+    select c.open_until into v_open_until from shared.ai_circuit as c;
+    if v_open_until > pg_catalog.now() then
+        raise sqlstate 'PT503'
+            using message = 'The AI assistant is failing right now; try again in a minute',
+                  detail  = json_build_object('code', 'AI_UNAVAILABLE', 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_open_until - pg_catalog.now()))::integer))::text;
+    end if;
+
+    perform shared.lock_user(v_caller.id);  -- two tabs cannot both take the last request of the hour
+    select count(*), min(r.requested_at) into v_used, v_oldest
+      from shared.ai_requests as r
+     where r.user_id = v_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
+    if v_used >= v_limit then
+        raise sqlstate 'PT429'
+            using message = format('At most %s AI questions per hour; try again later', v_limit),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', v_limit, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+
+    insert into shared.ai_requests (user_id, tool_slug, question_chars)
+    values (v_caller.id, v_tool.slug, length(p_question))
+    returning id into v_id;
+
+    return jsonb_build_object(
+        'request_id', v_id,
+        'user_id', v_caller.id,
+        'tool', jsonb_build_object('slug', v_tool.slug, 'name', v_tool.name, 'sprint_number', v_tool.sprint_number),
+        'question', p_question,
+        'context', jsonb_build_object(
+            'data', shared.get_submission(v_tool.slug, v_caller.id) -> 'data',
+            'dependencies', shared.resolve_dependencies(v_tool.slug, v_caller.id) -> 'values'));
+end;
+$$;
+
+-- COMMENT: FUNCTION assist_begin(p_slug text, p_question text)
+COMMENT ON FUNCTION api.assist_begin (p_slug text, p_question text)
+  IS 'POST /api/tools/{slug}/assist, first half: checks the question, the circuit breaker (PT503) and the hourly limit (10 for users, 50 for gurus and admins; PT429), records the request and returns what the agent is sent.';
+
+-- FUNCTION: assist_finish(uuid, text, integer, text)
+CREATE FUNCTION api.assist_finish(p_request_id uuid
+                                , p_outcome text
+                                , p_latency_ms integer
+                                , p_answer text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_context jsonb := shared.request_context();
+    v_threshold integer := coalesce((v_context ->> 'ai_failure_threshold')::integer, 5);
+    v_cooldown integer := coalesce((v_context ->> 'ai_cooldown_seconds')::integer, 60);
+    v_circuit shared.ai_circuit;
+begin
+    if p_outcome is null or p_outcome not in ('ok', 'error', 'timeout', 'malformed', 'unavailable') then
+        raise sqlstate 'PT422'
+            using message = 'outcome must be ok, error, timeout, malformed or unavailable',
+                  detail  = json_build_object('code', 'INVALID_OUTCOME', 'outcome', p_outcome)::text;
+    end if;
+    update shared.ai_requests as r
+       set outcome = p_outcome, latency_ms = p_latency_ms, answer = p_answer
+     where r.id = p_request_id and r.user_id = v_caller.id and r.outcome = 'pending';
+    if not found then
+        raise sqlstate 'PT404'
+            using message = 'No pending AI request with that id for this user',
+                  detail  = json_build_object('code', 'AI_REQUEST_NOT_FOUND', 'request_id', p_request_id)::text;
+    end if;
+
+    update shared.ai_circuit as c
+       set consecutive_failures = case when p_outcome = 'ok' then 0 else c.consecutive_failures + 1 end,
+           open_until = case when p_outcome = 'ok' then null
+                             when c.consecutive_failures + 1 >= v_threshold
+                                  then pg_catalog.now() + make_interval(secs => v_cooldown)
+                             else c.open_until end
+    returning c.* into v_circuit;
+    return jsonb_build_object('request_id', p_request_id, 'outcome', p_outcome,
+                              'circuit_open', coalesce(v_circuit.open_until > pg_catalog.now(), false));
+end;
+$$;
+
+-- COMMENT: FUNCTION assist_finish(p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+COMMENT ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+  IS 'POST /api/tools/{slug}/assist, second half: records the outcome and latency; five failures in a row open the circuit breaker for the cool-down, a success closes it.';
 
 -- FUNCTION: get_organization_progress(uuid)
 CREATE FUNCTION api.get_organization_progress(p_organization_id uuid)
@@ -777,10 +973,134 @@ $$;
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
 
+-- FUNCTION: worker_claim_events(text, integer, integer)
+CREATE FUNCTION api.worker_claim_events(p_worker text
+                                      , p_limit integer = 10
+                                      , p_lease_seconds integer = 60)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_claimed jsonb;
+begin
+    with due as (
+        select e.id
+          from shared.outbox_events as e
+         where e.status = 'pending'
+           and e.next_attempt_at <= pg_catalog.now()
+           and (e.locked_until is null or e.locked_until < pg_catalog.now())
+         order by e.next_attempt_at
+         limit greatest(coalesce(p_limit, 10), 1)
+           for update skip locked
+    ),
+    claimed as (
+        update shared.outbox_events as e
+           set locked_by = p_worker,
+               locked_until = pg_catalog.now() + make_interval(secs => greatest(coalesce(p_lease_seconds, 60), 1)),
+               attempts = e.attempts + 1
+          from due
+         where e.id = due.id
+        returning e.id, e.event_type, e.payload, e.attempts, e.delivered_to, e.created_at
+    )
+    select coalesce(jsonb_agg(to_jsonb(c.*) order by c.created_at), '[]') into v_claimed from claimed as c;
+    return v_claimed;
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_claim_events(p_worker text, p_limit integer, p_lease_seconds integer)
+COMMENT ON FUNCTION api.worker_claim_events (p_worker text, p_limit integer, p_lease_seconds integer)
+  IS 'Worker: takes up to p_limit due events under a lease (skipping those another worker holds) and counts the attempt.';
+
+-- FUNCTION: worker_event_delivered(uuid, text, text[])
+CREATE FUNCTION api.worker_event_delivered(p_event_id uuid, p_worker text, p_delivered_to text[])
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_lease(p_event_id, p_worker);
+    update shared.outbox_events as e
+       set status = 'delivered', delivered_at = pg_catalog.now(), delivered_to = coalesce(p_delivered_to, '{}'),
+           locked_by = null, locked_until = null, last_error = null
+     where e.id = p_event_id;
+    return jsonb_build_object('event_id', p_event_id, 'status', 'delivered');
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_event_delivered(p_event_id uuid, p_worker text, p_delivered_to text[])
+COMMENT ON FUNCTION api.worker_event_delivered (p_event_id uuid, p_worker text, p_delivered_to text[])
+  IS 'Worker: every receiver acknowledged the event.';
+
+-- FUNCTION: worker_event_failed(uuid, text, text[], text, integer, numeric, numeric)
+CREATE FUNCTION api.worker_event_failed(p_event_id uuid
+                                      , p_worker text
+                                      , p_delivered_to text[]
+                                      , p_error text
+                                      , p_max_attempts integer
+                                      , p_base_delay_seconds numeric
+                                      , p_max_delay_seconds numeric)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_event shared.outbox_events := shared.require_lease(p_event_id, p_worker);
+    v_dead boolean := v_event.attempts >= p_max_attempts;
+    v_delay numeric := least(p_max_delay_seconds, p_base_delay_seconds * power(2, greatest(v_event.attempts - 1, 0)));
+begin
+    update shared.outbox_events as e
+       set status = case when v_dead then 'dead' else 'pending' end,
+           next_attempt_at = pg_catalog.now() + make_interval(secs => v_delay::double precision),
+           delivered_to = coalesce(p_delivered_to, e.delivered_to),
+           last_error = left(p_error, 2000), locked_by = null, locked_until = null
+     where e.id = p_event_id;
+    return jsonb_build_object('event_id', p_event_id, 'status', case when v_dead then 'dead' else 'pending' end,
+                              'attempts', v_event.attempts, 'retry_in_seconds', case when v_dead then null else v_delay end);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_event_failed(p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
+COMMENT ON FUNCTION api.worker_event_failed (p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
+  IS 'Worker: a delivery failed. Retried after base * 2^(attempts-1) seconds (capped), or parked as dead after p_max_attempts.';
+
+-- FUNCTION: worker_next_due()
+CREATE FUNCTION api.worker_next_due()
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+AS $$
+    select jsonb_build_object('seconds', (select greatest(0, extract(epoch from min(greatest(e.next_attempt_at,
+                                                                 coalesce(e.locked_until, e.next_attempt_at))) - pg_catalog.now()))
+                                            from shared.outbox_events as e where e.status = 'pending'));
+$$;
+
+-- COMMENT: FUNCTION worker_next_due()
+COMMENT ON FUNCTION api.worker_next_due ()
+  IS 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';
+
+-- FUNCTION: worker_release_event(uuid, text)
+CREATE FUNCTION api.worker_release_event(p_event_id uuid, p_worker text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_lease(p_event_id, p_worker);
+    update shared.outbox_events as e
+       set locked_by = null, locked_until = null, attempts = greatest(e.attempts - 1, 0)
+     where e.id = p_event_id;
+    return jsonb_build_object('event_id', p_event_id, 'status', 'pending');
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_release_event(p_event_id uuid, p_worker text)
+COMMENT ON FUNCTION api.worker_release_event (p_event_id uuid, p_worker text)
+  IS 'Worker shutting down: gives back an event it had not delivered, without counting the attempt.';
+
 -- ACL: SCHEMA api
 GRANT USAGE
   ON SCHEMA api
   TO fasttrack_api;
+
+GRANT USAGE
+  ON SCHEMA api
+  TO fasttrack_worker;
 
 -- ACL: FUNCTION admin_assign_guru(p_organization_id uuid, p_user_id uuid)
 REVOKE ALL PRIVILEGES
@@ -800,6 +1120,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_list_ai_requests(p_limit integer, p_before timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_ai_requests (p_limit integer, p_before timestamp with time zone)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_ai_requests (p_limit integer, p_before timestamp with time zone)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_list_audit(p_limit integer, p_before_id bigint)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
@@ -807,6 +1136,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_list_organizations()
@@ -825,6 +1163,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_retry_event(p_event_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_retry_event (p_event_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_retry_event (p_event_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_set_role(p_user_id uuid, p_role text)
@@ -870,6 +1217,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION assist_begin(p_slug text, p_question text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.assist_begin (p_slug text, p_question text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.assist_begin (p_slug text, p_question text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION assist_finish(p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION get_organization_progress(p_organization_id uuid)
@@ -1056,3 +1421,48 @@ REVOKE ALL PRIVILEGES
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   TO fasttrack_api;
+
+-- ACL: FUNCTION worker_claim_events(p_worker text, p_limit integer, p_lease_seconds integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_claim_events (p_worker text, p_limit integer, p_lease_seconds integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_claim_events (p_worker text, p_limit integer, p_lease_seconds integer)
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_event_delivered(p_event_id uuid, p_worker text, p_delivered_to text[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_event_delivered (p_event_id uuid, p_worker text, p_delivered_to text[])
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_event_delivered (p_event_id uuid, p_worker text, p_delivered_to text[])
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_event_failed(p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_event_failed (p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_event_failed (p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_next_due()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_next_due ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_next_due ()
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_release_event(p_event_id uuid, p_worker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_release_event (p_event_id uuid, p_worker text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_release_event (p_event_id uuid, p_worker text)
+  TO fasttrack_worker;

@@ -673,6 +673,35 @@ $$;
 COMMENT ON FUNCTION shared.raise_stale_version (p_tool_slug text, p_expected integer, p_current integer)
   IS 'Raises PT409 (STALE_VERSION) naming the version edited and the latest one.';
 
+-- FUNCTION: record_event(text, uuid, text, jsonb)
+CREATE FUNCTION shared.record_event(p_event_type text
+                                  , p_user_id uuid
+                                  , p_tool_slug text
+                                  , p_extra jsonb)
+RETURNS uuid
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_id uuid := gen_random_uuid();
+begin
+    insert into shared.outbox_events (id, event_type, user_id, tool_slug, payload)
+    select v_id, p_event_type, p_user_id, p_tool_slug,
+           jsonb_build_object(
+               'event_id', v_id, 'type', p_event_type, 'occurred_at', pg_catalog.now(),
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'lms_user_id', u.lms_user_id,
+                                          'organization_id', u.organization_id),
+               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number))
+           || coalesce(p_extra, '{}')
+      from shared.users as u, shared.tools as t
+     where u.id = p_user_id and t.slug = p_tool_slug;
+    return v_id;
+end;
+$$;
+
+-- COMMENT: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+  IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
+
 -- FUNCTION: refresh_field_values_view()
 CREATE FUNCTION shared.refresh_field_values_view()
 RETURNS void
@@ -1042,6 +1071,63 @@ $$;
 -- COMMENT: FUNCTION require_data_object(p_data jsonb)
 COMMENT ON FUNCTION shared.require_data_object (p_data jsonb)
   IS 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
+
+-- TABLE: outbox_events
+CREATE TABLE shared.outbox_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , event_type text NOT NULL
+  , user_id uuid
+  , tool_slug varchar(255) NOT NULL
+  , payload jsonb NOT NULL
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , status text DEFAULT CAST('pending' AS text) NOT NULL
+  , attempts integer DEFAULT 0 NOT NULL
+  , next_attempt_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , locked_by text
+  , locked_until timestamp with time zone
+  , delivered_to text[] DEFAULT CAST('{}' AS text[]) NOT NULL
+  , last_error text
+  , delivered_at timestamp with time zone
+  , CONSTRAINT outbox_events_event_type_check CHECK (event_type = ANY(ARRAY[CAST('tool_completed' AS text)
+                                                                          , CAST('tool_unlocked' AS text)]))
+  , CONSTRAINT outbox_events_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
+                                                                  , CAST('delivered' AS text)
+                                                                  , CAST('dead' AS text)]))
+);
+
+-- COMMENT: TABLE outbox_events
+COMMENT ON TABLE shared.outbox_events
+  IS 'Events for other systems (tool_completed, tool_unlocked), written in the same transaction as the change they report and delivered by the worker (flask --app app worker).';
+
+-- COMMENT: COLUMN outbox_events.locked_until
+COMMENT ON COLUMN shared.outbox_events.locked_until
+  IS 'A worker holds the event until then; after it (a crashed worker), another may take it.';
+
+-- COMMENT: COLUMN outbox_events.delivered_to
+COMMENT ON COLUMN shared.outbox_events.delivered_to
+  IS 'Receivers that already acknowledged the event; retries skip them.';
+
+-- FUNCTION: require_lease(uuid, text)
+CREATE FUNCTION shared.require_lease(p_event_id uuid, p_worker text)
+RETURNS shared.outbox_events
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_event shared.outbox_events;
+begin
+    select e.* into v_event from shared.outbox_events as e where e.id = p_event_id for update;
+    if v_event.id is null or v_event.locked_by is distinct from p_worker or v_event.status <> 'pending' then
+        raise sqlstate 'PT409'
+            using message = 'This worker no longer holds that event',
+                  detail  = json_build_object('code', 'LEASE_LOST', 'event_id', p_event_id)::text;
+    end if;
+    return v_event;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_lease(p_event_id uuid, p_worker text)
+COMMENT ON FUNCTION shared.require_lease (p_event_id uuid, p_worker text)
+  IS 'The event, locked, when the worker still holds its lease; PT409 (LEASE_LOST) otherwise.';
 
 -- FUNCTION: require_organization_fields(text, text, jsonb, uuid)
 CREATE FUNCTION shared.require_organization_fields(p_name text
@@ -1661,25 +1747,43 @@ $$;
 COMMENT ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   IS 'Validates the registry (raises PT422 INVALID_REGISTRY listing every problem, applying nothing) and applies it: modules, tools, outputs, dependencies, missing tool schemas, progress rows, unlocks. Applying the same registry twice changes nothing. Called by flask --app app migrate.';
 
+-- FUNCTION: tg_outbox_notify()
+CREATE FUNCTION shared.tg_outbox_notify()
+RETURNS trigger
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    perform pg_catalog.pg_notify('fasttrack_outbox', '');
+    return null;
+end;
+$$;
+
+-- COMMENT: FUNCTION tg_outbox_notify()
+COMMENT ON FUNCTION shared.tg_outbox_notify ()
+  IS 'Wakes listening workers when events are written (delivered at commit, never for a rollback).';
+
 -- FUNCTION: tg_progress_audit()
 CREATE FUNCTION shared.tg_progress_audit()
 RETURNS trigger
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
+declare
+    v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
+                          when pg_catalog.pg_trigger_depth() > 1 then 'system'
+                          else 'direct' end;
 begin
     insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status,
-            case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
-                 when pg_catalog.pg_trigger_depth() > 1 then 'system'
-                 else 'direct' end,
-            shared.request_user_id());
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    if new.status = 'unlocked' then
+        perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
+    end if;
     return null;
 end;
 $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why).';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -1744,6 +1848,9 @@ begin
 
     if new.submitted_at is not null and (tg_op = 'INSERT' or new.submitted_at is distinct from old.submitted_at) then
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
+        perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
+                                    jsonb_build_object('submission_id', new.id, 'version', new.version,
+                                                       'submitted_at', new.submitted_at));
         update shared.user_progress as p
            set status = 'completed'
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
@@ -1755,7 +1862,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: first save starts the tool; a submit publishes the outputs, completes the tool and unlocks the tools whose requirements are now met, in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: first save starts the tool; a submit publishes the outputs, completes the tool, unlocks the tools whose requirements are now met and records a tool_completed event, in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -2125,6 +2232,40 @@ ALTER TABLE shared.admin_audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
                                                                                  NO MINVALUE
                                                                                  NO MAXVALUE
                                                                                  CACHE 1);
+
+-- TABLE: ai_circuit
+CREATE TABLE shared.ai_circuit (
+    id boolean DEFAULT TRUE NOT NULL
+  , consecutive_failures integer DEFAULT 0 NOT NULL
+  , open_until timestamp with time zone
+  , CONSTRAINT ai_circuit_id_check CHECK (id)
+);
+
+-- COMMENT: TABLE ai_circuit
+COMMENT ON TABLE shared.ai_circuit
+  IS 'The AI assistant''s circuit breaker (one row): after repeated failures the service answers 503 at once until open_until.';
+
+-- TABLE: ai_requests
+CREATE TABLE shared.ai_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , requested_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , question_chars integer NOT NULL
+  , outcome text DEFAULT CAST('pending' AS text) NOT NULL
+  , latency_ms integer
+  , answer text
+  , CONSTRAINT ai_requests_outcome_check CHECK (outcome = ANY(ARRAY[CAST('pending' AS text)
+                                                                  , CAST('ok' AS text)
+                                                                  , CAST('error' AS text)
+                                                                  , CAST('timeout' AS text)
+                                                                  , CAST('malformed' AS text)
+                                                                  , CAST('unavailable' AS text)]))
+);
+
+-- COMMENT: TABLE ai_requests
+COMMENT ON TABLE shared.ai_requests
+  IS 'Every AI assistant request: who, which tool, when, how long, the outcome (the answer only when the service is configured to keep it). Also the per-user hourly limit.';
 
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
@@ -2850,6 +2991,12 @@ COMMENT ON TABLE shared.webhook_events
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: ai_circuit ai_circuit_pkey
+ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: ai_requests ai_requests_pkey
+ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
 
@@ -2870,6 +3017,9 @@ ALTER TABLE ONLY shared.organizations ADD CONSTRAINT organizations_pkey PRIMARY 
 
 -- CONSTRAINT: organizations organizations_slug_key
 ALTER TABLE ONLY shared.organizations ADD CONSTRAINT organizations_slug_key UNIQUE (slug);
+
+-- CONSTRAINT: outbox_events outbox_events_pkey
+ALTER TABLE ONLY shared.outbox_events ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (id);
 
 -- CONSTRAINT: progress_changes progress_changes_pkey
 ALTER TABLE ONLY shared.progress_changes ADD CONSTRAINT progress_changes_pkey PRIMARY KEY (id);
@@ -2932,6 +3082,10 @@ ALTER TABLE ONLY shared.webhook_events ADD CONSTRAINT webhook_events_pkey PRIMAR
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
 
+-- INDEX: ai_requests_user_idx
+CREATE INDEX ai_requests_user_idx
+  ON shared.ai_requests (user_id, requested_at);
+
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
   ON shared.current_field_values (submission_id);
@@ -2939,6 +3093,15 @@ CREATE INDEX current_field_values_submission_idx
 -- INDEX: organization_gurus_user_idx
 CREATE INDEX organization_gurus_user_idx
   ON shared.organization_gurus (user_id);
+
+-- INDEX: outbox_events_due_idx
+CREATE INDEX outbox_events_due_idx
+  ON shared.outbox_events (next_attempt_at)
+  WHERE status = CAST('pending' AS text);
+
+-- INDEX: outbox_events_status_idx
+CREATE INDEX outbox_events_status_idx
+  ON shared.outbox_events (status, created_at);
 
 -- INDEX: progress_changes_user_idx
 CREATE INDEX progress_changes_user_idx
@@ -2967,6 +3130,17 @@ CREATE INDEX user_progress_status_idx
 -- INDEX: user_progress_user_id_idx
 CREATE INDEX user_progress_user_id_idx
   ON shared.user_progress (user_id);
+
+-- TRIGGER: outbox_events outbox_events_notify
+CREATE TRIGGER outbox_events_notify
+  AFTER INSERT
+  ON shared.outbox_events
+  FOR EACH STATEMENT
+    EXECUTE PROCEDURE shared.tg_outbox_notify();
+
+-- COMMENT: TRIGGER outbox_events_notify ON outbox_events
+COMMENT ON TRIGGER outbox_events_notify ON shared.outbox_events
+  IS 'NOTIFY fasttrack_outbox for the workers (shared.tg_outbox_notify).';
 
 -- TRIGGER: user_progress user_progress_audit
 CREATE TRIGGER user_progress_audit
@@ -3002,6 +3176,9 @@ CREATE TRIGGER users_create_progress
 COMMENT ON TRIGGER users_create_progress ON shared.users
   IS 'Creates the user''s progress rows for every tool (shared.tg_user_created).';
 
+-- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
+ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
@@ -3019,6 +3196,9 @@ ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_org
 
 -- FK CONSTRAINT: organization_gurus organization_gurus_user_id_fkey
 ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: outbox_events outbox_events_user_id_fkey
+ALTER TABLE ONLY shared.outbox_events ADD CONSTRAINT outbox_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE SET NULL;
 
 -- FK CONSTRAINT: progress_changes progress_changes_user_id_fkey
 ALTER TABLE ONLY shared.progress_changes ADD CONSTRAINT progress_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
@@ -3168,6 +3348,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.raise_stale_version (p_tool_slug text, p_expected integer, p_current integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION refresh_field_values_view()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.refresh_field_values_view ()
@@ -3211,6 +3396,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_data_object(p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_data_object (p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_lease(p_event_id uuid, p_worker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_lease (p_event_id uuid, p_worker text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
@@ -3291,6 +3481,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tg_outbox_notify()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tg_outbox_notify ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_progress_audit()
