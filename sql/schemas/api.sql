@@ -526,6 +526,41 @@ $$;
 COMMENT ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
   IS 'POST /api/tools/{slug}/assist, second half: records the outcome and latency; five failures in a row open the circuit breaker for the cool-down, a success closes it.';
 
+-- FUNCTION: export_tool(text)
+CREATE FUNCTION api.export_tool(p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.export_bundle(p_slug, v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_tool(p_slug text)
+COMMENT ON FUNCTION api.export_tool (p_slug text)
+  IS 'GET /api/tools/{slug}/export: the export bundle of the caller''s work (limited per minute: RATE_LIMIT_EXPORTS).';
+
+-- FUNCTION: export_user_tool(uuid, text)
+CREATE FUNCTION api.export_user_tool(p_user_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_user shared.users := shared.require_visible_user(v_caller, p_user_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.export_bundle(p_slug, v_user.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_user_tool(p_user_id uuid, p_slug text)
+COMMENT ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
+  IS 'GET /api/users/{id}/tools/{slug}/export: another user''s export bundle, for their organization''s gurus and admins (others PT404).';
+
 -- FUNCTION: get_organization_progress(uuid)
 CREATE FUNCTION api.get_organization_progress(p_organization_id uuid)
 RETURNS jsonb
@@ -1235,6 +1270,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION export_tool(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.export_tool (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.export_tool (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION export_user_tool(p_user_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION get_organization_progress(p_organization_id uuid)

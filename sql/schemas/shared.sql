@@ -300,6 +300,58 @@ $$;
 COMMENT ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
   IS 'Creates the missing progress rows of one user (or of everyone when null): unlocked when the tool''s requirements are met, else locked. Returns the number created.';
 
+-- FUNCTION: export_bundle(text, uuid)
+CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools := shared.require_tool(p_slug);
+    v_user shared.users := shared.require_user(p_user_id);
+    v_submission jsonb := shared.get_submission(v_tool.slug, v_user.id);
+begin
+    if v_submission ->> 'submission_id' is null then
+        raise sqlstate 'PT404'
+            using message = format('Nothing to export yet: %s has no saved answers', v_tool.name),
+                  detail  = json_build_object('code', 'NOTHING_TO_EXPORT', 'tool', v_tool.slug)::text;
+    end if;
+
+    return jsonb_build_object(
+        'format_version', 1,
+        'program', 'Fast Track',
+        'generated_at', pg_catalog.now(),
+        'user', jsonb_build_object('id', v_user.id, 'email', v_user.email, 'full_name', v_user.full_name),
+        'organization', (select jsonb_build_object('id', o.id, 'name', o.name)
+                           from shared.organizations as o
+                          where o.id = coalesce((v_submission ->> 'organization_id')::uuid, v_user.organization_id)),
+        'tool', (select jsonb_build_object('slug', v_tool.slug, 'name', v_tool.name, 'sprint_number', v_tool.sprint_number,
+                                           'description', v_tool.description,
+                                           'module', jsonb_build_object('id', m.id, 'name', m.name))
+                   from shared.modules as m where m.id = v_tool.module_id),
+        'submission', (v_submission - 'data' - 'tool')
+                      || jsonb_build_object('is_draft', v_submission ->> 'submitted_at' is null
+                                                        or v_submission ->> 'status' = 'in_progress'),
+        'answers', v_submission -> 'data',
+        'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
+                                                                 'type', f.value_type, 'required', f.required,
+                                                                 'value', (v_submission -> 'data') #> f.path)
+                                              order by f.position), '[]')
+                      from shared.tool_fields as f where f.tool_slug = v_tool.slug),
+        'dependencies', (select coalesce(jsonb_agg(jsonb_build_object(
+                                    'source_tool', e ->> 'source_tool', 'source_sprint', e -> 'source_sprint',
+                                    'source_tool_name', t.name, 'field_id', e ->> 'field_id', 'label', e ->> 'label',
+                                    'target_field', e ->> 'target_field', 'required', e -> 'required', 'value', e -> 'value')
+                                 order by (e ->> 'source_sprint')::integer), '[]')
+                           from jsonb_array_elements(shared.resolve_dependencies(v_tool.slug, v_user.id) -> 'fields') as e
+                           join shared.tools as t on t.slug = e ->> 'source_tool'),
+        'sections', case when v_tool.slug = 'program-overview' then shared.program_sections(v_user.id) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_bundle(p_slug text, p_user_id uuid)
+COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
+  IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+
 -- FUNCTION: get_submission(text, uuid)
 CREATE FUNCTION shared.get_submission(p_tool_slug text, p_user_id uuid)
 RETURNS jsonb
@@ -555,6 +607,34 @@ $$;
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
+
+-- FUNCTION: program_sections(uuid)
+CREATE FUNCTION shared.program_sections(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number,
+                                          'description', t.description, 'module', m.name),
+               'status', p.status,
+               'completed_at', p.completed_at,
+               'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
+                                                                        'type', f.value_type, 'value', v.field_value)
+                                                     order by f.position), '[]')
+                             from shared.tool_fields as f
+                             join shared.current_field_values as v
+                               on v.user_id = p_user_id and v.tool_slug = f.tool_slug and v.field_id = f.field_id
+                            where f.tool_slug = t.slug))
+           order by t.sprint_number), '[]')
+      from shared.tools as t
+      join shared.modules as m on m.id = t.module_id
+      left join shared.user_progress as p on p.user_id = p_user_id and p.tool_slug = t.slug
+     where t.slug <> 'program-overview';
+$$;
+
+-- COMMENT: FUNCTION program_sections(p_user_id uuid)
+COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
+  IS 'The whole program for one user, in sprint order: each tool''s status and its submitted outputs with labels (the program-overview report).';
 
 -- FUNCTION: progress_report(uuid)
 CREATE FUNCTION shared.progress_report(p_user_id uuid)
@@ -3268,6 +3348,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION export_bundle(p_slug text, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_submission(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
@@ -3321,6 +3406,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION program_sections(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.program_sections (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION progress_report(p_user_id uuid)
