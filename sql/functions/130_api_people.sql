@@ -182,7 +182,9 @@ begin
       into v_page
       from (select x.* from shared.users as x
              where (p_organization_id is null or x.organization_id = p_organization_id)
-               and (p_search is null or x.email ilike '%' || p_search || '%' or x.full_name ilike '%' || p_search || '%')
+               -- a literal substring: % and _ in a search are characters, not wildcards
+               and (p_search is null or strpos(lower(x.email), lower(p_search)) > 0
+                    or strpos(lower(x.full_name), lower(p_search)) > 0)
                and (v_after is null or x.email > v_after)
              order by x.email
              limit v_limit + 1) as u;

@@ -204,9 +204,11 @@ volatile
 security definer
 set search_path = ''
 as $$
-    select jsonb_build_object('seconds', (select greatest(0, extract(epoch from min(greatest(e.next_attempt_at,
-                                                                 coalesce(e.locked_until, e.next_attempt_at))) - pg_catalog.now()))
-                                            from shared.outbox_events as e where e.status = 'pending'));
+    -- greatest() skips nulls, so "none pending" is filtered out first: it must stay null, not 0.
+    select jsonb_build_object('seconds', (select greatest(0, extract(epoch from d.due - pg_catalog.now()))
+                                            from (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at))) as due
+                                                    from shared.outbox_events as e where e.status = 'pending') as d
+                                           where d.due is not null));
 $$;
 
 comment on function api.worker_next_due() is 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';

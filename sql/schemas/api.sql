@@ -201,7 +201,9 @@ begin
       into v_page
       from (select x.* from shared.users as x
              where (p_organization_id is null or x.organization_id = p_organization_id)
-               and (p_search is null or x.email ilike '%' || p_search || '%' or x.full_name ilike '%' || p_search || '%')
+               -- a literal substring: % and _ in a search are characters, not wildcards
+               and (p_search is null or strpos(lower(x.email), lower(p_search)) > 0
+                    or strpos(lower(x.full_name), lower(p_search)) > 0)
                and (v_after is null or x.email > v_after)
              order by x.email
              limit v_limit + 1) as u;
@@ -1101,9 +1103,11 @@ CREATE FUNCTION api.worker_next_due()
 RETURNS jsonb
 LANGUAGE sql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select jsonb_build_object('seconds', (select greatest(0, extract(epoch from min(greatest(e.next_attempt_at,
-                                                                 coalesce(e.locked_until, e.next_attempt_at))) - pg_catalog.now()))
-                                            from shared.outbox_events as e where e.status = 'pending'));
+    -- greatest() skips nulls, so "none pending" is filtered out first: it must stay null, not 0.
+    select jsonb_build_object('seconds', (select greatest(0, extract(epoch from d.due - pg_catalog.now()))
+                                            from (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at))) as due
+                                                    from shared.outbox_events as e where e.status = 'pending') as d
+                                           where d.due is not null));
 $$;
 
 -- COMMENT: FUNCTION worker_next_due()
