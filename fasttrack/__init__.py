@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fasttrack import cli
+from fasttrack import cli, tokens
 from fasttrack.db import Database
+from fasttrack.logs import configure_logging
 from fasttrack.settings import Settings
-from fasttrack.web import DB_EXTENSION, SETTINGS_EXTENSION, errors, health
+from fasttrack.web import (
+    DB_EXTENSION,
+    SETTINGS_EXTENSION,
+    admin,
+    auth,
+    caller,
+    errors,
+    health,
+    inputs,
+    openapi,
+    request_log,
+    security,
+    tools,
+    users,
+    webhooks,
+)
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Flask:
@@ -18,19 +39,37 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Without any URL the app still starts (the `migrate` command resolves its own), but starts
     nothing itself: the embedded server is the launcher's and the CLI's business.
     """
+    configure_logging()
     settings = settings or Settings.from_env()
     if database_url is not None:
         settings = dataclasses.replace(settings, database_url=database_url)
+    if settings.jwt_secret_key is None:  # Settings built in code (tests); from_env always sets it
+        settings = dataclasses.replace(
+            settings, jwt_secret_key=secrets.token_urlsafe(48), jwt_secret_generated=True
+        )
+    if settings.jwt_secret_generated:
+        log.warning(
+            "JWT_SECRET_KEY is not set: using a random key for this process; "
+            "its tokens stop working when it restarts"
+        )
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # JSON only: no static route
     app.json.sort_keys = False  # keep the SQL result's key order
+    if settings.trust_proxy:
+        # One proxy in front: its X-Forwarded-For/-Proto become remote_addr and the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions[SETTINGS_EXTENSION] = settings
     app.extensions[DB_EXTENSION] = (
         Database(settings.database_url, max_size=settings.db_pool_max)
         if settings.database_url
         else None
     )
+    request_log.init_app(app)  # first: its after_request runs last and sees the final status
     errors.init_app(app)
-    app.register_blueprint(health.bp)
+    inputs.init_app(app)
+    caller.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
+    security.init_app(app)
+    for blueprint in (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp, webhooks.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app app migrate`."""
+"""Flask CLI commands: `flask --app app migrate` and `flask --app app create-user`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
+from fasttrack import tokens
 from fasttrack.database_url import describe, resolved_database_url
+from fasttrack.db import Database
 from fasttrack.web import settings
 
 _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
@@ -16,6 +19,7 @@ _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
+    app.cli.add_command(create_user_command)
 
 
 @click.command("migrate")
@@ -35,6 +39,54 @@ def migrate_command() -> None:
         # An operator needs the message; a traceback would bury it.
         raise click.ClickException(f"migrate failed: {error}") from None
     click.echo(format_report(report))
+
+
+@click.command("create-user")
+@click.option(
+    "--email", required=True, help="The user's email (the key: an existing user is updated)."
+)
+@click.option("--name", "full_name", help="Full name.")
+@click.option("--role", type=click.Choice(["user", "guru", "admin"]), help="Role (default: user).")
+@click.option("--organization", "organization_slug", help="Slug of the user's organization.")
+@with_appcontext  # the token needs the app's JWT settings, also when invoked outside `flask`
+def create_user_command(
+    email: str, full_name: str | None, role: str | None, organization_slug: str | None
+) -> None:
+    """Create or update a user and print an access token for them (24 h).
+
+    An operator command, not an endpoint: it runs api.operator_upsert_user as the database
+    owner and signs the token with this server's JWT_SECRET_KEY. The token goes to stdout alone,
+    so `TOKEN=$(flask --app app create-user ...)` works; everything else goes to stderr.
+    """
+    # Only the options given: the others keep the function's defaults (or the existing values).
+    args = {
+        name: value
+        for name, value in {
+            "p_email": email,
+            "p_full_name": full_name,
+            "p_role": role,
+            "p_organization_slug": organization_slug,
+        }.items()
+        if value is not None
+    }
+    try:
+        with resolved_database_url(settings()) as url:
+            database = Database(url, max_size=1)
+            try:
+                user = database.call("operator_upsert_user", as_owner=True, **args)
+            finally:
+                database.close()
+    except Exception as error:
+        raise click.ClickException(f"create-user failed: {error}") from None
+    if settings().jwt_secret_generated:
+        click.echo(
+            "warning: JWT_SECRET_KEY is not set, so this token is signed with a throwaway key "
+            "that no running server knows; export the same JWT_SECRET_KEY for the server and "
+            "for this command",
+            err=True,
+        )
+    click.echo(f"{user['email']} ({user['role']}, id {user['id']})", err=True)
+    click.echo(tokens.access_token(user))
 
 
 def format_report(report: Mapping[str, Any]) -> str:

@@ -34,11 +34,24 @@ class Database:
         self._open_lock = threading.Lock()
         self._opened = False
 
-    def call(self, function: str, claims: dict[str, Any] | None = None, **args: Any) -> Any:
+    def call(
+        self,
+        function: str,
+        claims: dict[str, Any] | None = None,
+        *,
+        context: dict[str, Any] | None = None,
+        as_owner: bool = False,
+        role: str = API_ROLE,
+        **args: Any,
+    ) -> Any:
         """Run `api.<function>(name => value, ...)` as the API role; return its jsonb result.
 
-        Claims, role and call share one transaction, so `set_config(..., true)` and
+        Claims, context, role and call share one transaction, so `set_config(..., true)` and
         `set local role` end with it and never leak to the next user of the connection.
+        `context` is what SQL needs to know about the request (client ip, request id, limits).
+        `as_owner` keeps the login's own role: only for operator commands calling functions that
+        are deliberately not granted to the API role. `role` is the role to run as otherwise
+        (the delivery worker runs as fasttrack_worker).
         """
         for name in (function, *args):
             if not _NAME.fullmatch(name):
@@ -55,7 +68,11 @@ class Database:
             cur.execute(
                 "select set_config('request.jwt.claims', %s, true)", (json.dumps(claims or {}),)
             )
-            cur.execute(sql.SQL("set local role {}").format(sql.Identifier(API_ROLE)))
+            cur.execute(
+                "select set_config('request.context', %s, true)", (json.dumps(context or {}),)
+            )
+            if not as_owner:
+                cur.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
             cur.execute(query, params)
             row = cur.fetchone()
         return None if row is None else row[0]
@@ -77,5 +94,8 @@ class Database:
 
 
 def _adapt(value: Any) -> Any:
-    """Pass dicts and lists as jsonb, the type api functions take for documents."""
+    """Pass dicts and lists as jsonb, the type api functions take for documents; tuples as SQL
+    arrays (`text[]`)."""
+    if isinstance(value, tuple):
+        return list(value)
     return Jsonb(value) if isinstance(value, dict | list) else value

@@ -16,6 +16,7 @@ from types import FrameType
 
 from fasttrack.cli import format_report
 from fasttrack.database_url import describe, resolved_database_url
+from fasttrack.logs import configure_logging
 from fasttrack.settings import Settings, SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives, for gunicorn's import
@@ -25,9 +26,7 @@ log = logging.getLogger("fasttrack.launcher")
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     for chatty in ("pgserver", "yoyo"):  # step-by-step logs; the migrate report says enough
         logging.getLogger(chatty).setLevel(logging.WARNING)
     gunicorn_args = sys.argv[1:] if argv is None else argv
@@ -68,10 +67,16 @@ def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
         sys.executable, "-m", "gunicorn", "app:create_app()",
         "--bind", _bind_address(settings.host, settings.port),
         "--workers", str(settings.web_concurrency),
-        "--access-logfile", "-",
+        "--config", "python:fasttrack.gunicorn_conf",  # JSON logs; the app logs each request
         *extra_args,
     ]  # fmt: skip
-    child = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, "DATABASE_URL": url})
+    env = {**os.environ, "DATABASE_URL": url}
+    if settings.jwt_secret_generated and settings.jwt_secret_key:
+        # Every worker builds its own Settings: hand them one key, or a token made by one
+        # worker would be refused by the next.
+        log.warning("JWT_SECRET_KEY is not set: using a random key until the service stops")
+        env["JWT_SECRET_KEY"] = settings.jwt_secret_key
+    child = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         # gunicorn decides how to shut down; we only wait for it so the database stops last.

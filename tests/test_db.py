@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from fasttrack.db import Database
 
@@ -78,3 +80,37 @@ def test_a_failed_call_leaves_the_connection_usable(db: Database) -> None:
         db.call("test_echo", p_missing="x")
 
     assert db.call("test_echo", p_text="after")["text"] == "after"
+
+
+CONTEXT_FUNCTION = """
+create function api.test_context()
+returns jsonb language sql stable set search_path = '' as $$
+    select jsonb_build_object(
+        'role', current_user::text,
+        'context', pg_catalog.current_setting('request.context', true));
+$$;
+grant execute on function api.test_context() to fasttrack_api;
+"""
+
+
+def test_the_request_context_reaches_sql_and_ends_with_the_transaction(
+    conn: psycopg.Connection[Any], db: Database
+) -> None:
+    conn.execute(CONTEXT_FUNCTION)
+    context = {"ip": "203.0.113.9", "request_id": "r-1", "limits": {"default": 5}}
+
+    first = db.call("test_context", context=context)
+    second = db.call("test_context")
+
+    assert json.loads(first["context"]) == context
+    assert second["context"] == "{}"
+
+
+def test_as_owner_keeps_the_login_role(
+    conn: psycopg.Connection[Any], db: Database, database_url: str
+) -> None:
+    conn.execute(CONTEXT_FUNCTION)
+    owner = conninfo_to_dict(database_url)["user"]
+
+    assert db.call("test_context", as_owner=True)["role"] == owner
+    assert db.call("test_context")["role"] == "fasttrack_api"

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
 
+from fasttrack import create_app
 from fasttrack.settings import Settings, SettingsError
+
+JWT_KEY = "k" * 32
+# What production needs besides DATABASE_URL.
+PRODUCTION = {
+    "FT_ENV": "production",
+    "DATABASE_URL": "postgresql://app@db/fasttrack",
+    "JWT_SECRET_KEY": JWT_KEY,
+    "LEARNWORLDS_SSO_SECRET": "sso-s3cret",
+    "LEARNWORLDS_WEBHOOK_SECRET": "hook-s3cret",
+    "FRONTEND_URL": "https://tools.example/app/",
+}
 
 
 def test_development_defaults_use_the_embedded_server() -> None:
     settings = Settings.from_env({})
 
-    assert settings == Settings(
+    # The JWT key is made up per process in development: compare everything else.
+    assert dataclasses.replace(settings, jwt_secret_key=None) == Settings(
         env="development",
         database_url=None,
         pgdata=Path("/var/tmp/fasttrack/pgdata"),
@@ -20,6 +35,14 @@ def test_development_defaults_use_the_embedded_server() -> None:
         port=8000,
         web_concurrency=2,
         db_pool_max=10,
+        jwt_secret_generated=True,
+        learnworlds_sso_secret=None,
+        learnworlds_webhook_secret=None,
+        frontend_url="http://127.0.0.1:8000/",
+        cors_origins=(),
+        rate_limit_default=100,
+        rate_limit_sso_failures=10,
+        trust_proxy=False,
     )
     assert settings.uses_embedded_server
 
@@ -27,7 +50,7 @@ def test_development_defaults_use_the_embedded_server() -> None:
 def test_values_are_read_from_the_environment() -> None:
     settings = Settings.from_env(
         {
-            "FT_ENV": "production",
+            **PRODUCTION,
             "DATABASE_URL": "postgresql://app:secret@db.example:5432/fasttrack",
             "FASTTRACK_PGDATA": "/tmp/elsewhere",
             "HOST": "0.0.0.0",
@@ -47,12 +70,12 @@ def test_values_are_read_from_the_environment() -> None:
 
 def test_production_without_database_url_is_rejected() -> None:
     with pytest.raises(SettingsError, match="DATABASE_URL"):
-        Settings.from_env({"FT_ENV": "production"})
+        Settings.from_env({**PRODUCTION, "DATABASE_URL": ""})
 
 
 def test_blank_database_url_counts_as_unset() -> None:
     with pytest.raises(SettingsError, match="DATABASE_URL"):
-        Settings.from_env({"FT_ENV": "production", "DATABASE_URL": "  "})
+        Settings.from_env({**PRODUCTION, "DATABASE_URL": "  "})
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "-1", "http", "80.5"])
@@ -83,3 +106,99 @@ def test_the_password_never_appears_in_repr() -> None:
     settings = Settings.from_env({"DATABASE_URL": "postgresql://app:s3cret@db/fasttrack"})
 
     assert "s3cret" not in repr(settings)
+
+
+def test_authentication_settings_are_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            **PRODUCTION,
+            "CORS_ORIGINS": "https://tools.example, http://localhost:5173/",
+            "RATE_LIMIT_DEFAULT": "250",
+            "RATE_LIMIT_SSO_FAILURES": "3",
+            "TRUST_PROXY": "true",
+        }
+    )
+
+    assert settings.jwt_secret_key == JWT_KEY
+    assert not settings.jwt_secret_generated
+    assert settings.learnworlds_sso_secret == "sso-s3cret"
+    assert settings.learnworlds_webhook_secret == "hook-s3cret"
+    assert settings.frontend_url == "https://tools.example/app/"
+    assert settings.cors_origins == ("https://tools.example", "http://localhost:5173")
+    assert (settings.rate_limit_default, settings.rate_limit_sso_failures) == (250, 3)
+    assert settings.trust_proxy
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+@pytest.mark.parametrize(
+    "name",
+    ["JWT_SECRET_KEY", "LEARNWORLDS_SSO_SECRET", "LEARNWORLDS_WEBHOOK_SECRET", "FRONTEND_URL"],
+)
+def test_secrets_and_frontend_url_are_required_outside_development(
+    environment: str, name: str
+) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({**PRODUCTION, "FT_ENV": environment, name: ""})
+
+
+def test_a_short_jwt_key_is_rejected_without_echoing_it() -> None:
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_KEY.*32 bytes") as caught:
+        Settings.from_env({"JWT_SECRET_KEY": "short-s3cret"})
+
+    assert "short-s3cret" not in str(caught.value)
+
+
+def test_development_makes_up_a_jwt_key_per_process() -> None:
+    first, second = Settings.from_env({}), Settings.from_env({})
+
+    assert first.jwt_secret_generated
+    assert first.jwt_secret_key and len(first.jwt_secret_key.encode()) >= 32
+    assert first.jwt_secret_key != second.jwt_secret_key
+
+
+def test_a_made_up_jwt_key_is_announced_but_never_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings.from_env({})
+
+    with caplog.at_level(logging.WARNING):
+        create_app(settings)
+
+    assert any("JWT_SECRET_KEY" in record.getMessage() for record in caplog.records)
+    assert settings.jwt_secret_key not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://tools.example", "tools.example", "https://", "javascript:x"]
+)
+def test_frontend_url_must_be_http(url: str) -> None:
+    with pytest.raises(SettingsError, match="FRONTEND_URL"):
+        Settings.from_env({"FRONTEND_URL": url})
+
+
+@pytest.mark.parametrize("origins", ["*", "https://tools.example/app", "tools.example"])
+def test_cors_origins_must_be_origins(origins: str) -> None:
+    with pytest.raises(SettingsError, match="CORS_ORIGINS"):
+        Settings.from_env({"CORS_ORIGINS": origins})
+
+
+@pytest.mark.parametrize("name", ["RATE_LIMIT_DEFAULT", "RATE_LIMIT_SSO_FAILURES"])
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])
+def test_rate_limits_are_positive_integers(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_trust_proxy_must_be_a_boolean() -> None:
+    with pytest.raises(SettingsError, match="TRUST_PROXY"):
+        Settings.from_env({"TRUST_PROXY": "maybe"})
+
+
+def test_no_secret_appears_in_repr() -> None:
+    settings = Settings.from_env(
+        {**PRODUCTION, "DATABASE_URL": "postgresql://app:db-s3cret@db/fasttrack"}
+    )
+
+    text = repr(settings)
+    for secret in ("db-s3cret", JWT_KEY, "sso-s3cret", "hook-s3cret"):
+        assert secret not in text

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from http import HTTPStatus
 from typing import Any
 
 import psycopg
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
+
+from fasttrack.web.request_log import request_id
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID_HEADER = "X-Request-Id"
 RETRY_AFTER_SECONDS = "5"
+RATE_LIMIT_RETRY_AFTER_SECONDS = 60  # when a PT429 does not say how long to wait
 
 # Machine codes per HTTP status; a JSON DETAIL with its own "code" takes precedence.
 CODES: dict[int, str] = {
@@ -30,6 +31,7 @@ CODES: dict[int, str] = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
     422: "UNPROCESSABLE",
     423: "TOOL_LOCKED",
     429: "RATE_LIMITED",
@@ -42,13 +44,35 @@ _SQLSTATES: dict[str, tuple[int, str]] = {
     "23505": (409, "Conflicts with an existing record"),
     "23503": (409, "Refers to a record that does not exist"),
     "42501": (403, "Not allowed"),
+    # Text the database cannot store; the web layer refuses it earlier, this is a safety net.
+    "22P05": (400, "The request contains text the database cannot store"),
+    "22021": (400, "The request contains text the database cannot store"),
 }
 _UNAVAILABLE_MESSAGE = "The database is unavailable; retry shortly"
 
 
+class ApiError(HTTPException):
+    """An error the web layer answers itself (bad body, bad signature...), with a machine code.
+
+    An HTTPException, so that raising it from a URL converter is a routing error Flask reports
+    through the same handler.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(description=message)
+        self.code = status
+        self.error_code = code
+        self.details = details or {}
+
+
 def init_app(app: Flask) -> None:
-    app.before_request(_assign_request_id)
-    app.after_request(_send_request_id)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(psycopg.Error, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -61,30 +85,27 @@ def error_response(
         {"error": {"code": code or _code_for(status), "message": message, "details": details or {}}}
     )
     response.status_code = status
-    if status == 503:
+    if status == 401:  # RFC 9110: a 401 names the scheme that would work
+        response.headers["WWW-Authenticate"] = "Bearer"
+    elif status == 429:
+        response.headers["Retry-After"] = _retry_after(details or {})
+    elif status == 503:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 
-def _assign_request_id() -> None:
-    g.request_id = uuid.uuid4().hex
-
-
-def _request_id() -> str:
-    # Errors raised before before_request ran (e.g. routing) still need an id.
-    if "request_id" not in g:
-        _assign_request_id()
-    return g.request_id
-
-
-def _send_request_id(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = _request_id()
-    return response
+def _retry_after(details: dict[str, Any]) -> str:
+    seconds = details.get("retry_after")
+    valid = isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0
+    return str(max(1, round(seconds))) if valid else str(RATE_LIMIT_RETRY_AFTER_SECONDS)
 
 
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
-    response = error_response(status, error.description or HTTPStatus(status).phrase)
+    message = error.description or HTTPStatus(status).phrase
+    if isinstance(error, ApiError):
+        return error_response(status, message, code=error.error_code, details=error.details)
+    response = error_response(status, message)
     valid_methods = getattr(error, "valid_methods", None)
     if valid_methods:  # 405 must say what is allowed
         response.headers["Allow"] = ", ".join(valid_methods)
@@ -108,15 +129,15 @@ def _database_error(error: psycopg.Error) -> Response:
     # Connection failures (class 08), shutdowns (57P*), a server that never answered
     # (no SQLSTATE) and pool timeouts are all OperationalError or carry those SQLSTATEs.
     if sqlstate.startswith(("08", "57P")) or isinstance(error, psycopg.OperationalError):
-        log.warning("database unavailable (request id %s): %s", _request_id(), error)
+        log.warning("database unavailable (request id %s): %s", request_id(), error)
         return error_response(503, _UNAVAILABLE_MESSAGE)
     return _unexpected_error(error)
 
 
 def _unexpected_error(error: Exception) -> Response:
-    request_id = _request_id()
-    log.error("unhandled error (request id %s)", request_id, exc_info=error)
-    return error_response(500, f"Internal error (request id {request_id})")
+    current = request_id()
+    log.error("unhandled error (request id %s)", current, exc_info=error)
+    return error_response(500, f"Internal error (request id {current})")
 
 
 def _code_for(status: int) -> str:

@@ -1,0 +1,85 @@
+"""Who is calling, and the one api call a request makes on their behalf.
+
+`authenticated` verifies the bearer token (every failure is the same 401 envelope); `call` runs
+one api function with the verified claims and the request context the SQL side needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, Response, g, request
+from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt.exceptions import PyJWTError
+
+from fasttrack.tokens import REFRESH_TTL_SECONDS
+from fasttrack.web import database, settings
+from fasttrack.web.errors import error_response
+from fasttrack.web.request_log import request_id, set_user
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_MISSING = "Authentication required: send Authorization: Bearer <access token>"
+_INVALID = "The access token is invalid or has expired"
+
+
+def init_app(app: Flask, jwt: JWTManager) -> None:
+    """Every way a token can fail gives one 401 envelope; the reason stays in the server."""
+    jwt.unauthorized_loader(lambda _reason: _unauthorized(_MISSING, invalid=False))
+    jwt.invalid_token_loader(lambda _reason: _unauthorized(_INVALID))
+    for loader in (
+        jwt.expired_token_loader,
+        jwt.revoked_token_loader,
+        jwt.needs_fresh_token_loader,
+        jwt.token_verification_failed_loader,
+        jwt.user_lookup_error_loader,
+    ):
+        loader(lambda _header, _payload: _unauthorized(_INVALID))
+    # Anything the library or PyJWT raises that has no loader above (e.g. a key error).
+    app.register_error_handler(JWTExtendedException, lambda _error: _unauthorized(_INVALID))
+    app.register_error_handler(PyJWTError, lambda _error: _unauthorized(_INVALID))
+
+
+def authenticated(view: Callable[P, R]) -> Callable[P, R]:
+    """Require a valid access token; its claims become the caller of this request's api call."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        verify_jwt_in_request()
+        g.claims = get_jwt()
+        set_user(g.claims["sub"])
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def call(function: str, *, as_caller: bool = True, **args: Any) -> Any:
+    """Run `api.<function>(**args)` as this request's caller (or as nobody), return its result."""
+    claims = g.get("claims", {}) if as_caller else {}
+    return database().call(function, claims, context=request_context(), **args)
+
+
+def request_context() -> dict[str, Any]:
+    """`request.context` for SQL: the client (rate limits per ip), the request id, the limits."""
+    current = settings()
+    return {
+        # ProxyFix has already put the forwarded address here when TRUST_PROXY is on.
+        "ip": request.remote_addr or "unknown",
+        "request_id": request_id(),
+        "limits": {
+            "default": current.rate_limit_default,
+            "sso_failures": current.rate_limit_sso_failures,
+        },
+        "refresh_ttl_seconds": REFRESH_TTL_SECONDS,
+    }
+
+
+def _unauthorized(message: str, *, invalid: bool = True) -> Response:
+    response = error_response(401, message, code="UNAUTHORIZED")
+    if invalid:  # RFC 6750: tell the client its token, not its request, is the problem
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response

@@ -1,0 +1,208 @@
+"""Request shapes, checked before any database call: JSON bodies, fields, query parameters, slugs.
+
+Only the shape is checked here (JSON object, field types); what the values mean is the api
+functions' business. Every failure is a 400 whose message names the offending field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import BaseConverter
+
+from fasttrack.web.errors import ApiError
+
+MAX_BODY_BYTES = 256 * 1024
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG_LENGTH = 100
+MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
+
+
+def init_app(app: Flask) -> None:
+    # werkzeug refuses a Content-Length over its limit, but silently cuts a body sent without
+    # one (chunked) at the limit: one byte more lets raw_body() see that it was cut.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1
+    app.url_map.converters["slug"] = SlugConverter
+
+
+class SlugConverter(BaseConverter):
+    """`<slug:name>`: a tool slug; anything else is TOOL_NOT_FOUND, decided without the database."""
+
+    regex = r"[^/]+"  # match any segment, so a bad slug is our 404 rather than a generic one
+
+    def to_python(self, value: str) -> str:
+        if len(value) > MAX_SLUG_LENGTH or not SLUG.fullmatch(value):
+            raise ApiError(
+                404, "No such tool", code="TOOL_NOT_FOUND", details={"tool": value[:100]}
+            )
+        return value
+
+
+def invalid_body(message: str, field: str | None = None) -> ApiError:
+    return ApiError(400, message, code="INVALID_BODY", details={"field": field} if field else {})
+
+
+def raw_body() -> bytes:
+    """The body's exact bytes, at most MAX_BODY_BYTES of them (else 413)."""
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    return data
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object; only `application/json` bodies are read."""
+    if not request.is_json:
+        raise invalid_body("The body must be JSON (Content-Type: application/json)")
+    return parse_object(raw_body())
+
+
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """Raw bytes as a JSON object (also for webhooks, whose raw body is checked first)."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_body("The body is not valid JSON") from None
+    except RecursionError:  # nesting deeper than Python's parser goes
+        raise invalid_body("The body is nested too deeply") from None
+    if not isinstance(body, dict):
+        raise invalid_body("The body must be a JSON object")
+    _check_text(body)
+    return body
+
+
+def storable(text: str) -> bool:
+    """Text PostgreSQL can store: no NUL character (not even in jsonb), valid UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which JSON's \ud800 escapes can produce
+        return False
+    return True
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    """Refuse a body with text the database would reject, naming its top-level field."""
+    stack: list[tuple[Any, str | None]] = [(body, None)]
+    while stack:  # iterative: the parser allows deeper nesting than Python's call stack
+        value, field = stack.pop()
+        if isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, dict):
+            texts = list(value)
+            stack.extend((item, field or key) for key, item in value.items())
+        elif isinstance(value, list):
+            texts = []
+            stack.extend((item, field) for item in value)
+        else:
+            continue
+        if not all(storable(text) for text in texts):
+            message = "The body contains a NUL character or invalid Unicode"
+            raise invalid_body(message + (f' in "{field}"' if field else ""), field)
+
+
+def object_field(body: dict[str, Any], name: str, *, required: bool = True) -> Any:
+    return _typed(body, name, dict, "an object", required=required)
+
+
+def string_field(body: dict[str, Any], name: str, *, required: bool = True) -> Any:
+    return _typed(body, name, str, "a string", required=required)
+
+
+def boolean_field(body: dict[str, Any], name: str, *, required: bool = True) -> Any:
+    return _typed(body, name, bool, "true or false", required=required)
+
+
+def version_field(body: dict[str, Any], name: str = "version") -> int:
+    """A submission version: an integer >= 0 (JSON true is not 1)."""
+    value = body.get(name)
+    if type(value) is not int or not 0 <= value <= MAX_INTEGER:
+        raise invalid_body(f'"{name}" must be an integer >= 0', name)
+    return value
+
+
+def nullable_uuid_field(body: dict[str, Any], name: str) -> uuid.UUID | None:
+    """A required field that is a UUID string or null."""
+    if name not in body:
+        raise invalid_body(f'"{name}" is required (a UUID or null)', name)
+    value = body[name]
+    if value is None:
+        return None
+    parsed = _uuid(value)
+    if parsed is None:
+        raise invalid_body(f'"{name}" must be a UUID or null', name)
+    return parsed
+
+
+def only_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Refuse fields this endpoint does not know (a typo must not be silently ignored)."""
+    for name in body:
+        if name not in allowed:
+            raise invalid_body(f'Unknown field "{name}" (expected: {", ".join(allowed)})', name)
+
+
+def query_integer(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not re.fullmatch(r"-?[0-9]{1,10}", raw) or abs(int(raw)) > MAX_INTEGER:
+        raise ApiError(
+            400, f'Query parameter "{name}" must be an integer', code="INVALID_PARAMETER",
+            details={"parameter": name},
+        )  # fmt: skip
+    return int(raw)
+
+
+def query_uuid(name: str) -> uuid.UUID | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    parsed = _uuid(raw)
+    if parsed is None:
+        raise ApiError(
+            400, f'Query parameter "{name}" must be a UUID', code="INVALID_PARAMETER",
+            details={"parameter": name},
+        )  # fmt: skip
+    return parsed
+
+
+def query_string(name: str) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and not storable(value):
+        raise ApiError(
+            400, f'Query parameter "{name}" contains a NUL character', code="INVALID_PARAMETER",
+            details={"parameter": name},
+        )  # fmt: skip
+    return value
+
+
+def _typed(body: dict[str, Any], name: str, kind: type, description: str, *, required: bool) -> Any:
+    if name not in body:
+        if required:
+            raise invalid_body(f'"{name}" is required ({description})', name)
+        return None
+    value = body[name]
+    # bool is an int subclass; an exact check keeps true out of integer fields and 1 out of bools.
+    if type(value) is not kind:
+        raise invalid_body(f'"{name}" must be {description}', name)
+    return value
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def given(**args: Any) -> dict[str, Any]:
+    """The optional arguments the client gave; the others keep the api function's defaults."""
+    return {name: value for name, value in args.items() if value is not None}
