@@ -1,0 +1,115 @@
+"""EXPLAIN (ANALYZE, BUFFERS) of the hot queries, with planning and execution time apart.
+
+The read statements are taken from the installed functions' source (pg_proc.prosrc), so the
+plans shown are those of the SQL that runs; the save path's statements are built with
+format('%I') inside save_draft, so they are written out here for one tool schema, as they run.
+Each is run as a prepared statement twice first, like a cached plan, and then explained.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+
+def _function_source(conn: psycopg.Connection, name: str) -> str:
+    return conn.execute(
+        "select p.prosrc from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n"
+        "    on n.oid = p.pronamespace where n.nspname = 'shared' and p.proname = %s",
+        (name,),
+    ).fetchone()[0]
+
+
+def resolve_statement(conn: psycopg.Connection) -> str:
+    source = _function_source(conn, "resolve_dependencies")
+    match = re.search(
+        r"(select jsonb_build_object\(.*?where d\.tool_slug = v_tool\.slug)", source, re.S | re.I
+    )
+    if not match:
+        raise RuntimeError("resolve_dependencies no longer has the statement this explains")
+    statement = re.sub(r"\binto v_result\b", "", match.group(1))
+    return statement.replace("v_tool.slug", "$1").replace("p_user_id", "$2")
+
+
+def unlock_rule_statement(conn: psycopg.Connection) -> str:
+    source = _function_source(conn, "missing_requirements").strip().rstrip(";")
+    return source.replace("p_user_id", "$2").replace("p_tool_slug", "$1")
+
+
+def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
+    """samples: user_id (a user in the middle of the program) and their draft tool's schema."""
+    user_id, schema = samples["user_id"], samples["schema_name"]
+    statements = [
+        (
+            "resolve_dependencies('program-overview'): the one statement",
+            resolve_statement,
+            ("program-overview", user_id),
+            "(text, uuid)",
+            False,
+        ),
+        (
+            "unlock rule (shared.missing_requirements) for program-overview",
+            unlock_rule_statement,
+            ("program-overview", user_id),
+            "(text, uuid)",
+            False,
+        ),
+        (
+            "save_draft: the active submission, locked",
+            lambda _c: (
+                f"select to_jsonb(s.*) from {schema}.submissions as s"
+                " where s.user_id = $1 and s.archived_at is null for update"
+            ),
+            (user_id,),
+            "(uuid)",
+            True,
+        ),
+        (
+            "save_draft: the update (its triggers run inside)",
+            lambda _c: (
+                f"update {schema}.submissions as s set data = s.data || $2"
+                " where s.user_id = $1 and s.archived_at is null returning to_jsonb(s.*)"
+            ),
+            (user_id, '{"page_state": {"explain": 1}}'),
+            "(uuid, jsonb)",
+            True,
+        ),
+        (
+            "progress_summary_for: the view for one user",
+            lambda _c: (
+                "select to_jsonb(s.*) from shared.progress_summary as s where s.user_id = $1"
+            ),
+            (user_id,),
+            "(uuid)",
+            False,
+        ),
+    ]
+    plans = []
+    with psycopg.connect(url) as conn:
+        for label, build, args, types, writes in statements:
+            statement = build(conn)
+            conn.execute(f"prepare hot {types} as {statement}")
+            call = sql.SQL("execute hot({})").format(sql.SQL(", ").join(map(sql.Literal, args)))
+            for _ in range(2):
+                conn.execute(call)
+            rows = conn.execute(sql.SQL("explain (analyze, buffers) {}").format(call)).fetchall()
+            text = "\n".join(r[0] for r in rows)
+            plans.append(
+                {
+                    "query": label,
+                    "planning_ms": _ms(r"Planning Time: ([\d.]+) ms", text),
+                    "execution_ms": _ms(r"Execution Time: ([\d.]+) ms", text),
+                    "plan": text,
+                }
+            )
+            conn.execute("deallocate hot")
+            conn.rollback() if writes else conn.commit()
+    return plans
+
+
+def _ms(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    return float(match.group(1)) if match else 0.0
