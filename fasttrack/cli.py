@@ -13,6 +13,7 @@ from fasttrack import tokens
 from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import Database
 from fasttrack.web import settings
+from fasttrack.worker import worker_command
 
 _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
 
@@ -20,6 +21,7 @@ _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
 def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(worker_command)  # fasttrack/worker.py
 
 
 @click.command("migrate")
