@@ -70,7 +70,7 @@ SCHEMAS: dict[str, Schema] = {
         sprint_number=INTEGER,
         name=STRING,
         description=STRING,
-        module_id=STRING,
+        module_id=INTEGER,
         module_name=STRING,
         status=STATUS,
         progress_percentage=NUMBER,
@@ -81,7 +81,7 @@ SCHEMAS: dict[str, Schema] = {
         sprint_number=INTEGER,
         name=STRING,
         description=STRING,
-        module=obj(id=STRING, name=STRING),
+        module=obj(id=INTEGER, name=STRING),
         outputs=array(
             obj(
                 ("field_id", "required"),
@@ -197,7 +197,7 @@ SCHEMAS: dict[str, Schema] = {
         members=array(
             obj(
                 user=obj(id=UUID, email=STRING, full_name=nullable(STRING), role=ROLE),
-                **COUNTS,
+                **{**COUNTS, "next_tool": nullable({"type": "string", "description": "slug"})},
             )
         ),
     ),

@@ -1,0 +1,130 @@
+"""The OpenAPI document tells the truth: real answers of a migrated database match its schemas.
+
+One walk through the API as an admin (who may call everything), each answer validated against
+the response schema the document gives for that route, method and status.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_schema_validator import OAS31Validator
+
+from fasttrack import create_app, tokens
+from fasttrack.settings import Settings
+from fasttrack.web import DB_EXTENSION
+from fasttrack.web.openapi import DOCUMENT
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_app(Settings(env="test", jwt_secret_key="r" * 32), database_url=database_url)
+    yield app
+    app.extensions[DB_EXTENSION].close()
+
+
+def make_user(conn: psycopg.Connection[Any], email: str, role: str) -> dict[str, Any]:
+    row = conn.execute(
+        "insert into shared.users (email, full_name, role, lms_user_id) values (%s, %s, %s, %s)"
+        " returning id, role, organization_id",
+        (email, email.split("@")[0], role, f"lw-{email}"),
+    ).fetchone()
+    assert row is not None
+    return {"id": str(row["id"]), "role": row["role"], "organization_id": row["organization_id"]}
+
+
+class Checked:
+    """A test client whose every answer is checked against the document."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client, self.token = client, token
+        self.seen: set[tuple[str, str]] = set()
+
+    def __call__(self, method: str, path: str, *, status: int = 200, **kwargs: Any) -> Any:
+        response = self.client.open(
+            path, method=method.upper(), headers={"Authorization": f"Bearer {self.token}"}, **kwargs
+        )
+        assert response.status_code == status, (method, path, response.get_json())
+        template = _template(path.split("?")[0])
+        self.seen.add((template, method))
+        schema = DOCUMENT["paths"][template][method]["responses"][str(status)]
+        if "$ref" in schema:
+            schema = DOCUMENT["components"]["responses"][schema["$ref"].rsplit("/", 1)[1]]
+        body_schema = schema["content"]["application/json"]["schema"]
+        validator = OAS31Validator({**body_schema, "components": DOCUMENT["components"]})
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}"
+            for e in validator.iter_errors(response.get_json())
+        ]
+        assert not errors, (method, path, errors[:5])
+        return response.get_json().get("data")
+
+
+def _template(path: str) -> str:
+    for template in DOCUMENT["paths"]:
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path):
+            return template
+    raise AssertionError(f"{path} is not in the document")
+
+
+def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connection[Any]) -> None:
+    admin = make_user(conn, "admin@example.com", "admin")
+    guru = make_user(conn, "guru@example.com", "guru")
+    with app.app_context():
+        call = Checked(app.test_client(), tokens.access_token(admin))
+
+    call("get", "/api/auth/me")
+    call("get", "/api/tools")
+    call("get", "/api/tools/know-thyself")
+    call("get", "/api/tools/know-thyself/data")
+    answers = {"identity": {"personal_dream": "Run itself", "purpose": "Growth"}}
+    saved = call("post", "/api/tools/know-thyself/data", json={"data": answers, "version": 0})
+    call("post", "/api/tools/know-thyself/data", json={"data": {**answers, "x": 1}, "version": 1})
+    submitted = call("post", "/api/tools/know-thyself/submit", json={"version": 2})
+    assert [tool["slug"] for tool in submitted["unlocked_tools"]] == ["dream"]
+    call("get", "/api/tools/dream/dependencies")
+    versions = call("get", "/api/tools/know-thyself/versions")
+    assert versions
+    submission = saved["submission_id"]
+    call("post", f"/api/tools/know-thyself/versions/{submission}/1/restore")
+    call("post", "/api/tools/know-thyself/start-over")
+    call("get", "/api/progress")
+    call("get", f"/api/users/{admin['id']}/progress")
+    call("get", f"/api/users/{admin['id']}/tools/know-thyself/data")
+
+    organization = call(
+        "post", "/api/admin/organizations", status=201, json={"name": "Acme", "slug": "acme"}
+    )
+    org = organization["id"]
+    call("patch", f"/api/admin/organizations/{org}", json={"settings": {"cohort": 3}})
+    call("put", f"/api/admin/users/{guru['id']}/organization", json={"organization_id": org})
+    call("put", f"/api/admin/users/{admin['id']}/organization", json={"organization_id": org})
+    call("put", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
+    call("get", "/api/admin/organizations")
+    call("get", f"/api/organizations/{org}/progress")
+    call("delete", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
+    call("get", f"/api/admin/users?organization_id={org}&search=example&limit=1")
+    call("post", f"/api/admin/users/{guru['id']}/tools/values/unlock")
+    call("put", f"/api/admin/users/{guru['id']}/role", json={"role": "user"})
+    call("get", "/api/admin/audit?limit=5")
+
+    # Documented errors have the error envelope too.
+    call("get", f"/api/users/{uuid.uuid4()}/progress", status=404)
+    call("post", "/api/tools/values/data", json={"data": {}, "version": 0}, status=423)
+    call("post", "/api/tools/dream/submit", json={"version": 0}, status=404)
+
+    authenticated = {
+        (path, method)
+        for path, item in DOCUMENT["paths"].items()
+        for method, operation in item.items()
+        if operation["security"] == [{"bearerAuth": []}]
+    }
+    assert authenticated - call.seen == set()
