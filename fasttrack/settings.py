@@ -44,6 +44,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     rate_limit_default: int = 100  # requests per minute per user
     rate_limit_sso_failures: int = 10  # failed SSO attempts per minute per client ip
+    rate_limit_exports: int = 10  # JSON and PDF exports per minute per user
     trust_proxy: bool = False  # take the client ip from X-Forwarded-For (behind one proxy)
     # The event delivery worker (flask --app app worker); see fasttrack/worker.py.
     webhook_urls: tuple[str, ...] = ()
@@ -87,6 +88,7 @@ class Settings:
             rate_limit_sso_failures=_integer(
                 env, "RATE_LIMIT_SSO_FAILURES", 10, low=1, high=_MAX_PER_MINUTE
             ),
+            rate_limit_exports=_integer(env, "RATE_LIMIT_EXPORTS", 10, low=1, high=_MAX_PER_MINUTE),
             trust_proxy=_boolean(env, "TRUST_PROXY", default=False),
             **_worker_settings(env),
         )

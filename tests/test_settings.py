@@ -182,7 +182,9 @@ def test_cors_origins_must_be_origins(origins: str) -> None:
         Settings.from_env({"CORS_ORIGINS": origins})
 
 
-@pytest.mark.parametrize("name", ["RATE_LIMIT_DEFAULT", "RATE_LIMIT_SSO_FAILURES"])
+@pytest.mark.parametrize(
+    "name", ["RATE_LIMIT_DEFAULT", "RATE_LIMIT_SSO_FAILURES", "RATE_LIMIT_EXPORTS"]
+)
 @pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])
 def test_rate_limits_are_positive_integers(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -202,3 +204,8 @@ def test_no_secret_appears_in_repr() -> None:
     text = repr(settings)
     for secret in ("db-s3cret", JWT_KEY, "sso-s3cret", "hook-s3cret"):
         assert secret not in text
+
+
+def test_exports_are_limited_to_ten_a_minute_unless_configured() -> None:
+    assert Settings.from_env({}).rate_limit_exports == 10
+    assert Settings.from_env({"RATE_LIMIT_EXPORTS": "3"}).rate_limit_exports == 3

@@ -73,6 +73,7 @@ def request_context() -> dict[str, Any]:
         "limits": {
             "default": current.rate_limit_default,
             "sso_failures": current.rate_limit_sso_failures,
+            "exports": current.rate_limit_exports,
         },
         "refresh_ttl_seconds": REFRESH_TTL_SECONDS,
     }

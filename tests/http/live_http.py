@@ -38,6 +38,7 @@ TEST_ENV: dict[str, str] = {
     # High enough that ordinary tests never meet them; rate-limit tests set small ones.
     "RATE_LIMIT_DEFAULT": "1000",
     "RATE_LIMIT_SSO_FAILURES": "10",
+    "RATE_LIMIT_EXPORTS": "1000",
 }
 
 REFRESH_COOKIE = "refresh_token"
