@@ -48,7 +48,11 @@ def migrate_command() -> None:
     "--email", required=True, help="The user's email (the key: an existing user is updated)."
 )
 @click.option("--name", "full_name", help="Full name.")
-@click.option("--role", type=click.Choice(["user", "guru", "admin"]), help="Role (default: user).")
+@click.option(
+    "--role",
+    type=click.Choice(["user", "guru", "admin"]),
+    help="Role (new users: user; existing users keep theirs).",
+)
 @click.option("--organization", "organization_slug", help="Slug of the user's organization.")
 @with_appcontext  # the token needs the app's JWT settings, also when invoked outside `flask`
 def create_user_command(

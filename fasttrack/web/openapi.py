@@ -197,7 +197,7 @@ SCHEMAS: dict[str, Schema] = {
         members=array(
             obj(
                 user=obj(id=UUID, email=STRING, full_name=nullable(STRING), role=ROLE),
-                **{**COUNTS, "next_tool": nullable({"type": "string", "description": "slug"})},
+                **{**COUNTS, "next_tool": nullable(TOOL_REF)},
             )
         ),
     ),

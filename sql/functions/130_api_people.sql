@@ -65,8 +65,10 @@ begin
     return jsonb_build_object(
         'organization', jsonb_build_object('id', v_organization.id, 'name', v_organization.name, 'slug', v_organization.slug),
         'members', (select coalesce(jsonb_agg(jsonb_build_object(
-                                'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role))
-                            || (to_jsonb(s.*) - 'user_id') order by u.email), '[]')
+                                'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role),
+                                'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                                from shared.tools as t where t.slug = s.next_tool))
+                            || (to_jsonb(s.*) - 'user_id' - 'next_tool') order by u.email), '[]')
                       from shared.users as u
                       join shared.progress_summary as s on s.user_id = u.id
                      where u.organization_id = v_organization.id));

@@ -199,7 +199,7 @@ grant execute on function api.me() to fasttrack_api;
 
 -- Not granted to fasttrack_api: only the database owner runs it (flask --app app create-user).
 create or replace function api.operator_upsert_user(p_email text, p_full_name text default null,
-                                                    p_role text default 'user', p_organization_slug text default null)
+                                                    p_role text default null, p_organization_slug text default null)
 returns jsonb
 language plpgsql
 volatile
@@ -232,7 +232,7 @@ begin
     values ('local:' || v_email, v_email, coalesce(nullif(btrim(p_full_name), ''), split_part(v_email, '@', 1)),
             coalesce(p_role, 'user'), v_organization_id)
         on conflict (email) do update
-       set role = excluded.role,
+       set role = coalesce(p_role, u.role),  -- no role given: an existing user keeps theirs
            full_name = case when p_full_name is null then u.full_name else excluded.full_name end,
            organization_id = coalesce(excluded.organization_id, u.organization_id),
            updated_at = pg_catalog.now()

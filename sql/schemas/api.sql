@@ -582,8 +582,10 @@ begin
     return jsonb_build_object(
         'organization', jsonb_build_object('id', v_organization.id, 'name', v_organization.name, 'slug', v_organization.slug),
         'members', (select coalesce(jsonb_agg(jsonb_build_object(
-                                'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role))
-                            || (to_jsonb(s.*) - 'user_id') order by u.email), '[]')
+                                'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role),
+                                'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                                from shared.tools as t where t.slug = s.next_tool))
+                            || (to_jsonb(s.*) - 'user_id' - 'next_tool') order by u.email), '[]')
                       from shared.users as u
                       join shared.progress_summary as s on s.user_id = u.id
                      where u.organization_id = v_organization.id));
@@ -798,7 +800,7 @@ COMMENT ON FUNCTION api.my_progress ()
 -- FUNCTION: operator_upsert_user(text, text, text, text)
 CREATE FUNCTION api.operator_upsert_user(p_email text
                                        , p_full_name text = CAST(NULL AS text)
-                                       , p_role text = CAST('user' AS text)
+                                       , p_role text = CAST(NULL AS text)
                                        , p_organization_slug text = CAST(NULL AS text))
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO ''
@@ -830,7 +832,7 @@ begin
     values ('local:' || v_email, v_email, coalesce(nullif(btrim(p_full_name), ''), split_part(v_email, '@', 1)),
             coalesce(p_role, 'user'), v_organization_id)
         on conflict (email) do update
-       set role = excluded.role,
+       set role = coalesce(p_role, u.role),  -- no role given: an existing user keeps theirs
            full_name = case when p_full_name is null then u.full_name else excluded.full_name end,
            organization_id = coalesce(excluded.organization_id, u.organization_id),
            updated_at = pg_catalog.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -43,10 +44,20 @@ def clone_database(server: Server, template: str) -> str:
 
 
 def drop_database(server: Server, name: str) -> None:
-    # FORCE: a test that leaked a connection must not leak its database too.
-    _maintenance(
-        server, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-    )
+    """Drop a test database, waiting briefly for connections that are still closing.
+
+    A plain DROP cancels autovacuum workers itself, while FORCE would try to terminate them and
+    fail for a non-superuser owner (they run as the bootstrap superuser). FORCE is the last
+    resort, for a test that leaked a connection of its own.
+    """
+    statement = sql.SQL("drop database if exists {}").format(sql.Identifier(name))
+    for _ in range(20):
+        try:
+            _maintenance(server, statement)
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.1)
+    _maintenance(server, sql.SQL("{} with (force)").format(statement))
 
 
 def _maintenance(server: Server, statement: sql.Composable) -> None:
