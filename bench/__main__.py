@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from bench import app_side, db_level, explain, http_level, pgbench, report, seed
+from bench import app_side, cpu, db_level, explain, http_level, pgbench, report, seed
 from bench.server import Cluster, cluster_for_database, throwaway_cluster
 from bench.workload import Population
 
@@ -131,7 +131,12 @@ def run(
     results["db_level"] = db_level.run(
         url, population, clients=clients, seconds=args.seconds, warmup=args.warmup, progress=say
     )
-    expected = {r["op"]: r["throughput"] for r in results["db_level"] if r["clients"] == 8}
+    results["db_variants"] = [
+        db_level.measure(url, population, op, 1, args.seconds, warmup=args.warmup)
+        for op in db_level.VARIANTS
+    ]
+    high = max(clients)
+    expected = {r["op"]: r["throughput"] for r in results["db_level"] if r["clients"] == high}
 
     say("app-side alternative")
     results["app_side"] = []
@@ -191,9 +196,22 @@ def run(
             workers=args.workers,
             generator=generator,
             connections_list=(1, max(clients)),
+            postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
             expected=expected,
             log_path=Path(os.environ.get("TMPDIR", "/tmp"))
             / f"fasttrack-bench-gunicorn-{os.getpid()}.log",
+            progress=say,
+        )
+        results["http_variants"] = http_level.run_variant(
+            url,
+            population,
+            seconds=args.seconds,
+            workers=args.workers,
+            generator=generator,
+            connections_list=(1, max(clients)),
+            postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
+            log_path=Path(os.environ.get("TMPDIR", "/tmp"))
+            / f"fasttrack-bench-gunicorn-variant-{os.getpid()}.log",
             progress=say,
         )
 

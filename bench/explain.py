@@ -3,7 +3,8 @@
 The read statements are taken from the installed functions' source (pg_proc.prosrc), so the
 plans shown are those of the SQL that runs; the save path's statements are built with
 format('%I') inside save_draft, so they are written out here for one tool schema, as they run.
-Each is run as a prepared statement twice first, like a cached plan, and then explained.
+Each is explained as a prepared statement twice: on its first execution (planned for its
+parameters, as dynamic SQL is on every call) and after six more (the plan PostgreSQL caches).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def resolve_statement(conn: psycopg.Connection) -> str:
 
 
 def unlock_rule_statement(conn: psycopg.Connection) -> str:
-    source = _function_source(conn, "missing_requirements").strip().rstrip(";")
-    return source.replace("p_user_id", "$2").replace("p_tool_slug", "$1")
+    source = _function_source(conn, "missing_requirements")
+    match = re.search(r"return query(.*?);", source, re.S | re.I)  # PL/pgSQL body
+    statement = (match.group(1) if match else source).strip().rstrip(";")
+    return statement.replace("p_user_id", "$2").replace("p_tool_slug", "$1")
 
 
 def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,24 +93,38 @@ def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
     plans = []
     with psycopg.connect(url) as conn:
         for label, build, args, types, writes in statements:
-            statement = build(conn)
-            conn.execute(f"prepare hot {types} as {statement}")
-            call = sql.SQL("execute hot({})").format(sql.SQL(", ").join(map(sql.Literal, args)))
-            for _ in range(2):
-                conn.execute(call)
-            rows = conn.execute(sql.SQL("explain (analyze, buffers) {}").format(call)).fetchall()
-            text = "\n".join(r[0] for r in rows)
-            plans.append(
-                {
-                    "query": label,
-                    "planning_ms": _ms(r"Planning Time: ([\d.]+) ms", text),
-                    "execution_ms": _ms(r"Execution Time: ([\d.]+) ms", text),
-                    "plan": text,
-                }
-            )
-            conn.execute("deallocate hot")
-            conn.rollback() if writes else conn.commit()
+            try:
+                plans.append(_explain(conn, label, build(conn), args, types))
+            except psycopg.Error as error:  # a changed function must not lose the whole run
+                conn.rollback()
+                plans.append({"query": label, "error": str(error).splitlines()[0]})
+            finally:
+                conn.execute("deallocate all")
+                conn.rollback() if writes else conn.commit()
     return plans
+
+
+def _explain(
+    conn: psycopg.Connection, label: str, statement: str, args: tuple, types: str
+) -> dict[str, Any]:
+    conn.execute(f"prepare hot {types} as {statement}")
+    call = sql.SQL("execute hot({})").format(sql.SQL(", ").join(map(sql.Literal, args)))
+    explain = sql.SQL("explain (analyze, buffers) {}").format(call)
+    # The first execution is planned for its parameters (what dynamic SQL pays on every call);
+    # after five, PostgreSQL switches to the cached generic plan when it is as good.
+    first = "\n".join(r[0] for r in conn.execute(explain).fetchall())
+    for _ in range(6):
+        conn.execute(call)
+    text = "\n".join(r[0] for r in conn.execute(explain).fetchall())
+    return {
+        "query": label,
+        "planning_first_ms": _ms(r"Planning Time: ([\d.]+) ms", first),
+        "execution_first_ms": _ms(r"Execution Time: ([\d.]+) ms", first),
+        "planning_ms": _ms(r"Planning Time: ([\d.]+) ms", text),
+        "execution_ms": _ms(r"Execution Time: ([\d.]+) ms", text),
+        "generic_plan": "$1" in text,
+        "plan": text,
+    }
 
 
 def _ms(pattern: str, text: str) -> float:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import CpuMeter
 from bench.stats import summarize
 from bench.workload import WIDE_TOOL, PlannedCall, Population, User, apply, plan_writes
 
@@ -91,6 +92,8 @@ class Service:
     port: int
     secret: str
     workers: int
+    pid: int
+    postmaster_pid: int | None = None
 
 
 def free_port() -> int:
@@ -100,7 +103,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(url: str, *, workers: int, log_path: Path) -> Iterator[Service]:
+def gunicorn(
+    url: str,
+    *,
+    workers: int,
+    log_path: Path,
+    postmaster_pid: int | None = None,
+    app: str = "app:create_app()",
+) -> Iterator[Service]:
     """The service as bin/run serves it (gunicorn, the app's config), on a free local port."""
     port = free_port()
     secret = secrets.token_urlsafe(48)
@@ -121,7 +131,7 @@ def gunicorn(url: str, *, workers: int, log_path: Path) -> Iterator[Service]:
         sys.executable,
         "-m",
         "gunicorn",
-        "app:create_app()",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -133,7 +143,9 @@ def gunicorn(url: str, *, workers: int, log_path: Path) -> Iterator[Service]:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
         try:
             _wait_ready(port, process)
-            yield Service(f"http://127.0.0.1:{port}", port, secret, workers)
+            yield Service(
+                f"http://127.0.0.1:{port}", port, secret, workers, process.pid, postmaster_pid
+            )
         finally:
             process.terminate()
             try:
@@ -362,10 +374,12 @@ def measure(
 ) -> dict[str, Any]:
     """One endpoint at one concurrency; writes move the population by the calls made."""
     groups = 1 if generator == "wrk" else connections
+    meter = CpuMeter(service.pid, service.postmaster_pid)
     if op == "resolve_program_overview":
         plans = [
             read_plan(population, tokens, 5000 // groups + 1, seed=100 + i) for i in range(groups)
         ]
+        meter.begin()
         result = run_load(
             service, plans, connections=connections, seconds=seconds, wrap=True, generator=generator
         )
@@ -375,6 +389,7 @@ def measure(
         if not calls:
             raise RuntimeError(f"no user has anything left to {op}: seed more users")
         plans = [[write_line(op, c, tokens[c.seq]) for c in group] for group in calls]
+        meter.begin()
         result = run_load(
             service,
             plans,
@@ -392,9 +407,52 @@ def measure(
         apply(population, made, uncertain)
         if any(sent >= len(group) for group, sent in zip(calls, result["sent"], strict=True)):
             result["plan_exhausted"] = True  # the load ran out of planned calls before the end
+    result["cpu_ms_per_request"] = meter.end(result["count"])
     result.pop("sent", None)
     result.update(op=op, clients=connections, endpoint=ENDPOINTS[op])
     return result
+
+
+def run_variant(
+    url: str,
+    population: Population,
+    *,
+    seconds: float,
+    workers: int,
+    generator: str,
+    log_path: Path,
+    connections_list: tuple[int, ...] = (1, 8),
+    postmaster_pid: int | None = None,
+    progress: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """GET dependencies against bench.pipelined_app (one round trip per request, no ping)."""
+    results = []
+    with gunicorn(
+        url,
+        workers=workers,
+        log_path=log_path,
+        postmaster_pid=postmaster_pid,
+        app="bench.pipelined_app:create_app()",
+    ) as service:
+        tokens = tokens_for(population.users, service.secret)
+        for connections in connections_list:
+            result = measure(
+                service,
+                population,
+                tokens,
+                "resolve_program_overview",
+                connections=connections,
+                seconds=seconds,
+                expected_rate=500,
+                generator=generator,
+            )
+            result.update(op="resolve_pipelined_web")
+            progress(
+                f"  http resolve, pipelined web call {connections} conn: "
+                f"p50 {result['p50_ms']:.3f} ms, {result['throughput']:.0f}/s"
+            )
+            results.append(result)
+    return results
 
 
 def run(
@@ -409,10 +467,13 @@ def run(
     expected: dict[str, float],
     log_path: Path,
     connections_list: tuple[int, ...] = (1, 8),
+    postmaster_pid: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     results = []
-    with gunicorn(url, workers=workers, log_path=log_path) as service:
+    with gunicorn(
+        url, workers=workers, log_path=log_path, postmaster_pid=postmaster_pid
+    ) as service:
         tokens = tokens_for(population.users, service.secret)
         for op in ENDPOINTS:
             for connections in connections_list:

@@ -19,6 +19,10 @@ LABELS = {
     "app_resolve_program_overview": "app-side resolve program-overview",
     "app_submit": "app-side submit",
     "autosave_sustained": "autosave sustained",
+    "resolve_direct": "resolve p-o: shared.* alone, 1 statement",
+    "resolve_pipelined": "resolve p-o: api, 1 round trip",
+    "resolve_rate_limited": "resolve p-o: api + rate limit",
+    "resolve_pipelined_web": "resolve p-o: web call in 1 round trip",
 }
 
 
@@ -63,6 +67,12 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             op: _ratio(find(web, op, high).get("throughput"), find(ceiling, op).get("throughput"))
             for op in ("resolve_program_overview", "save_draft", "submit")
         }
+        variant = find(results.get("http_variants", []), "resolve_pipelined_web", 1)
+        pipelined = find(results.get("db_variants", []), "resolve_pipelined", 1)
+        if variant and pipelined:
+            out["http_p50_minus_db_p50_ms_pipelined_web_call"] = {
+                "resolve_program_overview": round(variant["p50_ms"] - pipelined["p50_ms"], 3)
+            }
         out["http_p50_minus_db_p50_ms"] = {
             op: round(find(web, op, 1)["p50_ms"] - find(db, op, 1)["p50_ms"], 3)
             for op in ("resolve_program_overview", "save_draft", "submit")
@@ -140,9 +150,11 @@ def table(results: dict[str, Any]) -> str:
     lines += [head, "-" * len(head)]
     sections = [
         ("db", results["db_level"]),
+        ("db", results.get("db_variants", [])),
         ("app-side", results["app_side"]),
         ("pgbench", results.get("pgbench", [])),
         ("http", results.get("http", [])),
+        ("http", results.get("http_variants", [])),
     ]
     for level, rows in sections:
         for row in rows:
@@ -164,9 +176,16 @@ def table(results: dict[str, Any]) -> str:
     for name, values in results["ratios"].items():
         lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
     if results.get("explain"):
-        lines += ["", "EXPLAIN ANALYZE (planning / execution ms)"]
+        lines += ["", "EXPLAIN ANALYZE, ms: planning / execution, first call -> cached plan"]
         for plan in results["explain"]:
-            lines.append(f"  {plan['query']}: {plan['planning_ms']} / {plan['execution_ms']}")
+            if "error" in plan:
+                lines.append(f"  {plan['query']}: not explained ({plan['error']})")
+                continue
+            lines.append(
+                f"  {plan['query']}: {plan['planning_first_ms']} / {plan['execution_first_ms']}"
+                f" -> {plan['planning_ms']} / {plan['execution_ms']}"
+                + (" (generic plan)" if plan["generic_plan"] else " (custom plan)")
+            )
     lines += ["", "targets"]
     for check in results["targets"]:
         lines.append(

@@ -32,6 +32,7 @@ class Cluster:
     admin_url: str | None
     owner_url_template: str  # the owner's URL; dbname is replaced per database
     pginstall: Path | None  # where pgbench lives (pgserver's binaries), when we know
+    pgdata: Path | None = None  # the throw-away server's data directory (for CPU accounting)
 
     def owner_url(self, dbname: str) -> str:
         return make_conninfo(self.owner_url_template, dbname=dbname)
@@ -86,6 +87,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
             admin_url=admin_url,
             owner_url_template=prepare_owner(admin_url),
             pginstall=pgserver_bin(),
+            pgdata=pgdata,
         )
     finally:
         server.cleanup()

@@ -191,5 +191,30 @@ def api_call(
     return None if row is None else row[0]
 
 
+def api_call_pipelined(
+    conn: psycopg.Connection, function: str, claims: str, *, context: str = "{}", **args: Any
+) -> Any:
+    """The same transaction in one network round trip (psycopg pipeline mode): what the web
+    layer's call would cost if it sent its statements together."""
+    query = sql.SQL("select api.{}({})").format(
+        sql.Identifier(function),
+        sql.SQL(", ").join(
+            sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in args
+        ),
+    )
+    params = {k: Jsonb(v) if isinstance(v, dict | list) else v for k, v in args.items()}
+    cur = conn.cursor()
+    with conn.pipeline(), conn.transaction():
+        cur.execute(
+            "select set_config('request.jwt.claims', %s, true),"
+            " set_config('request.context', %s, true)",
+            (claims, context),
+        )
+        cur.execute("set local role fasttrack_api")
+        cur.execute(query, params)
+    row = cur.fetchone()
+    return None if row is None else row[0]
+
+
 def claims_json(user: User) -> dict[str, Any]:
     return json.loads(user.claims)

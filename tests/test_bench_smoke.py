@@ -51,7 +51,21 @@ def test_a_tiny_benchmark_run_reports_every_measurement(database_url: str, tmp_p
     }
     assert measured["pgbench"] == DB_OPERATIONS
     assert measured["http"] == HTTP_OPERATIONS
-    for row in results["db_level"] + results["app_side"] + results["pgbench"] + results["http"]:
+    assert {r["op"] for r in results["db_variants"]} == {
+        "resolve_direct",
+        "resolve_pipelined",
+        "resolve_rate_limited",
+    }
+    assert {(r["op"], r["clients"]) for r in results["http_variants"]} == {
+        ("resolve_pipelined_web", 1),
+        ("resolve_pipelined_web", 2),
+    }
+    rows = [
+        row
+        for part in ("db_level", "db_variants", "app_side", "pgbench", "http", "http_variants")
+        for row in results[part]
+    ]
+    for row in rows:
         assert row["op"] in LABELS
         assert row["count"] > 0, row
         assert row["throughput"] > 0, row
