@@ -20,6 +20,7 @@ from fasttrack.web import (
     auth,
     caller,
     errors,
+    exports,
     health,
     inputs,
     openapi,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     inputs.init_app(app)
     caller.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
     security.init_app(app)
+    app.register_blueprint(exports.bp)
     for blueprint in (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp, webhooks.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -99,6 +99,8 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("get", "/api/progress")
     call("get", f"/api/users/{admin['id']}/progress")
     call("get", f"/api/users/{admin['id']}/tools/know-thyself/data")
+    call("get", "/api/tools/know-thyself/export")
+    call("get", f"/api/users/{admin['id']}/tools/know-thyself/export?format=json")
 
     organization = call(
         "post", "/api/admin/organizations", status=201, json={"name": "Acme", "slug": "acme"}
@@ -118,6 +120,8 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
 
     # Documented errors have the error envelope too.
     call("get", f"/api/users/{uuid.uuid4()}/progress", status=404)
+    call("get", "/api/tools/woop/export", status=404)  # NOTHING_TO_EXPORT
+    call("get", "/api/tools/woop/export?format=docx", status=400)
     call("post", "/api/tools/values/data", json={"data": {}, "version": 0}, status=423)
     call("post", "/api/tools/dream/submit", json={"version": 0}, status=404)
 

@@ -271,6 +271,93 @@ SCHEMAS: dict[str, Schema] = {
         timestamp={"oneOf": [INTEGER, {"type": "string", "pattern": "^[0-9]+$"}]},
         signature={"type": "string", "description": "hex HMAC-SHA256 of user_id|email|name|ts"},
     ),
+    "ExportBundle": obj(
+        (
+            "format_version",
+            "program",
+            "generated_at",
+            "user",
+            "organization",
+            "tool",
+            "submission",
+            "answers",
+            "outputs",
+            "dependencies",
+            "sections",
+        ),
+        format_version={"type": "integer", "const": 1},
+        program=STRING,
+        generated_at=TIME,
+        user=obj(("id", "email"), id=UUID, email=STRING, full_name=nullable(STRING)),
+        organization=nullable(obj(("id", "name"), id=UUID, name=STRING)),
+        tool=obj(
+            ("slug", "name", "sprint_number", "module"),
+            slug=STRING,
+            name=STRING,
+            sprint_number=INTEGER,
+            description=nullable(STRING),
+            module=obj(id=INTEGER, name=STRING),
+        ),
+        submission=obj(
+            ("submission_id", "status", "version", "is_draft"),
+            submission_id=UUID,
+            status=STRING,
+            version=INTEGER,
+            is_draft={"type": "boolean", "description": "not submitted, or edited since"},
+            organization_id=nullable(UUID),
+            created_at=nullable(TIME),
+            updated_at=nullable(TIME),
+            submitted_at=nullable(TIME),
+            completed_at=nullable(TIME),
+            archived_at=nullable(TIME),
+        ),
+        answers={**ANY_OBJECT, "description": "the submission's data, as saved"},
+        outputs=array(
+            obj(
+                ("field_id", "label", "type", "required", "value"),
+                field_id=STRING,
+                label=nullable(STRING),
+                type=STRING,
+                required=BOOLEAN,
+                value=ANY,
+            )
+        ),
+        dependencies=array(
+            obj(
+                ("source_tool", "field_id", "target_field", "required", "value"),
+                source_tool=STRING,
+                source_tool_name=STRING,
+                source_sprint=INTEGER,
+                field_id=STRING,
+                label=nullable(STRING),
+                target_field=STRING,
+                required=BOOLEAN,
+                value={"description": "the submitted value; null when not provided yet"},
+            )
+        ),
+        sections={
+            **nullable(
+                array(
+                    obj(
+                        ("tool", "status", "outputs"),
+                        tool=obj(
+                            slug=STRING,
+                            name=STRING,
+                            sprint_number=INTEGER,
+                            description=nullable(STRING),
+                            module=STRING,
+                        ),
+                        status=nullable(STATUS),
+                        completed_at=nullable(TIME),
+                        outputs=array(
+                            obj(field_id=STRING, label=nullable(STRING), type=STRING, value=ANY)
+                        ),
+                    )
+                )
+            ),
+            "description": "program-overview only: sprints 0 to 29 in order; null otherwise",
+        },
+    ),
     "WebhookResult": obj(
         ("status",), status={"type": "string", "enum": ["processed", "duplicate", "ignored"]}
     ),
@@ -357,6 +444,21 @@ def operation(
 
 def params(path: str) -> tuple[str, ...]:
     return tuple(part[1:-1] for part in path.split("/") if part.startswith("{"))
+
+
+def with_pdf(op: dict[str, Any]) -> dict[str, Any]:
+    """An export: its 200 is the JSON envelope or, with ?format=pdf, the PDF; both downloads."""
+    ok = op["responses"]["200"]
+    ok["content"]["application/pdf"] = {
+        "schema": {"type": "string", "contentMediaType": "application/pdf"}
+    }
+    ok["headers"] = {
+        "Content-Disposition": {
+            "description": 'attachment; filename="fast-track-sprint-02-dream-2026-11-22.pdf"',
+            "schema": STRING,
+        }
+    }
+    return op
 
 
 def build_paths() -> dict[str, dict[str, Any]]:
@@ -458,6 +560,14 @@ def build_paths() -> dict[str, dict[str, Any]]:
         "A user's submission of a tool",
         ref("Submission"),
     )
+
+    export_query = {"format": {"type": "string", "enum": ["json", "pdf"], "default": "json"}}
+    for path, summary in (
+        ("/api/tools/{slug}/export", "Export the caller's work on a tool, as JSON or a PDF"),
+        ("/api/users/{user_id}/tools/{slug}/export", "Export a user's work on a tool"),
+    ):
+        add("get", path, summary, ref("ExportBundle"), query=export_query, errors=(400,))
+        with_pdf(paths[path]["get"])
     add(
         "get",
         "/api/organizations/{organization_id}/progress",

@@ -12,7 +12,7 @@ from fasttrack.web import settings
 
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID"
-EXPOSED_HEADERS = "X-Request-ID, Retry-After"
+EXPOSED_HEADERS = "X-Request-ID, Retry-After, Content-Disposition"  # the export's file name
 PREFLIGHT_MAX_AGE = "600"
 HSTS = "max-age=63072000; includeSubDomains"
 

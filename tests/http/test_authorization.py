@@ -136,6 +136,10 @@ POLICY = [
     ),
     Rule("GET", "/api/users/{unknown_user}/progress", NOBODY_SEES),
     Rule("GET", "/api/users/{unknown_user}/tools/woop/data", NOBODY_SEES),
+    # Exports read the same data (JSON here; tests/http/test_exports.py checks the PDFs).
+    Rule("GET", "/api/tools/woop/export", OWN),
+    Rule("GET", "/api/users/{member}/tools/woop/export", SELF_GURU_ADMIN),
+    Rule("GET", "/api/users/{unknown_user}/tools/woop/export", NOBODY_SEES),
     Rule("GET", "/api/organizations/{org_a}/progress", _only({"guru_a": 200, "admin": 200}, 404)),
     Rule("GET", "/api/organizations/{unknown_org}/progress", NOBODY_SEES),
     # Running the program: admins only, refused before anything is looked up.

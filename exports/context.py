@@ -1,0 +1,122 @@
+"""What the templates see: the export bundle (see sql/functions/190_exports.sql), arranged for
+reading. Arranging only: which values exist, and who may see them, the bundle already decided.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exports.environment import day, humanize
+
+Json = dict[str, Any]
+
+
+def document_context(bundle: Json) -> Json:
+    """Everything a template needs, beside the bundle itself."""
+    tool, submission = bundle["tool"], bundle["submission"]
+    user = bundle.get("user") or {}
+    organization = bundle.get("organization") or {}
+    sprint = f"Sprint {tool['sprint_number']:02d}"
+    context: Json = {
+        "bundle": bundle,
+        "program": bundle.get("program") or "Fast Track",
+        "tool": tool,
+        "module": (tool.get("module") or {}).get("name"),
+        "sprint": sprint,
+        "person": user.get("full_name") or user.get("email") or "",
+        "email": user.get("email") or "",
+        "organization": organization.get("name"),
+        "generated_on": day(bundle.get("generated_at")),
+        "generated_at": bundle.get("generated_at") or "",
+        "draft": bool(submission.get("is_draft")),
+        "status_line": status_line(submission),
+        "outputs": bundle.get("outputs") or [],
+        "further_answers": further_answers(bundle.get("answers"), bundle.get("outputs") or []),
+        "sources": sources(bundle.get("dependencies") or []),
+        "title": f"{bundle.get('program') or 'Fast Track'} · {sprint} · {tool['name']}",
+    }
+    if bundle.get("sections") is not None:
+        context.update(program_context(bundle))
+    return context
+
+
+def status_line(submission: Json) -> str:
+    """Submitted 22 November 2026; or: Draft, version 3, last saved 22 November 2026."""
+    if submission.get("is_draft"):
+        saved = day(submission.get("updated_at"))
+        return f"Draft, version {submission.get('version')}, last saved {saved}"
+    return f"Submitted {day(submission.get('submitted_at') or submission.get('updated_at'))}"
+
+
+def sources(dependencies: list[Json]) -> list[Json]:
+    """The values this tool was built on, grouped by the earlier tool they come from."""
+    groups: dict[str, Json] = {}
+    for dependency in dependencies:
+        group = groups.setdefault(
+            dependency["source_tool"],
+            {
+                "slug": dependency["source_tool"],
+                "name": dependency.get("source_tool_name") or dependency["source_tool"],
+                "sprint_number": dependency.get("source_sprint"),
+                "fields": [],
+            },
+        )
+        group["fields"].append(dependency)
+    return sorted(groups.values(), key=lambda group: group["sprint_number"] or 0)
+
+
+def further_answers(answers: Any, outputs: list[Json]) -> list[tuple[str, Any]]:
+    """Answers the tool's declared outputs do not cover, as (label, value) pairs, in the
+    order the answers hold them (a tool page may keep notes beside its outputs)."""
+    if not isinstance(answers, dict):
+        return []
+    covered = {tuple(output["field_id"].split(".")) for output in outputs}
+    found: list[tuple[str, Any]] = []
+
+    def walk(node: dict[str, Any], path: tuple[str, ...]) -> None:
+        for key, value in node.items():
+            here = (*path, str(key))
+            if here in covered or value in (None, "", [], {}):
+                continue
+            if isinstance(value, dict) and any(c[: len(here)] == here for c in covered):
+                walk(value, here)  # a parent of declared outputs: look inside it
+            else:
+                found.append((" / ".join(humanize(part) for part in here), value))
+
+    walk(answers, ())
+    return found
+
+
+def program_context(bundle: Json) -> Json:
+    """The whole-program report: sprints grouped by module, each with its key outputs (the
+    fields program-overview reads from it) first."""
+    key_fields: dict[str, set[str]] = {}
+    for dependency in bundle.get("dependencies") or []:
+        key_fields.setdefault(dependency["source_tool"], set()).add(dependency["field_id"])
+    modules: list[Json] = []
+    for section in bundle["sections"]:
+        tool = section["tool"]
+        keys = key_fields.get(tool["slug"], set())
+        outputs = section.get("outputs") or []
+        entry = {
+            **section,
+            "anchor": f"sprint-{tool['sprint_number']:02d}",
+            "sprint": f"Sprint {tool['sprint_number']:02d}",
+            "completed_on": day(section.get("completed_at")),
+            "key_outputs": [o for o in outputs if o["field_id"] in keys],
+            "other_outputs": [o for o in outputs if o["field_id"] not in keys],
+        }
+        if not modules or modules[-1]["name"] != tool.get("module"):
+            modules.append(
+                {"name": tool.get("module"), "anchor": f"module-{len(modules) + 1}", "sections": []}
+            )
+        modules[-1]["sections"].append(entry)
+    sections = [entry for module in modules for entry in module["sections"]]
+    completed = sum(1 for entry in sections if entry.get("status") == "completed")
+    return {
+        "modules": modules,
+        "sections": sections,
+        "completed": completed,
+        "total": len(sections),
+        "title": f"{bundle.get('program') or 'Fast Track'} · Program report",
+    }

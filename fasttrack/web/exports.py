@@ -1,0 +1,62 @@
+"""Exports of a tool's work as a JSON file or a PDF: /api/tools/<slug>/export and
+/api/users/<id>/tools/<slug>/export.
+
+One api call returns the whole bundle (who may export what, the rate limit and a 404 before the
+first save are SQL's business); this module only picks the format and renders (exports/).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+import exports
+from fasttrack.web import envelope
+from fasttrack.web.caller import authenticated, call
+from fasttrack.web.errors import ApiError
+
+bp = Blueprint("exports", __name__, url_prefix="/api")
+
+FORMATS = ("json", "pdf")
+PDF_MIMETYPE = "application/pdf"
+
+
+@bp.get("/tools/<slug:slug>/export")
+@authenticated
+def export_tool(slug: str) -> Response:
+    chosen = export_format()
+    return exported(call("export_tool", p_slug=slug), chosen)
+
+
+@bp.get("/users/<uuid:user_id>/tools/<slug:slug>/export")
+@authenticated
+def export_user_tool(user_id: uuid.UUID, slug: str) -> Response:
+    chosen = export_format()
+    return exported(call("export_user_tool", p_user_id=user_id, p_slug=slug), chosen)
+
+
+def export_format() -> str:
+    """`?format=json|pdf`, json when absent; checked before the database is asked anything."""
+    raw = request.args.get("format") or "json"
+    if raw not in FORMATS:
+        raise ApiError(
+            400,
+            'Query parameter "format" must be one of: ' + ", ".join(FORMATS),
+            code="INVALID_PARAMETER",
+            details={"parameter": "format", "allowed": list(FORMATS)},
+        )
+    return raw
+
+
+def exported(bundle: dict[str, Any], chosen: str) -> Response:
+    """The bundle as a download: the JSON envelope or a PDF, named for the tool and the day."""
+    if chosen == "pdf":
+        response = Response(exports.render_pdf(bundle), mimetype=PDF_MIMETYPE)
+    else:
+        document = exports.json_document(bundle)
+        response = jsonify(envelope(document, filename=exports.filename(bundle, "json")))
+    name = exports.filename(bundle, chosen)  # [a-z0-9-.] only: no quoting problem
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
