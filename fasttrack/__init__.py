@@ -17,9 +17,11 @@ from fasttrack.web import (
     DB_EXTENSION,
     SETTINGS_EXTENSION,
     admin,
+    assist,
     auth,
     caller,
     errors,
+    events,
     exports,
     health,
     inputs,
@@ -70,8 +72,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     inputs.init_app(app)
     caller.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
     security.init_app(app)
+    blueprints = (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp, webhooks.bp)
     app.register_blueprint(exports.bp)
-    for blueprint in (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp, webhooks.bp):
+    for blueprint in (*blueprints, assist.bp, events.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

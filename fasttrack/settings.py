@@ -54,6 +54,14 @@ class Settings:
     worker_max_delay_seconds: float = 3600.0
     worker_http_timeout_seconds: float = 10.0  # connect and read, per receiver
     worker_shutdown_grace_seconds: float = 5.0  # on SIGTERM, then undelivered events are released
+    # The AI assistant (POST /api/tools/<slug>/assist); see fasttrack/n8n.py.
+    n8n_webhook_url: str | None = field(default=None, repr=False)  # None: not configured (503)
+    n8n_timeout_seconds: float = 30.0
+    ai_limit_user: int = 10  # questions per hour for users
+    ai_limit_staff: int = 50  # ... for gurus and admins
+    ai_failure_threshold: int = 5  # failures in a row that open the circuit breaker
+    ai_cooldown_seconds: int = 60  # how long it stays open
+    ai_store_answers: bool = False  # keep the agent's answer text in shared.ai_requests
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -91,6 +99,7 @@ class Settings:
             rate_limit_exports=_integer(env, "RATE_LIMIT_EXPORTS", 10, low=1, high=_MAX_PER_MINUTE),
             trust_proxy=_boolean(env, "TRUST_PROXY", default=False),
             **_worker_settings(env),
+            **_assistant_settings(env),
         )
 
 
@@ -234,6 +243,25 @@ def _worker_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "worker_shutdown_grace_seconds": _number(
             env, "WORKER_SHUTDOWN_GRACE_SECONDS", 5.0, low=0.0, high=600.0
         ),
+    }
+
+
+def _assistant_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """N8N_* and AI_*: where the AI agent listens, how long to wait, the limits in SQL."""
+    url = _raw(env, "N8N_WEBHOOK_URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            # Never the value: a webhook URL may carry a token.
+            raise SettingsError("N8N_WEBHOOK_URL is not an http(s) URL")
+    return {
+        "n8n_webhook_url": url,
+        "n8n_timeout_seconds": _number(env, "N8N_TIMEOUT_SECONDS", 30.0, low=0.1, high=600.0),
+        "ai_limit_user": _integer(env, "AI_LIMIT_USER", 10, low=1, high=_MAX_PER_MINUTE),
+        "ai_limit_staff": _integer(env, "AI_LIMIT_STAFF", 50, low=1, high=_MAX_PER_MINUTE),
+        "ai_failure_threshold": _integer(env, "AI_FAILURE_THRESHOLD", 5, low=1, high=1000),
+        "ai_cooldown_seconds": _integer(env, "AI_COOLDOWN_SECONDS", 60, low=1, high=86400),
+        "ai_store_answers": _boolean(env, "AI_STORE_ANSWERS", default=False),
     }
 
 

@@ -21,6 +21,7 @@ from fasttrack import create_app, tokens
 from fasttrack.settings import Settings
 from fasttrack.web import DB_EXTENSION
 from fasttrack.web.openapi import DOCUMENT
+from support.outbox import fail_due_events
 
 
 @pytest.fixture
@@ -117,6 +118,14 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("post", f"/api/admin/users/{guru['id']}/tools/values/unlock")
     call("put", f"/api/admin/users/{guru['id']}/role", json={"role": "user"})
     call("get", "/api/admin/audit?limit=5")
+    # Not configured here (no N8N_WEBHOOK_URL): the documented 503; tests/http/test_assist.py
+    # checks the other answers against a stand-in n8n.
+    call("post", "/api/tools/know-thyself/assist", json={"question": "Why?"}, status=503)
+    call("get", "/api/admin/ai-requests?limit=5")
+    [dead, *_] = fail_due_events(conn)  # the submit above recorded events
+    call("get", "/api/admin/events?status=dead&limit=5")
+    call("post", f"/api/admin/events/{dead}/retry")
+    call("post", f"/api/admin/events/{dead}/retry", status=409)
 
     # Documented errors have the error envelope too.
     call("get", f"/api/users/{uuid.uuid4()}/progress", status=404)

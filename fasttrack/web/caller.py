@@ -74,8 +74,13 @@ def request_context() -> dict[str, Any]:
             "default": current.rate_limit_default,
             "sso_failures": current.rate_limit_sso_failures,
             "exports": current.rate_limit_exports,
+            "ai_user": current.ai_limit_user,  # AI questions per hour (api.assist_begin)
+            "ai_staff": current.ai_limit_staff,
         },
         "refresh_ttl_seconds": REFRESH_TTL_SECONDS,
+        # The AI assistant's circuit breaker (api.assist_finish).
+        "ai_failure_threshold": current.ai_failure_threshold,
+        "ai_cooldown_seconds": current.ai_cooldown_seconds,
     }
 
 

@@ -87,17 +87,17 @@ def error_response(
     response.status_code = status
     if status == 401:  # RFC 9110: a 401 names the scheme that would work
         response.headers["WWW-Authenticate"] = "Bearer"
-    elif status == 429:
-        response.headers["Retry-After"] = _retry_after(details or {})
-    elif status == 503:
-        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    elif status in (429, 503):  # a limit, or the AI assistant's open circuit, says how long
+        default = RATE_LIMIT_RETRY_AFTER_SECONDS if status == 429 else int(RETRY_AFTER_SECONDS)
+        response.headers["Retry-After"] = _retry_after(details or {}, default)
     return response
 
 
-def _retry_after(details: dict[str, Any]) -> str:
+def _retry_after(details: dict[str, Any], default: int) -> str:
+    """details.retry_after (seconds) when it is a positive number, else `default`."""
     seconds = details.get("retry_after")
     valid = isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0
-    return str(max(1, round(seconds))) if valid else str(RATE_LIMIT_RETRY_AFTER_SECONDS)
+    return str(max(1, round(seconds))) if valid else str(default)
 
 
 def _http_error(error: HTTPException) -> Response:

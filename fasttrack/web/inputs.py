@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, request
@@ -170,6 +171,22 @@ def query_uuid(name: str) -> uuid.UUID | None:
             details={"parameter": name},
         )  # fmt: skip
     return parsed
+
+
+def query_timestamp(name: str) -> datetime | None:
+    """An ISO 8601 date-time with its offset (as the API returns them: `...T10:00:00+00:00`;
+    URL-encode the `+`); one without an offset is read as UTC."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        message = f'Query parameter "{name}" must be an ISO 8601 date-time'
+        raise ApiError(
+            400, message, code="INVALID_PARAMETER", details={"parameter": name}
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def query_string(name: str) -> str | None:

@@ -46,6 +46,7 @@ ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}
 ANY: Schema = {}
 STATUS: Schema = {"type": "string", "enum": ["locked", "unlocked", "in_progress", "completed"]}
 ROLE: Schema = {"type": "string", "enum": ["user", "guru", "admin"]}
+EVENT_STATUS: Schema = {"type": "string", "enum": ["pending", "delivered", "dead"]}
 SLUG: Schema = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100}
 
 TOOL_REF = obj(("slug", "name", "sprint_number"), slug=STRING, name=STRING, sprint_number=INTEGER)
@@ -271,6 +272,38 @@ SCHEMAS: dict[str, Schema] = {
         timestamp={"oneOf": [INTEGER, {"type": "string", "pattern": "^[0-9]+$"}]},
         signature={"type": "string", "description": "hex HMAC-SHA256 of user_id|email|name|ts"},
     ),
+    "AssistAnswer": obj(("answer", "request_id"), answer=STRING, request_id=UUID),
+    "AiRequest": obj(
+        ("id", "user_id", "tool_slug", "requested_at", "outcome"),
+        id=UUID,
+        user_id=UUID,
+        tool_slug=STRING,
+        requested_at=TIME,
+        question_chars=INTEGER,
+        outcome={
+            "type": "string",
+            "enum": ["pending", "ok", "error", "timeout", "malformed", "unavailable"],
+        },
+        latency_ms=nullable(INTEGER),
+        answer={**nullable(STRING), "description": "kept only when AI_STORE_ANSWERS is on"},
+    ),
+    "OutboxEvent": obj(
+        ("id", "event_type", "tool_slug", "status", "attempts", "created_at"),
+        id=UUID,
+        event_type={"type": "string", "enum": ["tool_completed", "tool_unlocked"]},
+        user_id=nullable(UUID),
+        tool_slug=STRING,
+        payload=ANY_OBJECT,
+        created_at=TIME,
+        status=EVENT_STATUS,
+        attempts=INTEGER,
+        next_attempt_at=TIME,
+        locked_until=nullable(TIME),
+        delivered_to=array(STRING),
+        last_error=nullable(STRING),
+        delivered_at=nullable(TIME),
+    ),
+    "EventRetry": obj(("event_id", "status"), event_id=UUID, status=EVENT_STATUS),
     "ExportBundle": obj(
         (
             "format_version",
@@ -375,7 +408,10 @@ ERRORS = {
     422: "Invalid data (e.g. MISSING_REQUIRED_OUTPUTS)",
     423: "The tool is locked (TOOL_LOCKED)",
     429: "Rate limited (RATE_LIMITED); see Retry-After",
-    503: "The database is unavailable; see Retry-After",
+    502: "The AI assistant failed or sent an unreadable reply (AI_UPSTREAM_ERROR, AI_BAD_REPLY)",
+    503: "The database, or the AI assistant (AI_NOT_CONFIGURED, AI_UNAVAILABLE, AI_UNREACHABLE), "
+    "is unavailable; see Retry-After",
+    504: "The AI assistant did not answer in time (AI_TIMEOUT)",
 }
 PATH_PARAMETERS: dict[str, Schema] = {
     "slug": SLUG,
@@ -383,6 +419,7 @@ PATH_PARAMETERS: dict[str, Schema] = {
     "organization_id": UUID,
     "submission_id": UUID,
     "version": {"type": "integer", "minimum": 0},
+    "event_id": UUID,
 }
 BEARER = [{"bearerAuth": []}]
 REFRESH_COOKIE = [{"refreshCookie": []}]
@@ -547,6 +584,14 @@ def build_paths() -> dict[str, dict[str, Any]]:
         errors=(423,),
     )
     add("get", "/api/progress", "The caller's progress and next tool", ref("Progress"))
+    add(
+        "post",
+        "/api/tools/{slug}/assist",
+        "Ask the AI assistant (n8n) about a tool; the agent sees the caller's data for it",
+        ref("AssistAnswer"),
+        body=obj(("question",), question={"type": "string", "minLength": 1, "maxLength": 2000}),
+        errors=(422, 502, 504),
+    )
 
     add(
         "get",
@@ -651,6 +696,31 @@ def build_paths() -> dict[str, dict[str, Any]]:
         array(ref("AuditEntry")),
         errors=(400, 403),
         query={"limit": INTEGER, "before_id": INTEGER},
+    )
+
+    page = {"limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}
+    add(
+        "get",
+        "/api/admin/ai-requests",
+        "AI assistant requests, newest first",
+        array(ref("AiRequest")),
+        errors=(400, 403, 422),
+        query={**page, "before": TIME},
+    )
+    add(
+        "get",
+        "/api/admin/events",
+        "Completion events, newest first, optionally by status",
+        array(ref("OutboxEvent")),
+        errors=(400, 403, 422),
+        query={"status": EVENT_STATUS, **page, "before": TIME},
+    )
+    add(
+        "post",
+        "/api/admin/events/{event_id}/retry",
+        "Send a dead event again",
+        ref("EventRetry"),
+        errors=(403, 409),
     )
 
     add(

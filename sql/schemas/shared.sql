@@ -2983,7 +2983,7 @@ COMMENT ON VIEW shared.progress_summary
   IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
 
 -- TABLE: rate_limit_counters
-CREATE TABLE shared.rate_limit_counters (
+CREATE UNLOGGED TABLE shared.rate_limit_counters (
     bucket text NOT NULL
   , key text NOT NULL
   , window_start timestamp with time zone NOT NULL

@@ -73,6 +73,7 @@ def cast(live_server, conn) -> Cast:
         ids[f"{actor}_submission"] = saved["submission_id"]
     ids["unknown_user"] = str(uuid.uuid4())
     ids["unknown_org"] = str(uuid.uuid4())
+    ids["unknown_event"] = str(uuid.uuid4())
     return Cast(tokens=tokens, ids=ids)
 
 
@@ -119,6 +120,9 @@ POLICY = [
     Rule("GET", "/api/tools/woop/versions", OWN),
     Rule("POST", "/api/tools/woop/start-over", OWN),
     Rule("GET", "/api/progress", OWN),
+    # The AI assistant: any signed-in caller, about their own work. This server has no
+    # N8N_WEBHOOK_URL, so everyone reaches the same 503 (tests/http/test_assist.py asks n8n).
+    Rule("POST", "/api/tools/woop/assist", _everyone(503), {"question": "Why a wish?"}),
     Rule("GET", "/api/auth/me", OWN),
     # Restoring names a submission: only its owner's own tool has it.
     Rule(
@@ -167,6 +171,10 @@ POLICY = [
     Rule("PUT", "/api/admin/organizations/{unknown_org}/gurus/{guru_b}", ADMIN_BUT_UNKNOWN),
     Rule("DELETE", "/api/admin/organizations/{org_a}/gurus/{guru_a}", ADMIN_ONLY),
     Rule("GET", "/api/admin/audit", ADMIN_ONLY),
+    Rule("GET", "/api/admin/ai-requests", ADMIN_ONLY),
+    Rule("GET", "/api/admin/events", ADMIN_ONLY),
+    Rule("GET", "/api/admin/events?status=dead", ADMIN_ONLY),
+    Rule("POST", "/api/admin/events/{unknown_event}/retry", ADMIN_BUT_UNKNOWN),
 ]
 
 

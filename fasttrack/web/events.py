@@ -1,0 +1,37 @@
+"""Completion events for admins: GET /api/admin/events, POST /api/admin/events/<id>/retry.
+
+The delivery worker (fasttrack/worker.py) sends them; admins see what is pending, delivered or
+dead, and send a dead one again. Admin-only and audited in SQL (sql/functions/170_events.sql).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint
+
+from fasttrack.web import envelope
+from fasttrack.web.caller import authenticated, call
+from fasttrack.web.inputs import given, query_integer, query_string, query_timestamp
+
+bp = Blueprint("events", __name__, url_prefix="/api/admin")
+
+Json = dict[str, Any]
+
+
+@bp.get("/events")
+@authenticated
+def admin_list_events() -> Json:
+    args = given(
+        p_status=query_string("status"),  # pending, delivered or dead: checked in SQL (422)
+        p_limit=query_integer("limit"),
+        p_before=query_timestamp("before"),
+    )
+    return envelope(call("admin_list_events", **args))
+
+
+@bp.post("/events/<uuid:event_id>/retry")
+@authenticated
+def admin_retry_event(event_id: uuid.UUID) -> Json:
+    return envelope(call("admin_retry_event", p_event_id=event_id))
