@@ -17,9 +17,40 @@ from markupsafe import Markup, escape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Keys that name a table's row, in order of preference: such a column is shown first.
-ROW_LABELS = ("name", "person", "member", "quarter", "phase", "step", "stage", "period", "area")
+# (Stored answers are jsonb, which orders keys by length, not as the tool page wrote them.)
+ROW_LABELS = (
+    "name", "person", "who", "member", "team", "role", "profile",
+    "quarter", "month", "year", "period", "phase", "stage", "step", "ritual", "meeting",
+    "value", "area", "segment", "channel", "product", "tier", "activity", "process", "decision",
+    "problem", "hypothesis", "priority", "touchpoint", "source", "metric", "kpi", "goal", "item",
+    "when",
+)  # fmt: skip
 MAX_DEPTH = 6  # nesting rendered as structure; deeper values are shown as plain text
 MAX_PLAIN_DEPTH = 12
+# Words a key spells in lower case that a reader expects in capitals.
+ACRONYMS = frozenset(
+    [
+        "abc",
+        "ai",
+        "b2b",
+        "b2c",
+        "ceo",
+        "cfo",
+        "coo",
+        "cto",
+        "evp",
+        "id",
+        "kpi",
+        "mvp",
+        "okr",
+        "sam",
+        "som",
+        "tam",
+        "url",
+        "usp",
+        "www",
+    ]
+)
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*")  # a key, not prose
 
 
@@ -77,10 +108,12 @@ def humanize(key: Any) -> str:
     if not IDENTIFIER.fullmatch(str(key)):
         return str(key)
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(key))
-    text = re.sub(r"[_-]+", " ", text).strip()
-    if not text:
-        return str(key)
-    return text[0].upper() + text[1:].lower() if not text.isupper() else text
+    words = re.sub(r"[_-]+", " ", text).split()
+    if len(words) == 1 and words[0].isupper():
+        return words[0]  # ABC stays ABC
+    words = [word.lower() for word in words]
+    words[0] = words[0].capitalize()
+    return " ".join(word.upper() if word.lower() in ACRONYMS else word for word in words)
 
 
 def day(value: Any) -> str:

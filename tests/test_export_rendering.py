@@ -210,7 +210,7 @@ def test_every_shape_of_answer_renders_readably():
         "Quarter Goal Owner",  # one header for rows with different keys, the row's name first
         "a2 b2",
         "Eliminate Limit Delegate",
-        "Ceo Maria",
+        "CEO Maria",
         "Production Tomas",
         "Not answered",
         "Build a workshop",
@@ -263,6 +263,7 @@ def test_the_json_document_keeps_the_documented_key_order():
 
 def test_a_tool_gets_its_own_template_only_when_it_has_one():
     assert template_for("program-overview") == "tools/program-overview.html"
+    assert template_for("woop") == "tools/woop.html"
     assert template_for("dream") == "tool.html"
     assert Path(environment().loader.searchpath[0], "tool.html").is_file()  # type: ignore[union-attr]
 
@@ -273,6 +274,8 @@ def test_a_tool_gets_its_own_template_only_when_it_has_one():
         ("target_date", "Target date"),
         ("targetDate", "Target date"),
         ("ABC", "ABC"),
+        ("ceo", "CEO"),
+        ("team_www", "Team WWW"),
         ("a-players", "A players"),
         ("1st", "1st"),
         ("Who owns it?", "Who owns it?"),
