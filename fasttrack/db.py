@@ -29,6 +29,12 @@ class Database:
             open=False,
             check=ConnectionPool.check_connection,  # replace connections the server dropped
             timeout=timeout,  # a request waits this long for a connection, then 503
+            # While the database is unreachable, each reconnection attempt gives up after
+            # `timeout` too, instead of retrying on its own with a delay that doubles for up to
+            # 5 minutes (a 70 s outage would then be noticed to be over about a minute late):
+            # the next request starts a fresh attempt at once, so service resumes within
+            # seconds of the database's return, however long it was away.
+            reconnect_timeout=timeout,
             name="fasttrack",
         )
         self._open_lock = threading.Lock()
