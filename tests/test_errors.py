@@ -25,6 +25,9 @@ STATEMENTS = {
     "privilege": "do $$ begin raise sqlstate '42501' using message = 'permission denied'; end $$",
     "shutdown": "do $$ begin raise sqlstate '57P01' using message = 'terminating'; end $$",
     "division": "select 1 / 0",
+    "bad-uuid": "select 'not-a-uuid'::uuid",
+    "json-nan": "select '{\"x\": NaN}'::jsonb",
+    "too-big": "select 1e400::numeric::float8",
 }
 
 
@@ -98,6 +101,17 @@ def test_server_shutdown_is_unavailable(client: FlaskClient) -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.get_json()["error"]["code"] == "UNAVAILABLE"
+
+
+@pytest.mark.parametrize("name", ["bad-uuid", "json-nan", "too-big"])
+def test_a_value_the_database_cannot_take_is_a_400_not_a_500(
+    client: FlaskClient, name: str
+) -> None:
+    """The safety net behind the web layer's own input checks (class 22, value errors only)."""
+    response = client.get(f"/sql/{name}")
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "BAD_REQUEST"
 
 
 @pytest.mark.parametrize(("path", "secret"), [("/sql/division", "zero"), ("/python", "secret")])

@@ -48,6 +48,20 @@ _SQLSTATES: dict[str, tuple[int, str]] = {
     "22P05": (400, "The request contains text the database cannot store"),
     "22021": (400, "The request contains text the database cannot store"),
 }
+# Data exceptions (class 22) that say "this value cannot be taken": text or numbers that do not
+# convert, do not fit or cannot be encoded. The rest of class 22 (division by zero, a bad
+# argument to a function...) points at our own SQL, so it stays a 500.
+_VALUE_REFUSED = frozenset({
+    "22001",  # string data right truncation
+    "22003",  # numeric value out of range
+    "22007",  # invalid datetime format
+    "22008",  # datetime field overflow
+    "22021",  # character not in repertoire
+    "22026",  # string data length mismatch
+    "22P02",  # invalid text representation (a malformed uuid, number or JSON text)
+    "22P03",  # invalid binary representation
+    "22P05",  # untranslatable character
+})  # fmt: skip
 _UNAVAILABLE_MESSAGE = "The database is unavailable; retry shortly"
 
 
@@ -126,6 +140,11 @@ def _database_error(error: psycopg.Error) -> Response:
     if sqlstate in _SQLSTATES:
         status, message = _SQLSTATES[sqlstate]
         return error_response(status, message, details=_constraint(error))
+    if sqlstate in _VALUE_REFUSED:
+        # A data exception a client's value can cause (the web layer refuses such values
+        # earlier; this is the safety net). Logged, in case a function of ours is the cause.
+        log.warning("data exception %s (request id %s): %s", sqlstate, request_id(), error)
+        return error_response(400, "The request contains a value the database cannot store")
     # Connection failures (class 08), shutdowns (57P*), a server that never answered
     # (no SQLSTATE) and pool timeouts are all OperationalError or carry those SQLSTATEs.
     if sqlstate.startswith(("08", "57P")) or isinstance(error, psycopg.OperationalError):

@@ -7,6 +7,7 @@ functions' business. Every failure is a 400 whose message names the offending fi
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from datetime import UTC, datetime
@@ -66,7 +67,11 @@ def json_object() -> dict[str, Any]:
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Raw bytes as a JSON object (also for webhooks, whose raw body is checked first)."""
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_float=_storable_float, parse_constant=_not_a_json_number)
+    except _NumberOutOfRange:
+        raise invalid_body(
+            "The body contains a number that cannot be stored (NaN, Infinity or out of range)"
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise invalid_body("The body is not valid JSON") from None
     except RecursionError:  # nesting deeper than Python's parser goes
@@ -75,6 +80,25 @@ def parse_object(raw: bytes) -> dict[str, Any]:
         raise invalid_body("The body must be a JSON object")
     _check_text(body)
     return body
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _storable_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, as long as a float keeps it: 1e400 would
+    become Infinity (which jsonb refuses: a 500) and 1e-400 would silently become 0."""
+    value = float(text)
+    underflow = value == 0.0 and text.lower().partition("e")[0].strip("+-0.") != ""
+    if not math.isfinite(value) or underflow:
+        raise _NumberOutOfRange(text)
+    return value
+
+
+def _not_a_json_number(name: str) -> Any:
+    """NaN, Infinity and -Infinity: Python's parser takes them, JSON and jsonb do not."""
+    raise _NumberOutOfRange(name)
 
 
 def storable(text: str) -> bool:

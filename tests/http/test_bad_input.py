@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -131,6 +132,45 @@ def test_text_the_database_cannot_store_is_a_4xx_and_writes_nothing(
 
     _assert_refused(response)
     assert leader.state() == before
+
+
+# Numbers Python's parser takes but JSON or jsonb does not (NaN, Infinity), or that a float
+# cannot hold (1e400 becomes Infinity, 1e-400 silently becomes 0): 400, never a 500.
+NUMBER_ERRORS = {
+    "NaN": b'{"data": {"wish": NaN}, "version": 1}',
+    "Infinity": b'{"data": {"wish": Infinity}, "version": 1}',
+    "-Infinity": b'{"data": {"wish": [-Infinity]}, "version": 1}',
+    "overflow": b'{"data": {"wish": 1e400}, "version": 1}',
+    "negative overflow": b'{"data": {"wish": {"deep": -1.5e309}}, "version": 1}',
+    "underflow": b'{"data": {"wish": 1e-400}, "version": 1}',
+    "integer of 5000 digits": b'{"data": {"wish": ' + b"9" * 5000 + b'}, "version": 1}',
+}
+
+
+@pytest.mark.parametrize("endpoint", ["data", "submit"])
+@pytest.mark.parametrize("body", NUMBER_ERRORS.values(), ids=NUMBER_ERRORS.keys())
+def test_a_number_that_cannot_be_stored_as_sent_is_400_and_writes_nothing(
+    live_server, leader, endpoint, body
+):
+    before = leader.state()
+
+    response = _post_raw(live_server, leader.access_token, f"/api/tools/woop/{endpoint}", body)
+
+    _assert_refused(response, statuses=(400,), code="INVALID_BODY")
+    assert leader.state() == before
+
+
+def test_numbers_at_the_edge_of_the_range_keep_their_value(live_server, leader):
+    """Control for the refusals above: big but finite numbers are kept, as decimal values
+    (jsonb stores numbers as numeric: 1.5e308 comes back written out in full)."""
+    sent = ["1.7976931348623157e308", "-2.2250738585072014e-308", "5e-324", "9" * 4000, "-0.0"]
+    body = b'{"data": {"wish": [' + ",".join(sent).encode() + b']}, "version": 1}'
+
+    response = _post_raw(live_server, leader.access_token, "/api/tools/woop/data", body)
+
+    assert response.status_code == 200, response.text[:300]
+    kept = json.loads(response.content, parse_float=Decimal, parse_int=Decimal)
+    assert kept["data"]["data"]["wish"] == [Decimal(number) for number in sent]
 
 
 def test_a_nul_in_a_signed_sso_name_is_a_4xx_and_creates_no_user(live_server, conn):
