@@ -25,7 +25,7 @@ ROW_LABELS = (
     "problem", "hypothesis", "priority", "touchpoint", "source", "metric", "kpi", "goal", "item",
     "when",
 )  # fmt: skip
-MAX_DEPTH = 6  # nesting rendered as structure; deeper values are shown as plain text
+MAX_DEPTH = 4  # nesting rendered as structure; deeper values are shown as plain text
 MAX_PLAIN_DEPTH = 12
 # Words a key spells in lower case that a reader expects in capitals.
 ACRONYMS = frozenset(
