@@ -1,43 +1,61 @@
 -- =============================================================================================
 -- Progress: one row per user and tool, created with the user, moved by the submission triggers,
--- overridden by admins. The unlock rule lives in shared.missing_requirements() and nowhere else.
+-- overridden by admins. The unlock rule lives in the view shared.unmet_requirements and nowhere else.
 -- =============================================================================================
 
 /** Section: the unlock rule ------------------------------------------------------------------ */
 
+-- A view, so the rule is written once yet inlined into each query that reads it: the submit
+-- trigger unlocks every ready tool in one set-based statement. (A LANGUAGE sql function with SET
+-- is never inlined and is planned again on every call, once per locked tool.)
+create or replace view shared.unmet_requirements as
+select u.id as user_id, d.tool_slug, d.source_tool_slug, d.source_field_id, d.target_field,
+       d.required, d.description, d.position
+  from shared.users as u
+  join shared.tool_dependencies as d on d.required
+ where not exists (select 1
+                     from shared.current_field_values as v
+                    where v.user_id = u.id
+                      and v.tool_slug = d.source_tool_slug
+                      and v.field_id = d.source_field_id);
+
+comment on view shared.unmet_requirements is
+    'The unlock rule: per user, the required dependency fields of each tool that have no submitted value yet. A tool unlocks when it has no row here; optional dependencies never block. Filter by user_id (and tool_slug).';
+
 create or replace function shared.missing_requirements(p_user_id uuid, p_tool_slug text)
 returns setof shared.tool_dependencies
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select d.*
-      from shared.tool_dependencies as d
-     where d.tool_slug = p_tool_slug
-       and d.required
-       and not exists (select 1
-                         from shared.current_field_values as v
-                        where v.user_id = p_user_id
-                          and v.tool_slug = d.source_tool_slug
-                          and v.field_id = d.source_field_id);
+begin
+    return query
+    select m.tool_slug, m.source_tool_slug, m.source_field_id, m.target_field, m.required,
+           m.description, m.position
+      from shared.unmet_requirements as m
+     where m.user_id = p_user_id and m.tool_slug = p_tool_slug;
+end;
 $$;
 
 comment on function shared.missing_requirements(uuid, text) is
-    'The unlock rule: the tool''s required dependency fields that have no submitted value for the user yet. Optional dependencies never block.';
+    'The tool''s required dependency fields that have no submitted value for the user yet (shared.unmet_requirements).';
 
 revoke all on function shared.missing_requirements(uuid, text) from public;
 
 create or replace function shared.tool_requirements_met(p_user_id uuid, p_tool_slug text)
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select not exists (select 1 from shared.missing_requirements(p_user_id, p_tool_slug));
+begin
+    return not exists (select 1 from shared.unmet_requirements as m
+                        where m.user_id = p_user_id and m.tool_slug = p_tool_slug);
+end;
 $$;
 
 comment on function shared.tool_requirements_met(uuid, text) is
-    'True when the tool has no missing requirements for the user (see shared.missing_requirements).';
+    'True when the tool has no unmet requirements for the user (shared.unmet_requirements).';
 
 revoke all on function shared.tool_requirements_met(uuid, text) from public;
 
@@ -157,7 +175,9 @@ declare
 begin
     insert into shared.user_progress (user_id, tool_slug, status)
     select u.id, t.slug,
-           case when shared.tool_requirements_met(u.id, t.slug) then 'unlocked' else 'locked' end
+           case when exists (select 1 from shared.unmet_requirements as m
+                              where m.user_id = u.id and m.tool_slug = t.slug)
+                then 'locked' else 'unlocked' end
       from shared.users as u
      cross join shared.tools as t
      where p_user_id is null or u.id = p_user_id
@@ -197,24 +217,31 @@ comment on trigger users_create_progress on shared.users is
 
 create or replace function shared.unlock_ready_tools(p_user_id uuid)
 returns text[]
-language sql
+language plpgsql
 volatile
 set search_path = ''
 as $$
+declare
+    v_unlocked text[];
+begin
     with unlocked as (
         update shared.user_progress as p
            set status = 'unlocked'
          where p.user_id = p_user_id
            and p.status = 'locked'
-           and shared.tool_requirements_met(p.user_id, p.tool_slug)
+           and not exists (select 1 from shared.unmet_requirements as m
+                            where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
     )
     select coalesce(array_agg(u.tool_slug::text order by t.sprint_number), '{}')
+      into v_unlocked
       from unlocked as u join shared.tools as t on t.slug = u.tool_slug;
+    return v_unlocked;
+end;
 $$;
 
 comment on function shared.unlock_ready_tools(uuid) is
-    'Unlocks every locked tool of the user whose requirements are now met; returns their slugs in sprint order. Called by the submit trigger.';
+    'Unlocks every locked tool of the user whose requirements are now met, in one statement; returns their slugs in sprint order. Called by the submit trigger.';
 
 revoke all on function shared.unlock_ready_tools(uuid) from public;
 
@@ -230,7 +257,8 @@ begin
     update shared.user_progress as p
        set status = 'unlocked'
      where p.status = 'locked'
-       and shared.tool_requirements_met(p.user_id, p.tool_slug);
+       and not exists (select 1 from shared.unmet_requirements as m
+                        where m.user_id = p.user_id and m.tool_slug = p.tool_slug);
     get diagnostics v_count = row_count;
     return v_count;
 end;

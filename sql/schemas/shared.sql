@@ -286,7 +286,9 @@ declare
 begin
     insert into shared.user_progress (user_id, tool_slug, status)
     select u.id, t.slug,
-           case when shared.tool_requirements_met(u.id, t.slug) then 'unlocked' else 'locked' end
+           case when exists (select 1 from shared.unmet_requirements as m
+                              where m.user_id = u.id and m.tool_slug = t.slug)
+                then 'locked' else 'unlocked' end
       from shared.users as u
      cross join shared.tools as t
      where p_user_id is null or u.id = p_user_id
@@ -522,22 +524,20 @@ COMMENT ON COLUMN shared.tool_dependencies.target_field
 -- FUNCTION: missing_requirements(uuid, text)
 CREATE FUNCTION shared.missing_requirements(p_user_id uuid, p_tool_slug text)
 RETURNS SETOF shared.tool_dependencies
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select d.*
-      from shared.tool_dependencies as d
-     where d.tool_slug = p_tool_slug
-       and d.required
-       and not exists (select 1
-                         from shared.current_field_values as v
-                        where v.user_id = p_user_id
-                          and v.tool_slug = d.source_tool_slug
-                          and v.field_id = d.source_field_id);
+begin
+    return query
+    select m.tool_slug, m.source_tool_slug, m.source_field_id, m.target_field, m.required,
+           m.description, m.position
+      from shared.unmet_requirements as m
+     where m.user_id = p_user_id and m.tool_slug = p_tool_slug;
+end;
 $$;
 
 -- COMMENT: FUNCTION missing_requirements(p_user_id uuid, p_tool_slug text)
 COMMENT ON FUNCTION shared.missing_requirements (p_user_id uuid, p_tool_slug text)
-  IS 'The unlock rule: the tool''s required dependency fields that have no submitted value for the user yet. Optional dependencies never block.';
+  IS 'The tool''s required dependency fields that have no submitted value for the user yet (shared.unmet_requirements).';
 
 -- FUNCTION: move_user_work(uuid, uuid)
 CREATE FUNCTION shared.move_user_work(p_user_id uuid, p_organization_id uuid)
@@ -2192,35 +2192,45 @@ COMMENT ON FUNCTION shared.tool_invariant_violations (p_tool shared.tools)
 -- FUNCTION: tool_requirements_met(uuid, text)
 CREATE FUNCTION shared.tool_requirements_met(p_user_id uuid, p_tool_slug text)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select not exists (select 1 from shared.missing_requirements(p_user_id, p_tool_slug));
+begin
+    return not exists (select 1 from shared.unmet_requirements as m
+                        where m.user_id = p_user_id and m.tool_slug = p_tool_slug);
+end;
 $$;
 
 -- COMMENT: FUNCTION tool_requirements_met(p_user_id uuid, p_tool_slug text)
 COMMENT ON FUNCTION shared.tool_requirements_met (p_user_id uuid, p_tool_slug text)
-  IS 'True when the tool has no missing requirements for the user (see shared.missing_requirements).';
+  IS 'True when the tool has no unmet requirements for the user (shared.unmet_requirements).';
 
 -- FUNCTION: unlock_ready_tools(uuid)
 CREATE FUNCTION shared.unlock_ready_tools(p_user_id uuid)
 RETURNS text[]
-LANGUAGE sql SET search_path TO ''
+LANGUAGE plpgsql SET search_path TO ''
 AS $$
+declare
+    v_unlocked text[];
+begin
     with unlocked as (
         update shared.user_progress as p
            set status = 'unlocked'
          where p.user_id = p_user_id
            and p.status = 'locked'
-           and shared.tool_requirements_met(p.user_id, p.tool_slug)
+           and not exists (select 1 from shared.unmet_requirements as m
+                            where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
     )
     select coalesce(array_agg(u.tool_slug::text order by t.sprint_number), '{}')
+      into v_unlocked
       from unlocked as u join shared.tools as t on t.slug = u.tool_slug;
+    return v_unlocked;
+end;
 $$;
 
 -- COMMENT: FUNCTION unlock_ready_tools(p_user_id uuid)
 COMMENT ON FUNCTION shared.unlock_ready_tools (p_user_id uuid)
-  IS 'Unlocks every locked tool of the user whose requirements are now met; returns their slugs in sprint order. Called by the submit trigger.';
+  IS 'Unlocks every locked tool of the user whose requirements are now met, in one statement; returns their slugs in sprint order. Called by the submit trigger.';
 
 -- FUNCTION: unlock_ready_tools_for_everyone()
 CREATE FUNCTION shared.unlock_ready_tools_for_everyone()
@@ -2233,7 +2243,8 @@ begin
     update shared.user_progress as p
        set status = 'unlocked'
      where p.status = 'locked'
-       and shared.tool_requirements_met(p.user_id, p.tool_slug);
+       and not exists (select 1 from shared.unmet_requirements as m
+                        where m.user_id = p.user_id and m.tool_slug = p.tool_slug);
     get diagnostics v_count = row_count;
     return v_count;
 end;
@@ -3053,6 +3064,27 @@ ALTER TABLE shared.submission_versions ALTER COLUMN id ADD GENERATED ALWAYS AS I
                                                                                          NO MINVALUE
                                                                                          NO MAXVALUE
                                                                                          CACHE 1);
+
+-- VIEW: unmet_requirements
+CREATE VIEW shared.unmet_requirements
+  AS SELECT u.id AS user_id
+          , d.tool_slug
+          , d.source_tool_slug
+          , d.source_field_id
+          , d.target_field
+          , d.required
+          , d.description
+          , d.position
+     FROM shared.users AS u INNER JOIN shared.tool_dependencies AS d ON d.required
+     WHERE NOT EXISTS (SELECT 1
+                       FROM shared.current_field_values AS v
+                       WHERE v.user_id = u.id
+                         AND CAST(v.tool_slug AS text) = CAST(d.source_tool_slug AS text)
+                         AND CAST(v.field_id AS text) = CAST(d.source_field_id AS text));
+
+-- COMMENT: VIEW unmet_requirements
+COMMENT ON VIEW shared.unmet_requirements
+  IS 'The unlock rule: per user, the required dependency fields of each tool that have no submitted value yet. A tool unlocks when it has no row here; optional dependencies never block. Filter by user_id (and tool_slug).';
 
 -- TABLE: webhook_events
 CREATE TABLE shared.webhook_events (
