@@ -6,8 +6,9 @@ import json
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
-from support.program import create_user
+from support.program import answers_for, call, create_user
 from support.sqlerrors import detail_of, sqlstate_of
 
 CONTEXT = {
@@ -57,11 +58,23 @@ def test_each_role_gets_its_hourly_number_of_questions(conn, role, allowed):
 
 def test_the_agent_receives_the_tool_data_and_dependency_values(conn):
     user_id = create_user(conn)
+    call(conn, "submit_tool", "know-thyself", user_id, None, Jsonb(answers_for("know-thyself")))
+    call(conn, "save_draft", "dream", user_id, Jsonb({"company_dream": "A draft"}), 0)
 
     begun = api(conn, user_id, "assist_begin", p_slug="dream", p_question="Help me phrase my dream")
 
     assert begun["tool"]["slug"] == "dream" and begun["question"] == "Help me phrase my dream"
-    assert begun["context"] == {"data": {}, "dependencies": {}}
+    assert begun["context"]["data"] == {"company_dream": "A draft"}
+    personal_dream = answers_for("know-thyself")["identity"]["personal_dream"]
+    assert begun["context"]["dependencies"]["founder_vision"] == personal_dream
+
+
+def test_a_locked_tool_gets_no_help(conn):
+    user_id = create_user(conn)
+    with pytest.raises(psycopg.Error) as excinfo:
+        api(conn, user_id, "assist_begin", p_slug="dream", p_question="Help me phrase my dream")
+    assert (sqlstate_of(excinfo), detail_of(excinfo)["code"]) == ("PT423", "TOOL_LOCKED")
+    assert conn.execute("select count(*) as n from shared.ai_requests").fetchone()["n"] == 0
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 2001])

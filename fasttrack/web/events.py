@@ -13,7 +13,7 @@ from flask import Blueprint
 
 from fasttrack.web import envelope
 from fasttrack.web.caller import authenticated, call
-from fasttrack.web.inputs import given, query_integer, query_string, query_timestamp
+from fasttrack.web.inputs import given, query_integer, query_string, query_timestamp, query_uuid
 
 bp = Blueprint("events", __name__, url_prefix="/api/admin")
 
@@ -27,6 +27,7 @@ def admin_list_events() -> Json:
         p_status=query_string("status"),  # pending, delivered or dead: checked in SQL (422)
         p_limit=query_integer("limit"),
         p_before=query_timestamp("before"),
+        p_before_id=query_uuid("before_id"),  # with before: the last event of the previous page
     )
     return envelope(call("admin_list_events", **args))
 

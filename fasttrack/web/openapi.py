@@ -713,7 +713,7 @@ def build_paths() -> dict[str, dict[str, Any]]:
         "Completion events, newest first, optionally by status",
         array(ref("OutboxEvent")),
         errors=(400, 403, 422),
-        query={"status": EVENT_STATUS, **page, "before": TIME},
+        query={"status": EVENT_STATUS, **page, "before": TIME, "before_id": UUID},
     )
     add(
         "post",

@@ -75,10 +75,10 @@ revoke all on function shared.request_limit(text) from public;
 
 /** Section: the caller ----------------------------------------------------------------------- */
 
-create or replace function shared.require_caller()
+create or replace function shared.authenticated_user()
 returns shared.users
 language plpgsql
-volatile
+stable
 set search_path = ''
 as $$
 declare
@@ -93,6 +93,24 @@ begin
             using message = 'Sign in first: this request has no valid user',
                   detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
     end if;
+    return v_caller;
+end;
+$$;
+
+comment on function shared.authenticated_user() is
+    'The calling user (claims sub, looked up so role and organization are current); PT401 without one. Counts nothing: see shared.require_caller.';
+
+revoke all on function shared.authenticated_user() from public;
+
+create or replace function shared.require_caller()
+returns shared.users
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.authenticated_user();
+begin
     perform shared.consume_rate_limit('default', v_caller.id::text, shared.request_limit('default'));
     return v_caller;
 end;

@@ -218,8 +218,12 @@ grant execute on function api.worker_next_due() to fasttrack_worker;
 
 /** Section: admins --------------------------------------------------------------------------- */
 
+-- The cursor became (created_at, id): events of one transaction share created_at.
+drop function if exists api.admin_list_events(text, integer, timestamp with time zone);
+
 create or replace function api.admin_list_events(p_status text default null, p_limit integer default 100,
-                                                 p_before timestamp with time zone default null)
+                                                 p_before timestamp with time zone default null,
+                                                 p_before_id uuid default null)
 returns jsonb
 language plpgsql
 volatile
@@ -238,19 +242,21 @@ begin
             using message = 'limit must be between 1 and 500',
                   detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
     end if;
-    return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc), '[]')
+    return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc, e.id desc), '[]')
               from (select x.* from shared.outbox_events as x
                      where (p_status is null or x.status = p_status)
-                       and (p_before is null or x.created_at < p_before)
-                     order by x.created_at desc limit coalesce(p_limit, 100)) as e);
+                       and (p_before is null
+                            or (p_before_id is null and x.created_at < p_before)
+                            or (p_before_id is not null and (x.created_at, x.id) < (p_before, p_before_id)))
+                     order by x.created_at desc, x.id desc limit coalesce(p_limit, 100)) as e);
 end;
 $$;
 
-comment on function api.admin_list_events(text, integer, timestamp with time zone) is
-    'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status.';
+comment on function api.admin_list_events(text, integer, timestamp with time zone, uuid) is
+    'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status; the next page starts before the last one''s (created_at, id).';
 
-revoke all on function api.admin_list_events(text, integer, timestamp with time zone) from public;
-grant execute on function api.admin_list_events(text, integer, timestamp with time zone) to fasttrack_api;
+revoke all on function api.admin_list_events(text, integer, timestamp with time zone, uuid) from public;
+grant execute on function api.admin_list_events(text, integer, timestamp with time zone, uuid) to fasttrack_api;
 
 create or replace function api.admin_retry_event(p_event_id uuid)
 returns jsonb

@@ -31,6 +31,12 @@ begin
                   detail  = json_build_object('code', 'INVALID_QUESTION', 'length', length(p_question))::text;
     end if;
 
+    if (shared.check_unlock_status(v_tool.slug, v_caller.id) ->> 'unlocked')::boolean is not true then
+        raise sqlstate 'PT423'
+            using message = format('%s is locked: finish the tools it depends on first', v_tool.name),
+                  detail  = json_build_object('code', 'TOOL_LOCKED', 'tool', v_tool.slug)::text;
+    end if;
+
     select c.open_until into v_open_until from shared.ai_circuit as c;
     if v_open_until > pg_catalog.now() then
         raise sqlstate 'PT503'
@@ -66,7 +72,7 @@ end;
 $$;
 
 comment on function api.assist_begin(text, text) is
-    'POST /api/tools/{slug}/assist, first half: checks the question, the circuit breaker (PT503) and the hourly limit (10 for users, 50 for gurus and admins; PT429), records the request and returns what the agent is sent.';
+    'POST /api/tools/{slug}/assist, first half: checks the question, that the tool is open (PT423), the circuit breaker (PT503) and the hourly limit (10 for users, 50 for gurus and admins; PT429), records the request and returns what the agent is sent.';
 
 revoke all on function api.assist_begin(text, text) from public;
 grant execute on function api.assist_begin(text, text) to fasttrack_api;
@@ -82,7 +88,8 @@ security definer
 set search_path = ''
 as $$
 declare
-    v_caller shared.users := shared.require_caller();
+    -- the second half of one request: the first half already counted it
+    v_caller shared.users := shared.authenticated_user();
     v_context jsonb := shared.request_context();
     v_threshold integer := coalesce((v_context ->> 'ai_failure_threshold')::integer, 5);
     v_cooldown integer := coalesce((v_context ->> 'ai_cooldown_seconds')::integer, 60);

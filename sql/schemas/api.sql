@@ -122,10 +122,11 @@ $$;
 COMMENT ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
   IS 'GET /api/admin/audit: admin changes, newest first (before_id pages further back).';
 
--- FUNCTION: admin_list_events(text, integer, timestamp with time zone)
+-- FUNCTION: admin_list_events(text, integer, timestamp with time zone, uuid)
 CREATE FUNCTION api.admin_list_events(p_status text = CAST(NULL AS text)
                                     , p_limit integer = 100
-                                    , p_before timestamp with time zone = CAST(NULL AS timestamp with time zone))
+                                    , p_before timestamp with time zone = CAST(NULL AS timestamp with time zone)
+                                    , p_before_id uuid = CAST(NULL AS uuid))
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -141,17 +142,19 @@ begin
             using message = 'limit must be between 1 and 500',
                   detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
     end if;
-    return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc), '[]')
+    return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc, e.id desc), '[]')
               from (select x.* from shared.outbox_events as x
                      where (p_status is null or x.status = p_status)
-                       and (p_before is null or x.created_at < p_before)
-                     order by x.created_at desc limit coalesce(p_limit, 100)) as e);
+                       and (p_before is null
+                            or (p_before_id is null and x.created_at < p_before)
+                            or (p_before_id is not null and (x.created_at, x.id) < (p_before, p_before_id)))
+                     order by x.created_at desc, x.id desc limit coalesce(p_limit, 100)) as e);
 end;
 $$;
 
--- COMMENT: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone)
-COMMENT ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
-  IS 'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status.';
+-- COMMENT: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
+COMMENT ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
+  IS 'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status; the next page starts before the last one''s (created_at, id).';
 
 -- FUNCTION: admin_list_organizations()
 CREATE FUNCTION api.admin_list_organizations()
@@ -445,6 +448,12 @@ begin
                   detail  = json_build_object('code', 'INVALID_QUESTION', 'length', length(p_question))::text;
     end if;
 
+    if (shared.check_unlock_status(v_tool.slug, v_caller.id) ->> 'unlocked')::boolean is not true then
+        raise sqlstate 'PT423'
+            using message = format('%s is locked: finish the tools it depends on first', v_tool.name),
+                  detail  = json_build_object('code', 'TOOL_LOCKED', 'tool', v_tool.slug)::text;
+    end if;
+
     select c.open_until into v_open_until from shared.ai_circuit as c;
     if v_open_until > pg_catalog.now() then
         raise sqlstate 'PT503'
@@ -481,7 +490,7 @@ $$;
 
 -- COMMENT: FUNCTION assist_begin(p_slug text, p_question text)
 COMMENT ON FUNCTION api.assist_begin (p_slug text, p_question text)
-  IS 'POST /api/tools/{slug}/assist, first half: checks the question, the circuit breaker (PT503) and the hourly limit (10 for users, 50 for gurus and admins; PT429), records the request and returns what the agent is sent.';
+  IS 'POST /api/tools/{slug}/assist, first half: checks the question, that the tool is open (PT423), the circuit breaker (PT503) and the hourly limit (10 for users, 50 for gurus and admins; PT429), records the request and returns what the agent is sent.';
 
 -- FUNCTION: assist_finish(uuid, text, integer, text)
 CREATE FUNCTION api.assist_finish(p_request_id uuid
@@ -492,7 +501,8 @@ RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
-    v_caller shared.users := shared.require_caller();
+    -- the second half of one request: the first half already counted it
+    v_caller shared.users := shared.authenticated_user();
     v_context jsonb := shared.request_context();
     v_threshold integer := coalesce((v_context ->> 'ai_failure_threshold')::integer, 5);
     v_cooldown integer := coalesce((v_context ->> 'ai_cooldown_seconds')::integer, 60);
@@ -1179,13 +1189,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
   TO fasttrack_api;
 
--- ACL: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone)
+-- ACL: FUNCTION admin_list_events(p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
+  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone)
+  ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_list_organizations()

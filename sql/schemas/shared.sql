@@ -75,6 +75,59 @@ $$;
 COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
   IS 'Records one admin change in shared.admin_audit.';
 
+-- TABLE: users
+CREATE TABLE shared.users (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , lms_user_id varchar(255) NOT NULL
+  , email varchar(255) NOT NULL
+  , full_name varchar(255) NOT NULL
+  , organization_id uuid
+  , role varchar(50) DEFAULT CAST('user' AS varchar) NOT NULL
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , last_login timestamp with time zone
+  , CONSTRAINT users_role_check CHECK (CAST(role AS text) = ANY(CAST(ARRAY[CAST('user' AS varchar)
+                                                                         , CAST('admin' AS varchar)
+                                                                         , CAST('guru' AS varchar)] AS text[])))
+);
+
+-- COMMENT: TABLE users
+COMMENT ON TABLE shared.users
+  IS 'People using the tools, created from LearnWorlds. Inserting a user creates their progress rows for every tool.';
+
+-- COMMENT: COLUMN users.lms_user_id
+COMMENT ON COLUMN shared.users.lms_user_id
+  IS 'The user''s id in LearnWorlds (SSO subject).';
+
+-- COMMENT: COLUMN users.role
+COMMENT ON COLUMN shared.users.role
+  IS 'user (business leader), guru (coach of organizations) or admin.';
+
+-- FUNCTION: authenticated_user()
+CREATE FUNCTION shared.authenticated_user()
+RETURNS shared.users
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users;
+    v_user_id uuid := shared.request_user_id();
+begin
+    if v_user_id is not null then
+        select u.* into v_caller from shared.users as u where u.id = v_user_id;
+    end if;
+    if v_caller.id is null then
+        raise sqlstate 'PT401'
+            using message = 'Sign in first: this request has no valid user',
+                  detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
+    end if;
+    return v_caller;
+end;
+$$;
+
+-- COMMENT: FUNCTION authenticated_user()
+COMMENT ON FUNCTION shared.authenticated_user ()
+  IS 'The calling user (claims sub, looked up so role and organization are current); PT401 without one. Counts nothing: see shared.require_caller.';
+
 -- FUNCTION: check_invariants()
 CREATE FUNCTION shared.check_invariants()
 RETURNS TABLE (rule text, user_id uuid, tool_slug text, detail jsonb)
@@ -1059,34 +1112,6 @@ $$;
 COMMENT ON FUNCTION shared.request_user_id ()
   IS 'The calling user''s id (claims sub), or null when there is no authenticated caller (DBA, migrate).';
 
--- TABLE: users
-CREATE TABLE shared.users (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , lms_user_id varchar(255) NOT NULL
-  , email varchar(255) NOT NULL
-  , full_name varchar(255) NOT NULL
-  , organization_id uuid
-  , role varchar(50) DEFAULT CAST('user' AS varchar) NOT NULL
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , last_login timestamp with time zone
-  , CONSTRAINT users_role_check CHECK (CAST(role AS text) = ANY(CAST(ARRAY[CAST('user' AS varchar)
-                                                                         , CAST('admin' AS varchar)
-                                                                         , CAST('guru' AS varchar)] AS text[])))
-);
-
--- COMMENT: TABLE users
-COMMENT ON TABLE shared.users
-  IS 'People using the tools, created from LearnWorlds. Inserting a user creates their progress rows for every tool.';
-
--- COMMENT: COLUMN users.lms_user_id
-COMMENT ON COLUMN shared.users.lms_user_id
-  IS 'The user''s id in LearnWorlds (SSO subject).';
-
--- COMMENT: COLUMN users.role
-COMMENT ON COLUMN shared.users.role
-  IS 'user (business leader), guru (coach of organizations) or admin.';
-
 -- FUNCTION: require_admin()
 CREATE FUNCTION shared.require_admin()
 RETURNS shared.users
@@ -1114,17 +1139,8 @@ RETURNS shared.users
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
-    v_caller shared.users;
-    v_user_id uuid := shared.request_user_id();
+    v_caller shared.users := shared.authenticated_user();
 begin
-    if v_user_id is not null then
-        select u.* into v_caller from shared.users as u where u.id = v_user_id;
-    end if;
-    if v_caller.id is null then
-        raise sqlstate 'PT401'
-            using message = 'Sign in first: this request has no valid user',
-                  detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
-    end if;
     perform shared.consume_rate_limit('default', v_caller.id::text, shared.request_limit('default'));
     return v_caller;
 end;
@@ -3353,6 +3369,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION authenticated_user()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.authenticated_user ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION check_invariants()
