@@ -6,6 +6,8 @@ one api function with the verified claims and the request context the SQL side n
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -13,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask, Response, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
-from jwt.exceptions import PyJWTError
+from jwt.exceptions import InvalidTokenError, PyJWTError
 
 from fasttrack.tokens import REFRESH_TTL_SECONDS
 from fasttrack.web import database, settings
@@ -51,10 +53,27 @@ def authenticated(view: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         verify_jwt_in_request()
         g.claims = get_jwt()
+        if not _readable(g.claims):
+            raise InvalidTokenError("claims SQL cannot read")  # the same 401 as any bad token
         set_user(g.claims["sub"])
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _readable(claims: dict[str, Any]) -> bool:
+    """Claims SQL can read: `sub` a UUID as we write them, and no text PostgreSQL cannot store
+    (a NUL, a lone surrogate). Only the server's key signs tokens, but one it signed with such a
+    claim must still be a 401, not a 400 or a 500 from the database."""
+    sub = claims.get("sub")
+    try:
+        if not isinstance(sub, str) or str(uuid.UUID(sub)) != sub.lower():
+            return False
+        text = json.dumps(claims, ensure_ascii=False, allow_nan=False)
+        text.encode()
+    except (TypeError, ValueError):  # a lone surrogate, NaN: ValueError too
+        return False
+    return "\\u0000" not in text
 
 
 def call(function: str, *, as_caller: bool = True, **args: Any) -> Any:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 import exports
 from fasttrack.web import envelope
 from fasttrack.web.caller import authenticated, call
 from fasttrack.web.errors import ApiError
+from fasttrack.web.inputs import query_value
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
@@ -39,7 +40,7 @@ def export_user_tool(user_id: uuid.UUID, slug: str) -> Response:
 
 def export_format() -> str:
     """`?format=json|pdf`, json when absent; checked before the database is asked anything."""
-    raw = request.args.get("format") or "json"
+    raw = query_value("format") or "json"
     if raw not in FORMATS:
         raise ApiError(
             400,

@@ -23,6 +23,7 @@ MAX_BODY_BYTES = 256 * 1024
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG_LENGTH = 100
 MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
+MAX_NESTING = 512  # objects and arrays within each other; a tool's answers use a handful
 
 
 def init_app(app: Flask) -> None:
@@ -113,18 +114,22 @@ def storable(text: str) -> bool:
 
 
 def _check_text(body: dict[str, Any]) -> None:
-    """Refuse a body with text the database would reject, naming its top-level field."""
-    stack: list[tuple[Any, str | None]] = [(body, None)]
+    """Refuse a body with text the database would reject, naming its top-level field, or nested
+    deeper than MAX_NESTING (the parser's own limit follows the interpreter's recursion limit,
+    which is no contract)."""
+    stack: list[tuple[Any, str | None, int]] = [(body, None, 1)]
     while stack:  # iterative: the parser allows deeper nesting than Python's call stack
-        value, field = stack.pop()
+        value, field, depth = stack.pop()
+        if isinstance(value, dict | list) and depth > MAX_NESTING:
+            raise invalid_body(f"The body is nested deeper than {MAX_NESTING} levels", field)
         if isinstance(value, str):
             texts = [value]
         elif isinstance(value, dict):
             texts = list(value)
-            stack.extend((item, field or key) for key, item in value.items())
+            stack.extend((item, field or key, depth + 1) for key, item in value.items())
         elif isinstance(value, list):
             texts = []
-            stack.extend((item, field) for item in value)
+            stack.extend((item, field, depth + 1) for item in value)
         else:
             continue
         if not all(storable(text) for text in texts):
@@ -172,9 +177,21 @@ def only_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
             raise invalid_body(f'Unknown field "{name}" (expected: {", ".join(allowed)})', name)
 
 
+def query_value(name: str) -> str | None:
+    """A query parameter's value; None when absent or empty. Given twice it is a 400: which one
+    was meant? (A proxy in front could read the other.)"""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(
+            400, f'Query parameter "{name}" is given more than once', code="INVALID_PARAMETER",
+            details={"parameter": name},
+        )  # fmt: skip
+    return values[0] if values and values[0] != "" else None
+
+
 def query_integer(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = query_value(name)
+    if raw is None:
         return None
     if not re.fullmatch(r"-?[0-9]{1,10}", raw) or abs(int(raw)) > MAX_INTEGER:
         raise ApiError(
@@ -185,8 +202,8 @@ def query_integer(name: str) -> int | None:
 
 
 def query_uuid(name: str) -> uuid.UUID | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = query_value(name)
+    if raw is None:
         return None
     parsed = _uuid(raw)
     if parsed is None:
@@ -200,8 +217,8 @@ def query_uuid(name: str) -> uuid.UUID | None:
 def query_timestamp(name: str) -> datetime | None:
     """An ISO 8601 date-time with its offset (as the API returns them: `...T10:00:00+00:00`;
     URL-encode the `+`); one without an offset is read as UTC."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    raw = query_value(name)
+    if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw)
@@ -214,7 +231,7 @@ def query_timestamp(name: str) -> datetime | None:
 
 
 def query_string(name: str) -> str | None:
-    value = request.args.get(name) or None
+    value = query_value(name)
     if value is not None and not storable(value):
         raise ApiError(
             400, f'Query parameter "{name}" contains a NUL character', code="INVALID_PARAMETER",

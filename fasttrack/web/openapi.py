@@ -453,7 +453,8 @@ def operation(
         {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
         for name in path_parameters
     ] + [
-        {"name": name, "in": "query", "required": False, "schema": schema}
+        # The service reads an empty value (?limit=) as no value at all.
+        {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema}
         for name, schema in (query or {}).items()
     ]
     if parameters:
@@ -659,7 +660,7 @@ def build_paths() -> dict[str, dict[str, Any]]:
         "/api/admin/users",
         "Users by email, filtered, one page at a time",
         ref("UserPage"),
-        errors=(400, 403),
+        errors=(400, 403, 422),  # 422: a limit out of range, a cursor this API never gave
         query={
             "organization_id": UUID,
             "search": STRING,
@@ -694,8 +695,11 @@ def build_paths() -> dict[str, dict[str, Any]]:
         "/api/admin/audit",
         "Admin changes, newest first",
         array(ref("AuditEntry")),
-        errors=(400, 403),
-        query={"limit": INTEGER, "before_id": INTEGER},
+        errors=(400, 403, 422),
+        query={
+            "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+            "before_id": INTEGER,
+        },
     )
 
     page = {"limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}
@@ -753,7 +757,7 @@ def build_paths() -> dict[str, dict[str, Any]]:
         "/api/auth/logout",
         "Revoke the refresh cookie",
         obj(status=STRING),
-        security=REFRESH_COOKIE,
+        security=[*REFRESH_COOKIE, {}],  # without a cookie there is nothing to revoke: 200
     )
     add("get", "/api/auth/me", "The signed-in user", ref("User"))
     add(

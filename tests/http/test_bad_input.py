@@ -348,6 +348,19 @@ def test_a_malformed_user_id_is_a_4xx(live_server, leader, path):
     _assert_refused(response, statuses=(400, 404))
 
 
+@pytest.mark.parametrize(
+    "query", ["limit=10&limit=x", "limit=10&limit=20", "search=a&search=b", "cursor=&cursor=x"]
+)
+def test_a_query_parameter_given_twice_is_400(live_server, conn, query):
+    """Which one was meant? A proxy in front could read the other one."""
+    admin = live_server.sso_login()
+    conn.execute("update shared.users set role = 'admin' where id = %s", (admin.user["id"],))
+
+    response = live_server.request("GET", f"/api/admin/users?{query}", token=admin.access_token)
+
+    _assert_refused(response, statuses=(400,), code="INVALID_PARAMETER")
+
+
 def test_an_unknown_role_is_refused_and_changes_nothing(live_server, conn):
     admin = live_server.sso_login()
     conn.execute("update shared.users set role = 'admin' where id = %s", (admin.user["id"],))
