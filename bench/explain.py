@@ -15,6 +15,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench.app_side import FIELD_VALUE
+
 
 def _function_source(conn: psycopg.Connection, name: str) -> str:
     return conn.execute(
@@ -87,6 +89,17 @@ def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
             ),
             (user_id,),
             "(uuid)",
+            False,
+        ),
+        (
+            "app-side: one field of one source tool (the spec's query, 30 of these per resolve)",
+            lambda _c: (
+                FIELD_VALUE.format(schema="sprint_01_know_thyself")
+                .replace("%s", "$1", 1)
+                .replace("%s", "$2", 1)
+            ),
+            (user_id, "identity.personal_dream"),
+            "(uuid, text)",
             False,
         ),
     ]

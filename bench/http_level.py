@@ -282,6 +282,7 @@ def _run_wrk(
         "p99_ms": report["p99"] / 1000,
         "mean_ms": round(report["mean"] / 1000, 3),
         "max_ms": report["max"] / 1000,
+        "error_kinds": {k: report[k] for k in ("connect", "read", "write", "status", "timeout")},
         "sent": [s - 1 if s > len(p) else s for s, p in zip(report["sent"], plans, strict=True)],
         "generator": "wrk",
     }

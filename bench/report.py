@@ -200,3 +200,99 @@ def write(results: dict[str, Any], out: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The same results as Markdown tables (docs/PERFORMANCE.md is written from this)."""
+    m = results["machine"]
+    out = [
+        f"{results['users']:,} users, {m['cores']} cores, PostgreSQL {m.get('postgres')} "
+        f"(shared_buffers {m.get('shared_buffers')}), started {results['started_at']}, "
+        f"load average at start {tuple(round(x, 2) for x in m['load_average_start'])}, "
+        f"at end {tuple(round(x, 2) for x in m.get('load_average_end', ()))}.",
+        "",
+        "| operation | level | clients | p50 ms | p95 ms | p99 ms | ops/s | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    sections = [
+        ("db", results["db_level"]),
+        ("db", results.get("db_variants", [])),
+        ("app-side", results["app_side"]),
+        ("pgbench", results.get("pgbench", [])),
+        ("http", results.get("http", [])),
+        ("http", results.get("http_variants", [])),
+    ]
+    for level, rows in sections:
+        for row in rows:
+            out.append(
+                f"| {LABELS.get(row['op'], row['op'])} | {level} | {row['clients']} | "
+                f"{row['p50_ms']:.3f} | {row['p95_ms']:.3f} | {row['p99_ms']:.3f} | "
+                f"{row['throughput']:.0f} | {row['errors']} |"
+            )
+    baseline = results.get("baseline")
+    if baseline:
+        out += ["", f"Baseline database, {baseline['users']:,} users, db level, 1 client:", ""]
+        out += ["| operation | p50 ms | p95 ms | p99 ms | ops/s |", "|---|---:|---:|---:|---:|"]
+        for row in baseline["db_level"]:
+            out.append(
+                f"| {LABELS.get(row['op'], row['op'])} | {row['p50_ms']:.3f} | "
+                f"{row['p95_ms']:.3f} | {row['p99_ms']:.3f} | {row['throughput']:.0f} |"
+            )
+    cpu_rows = [
+        r
+        for r in results.get("http", []) + results.get("http_variants", [])
+        if r.get("cpu_ms_per_request")
+    ]
+    if cpu_rows:
+        out += ["", "CPU milliseconds per HTTP request, by process:", ""]
+        out += [
+            "| endpoint | connections | gunicorn + Flask | PostgreSQL | load generator |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for row in cpu_rows:
+            cpu = row["cpu_ms_per_request"]
+            out.append(
+                f"| {LABELS.get(row['op'], row['op'])} | {row['clients']} | {cpu['service']} | "
+                f"{cpu['postgres']} | {cpu['load_generator']} |"
+            )
+    out += ["", "Ratios:", ""]
+    for name, values in results["ratios"].items():
+        out.append(f"- {name}: " + ", ".join(f"{k} **{v}**" for k, v in values.items()))
+    out += ["", "Targets:", "", "| target | value | wanted | |", "|---|---:|---|---|"]
+    for check in results["targets"]:
+        out.append(
+            f"| {check['target']} | {check['value']} | {check['bound']} | "
+            f"{'met' if check['met'] else '**missed**'} |"
+        )
+    return "\n".join(out)
+
+
+def explain_markdown(results: dict[str, Any]) -> str:
+    out = []
+    for plan in results.get("explain", []):
+        if "error" in plan:
+            continue
+        kind = "generic" if plan["generic_plan"] else "custom"
+        out += [
+            f"#### {plan['query']}",
+            "",
+            f"First execution: planning {plan['planning_first_ms']} ms, execution "
+            f"{plan['execution_first_ms']} ms. Cached ({kind} plan): planning "
+            f"{plan['planning_ms']} ms, execution {plan['execution_ms']} ms.",
+            "",
+            "```",
+            plan["plan"],
+            "```",
+            "",
+        ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    loaded = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    print(markdown(loaded))
+    if "--explain" in sys.argv:
+        print()
+        print(explain_markdown(loaded))

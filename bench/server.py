@@ -6,6 +6,7 @@ non-superuser owner role the test suite uses, and one migrated database per data
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ SERVER_SETTINGS = {
     # 24 GiB machine: give PostgreSQL a realistic cache instead of the 128 MB default.
     "shared_buffers": "2GB",
     "max_connections": "200",
+    # the bulk seed writes gigabytes: fewer forced checkpoints (and full-page writes) meanwhile
+    "max_wal_size": "8GB",
 }
 
 
@@ -64,8 +67,9 @@ def pgserver_bin() -> Path | None:
 
 
 @contextmanager
-def throwaway_cluster() -> Iterator[Cluster]:
-    """Start an embedded PostgreSQL under /tmp, tuned; delete it (data and all) on exit."""
+def throwaway_cluster(*, keep: bool = False) -> Iterator[Cluster]:
+    """Start an embedded PostgreSQL under /tmp, tuned; delete it (data and all) on exit,
+    or only stop it when `keep` (pgserver.get_server on the same directory restarts it)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
@@ -80,7 +84,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
                 sql.SQL("alter system set {} = {}").format(sql.Identifier(name), sql.Literal(value))
             )
     server.cleanup()  # stops it; the next handle starts it with the new settings
-    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    server = pgserver.get_server(pgdata, cleanup_mode="stop" if keep else "delete")
     try:
         admin_url = server.get_uri("postgres")
         yield Cluster(
@@ -91,6 +95,8 @@ def throwaway_cluster() -> Iterator[Cluster]:
         )
     finally:
         server.cleanup()
+        if keep:
+            print(f"benchmark server kept (stopped): {pgdata}", file=sys.stderr)
 
 
 def prepare_owner(admin_url: str) -> str:
