@@ -213,6 +213,7 @@ def run(
             / f"fasttrack-bench-gunicorn-{os.getpid()}.log",
             progress=say,
         )
+        logs = Path(os.environ.get("TMPDIR", "/tmp"))
         results["http_variants"] = http_level.run_variant(
             url,
             population,
@@ -225,6 +226,11 @@ def run(
             / f"fasttrack-bench-gunicorn-variant-{os.getpid()}.log",
             progress=say,
         )
+        for name in (
+            f"fasttrack-bench-gunicorn-{os.getpid()}.log",
+            f"fasttrack-bench-gunicorn-variant-{os.getpid()}.log",
+        ):
+            (logs / name).unlink(missing_ok=True)  # kept only when a run fails
 
     with psycopg.connect(url) as conn:
         population.store(conn)
