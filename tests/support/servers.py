@@ -61,7 +61,7 @@ def prepare_owner(admin_url: str) -> Server:
         if not is_superuser:
             return Server(admin_url=admin_url, owner=user)
         exists = conn.execute(
-            "select from pg_catalog.pg_roles where rolname = %s", (OWNER_ROLE,)
+            "select 1 from pg_catalog.pg_roles where rolname = %s", (OWNER_ROLE,)
         ).fetchone()
         conn.execute(
             sql.SQL("{} role {} login nosuperuser createdb createrole password {}").format(
