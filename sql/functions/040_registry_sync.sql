@@ -309,7 +309,7 @@ begin
     v_report := v_report || jsonb_build_object('dependencies_upserted', v_count);
     v_changes := v_changes + v_count;
 
-    -- schemas, the view over them, progress rows and unlocks
+    -- schemas, the view and the generated statements over them, progress rows and unlocks
     for v_slug in select t.slug from shared.tools as t order by t.sprint_number loop
         if shared.create_tool_schema(v_slug) then
             v_schemas := v_schemas || v_slug;
@@ -318,7 +318,8 @@ begin
     if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.field_values') is null then
         perform shared.refresh_field_values_view();
     end if;
-    v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas));
+    v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
+                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()));
 
     if v_changes > 0 or cardinality(v_schemas) > 0 then
         v_report := v_report || jsonb_build_object(

@@ -215,7 +215,11 @@ create or replace trigger users_create_progress
 comment on trigger users_create_progress on shared.users is
     'Creates the user''s progress rows for every tool (shared.tg_user_created).';
 
-create or replace function shared.unlock_ready_tools(p_user_id uuid)
+drop function if exists shared.unlock_ready_tools(uuid);
+
+-- Only the tools that require a field of the submitted tool can have become ready: the others'
+-- requirements did not change (and one an admin locked on purpose stays locked).
+create or replace function shared.unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
 returns text[]
 language plpgsql
 volatile
@@ -229,6 +233,8 @@ begin
            set status = 'unlocked'
          where p.user_id = p_user_id
            and p.status = 'locked'
+           and p.tool_slug in (select d.tool_slug from shared.tool_dependencies as d
+                                where d.source_tool_slug = p_submitted_tool_slug and d.required)
            and not exists (select 1 from shared.unmet_requirements as m
                             where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
@@ -240,10 +246,10 @@ begin
 end;
 $$;
 
-comment on function shared.unlock_ready_tools(uuid) is
-    'Unlocks every locked tool of the user whose requirements are now met, in one statement; returns their slugs in sprint order. Called by the submit trigger.';
+comment on function shared.unlock_ready_tools(uuid, text) is
+    'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns their slugs in sprint order. Called by the submit trigger.';
 
-revoke all on function shared.unlock_ready_tools(uuid) from public;
+revoke all on function shared.unlock_ready_tools(uuid, text) from public;
 
 create or replace function shared.unlock_ready_tools_for_everyone()
 returns integer

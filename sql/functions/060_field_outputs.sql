@@ -70,24 +70,22 @@ volatile
 set search_path = ''
 as $$
 declare
-    v_schema text := (shared.require_tool(p_tool_slug)).schema_name;
-    v_count integer;
+    v_field_ids text[];
+    v_values jsonb[];
 begin
-    execute format('delete from %I.field_outputs where submission_id = $1', v_schema) using p_submission_id;
-    execute format(
-        'insert into %I.field_outputs (submission_id, field_id, field_value)
-         select $1, f.field_id, $2 #> f.path
-           from shared.tool_fields as f
-          where f.tool_slug = $3 and shared.is_produced($2 #> f.path)', v_schema)
-        using p_submission_id, p_data, p_tool_slug;
-    get diagnostics v_count = row_count;
+    -- the declared outputs the data fills, read once for both copies
+    select coalesce(array_agg(f.field_id::text order by f.position), '{}'),
+           coalesce(array_agg(p_data #> f.path order by f.position), '{}')
+      into v_field_ids, v_values
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool_slug and shared.is_produced(p_data #> f.path);
 
     delete from shared.current_field_values as v where v.user_id = p_user_id and v.tool_slug = p_tool_slug;
     insert into shared.current_field_values (user_id, tool_slug, field_id, submission_id, field_value)
-    select p_user_id, p_tool_slug, f.field_id, p_submission_id, p_data #> f.path
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug and shared.is_produced(p_data #> f.path);
-    return v_count;
+    select p_user_id, p_tool_slug, o.field_id, p_submission_id, o.field_value
+      from rows from (pg_catalog.unnest(v_field_ids), pg_catalog.unnest(v_values)) as o (field_id, field_value);
+
+    return shared.tool_field_outputs_replace(p_tool_slug, p_submission_id, v_field_ids, v_values);
 end;
 $$;
 

@@ -172,14 +172,8 @@ begin
         return null;
     end if;
 
-    if tg_op = 'INSERT' or new.data is distinct from old.data then
-        update shared.user_progress as p
-           set status = case when p.status = 'unlocked' then 'in_progress' else p.status end,
-               progress_percentage = least(shared.output_completeness(v_tool.slug, new.data), 99)
-         where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status in ('unlocked', 'in_progress');
-    end if;
-
     if new.submitted_at is not null and (tg_op = 'INSERT' or new.submitted_at is distinct from old.submitted_at) then
+        -- a submit completes the tool directly (unlocked -> completed when there was no draft)
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -187,7 +181,13 @@ begin
         update shared.user_progress as p
            set status = 'completed'
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
-        perform shared.unlock_ready_tools(new.user_id);
+        perform shared.unlock_ready_tools(new.user_id, v_tool.slug);
+    elsif tg_op = 'INSERT' or new.data is distinct from old.data then
+        -- a save starts the tool and shows how much of it is filled
+        update shared.user_progress as p
+           set status = case when p.status = 'unlocked' then 'in_progress' else p.status end,
+               progress_percentage = least(shared.output_completeness(v_tool.slug, new.data), 99)
+         where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status in ('unlocked', 'in_progress');
     end if;
     return null;
 end;

@@ -20,27 +20,7 @@ comment on function shared.submission_json(text, jsonb) is
 
 revoke all on function shared.submission_json(text, jsonb) from public;
 
-create or replace function shared.active_submission_row(p_tool shared.tools, p_user_id uuid, p_for_update boolean)
-returns jsonb
-language plpgsql
-volatile
-set search_path = ''
-as $$
-declare
-    v_row jsonb;
-begin
-    execute format('select to_jsonb(s.*) from %I.submissions as s where s.user_id = $1 and s.archived_at is null %s',
-                   p_tool.schema_name, case when p_for_update then 'for update' else '' end)
-       into v_row
-      using p_user_id;
-    return v_row;
-end;
-$$;
-
-comment on function shared.active_submission_row(shared.tools, uuid, boolean) is
-    'The user''s active submission of a tool as a row in jsonb (null when none), optionally locked for update.';
-
-revoke all on function shared.active_submission_row(shared.tools, uuid, boolean) from public;
+drop function if exists shared.active_submission_row(shared.tools, uuid, boolean);
 
 create or replace function shared.get_submission(p_tool_slug text, p_user_id uuid)
 returns jsonb
@@ -53,7 +33,7 @@ declare
     v_row jsonb;
 begin
     perform shared.require_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, false);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, false);
     if v_row is null then
         return jsonb_build_object('tool', v_tool.slug, 'submission_id', null, 'status', 'draft', 'version', 0,
                                   'data', '{}'::jsonb, 'organization_id', null, 'created_at', null,
@@ -122,16 +102,13 @@ declare
 begin
     perform shared.require_data_object(p_data);
     perform shared.lock_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     if v_row is null then
         if coalesce(p_expected_version, 0) <> 0 then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
         end if;
-        execute format('insert into %I.submissions as s (user_id, data) values ($1, $2) returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using p_user_id, p_data;
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
     end if;
 
@@ -143,14 +120,10 @@ begin
         perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
     end if;
 
-    execute format(
-        'update %I.submissions as s
-            set data = $2,
-                status = case when s.status in (''submitted'', ''completed'') then ''in_progress'' else s.status end
-          where s.id = $1
-         returning to_jsonb(s.*)', v_tool.schema_name)
-       into v_row
-      using (v_row ->> 'id')::uuid, p_data;
+    -- editing submitted work reopens it (the row is locked: its status cannot change meanwhile)
+    v_row := shared.tool_submission_update(
+                 v_tool.slug, (v_row ->> 'id')::uuid, p_data,
+                 case when v_row ->> 'status' in ('submitted', 'completed') then 'in_progress' else v_row ->> 'status' end);
     return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
 end;
 $$;
@@ -177,7 +150,7 @@ begin
         perform shared.require_data_object(p_data);
     end if;
     perform shared.lock_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     select coalesce(array_agg(p.tool_slug::text), '{}') into v_locked
       from shared.user_progress as p where p.user_id = p_user_id and p.status = 'locked';
@@ -192,10 +165,7 @@ begin
         if coalesce(p_expected_version, 0) <> 0 then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
         end if;
-        execute format('insert into %I.submissions as s (user_id, data, status) values ($1, $2, ''submitted'') returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using p_user_id, p_data;
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
     elsif v_row ->> 'status' = 'submitted' and (p_data is null or v_row -> 'data' = p_data) then
         -- already submitted as it stands: a retried submit is answered, not refused
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'unlocked_tools', '[]'::jsonb);
@@ -203,10 +173,8 @@ begin
         if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
         end if;
-        execute format('update %I.submissions as s set status = ''submitted'', data = coalesce($2, s.data) where s.id = $1 returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using (v_row ->> 'id')::uuid, p_data;
+        v_row := shared.tool_submission_update(v_tool.slug, (v_row ->> 'id')::uuid,
+                                               coalesce(p_data, v_row -> 'data'), 'submitted');
     end if;
 
     select coalesce(jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
@@ -236,17 +204,14 @@ declare
     v_new jsonb;
 begin
     perform shared.lock_user(p_user_id);
-    v_old := shared.active_submission_row(v_tool, p_user_id, true);
+    v_old := shared.tool_submission(v_tool.slug, p_user_id, true);
     if v_old is null then
         raise sqlstate 'PT404'
             using message = format('Nothing to start over: %s has no saved answers yet', v_tool.name),
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
-    execute format('update %I.submissions set archived_at = pg_catalog.now() where id = $1', v_tool.schema_name)
-      using (v_old ->> 'id')::uuid;
-    execute format('insert into %I.submissions as s (user_id) values ($1) returning to_jsonb(s.*)', v_tool.schema_name)
-       into v_new
-      using p_user_id;
+    perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
 $$;

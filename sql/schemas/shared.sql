@@ -10,53 +10,6 @@ CREATE SCHEMA shared;
 COMMENT ON SCHEMA shared
   IS 'Users, organizations, progress, the tool registry and the PL/pgSQL rules that move fields between tools.';
 
--- TABLE: tools
-CREATE TABLE shared.tools (
-    slug varchar(255) NOT NULL
-  , sprint_number integer NOT NULL
-  , name text NOT NULL
-  , description text DEFAULT CAST('' AS text) NOT NULL
-  , module_id integer NOT NULL
-  , schema_name text GENERATED ALWAYS AS (CAST('sprint_' AS text) || lpad(CAST(sprint_number AS text)
-                                                                        , 2
-                                                                        , CAST('0' AS text)) || CAST('_' AS text) || replace(CAST(slug AS text)
-                                                                                                                           , CAST('-' AS text)
-                                                                                                                           , CAST('_' AS text))) STORED NOT NULL
-  , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
-  , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
-  , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
-);
-
--- COMMENT: TABLE tools
-COMMENT ON TABLE shared.tools
-  IS 'The tool registry (synced from config/tool-registry.json by migrate). schema_name is where the tool keeps its submissions.';
-
--- COMMENT: COLUMN tools.schema_name
-COMMENT ON COLUMN shared.tools.schema_name
-  IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
-
--- FUNCTION: active_submission_row(shared.tools, uuid, boolean)
-CREATE FUNCTION shared.active_submission_row(p_tool shared.tools
-                                           , p_user_id uuid
-                                           , p_for_update boolean)
-RETURNS jsonb
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-declare
-    v_row jsonb;
-begin
-    execute format('select to_jsonb(s.*) from %I.submissions as s where s.user_id = $1 and s.archived_at is null %s',
-                   p_tool.schema_name, case when p_for_update then 'for update' else '' end)
-       into v_row
-      using p_user_id;
-    return v_row;
-end;
-$$;
-
--- COMMENT: FUNCTION active_submission_row(p_tool shared.tools, p_user_id uuid, p_for_update boolean)
-COMMENT ON FUNCTION shared.active_submission_row (p_tool shared.tools, p_user_id uuid, p_for_update boolean)
-  IS 'The user''s active submission of a tool as a row in jsonb (null when none), optionally locked for update.';
-
 -- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb)
 CREATE FUNCTION shared.audit(p_actor_id uuid
                            , p_action text
@@ -329,6 +282,57 @@ $$;
 COMMENT ON FUNCTION shared.create_tool_schema (p_tool_slug text)
   IS 'Creates the sprint_NN_<slug> schema of a registered tool (submissions, field_outputs, triggers). Returns false when it already exists.';
 
+-- FUNCTION: define_tool_statement(text, text, text, text, text, text, text)
+CREATE FUNCTION shared.define_tool_statement(p_name text
+                                           , p_arguments text
+                                           , p_returns text
+                                           , p_declare text
+                                           , p_branch text
+                                           , p_result text
+                                           , p_comment text)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_branches text;
+    v_body text;
+    v_unknown text;
+    v_signature text := format('shared.%I(p_tool_slug text, %s)', p_name, p_arguments);
+begin
+    select string_agg(format(E'        when %L then\n%s', t.slug, pg_catalog.ltrim(format(p_branch, t.schema_name), E'\n')),
+                      E'\n' order by t.sprint_number)
+      into v_branches
+      from shared.tools as t
+     where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name);
+
+    -- an unknown slug gets require_tool's PT404; a known one without a schema is a setup fault
+    v_unknown := E'            perform shared.require_tool(p_tool_slug);\n'
+                 || '            raise exception ''tool % has no schema yet: run the registry sync'', p_tool_slug;';
+    v_body := format(E'\ndeclare\n%s\nbegin\n%s\n    return %s;\nend;\n',
+                     p_declare,
+                     case when v_branches is null then v_unknown
+                          else format(E'    case p_tool_slug\n%s\n        else\n%s\n    end case;', v_branches, v_unknown)
+                     end,
+                     p_result);
+
+    if exists (select from pg_catalog.pg_proc as p
+                where p.pronamespace = 'shared'::regnamespace and p.proname = p_name and p.prosrc = v_body) then
+        return false;
+    end if;
+
+    execute format('create or replace function %s returns %s language plpgsql volatile set search_path = '''' as %L',
+                   v_signature, p_returns, v_body);
+    execute format('comment on function %s is %L', v_signature,
+                   p_comment || ' Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.');
+    execute format('revoke all on function %s from public', v_signature);
+    return true;
+end;
+$$;
+
+-- COMMENT: FUNCTION define_tool_statement(p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
+COMMENT ON FUNCTION shared.define_tool_statement (p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
+  IS 'Writes (or leaves, when unchanged) a function that runs a statement on the tables of the tool named by its first argument, with one static branch per tool schema.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -417,7 +421,7 @@ declare
     v_row jsonb;
 begin
     perform shared.require_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, false);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, false);
     if v_row is null then
         return jsonb_build_object('tool', v_tool.slug, 'submission_id', null, 'status', 'draft', 'version', 0,
                                   'data', '{}'::jsonb, 'organization_id', null, 'created_at', null,
@@ -763,24 +767,22 @@ RETURNS integer
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
-    v_schema text := (shared.require_tool(p_tool_slug)).schema_name;
-    v_count integer;
+    v_field_ids text[];
+    v_values jsonb[];
 begin
-    execute format('delete from %I.field_outputs where submission_id = $1', v_schema) using p_submission_id;
-    execute format(
-        'insert into %I.field_outputs (submission_id, field_id, field_value)
-         select $1, f.field_id, $2 #> f.path
-           from shared.tool_fields as f
-          where f.tool_slug = $3 and shared.is_produced($2 #> f.path)', v_schema)
-        using p_submission_id, p_data, p_tool_slug;
-    get diagnostics v_count = row_count;
+    -- the declared outputs the data fills, read once for both copies
+    select coalesce(array_agg(f.field_id::text order by f.position), '{}'),
+           coalesce(array_agg(p_data #> f.path order by f.position), '{}')
+      into v_field_ids, v_values
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool_slug and shared.is_produced(p_data #> f.path);
 
     delete from shared.current_field_values as v where v.user_id = p_user_id and v.tool_slug = p_tool_slug;
     insert into shared.current_field_values (user_id, tool_slug, field_id, submission_id, field_value)
-    select p_user_id, p_tool_slug, f.field_id, p_submission_id, p_data #> f.path
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug and shared.is_produced(p_data #> f.path);
-    return v_count;
+    select p_user_id, p_tool_slug, o.field_id, p_submission_id, o.field_value
+      from rows from (pg_catalog.unnest(v_field_ids), pg_catalog.unnest(v_values)) as o (field_id, field_value);
+
+    return shared.tool_field_outputs_replace(p_tool_slug, p_submission_id, v_field_ids, v_values);
 end;
 $$;
 
@@ -874,6 +876,80 @@ $$;
 -- COMMENT: FUNCTION refresh_field_values_view()
 COMMENT ON FUNCTION shared.refresh_field_values_view ()
   IS 'Regenerates the shared.field_values view over every tool schema (called by the registry sync).';
+
+-- FUNCTION: refresh_tool_statements()
+CREATE FUNCTION shared.refresh_tool_statements()
+RETURNS text[]
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_changed text[] := '{}';
+begin
+    if shared.define_tool_statement(
+        'tool_submission', 'p_user_id uuid, p_for_update boolean', 'jsonb', '    v_row jsonb;',
+        $branch$
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from %1$I.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from %1$I.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;$branch$,
+        'v_row',
+        'The user''s active submission of the tool as a row in jsonb (null when none), optionally locked for update.') then
+        v_changed := v_changed || 'tool_submission'::text;
+    end if;
+
+    if shared.define_tool_statement(
+        'tool_submission_insert', 'p_user_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
+        $branch$
+            insert into %1$I.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;$branch$,
+        'v_row',
+        'Inserts the user''s new active submission of the tool (the triggers check and complete it); returns the row in jsonb.') then
+        v_changed := v_changed || 'tool_submission_insert'::text;
+    end if;
+
+    if shared.define_tool_statement(
+        'tool_submission_update', 'p_submission_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
+        $branch$
+            update %1$I.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;$branch$,
+        'v_row',
+        'Sets the data and status of one submission of the tool (the triggers check and complete it); returns the row in jsonb.') then
+        v_changed := v_changed || 'tool_submission_update'::text;
+    end if;
+
+    if shared.define_tool_statement(
+        'tool_submission_archive', 'p_submission_id uuid', 'void', '',
+        $branch$
+            update %1$I.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;$branch$,
+        '',
+        'Archives one submission of the tool (start over); it stays, read-only.') then
+        v_changed := v_changed || 'tool_submission_archive'::text;
+    end if;
+
+    if shared.define_tool_statement(
+        'tool_field_outputs_replace', 'p_submission_id uuid, p_field_ids text[], p_values jsonb[]', 'integer',
+        '    v_count integer;',
+        $branch$
+            delete from %1$I.field_outputs as o where o.submission_id = p_submission_id;
+            insert into %1$I.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;$branch$,
+        'v_count',
+        'Replaces the field_outputs of one submission of the tool with the given fields and values; returns how many were written.') then
+        v_changed := v_changed || 'tool_field_outputs_replace'::text;
+    end if;
+
+    return v_changed;
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_tool_statements()
+COMMENT ON FUNCTION shared.refresh_tool_statements ()
+  IS 'Regenerates the per-tool statement functions (shared.tool_submission*, shared.tool_field_outputs_replace) for the tool schemas that exist; returns the names of those whose text changed. Called by every registry sync.';
 
 -- FUNCTION: registry_problems(jsonb, jsonb)
 CREATE FUNCTION shared.registry_problems(p_registry jsonb, p_dependencies jsonb)
@@ -1262,6 +1338,31 @@ $$;
 COMMENT ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   IS 'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
 
+-- TABLE: tools
+CREATE TABLE shared.tools (
+    slug varchar(255) NOT NULL
+  , sprint_number integer NOT NULL
+  , name text NOT NULL
+  , description text DEFAULT CAST('' AS text) NOT NULL
+  , module_id integer NOT NULL
+  , schema_name text GENERATED ALWAYS AS (CAST('sprint_' AS text) || lpad(CAST(sprint_number AS text)
+                                                                        , 2
+                                                                        , CAST('0' AS text)) || CAST('_' AS text) || replace(CAST(slug AS text)
+                                                                                                                           , CAST('-' AS text)
+                                                                                                                           , CAST('_' AS text))) STORED NOT NULL
+  , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
+  , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
+  , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
+);
+
+-- COMMENT: TABLE tools
+COMMENT ON TABLE shared.tools
+  IS 'The tool registry (synced from config/tool-registry.json by migrate). schema_name is where the tool keeps its submissions.';
+
+-- COMMENT: COLUMN tools.schema_name
+COMMENT ON COLUMN shared.tools.schema_name
+  IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
+
 -- FUNCTION: require_tool(text)
 CREATE FUNCTION shared.require_tool(p_tool_slug text)
 RETURNS shared.tools
@@ -1423,16 +1524,13 @@ declare
 begin
     perform shared.require_data_object(p_data);
     perform shared.lock_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     if v_row is null then
         if coalesce(p_expected_version, 0) <> 0 then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
         end if;
-        execute format('insert into %I.submissions as s (user_id, data) values ($1, $2) returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using p_user_id, p_data;
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
     end if;
 
@@ -1444,14 +1542,10 @@ begin
         perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
     end if;
 
-    execute format(
-        'update %I.submissions as s
-            set data = $2,
-                status = case when s.status in (''submitted'', ''completed'') then ''in_progress'' else s.status end
-          where s.id = $1
-         returning to_jsonb(s.*)', v_tool.schema_name)
-       into v_row
-      using (v_row ->> 'id')::uuid, p_data;
+    -- editing submitted work reopens it (the row is locked: its status cannot change meanwhile)
+    v_row := shared.tool_submission_update(
+                 v_tool.slug, (v_row ->> 'id')::uuid, p_data,
+                 case when v_row ->> 'status' in ('submitted', 'completed') then 'in_progress' else v_row ->> 'status' end);
     return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
 end;
 $$;
@@ -1471,17 +1565,14 @@ declare
     v_new jsonb;
 begin
     perform shared.lock_user(p_user_id);
-    v_old := shared.active_submission_row(v_tool, p_user_id, true);
+    v_old := shared.tool_submission(v_tool.slug, p_user_id, true);
     if v_old is null then
         raise sqlstate 'PT404'
             using message = format('Nothing to start over: %s has no saved answers yet', v_tool.name),
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
-    execute format('update %I.submissions set archived_at = pg_catalog.now() where id = $1', v_tool.schema_name)
-      using (v_old ->> 'id')::uuid;
-    execute format('insert into %I.submissions as s (user_id) values ($1) returning to_jsonb(s.*)', v_tool.schema_name)
-       into v_new
-      using p_user_id;
+    perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
 $$;
@@ -1612,7 +1703,7 @@ begin
         perform shared.require_data_object(p_data);
     end if;
     perform shared.lock_user(p_user_id);
-    v_row := shared.active_submission_row(v_tool, p_user_id, true);
+    v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     select coalesce(array_agg(p.tool_slug::text), '{}') into v_locked
       from shared.user_progress as p where p.user_id = p_user_id and p.status = 'locked';
@@ -1627,10 +1718,7 @@ begin
         if coalesce(p_expected_version, 0) <> 0 then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
         end if;
-        execute format('insert into %I.submissions as s (user_id, data, status) values ($1, $2, ''submitted'') returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using p_user_id, p_data;
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
     elsif v_row ->> 'status' = 'submitted' and (p_data is null or v_row -> 'data' = p_data) then
         -- already submitted as it stands: a retried submit is answered, not refused
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'unlocked_tools', '[]'::jsonb);
@@ -1638,10 +1726,8 @@ begin
         if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
             perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
         end if;
-        execute format('update %I.submissions as s set status = ''submitted'', data = coalesce($2, s.data) where s.id = $1 returning to_jsonb(s.*)',
-                       v_tool.schema_name)
-           into v_row
-          using (v_row ->> 'id')::uuid, p_data;
+        v_row := shared.tool_submission_update(v_tool.slug, (v_row ->> 'id')::uuid,
+                                               coalesce(p_data, v_row -> 'data'), 'submitted');
     end if;
 
     select coalesce(jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
@@ -1814,7 +1900,7 @@ begin
     v_report := v_report || jsonb_build_object('dependencies_upserted', v_count);
     v_changes := v_changes + v_count;
 
-    -- schemas, the view over them, progress rows and unlocks
+    -- schemas, the view and the generated statements over them, progress rows and unlocks
     for v_slug in select t.slug from shared.tools as t order by t.sprint_number loop
         if shared.create_tool_schema(v_slug) then
             v_schemas := v_schemas || v_slug;
@@ -1823,7 +1909,8 @@ begin
     if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.field_values') is null then
         perform shared.refresh_field_values_view();
     end if;
-    v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas));
+    v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
+                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()));
 
     if v_changes > 0 or cardinality(v_schemas) > 0 then
         v_report := v_report || jsonb_build_object(
@@ -1935,14 +2022,8 @@ begin
         return null;
     end if;
 
-    if tg_op = 'INSERT' or new.data is distinct from old.data then
-        update shared.user_progress as p
-           set status = case when p.status = 'unlocked' then 'in_progress' else p.status end,
-               progress_percentage = least(shared.output_completeness(v_tool.slug, new.data), 99)
-         where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status in ('unlocked', 'in_progress');
-    end if;
-
     if new.submitted_at is not null and (tg_op = 'INSERT' or new.submitted_at is distinct from old.submitted_at) then
+        -- a submit completes the tool directly (unlocked -> completed when there was no draft)
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -1950,7 +2031,13 @@ begin
         update shared.user_progress as p
            set status = 'completed'
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
-        perform shared.unlock_ready_tools(new.user_id);
+        perform shared.unlock_ready_tools(new.user_id, v_tool.slug);
+    elsif tg_op = 'INSERT' or new.data is distinct from old.data then
+        -- a save starts the tool and shows how much of it is filled
+        update shared.user_progress as p
+           set status = case when p.status = 'unlocked' then 'in_progress' else p.status end,
+               progress_percentage = least(shared.output_completeness(v_tool.slug, new.data), 99)
+         where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status in ('unlocked', 'in_progress');
     end if;
     return null;
 end;
@@ -2113,6 +2200,216 @@ $$;
 COMMENT ON FUNCTION shared.token_hash (p_token text)
   IS 'SHA-256 of a token or signature: only hashes are stored.';
 
+-- FUNCTION: tool_field_outputs_replace(text, uuid, text[], jsonb[])
+CREATE FUNCTION shared.tool_field_outputs_replace(p_tool_slug text
+                                                , p_submission_id uuid
+                                                , p_field_ids text[]
+                                                , p_values jsonb[])
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_count integer;
+begin
+    case p_tool_slug
+        when 'woop' then
+            delete from sprint_00_woop.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_00_woop.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'know-thyself' then
+            delete from sprint_01_know_thyself.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_01_know_thyself.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'dream' then
+            delete from sprint_02_dream.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_02_dream.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'values' then
+            delete from sprint_03_values.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_03_values.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'team' then
+            delete from sprint_04_team.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_04_team.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'fit' then
+            delete from sprint_05_fit.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_05_fit.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'cash' then
+            delete from sprint_06_cash.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_06_cash.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'energy' then
+            delete from sprint_07_energy.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_07_energy.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'goals' then
+            delete from sprint_08_goals.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_08_goals.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'focus' then
+            delete from sprint_09_focus.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_09_focus.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'performance' then
+            delete from sprint_10_performance.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_10_performance.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'meeting-rhythm' then
+            delete from sprint_11_meeting_rhythm.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_11_meeting_rhythm.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'market-size' then
+            delete from sprint_12_market_size.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_12_market_size.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'segmentation-target-market' then
+            delete from sprint_13_segmentation_target_market.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_13_segmentation_target_market.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'target-segment-deep-dive' then
+            delete from sprint_14_target_segment_deep_dive.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_14_target_segment_deep_dive.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'value-proposition' then
+            delete from sprint_15_value_proposition.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_15_value_proposition.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'value-proposition-testing' then
+            delete from sprint_16_value_proposition_testing.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_16_value_proposition_testing.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'product-development' then
+            delete from sprint_17_product_development.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_17_product_development.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'pricing' then
+            delete from sprint_18_pricing.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_18_pricing.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'brand-marketing' then
+            delete from sprint_19_brand_marketing.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_19_brand_marketing.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'customer-service' then
+            delete from sprint_20_customer_service.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_20_customer_service.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'route-to-market' then
+            delete from sprint_21_route_to_market.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_21_route_to_market.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'core-activities' then
+            delete from sprint_22_core_activities.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_22_core_activities.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'processes-decisions' then
+            delete from sprint_23_processes_decisions.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_23_processes_decisions.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'fit-abc-analysis' then
+            delete from sprint_24_fit_abc_analysis.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_24_fit_abc_analysis.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'org-redesign' then
+            delete from sprint_25_org_redesign.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_25_org_redesign.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'employer-branding' then
+            delete from sprint_26_employer_branding.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_26_employer_branding.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'agile-teams' then
+            delete from sprint_27_agile_teams.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_27_agile_teams.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'digitalization' then
+            delete from sprint_28_digitalization.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_28_digitalization.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'digital-heart' then
+            delete from sprint_29_digital_heart.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_29_digital_heart.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        when 'program-overview' then
+            delete from sprint_30_program_overview.field_outputs as o where o.submission_id = p_submission_id;
+            insert into sprint_30_program_overview.field_outputs (submission_id, field_id, field_value)
+            select p_submission_id, f.field_id, f.field_value
+              from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
+            get diagnostics v_count = row_count;
+        else
+            perform shared.require_tool(p_tool_slug);
+            raise exception 'tool % has no schema yet: run the registry sync', p_tool_slug;
+    end case;
+    return v_count;
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_field_outputs_replace(p_tool_slug text, p_submission_id uuid, p_field_ids text[], p_values jsonb[])
+COMMENT ON FUNCTION shared.tool_field_outputs_replace (p_tool_slug text, p_submission_id uuid, p_field_ids text[], p_values jsonb[])
+  IS 'Replaces the field_outputs of one submission of the tool with the given fields and values; returns how many were written. Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.';
+
 -- FUNCTION: tool_for_schema(text)
 CREATE FUNCTION shared.tool_for_schema(p_schema_name text)
 RETURNS shared.tools
@@ -2220,8 +2517,594 @@ $$;
 COMMENT ON FUNCTION shared.tool_requirements_met (p_user_id uuid, p_tool_slug text)
   IS 'True when the tool has no unmet requirements for the user (shared.unmet_requirements).';
 
--- FUNCTION: unlock_ready_tools(uuid)
-CREATE FUNCTION shared.unlock_ready_tools(p_user_id uuid)
+-- FUNCTION: tool_submission(text, uuid, boolean)
+CREATE FUNCTION shared.tool_submission(p_tool_slug text, p_user_id uuid, p_for_update boolean)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_row jsonb;
+begin
+    case p_tool_slug
+        when 'woop' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_00_woop.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_00_woop.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'know-thyself' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_01_know_thyself.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_01_know_thyself.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'dream' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_02_dream.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_02_dream.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'values' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_03_values.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_03_values.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'team' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_04_team.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_04_team.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'fit' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_05_fit.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_05_fit.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'cash' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_06_cash.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_06_cash.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'energy' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_07_energy.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_07_energy.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'goals' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_08_goals.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_08_goals.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'focus' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_09_focus.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_09_focus.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'performance' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_10_performance.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_10_performance.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'meeting-rhythm' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_11_meeting_rhythm.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_11_meeting_rhythm.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'market-size' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_12_market_size.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_12_market_size.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'segmentation-target-market' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_13_segmentation_target_market.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_13_segmentation_target_market.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'target-segment-deep-dive' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_14_target_segment_deep_dive.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_14_target_segment_deep_dive.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'value-proposition' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_15_value_proposition.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_15_value_proposition.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'value-proposition-testing' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_16_value_proposition_testing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_16_value_proposition_testing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'product-development' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_17_product_development.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_17_product_development.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'pricing' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_18_pricing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_18_pricing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'brand-marketing' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_19_brand_marketing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_19_brand_marketing.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'customer-service' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_20_customer_service.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_20_customer_service.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'route-to-market' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_21_route_to_market.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_21_route_to_market.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'core-activities' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_22_core_activities.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_22_core_activities.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'processes-decisions' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_23_processes_decisions.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_23_processes_decisions.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'fit-abc-analysis' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_24_fit_abc_analysis.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_24_fit_abc_analysis.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'org-redesign' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_25_org_redesign.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_25_org_redesign.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'employer-branding' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_26_employer_branding.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_26_employer_branding.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'agile-teams' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_27_agile_teams.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_27_agile_teams.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'digitalization' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_28_digitalization.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_28_digitalization.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'digital-heart' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_29_digital_heart.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_29_digital_heart.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        when 'program-overview' then
+            if p_for_update then
+                select to_jsonb(s.*) into v_row from sprint_30_program_overview.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null for update;
+            else
+                select to_jsonb(s.*) into v_row from sprint_30_program_overview.submissions as s
+                 where s.user_id = p_user_id and s.archived_at is null;
+            end if;
+        else
+            perform shared.require_tool(p_tool_slug);
+            raise exception 'tool % has no schema yet: run the registry sync', p_tool_slug;
+    end case;
+    return v_row;
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_submission(p_tool_slug text, p_user_id uuid, p_for_update boolean)
+COMMENT ON FUNCTION shared.tool_submission (p_tool_slug text, p_user_id uuid, p_for_update boolean)
+  IS 'The user''s active submission of the tool as a row in jsonb (null when none), optionally locked for update. Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.';
+
+-- FUNCTION: tool_submission_archive(text, uuid)
+CREATE FUNCTION shared.tool_submission_archive(p_tool_slug text, p_submission_id uuid)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+
+begin
+    case p_tool_slug
+        when 'woop' then
+            update sprint_00_woop.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'know-thyself' then
+            update sprint_01_know_thyself.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'dream' then
+            update sprint_02_dream.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'values' then
+            update sprint_03_values.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'team' then
+            update sprint_04_team.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'fit' then
+            update sprint_05_fit.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'cash' then
+            update sprint_06_cash.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'energy' then
+            update sprint_07_energy.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'goals' then
+            update sprint_08_goals.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'focus' then
+            update sprint_09_focus.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'performance' then
+            update sprint_10_performance.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'meeting-rhythm' then
+            update sprint_11_meeting_rhythm.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'market-size' then
+            update sprint_12_market_size.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'segmentation-target-market' then
+            update sprint_13_segmentation_target_market.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'target-segment-deep-dive' then
+            update sprint_14_target_segment_deep_dive.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'value-proposition' then
+            update sprint_15_value_proposition.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'value-proposition-testing' then
+            update sprint_16_value_proposition_testing.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'product-development' then
+            update sprint_17_product_development.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'pricing' then
+            update sprint_18_pricing.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'brand-marketing' then
+            update sprint_19_brand_marketing.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'customer-service' then
+            update sprint_20_customer_service.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'route-to-market' then
+            update sprint_21_route_to_market.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'core-activities' then
+            update sprint_22_core_activities.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'processes-decisions' then
+            update sprint_23_processes_decisions.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'fit-abc-analysis' then
+            update sprint_24_fit_abc_analysis.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'org-redesign' then
+            update sprint_25_org_redesign.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'employer-branding' then
+            update sprint_26_employer_branding.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'agile-teams' then
+            update sprint_27_agile_teams.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'digitalization' then
+            update sprint_28_digitalization.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'digital-heart' then
+            update sprint_29_digital_heart.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        when 'program-overview' then
+            update sprint_30_program_overview.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;
+        else
+            perform shared.require_tool(p_tool_slug);
+            raise exception 'tool % has no schema yet: run the registry sync', p_tool_slug;
+    end case;
+    return ;
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_submission_archive(p_tool_slug text, p_submission_id uuid)
+COMMENT ON FUNCTION shared.tool_submission_archive (p_tool_slug text, p_submission_id uuid)
+  IS 'Archives one submission of the tool (start over); it stays, read-only. Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.';
+
+-- FUNCTION: tool_submission_insert(text, uuid, jsonb, text)
+CREATE FUNCTION shared.tool_submission_insert(p_tool_slug text
+                                            , p_user_id uuid
+                                            , p_data jsonb
+                                            , p_status text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_row jsonb;
+begin
+    case p_tool_slug
+        when 'woop' then
+            insert into sprint_00_woop.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'know-thyself' then
+            insert into sprint_01_know_thyself.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'dream' then
+            insert into sprint_02_dream.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'values' then
+            insert into sprint_03_values.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'team' then
+            insert into sprint_04_team.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'fit' then
+            insert into sprint_05_fit.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'cash' then
+            insert into sprint_06_cash.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'energy' then
+            insert into sprint_07_energy.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'goals' then
+            insert into sprint_08_goals.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'focus' then
+            insert into sprint_09_focus.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'performance' then
+            insert into sprint_10_performance.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'meeting-rhythm' then
+            insert into sprint_11_meeting_rhythm.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'market-size' then
+            insert into sprint_12_market_size.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'segmentation-target-market' then
+            insert into sprint_13_segmentation_target_market.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'target-segment-deep-dive' then
+            insert into sprint_14_target_segment_deep_dive.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'value-proposition' then
+            insert into sprint_15_value_proposition.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'value-proposition-testing' then
+            insert into sprint_16_value_proposition_testing.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'product-development' then
+            insert into sprint_17_product_development.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'pricing' then
+            insert into sprint_18_pricing.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'brand-marketing' then
+            insert into sprint_19_brand_marketing.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'customer-service' then
+            insert into sprint_20_customer_service.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'route-to-market' then
+            insert into sprint_21_route_to_market.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'core-activities' then
+            insert into sprint_22_core_activities.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'processes-decisions' then
+            insert into sprint_23_processes_decisions.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'fit-abc-analysis' then
+            insert into sprint_24_fit_abc_analysis.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'org-redesign' then
+            insert into sprint_25_org_redesign.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'employer-branding' then
+            insert into sprint_26_employer_branding.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'agile-teams' then
+            insert into sprint_27_agile_teams.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'digitalization' then
+            insert into sprint_28_digitalization.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'digital-heart' then
+            insert into sprint_29_digital_heart.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        when 'program-overview' then
+            insert into sprint_30_program_overview.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
+            returning to_jsonb(s.*) into v_row;
+        else
+            perform shared.require_tool(p_tool_slug);
+            raise exception 'tool % has no schema yet: run the registry sync', p_tool_slug;
+    end case;
+    return v_row;
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_submission_insert(p_tool_slug text, p_user_id uuid, p_data jsonb, p_status text)
+COMMENT ON FUNCTION shared.tool_submission_insert (p_tool_slug text, p_user_id uuid, p_data jsonb, p_status text)
+  IS 'Inserts the user''s new active submission of the tool (the triggers check and complete it); returns the row in jsonb. Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.';
+
+-- FUNCTION: tool_submission_update(text, uuid, jsonb, text)
+CREATE FUNCTION shared.tool_submission_update(p_tool_slug text
+                                            , p_submission_id uuid
+                                            , p_data jsonb
+                                            , p_status text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_row jsonb;
+begin
+    case p_tool_slug
+        when 'woop' then
+            update sprint_00_woop.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'know-thyself' then
+            update sprint_01_know_thyself.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'dream' then
+            update sprint_02_dream.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'values' then
+            update sprint_03_values.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'team' then
+            update sprint_04_team.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'fit' then
+            update sprint_05_fit.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'cash' then
+            update sprint_06_cash.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'energy' then
+            update sprint_07_energy.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'goals' then
+            update sprint_08_goals.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'focus' then
+            update sprint_09_focus.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'performance' then
+            update sprint_10_performance.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'meeting-rhythm' then
+            update sprint_11_meeting_rhythm.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'market-size' then
+            update sprint_12_market_size.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'segmentation-target-market' then
+            update sprint_13_segmentation_target_market.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'target-segment-deep-dive' then
+            update sprint_14_target_segment_deep_dive.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'value-proposition' then
+            update sprint_15_value_proposition.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'value-proposition-testing' then
+            update sprint_16_value_proposition_testing.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'product-development' then
+            update sprint_17_product_development.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'pricing' then
+            update sprint_18_pricing.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'brand-marketing' then
+            update sprint_19_brand_marketing.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'customer-service' then
+            update sprint_20_customer_service.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'route-to-market' then
+            update sprint_21_route_to_market.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'core-activities' then
+            update sprint_22_core_activities.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'processes-decisions' then
+            update sprint_23_processes_decisions.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'fit-abc-analysis' then
+            update sprint_24_fit_abc_analysis.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'org-redesign' then
+            update sprint_25_org_redesign.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'employer-branding' then
+            update sprint_26_employer_branding.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'agile-teams' then
+            update sprint_27_agile_teams.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'digitalization' then
+            update sprint_28_digitalization.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'digital-heart' then
+            update sprint_29_digital_heart.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        when 'program-overview' then
+            update sprint_30_program_overview.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
+            returning to_jsonb(s.*) into v_row;
+        else
+            perform shared.require_tool(p_tool_slug);
+            raise exception 'tool % has no schema yet: run the registry sync', p_tool_slug;
+    end case;
+    return v_row;
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_submission_update(p_tool_slug text, p_submission_id uuid, p_data jsonb, p_status text)
+COMMENT ON FUNCTION shared.tool_submission_update (p_tool_slug text, p_submission_id uuid, p_data jsonb, p_status text)
+  IS 'Sets the data and status of one submission of the tool (the triggers check and complete it); returns the row in jsonb. Generated by shared.refresh_tool_statements() from the registry: one static branch per tool.';
+
+-- FUNCTION: unlock_ready_tools(uuid, text)
+CREATE FUNCTION shared.unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
 RETURNS text[]
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
@@ -2233,6 +3116,8 @@ begin
            set status = 'unlocked'
          where p.user_id = p_user_id
            and p.status = 'locked'
+           and p.tool_slug in (select d.tool_slug from shared.tool_dependencies as d
+                                where d.source_tool_slug = p_submitted_tool_slug and d.required)
            and not exists (select 1 from shared.unmet_requirements as m
                             where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
@@ -2244,9 +3129,9 @@ begin
 end;
 $$;
 
--- COMMENT: FUNCTION unlock_ready_tools(p_user_id uuid)
-COMMENT ON FUNCTION shared.unlock_ready_tools (p_user_id uuid)
-  IS 'Unlocks every locked tool of the user whose requirements are now met, in one statement; returns their slugs in sprint order. Called by the submit trigger.';
+-- COMMENT: FUNCTION unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
+COMMENT ON FUNCTION shared.unlock_ready_tools (p_user_id uuid, p_submitted_tool_slug text)
+  IS 'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns their slugs in sprint order. Called by the submit trigger.';
 
 -- FUNCTION: unlock_ready_tools_for_everyone()
 CREATE FUNCTION shared.unlock_ready_tools_for_everyone()
@@ -3361,11 +4246,6 @@ ALTER TABLE ONLY shared.user_progress ADD CONSTRAINT user_progress_user_id_fkey 
 -- FK CONSTRAINT: users users_organization_id_fkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id);
 
--- ACL: FUNCTION active_submission_row(p_tool shared.tools, p_user_id uuid, p_for_update boolean)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.active_submission_row (p_tool shared.tools, p_user_id uuid, p_for_update boolean)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
@@ -3394,6 +4274,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION create_tool_schema(p_tool_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.create_tool_schema (p_tool_slug text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION define_tool_statement(p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.define_tool_statement (p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
@@ -3499,6 +4384,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION refresh_field_values_view()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.refresh_field_values_view ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION refresh_tool_statements()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_tool_statements ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
@@ -3661,6 +4551,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.token_hash (p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION tool_field_outputs_replace(p_tool_slug text, p_submission_id uuid, p_field_ids text[], p_values jsonb[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_field_outputs_replace (p_tool_slug text, p_submission_id uuid, p_field_ids text[], p_values jsonb[])
+  FROM PUBLIC;
+
 -- ACL: FUNCTION tool_for_schema(p_schema_name text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_for_schema (p_schema_name text)
@@ -3676,9 +4571,29 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_requirements_met (p_user_id uuid, p_tool_slug text)
   FROM PUBLIC;
 
--- ACL: FUNCTION unlock_ready_tools(p_user_id uuid)
+-- ACL: FUNCTION tool_submission(p_tool_slug text, p_user_id uuid, p_for_update boolean)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.unlock_ready_tools (p_user_id uuid)
+  ON FUNCTION shared.tool_submission (p_tool_slug text, p_user_id uuid, p_for_update boolean)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tool_submission_archive(p_tool_slug text, p_submission_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_submission_archive (p_tool_slug text, p_submission_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tool_submission_insert(p_tool_slug text, p_user_id uuid, p_data jsonb, p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_submission_insert (p_tool_slug text, p_user_id uuid, p_data jsonb, p_status text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tool_submission_update(p_tool_slug text, p_submission_id uuid, p_data jsonb, p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_submission_update (p_tool_slug text, p_submission_id uuid, p_data jsonb, p_status text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.unlock_ready_tools (p_user_id uuid, p_submitted_tool_slug text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION unlock_ready_tools_for_everyone()
