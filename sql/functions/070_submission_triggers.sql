@@ -163,6 +163,7 @@ set search_path = ''
 as $$
 declare
     v_tool shared.tools := shared.tool_for_schema(tg_table_schema);
+    v_percent integer;
 begin
     if tg_op = 'DELETE' then
         delete from shared.current_field_values as v where v.submission_id = old.id;
@@ -183,11 +184,14 @@ begin
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
         perform shared.unlock_ready_tools(new.user_id, v_tool.slug);
     elsif tg_op = 'INSERT' or new.data is distinct from old.data then
-        -- a save starts the tool and shows how much of it is filled
+        -- a save starts the tool and shows how much of it is filled; most autosaves change
+        -- neither, and then the progress row is not written again
+        v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
         update shared.user_progress as p
            set status = case when p.status = 'unlocked' then 'in_progress' else p.status end,
-               progress_percentage = least(shared.output_completeness(v_tool.slug, new.data), 99)
-         where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status in ('unlocked', 'in_progress');
+               progress_percentage = v_percent
+         where p.user_id = new.user_id and p.tool_slug = v_tool.slug
+           and (p.status = 'unlocked' or (p.status = 'in_progress' and p.progress_percentage is distinct from v_percent));
     end if;
     return null;
 end;
