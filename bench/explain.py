@@ -1,10 +1,11 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the hot queries, with planning and execution time apart.
 
-The read statements are taken from the installed functions' source (pg_proc.prosrc), so the
-plans shown are those of the SQL that runs; the save path's statements are built with
-format('%I') inside save_draft, so they are written out here for one tool schema, as they run.
+Every statement is taken from the installed functions' source (pg_proc.prosrc), so the plans
+shown are those of the SQL that runs: the read statements from their functions, the save path's
+from the branch of the generated per-tool functions (shared.tool_submission*) for one tool.
 Each is explained as a prepared statement twice: on its first execution (planned for its
-parameters, as dynamic SQL is on every call) and after six more (the plan PostgreSQL caches).
+parameters, as dynamic SQL would be on every call) and after six more (the plan PostgreSQL
+caches, as PL/pgSQL does for a static statement).
 """
 
 from __future__ import annotations
@@ -44,9 +45,37 @@ def unlock_rule_statement(conn: psycopg.Connection) -> str:
     return statement.replace("p_user_id", "$2").replace("p_tool_slug", "$1")
 
 
+def tool_statement(conn: psycopg.Connection, function: str, schema: str, start: str) -> str:
+    """The statement of a generated per-tool function's branch for `schema` that begins with
+    `start` (`select` or `update`), its PL/pgSQL variables made parameters."""
+    source = _function_source(conn, function)
+    match = re.search(
+        rf"({start}\b[^;]*?\b{re.escape(schema)}\.submissions\b[^;]*?)\s*;", source, re.S | re.I
+    )
+    if not match:
+        raise RuntimeError(f"{function} has no {start} statement on {schema}.submissions")
+    statement = re.sub(r"\s*\binto v_row\b", "", match.group(1))
+    for variable, parameter in (
+        ("p_user_id", "$1"),
+        ("p_submission_id", "$1"),
+        ("p_data", "$2"),
+        ("p_status", "$3"),
+    ):
+        statement = re.sub(rf"\b{variable}\b", parameter, statement)
+    return statement
+
+
 def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
     """samples: user_id (a user in the middle of the program) and their draft tool's schema."""
     user_id, schema = samples["user_id"], samples["schema_name"]
+    with psycopg.connect(url) as conn:
+        draft = conn.execute(
+            sql.SQL(
+                'select s.id, (s.data || \'{{"page_state": {{"explain": 1}}}}\')::text, s.status'
+                "  from {}.submissions as s where s.user_id = %s and s.archived_at is null"
+            ).format(sql.Identifier(schema)),
+            (user_id,),
+        ).fetchone()
     statements = [
         (
             "resolve_dependencies('program-overview'): the one statement",
@@ -63,23 +92,17 @@ def explain_all(url: str, samples: dict[str, Any]) -> list[dict[str, Any]]:
             False,
         ),
         (
-            "save_draft: the active submission, locked",
-            lambda _c: (
-                f"select to_jsonb(s.*) from {schema}.submissions as s"
-                " where s.user_id = $1 and s.archived_at is null for update"
-            ),
+            "save_draft: the active submission, locked (shared.tool_submission)",
+            lambda c: tool_statement(c, "tool_submission", schema, "select"),
             (user_id,),
             "(uuid)",
             True,
         ),
         (
-            "save_draft: the update (its triggers run inside)",
-            lambda _c: (
-                f"update {schema}.submissions as s set data = s.data || $2"
-                " where s.user_id = $1 and s.archived_at is null returning to_jsonb(s.*)"
-            ),
-            (user_id, '{"page_state": {"explain": 1}}'),
-            "(uuid, jsonb)",
+            "save_draft: the update, its triggers inside (shared.tool_submission_update)",
+            lambda c: tool_statement(c, "tool_submission_update", schema, "update"),
+            (draft[0], draft[1], draft[2]) if draft else (user_id, "{}", "draft"),
+            "(uuid, jsonb, text)",
             True,
         ),
         (
