@@ -167,8 +167,10 @@ comment on function api.submit_tool(text, integer, jsonb) is
 revoke all on function api.submit_tool(text, integer, jsonb) from public;
 grant execute on function api.submit_tool(text, integer, jsonb) to fasttrack_api;
 
-create or replace function api.get_tool_dependencies(p_slug text)
-returns jsonb
+drop function if exists api.get_tool_dependencies(text);
+
+create function api.get_tool_dependencies(p_slug text)
+returns json
 language sql
 volatile
 security definer

@@ -49,7 +49,7 @@ begin
                                     'source_tool_name', t.name, 'field_id', e ->> 'field_id', 'label', e ->> 'label',
                                     'target_field', e ->> 'target_field', 'required', e -> 'required', 'value', e -> 'value')
                                  order by (e ->> 'source_sprint')::integer), '[]')
-                           from jsonb_array_elements(shared.resolve_dependencies(v_tool.slug, v_user.id) -> 'fields') as e
+                           from jsonb_array_elements(shared.resolve_dependencies(v_tool.slug, v_user.id)::jsonb -> 'fields') as e
                            join shared.tools as t on t.slug = e ->> 'source_tool'),
         'sections', case when v_tool.slug = 'program-overview' then shared.program_sections(v_user.id) end);
 end;

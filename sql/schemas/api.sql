@@ -655,7 +655,7 @@ COMMENT ON FUNCTION api.get_tool_data (p_slug text)
 
 -- FUNCTION: get_tool_dependencies(text)
 CREATE FUNCTION api.get_tool_dependencies(p_slug text)
-RETURNS jsonb
+RETURNS pg_catalog.json
 LANGUAGE sql SECURITY DEFINER SET search_path TO ''
 AS $$
     select shared.resolve_dependencies(p_slug, (shared.require_caller()).id);

@@ -401,7 +401,7 @@ begin
                                     'source_tool_name', t.name, 'field_id', e ->> 'field_id', 'label', e ->> 'label',
                                     'target_field', e ->> 'target_field', 'required', e -> 'required', 'value', e -> 'value')
                                  order by (e ->> 'source_sprint')::integer), '[]')
-                           from jsonb_array_elements(shared.resolve_dependencies(v_tool.slug, v_user.id) -> 'fields') as e
+                           from jsonb_array_elements(shared.resolve_dependencies(v_tool.slug, v_user.id)::jsonb -> 'fields') as e
                            join shared.tools as t on t.slug = e ->> 'source_tool'),
         'sections', case when v_tool.slug = 'program-overview' then shared.program_sections(v_user.id) end);
 end;
@@ -1456,26 +1456,26 @@ COMMENT ON FUNCTION shared.require_visible_user (p_caller shared.users, p_user_i
 
 -- FUNCTION: resolve_dependencies(text, uuid)
 CREATE FUNCTION shared.resolve_dependencies(p_tool_slug text, p_user_id uuid)
-RETURNS jsonb
+RETURNS pg_catalog.json
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
-    v_result jsonb;
+    v_result json;
 begin
     perform shared.require_user(p_user_id);
-    select jsonb_build_object(
+    select json_build_object(
                'tool', v_tool.slug,
                'user_id', p_user_id,
-               'fields', coalesce(jsonb_agg(jsonb_build_object(
+               'fields', coalesce(json_agg(json_build_object(
                              'field_id', d.source_field_id, 'target_field', d.target_field,
                              'source_tool', d.source_tool_slug, 'source_sprint', t.sprint_number,
                              'label', f.label, 'required', d.required, 'value', v.field_value,
                              'submission_id', v.submission_id)
                          order by t.sprint_number, d.position), '[]'),
-               'values', coalesce(jsonb_object_agg(d.target_field, v.field_value)
+               'values', coalesce(json_object_agg(d.target_field, v.field_value order by t.sprint_number, d.position)
                                       filter (where v.field_value is not null), '{}'),
-               'missing', coalesce(jsonb_agg(jsonb_build_object(
+               'missing', coalesce(json_agg(json_build_object(
                               'source_tool', d.source_tool_slug, 'field_id', d.source_field_id,
                               'required', d.required)
                           order by t.sprint_number, d.position) filter (where v.field_value is null), '[]'))
@@ -1492,7 +1492,7 @@ $$;
 
 -- COMMENT: FUNCTION resolve_dependencies(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
-  IS 'Every dependency field of a tool for a user: fields (value, source tool, required flag, label), values (by target_field) and missing (no submitted value yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
+  IS 'Every dependency field of a tool for a user, as json: fields (value, source tool, required flag, label), values (by target_field) and missing (no submitted value yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
 
 -- FUNCTION: restore_submission_version(text, uuid, uuid, integer)
 CREATE FUNCTION shared.restore_submission_version(p_tool_slug text
