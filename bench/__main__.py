@@ -198,6 +198,7 @@ def run(
         if generator == "auto":
             generator = "wrk" if http_level.wrk_path() else "python"
         say(f"http level (gunicorn, {generator})")
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"fasttrack-bench-gunicorn-{os.getpid()}.log"
         results["http"] = http_level.run(
             url,
             population,
@@ -209,28 +210,10 @@ def run(
             connections_list=(1, max(clients)),
             postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
             expected=expected,
-            log_path=Path(os.environ.get("TMPDIR", "/tmp"))
-            / f"fasttrack-bench-gunicorn-{os.getpid()}.log",
+            log_path=log,
             progress=say,
         )
-        logs = Path(os.environ.get("TMPDIR", "/tmp"))
-        results["http_variants"] = http_level.run_variant(
-            url,
-            population,
-            seconds=args.seconds,
-            workers=args.workers,
-            generator=generator,
-            connections_list=(1, max(clients)),
-            postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
-            log_path=Path(os.environ.get("TMPDIR", "/tmp"))
-            / f"fasttrack-bench-gunicorn-variant-{os.getpid()}.log",
-            progress=say,
-        )
-        for name in (
-            f"fasttrack-bench-gunicorn-{os.getpid()}.log",
-            f"fasttrack-bench-gunicorn-variant-{os.getpid()}.log",
-        ):
-            (logs / name).unlink(missing_ok=True)  # kept only when a run fails
+        log.unlink(missing_ok=True)  # kept only when a run fails
 
     with psycopg.connect(url) as conn:
         population.store(conn)

@@ -17,14 +17,7 @@ from typing import Any
 import psycopg
 
 from bench.stats import summarize
-from bench.workload import (
-    NARROW_TOOL,
-    WIDE_TOOL,
-    Population,
-    User,
-    api_call,
-    api_call_pipelined,
-)
+from bench.workload import NARROW_TOOL, WIDE_TOOL, Population, User, api_call
 
 READS = {
     "resolve_program_overview": f"api.get_tool_dependencies('{WIDE_TOOL}'): 30 source tools",
@@ -37,11 +30,10 @@ WRITES = {
     "submit": "api.submit_tool(slug, version, data): extraction, completion and unlocks",
 }
 OPERATIONS = {**READS, **WRITES}
-# How the resolve call's cost splits: the function alone (one statement), the web layer's
-# transaction sent in one round trip, and with the per-user rate limit counting the call.
+# How the resolve call's cost splits: the function alone (one statement), and with the
+# per-user rate limit counting the call.
 VARIANTS = {
     "resolve_direct": f"select shared.resolve_dependencies('{WIDE_TOOL}', user)",
-    "resolve_pipelined": "api.get_tool_dependencies, the web transaction in one round trip",
     "resolve_rate_limited": "api.get_tool_dependencies with a rate limit in request.context",
 }
 
@@ -62,8 +54,6 @@ def call_once(conn: psycopg.Connection, population: Population, op: str, user: U
         )
     elif op == "resolve_direct":
         conn.execute("select shared.resolve_dependencies(%s, %s)", (WIDE_TOOL, user.user_id))
-    elif op == "resolve_pipelined":
-        api_call_pipelined(conn, "get_tool_dependencies", user.claims, p_slug=WIDE_TOOL)
     elif op == "check_unlock_status":
         conn.execute("select shared.check_unlock_status(%s, %s)", (WIDE_TOOL, user.user_id))
     elif op == "progress_summary":

@@ -109,7 +109,6 @@ def gunicorn(
     workers: int,
     log_path: Path,
     postmaster_pid: int | None = None,
-    app: str = "app:create_app()",
 ) -> Iterator[Service]:
     """The service as bin/run serves it (gunicorn, the app's config), on a free local port."""
     port = free_port()
@@ -131,7 +130,7 @@ def gunicorn(
         sys.executable,
         "-m",
         "gunicorn",
-        app,
+        "app:create_app()",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -412,48 +411,6 @@ def measure(
     result.pop("sent", None)
     result.update(op=op, clients=connections, endpoint=ENDPOINTS[op])
     return result
-
-
-def run_variant(
-    url: str,
-    population: Population,
-    *,
-    seconds: float,
-    workers: int,
-    generator: str,
-    log_path: Path,
-    connections_list: tuple[int, ...] = (1, 8),
-    postmaster_pid: int | None = None,
-    progress: Callable[[str], None] = print,
-) -> list[dict[str, Any]]:
-    """GET dependencies against bench.pipelined_app (one round trip per request, no ping)."""
-    results = []
-    with gunicorn(
-        url,
-        workers=workers,
-        log_path=log_path,
-        postmaster_pid=postmaster_pid,
-        app="bench.pipelined_app:create_app()",
-    ) as service:
-        tokens = tokens_for(population.users, service.secret)
-        for connections in connections_list:
-            result = measure(
-                service,
-                population,
-                tokens,
-                "resolve_program_overview",
-                connections=connections,
-                seconds=seconds,
-                expected_rate=500,
-                generator=generator,
-            )
-            result.update(op="resolve_pipelined_web")
-            progress(
-                f"  http resolve, pipelined web call {connections} conn: "
-                f"p50 {result['p50_ms']:.3f} ms, {result['throughput']:.0f}/s"
-            )
-            results.append(result)
-    return results
 
 
 def run(

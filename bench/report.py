@@ -20,9 +20,7 @@ LABELS = {
     "app_submit": "app-side submit",
     "autosave_sustained": "autosave sustained",
     "resolve_direct": "resolve p-o: shared.* alone, 1 statement",
-    "resolve_pipelined": "resolve p-o: api, 1 round trip",
     "resolve_rate_limited": "resolve p-o: api + rate limit",
-    "resolve_pipelined_web": "resolve p-o: web call in 1 round trip",
 }
 
 
@@ -67,12 +65,6 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             op: _ratio(find(web, op, high).get("throughput"), find(ceiling, op).get("throughput"))
             for op in ("resolve_program_overview", "save_draft", "submit")
         }
-        variant = find(results.get("http_variants", []), "resolve_pipelined_web", 1)
-        pipelined = find(results.get("db_variants", []), "resolve_pipelined", 1)
-        if variant and pipelined:
-            out["http_p50_minus_db_p50_ms_pipelined_web_call"] = {
-                "resolve_program_overview": round(variant["p50_ms"] - pipelined["p50_ms"], 3)
-            }
         out["http_p50_minus_db_p50_ms"] = {
             op: round(find(web, op, 1)["p50_ms"] - find(db, op, 1)["p50_ms"], 3)
             for op in ("resolve_program_overview", "save_draft", "submit")
@@ -154,7 +146,6 @@ def table(results: dict[str, Any]) -> str:
         ("app-side", results["app_side"]),
         ("pgbench", results.get("pgbench", [])),
         ("http", results.get("http", [])),
-        ("http", results.get("http_variants", [])),
     ]
     for level, rows in sections:
         for row in rows:
@@ -220,7 +211,6 @@ def markdown(results: dict[str, Any]) -> str:
         ("app-side", results["app_side"]),
         ("pgbench", results.get("pgbench", [])),
         ("http", results.get("http", [])),
-        ("http", results.get("http_variants", [])),
     ]
     for level, rows in sections:
         for row in rows:
@@ -238,11 +228,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {LABELS.get(row['op'], row['op'])} | {row['p50_ms']:.3f} | "
                 f"{row['p95_ms']:.3f} | {row['p99_ms']:.3f} | {row['throughput']:.0f} |"
             )
-    cpu_rows = [
-        r
-        for r in results.get("http", []) + results.get("http_variants", [])
-        if r.get("cpu_ms_per_request")
-    ]
+    cpu_rows = [r for r in results.get("http", []) if r.get("cpu_ms_per_request")]
     if cpu_rows:
         out += ["", "CPU milliseconds per HTTP request, by process:", ""]
         out += [

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from bench.seed import Tool, answers, load_tools
+from fasttrack.db import call_api
 
 # The tool pages' reads: program-overview reads 30 source tools, values reads one (dream).
 WIDE_TOOL = "program-overview"
@@ -172,48 +171,10 @@ def apply(
 def api_call(
     conn: psycopg.Connection, function: str, claims: str, *, context: str = "{}", **args: Any
 ) -> Any:
-    """One api function call exactly as the web layer makes it (fasttrack.db.Database.call):
-    one transaction, claims and context set locally, `set local role fasttrack_api`.
+    """One api function call made by the service's own code (fasttrack.db.call_api: one
+    transaction in one round trip, claims and context set locally, run as fasttrack_api).
     The empty context carries no limits, so rate limiting counts nothing here."""
-    query = sql.SQL("select api.{}({})").format(
-        sql.Identifier(function),
-        sql.SQL(", ").join(
-            sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in args
-        ),
-    )
-    params = {k: Jsonb(v) if isinstance(v, dict | list) else v for k, v in args.items()}
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
-        cur.execute("select set_config('request.context', %s, true)", (context,))
-        cur.execute("set local role fasttrack_api")
-        cur.execute(query, params)
-        row = cur.fetchone()
-    return None if row is None else row[0]
-
-
-def api_call_pipelined(
-    conn: psycopg.Connection, function: str, claims: str, *, context: str = "{}", **args: Any
-) -> Any:
-    """The same transaction in one network round trip (psycopg pipeline mode): what the web
-    layer's call would cost if it sent its statements together."""
-    query = sql.SQL("select api.{}({})").format(
-        sql.Identifier(function),
-        sql.SQL(", ").join(
-            sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in args
-        ),
-    )
-    params = {k: Jsonb(v) if isinstance(v, dict | list) else v for k, v in args.items()}
-    cur = conn.cursor()
-    with conn.pipeline(), conn.transaction():
-        cur.execute(
-            "select set_config('request.jwt.claims', %s, true),"
-            " set_config('request.context', %s, true)",
-            (claims, context),
-        )
-        cur.execute("set local role fasttrack_api")
-        cur.execute(query, params)
-    row = cur.fetchone()
-    return None if row is None else row[0]
+    return call_api(conn, function, claims, context, **args)
 
 
 def claims_json(user: User) -> dict[str, Any]:

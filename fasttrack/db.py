@@ -1,25 +1,75 @@
-"""The web layer's only way into PostgreSQL: one api.* function call per transaction."""
+"""The service's only way into PostgreSQL: one api.* function call per transaction."""
 
 from __future__ import annotations
 
 import json
 import re
+import select
 import threading
-from contextlib import AbstractContextManager
+import weakref
+from functools import lru_cache
+from time import monotonic
 from typing import Any
 
-from psycopg import Connection, sql
+import psycopg
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 API_ROLE = "fasttrack_api"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Claims, context and role in one statement; is_local = true, so they end with the transaction.
+_SETTINGS = (
+    "select set_config('request.jwt.claims', %s, true), set_config('request.context', %s, true),"
+    " set_config('role', %s, true)"
+)
+_SETTINGS_AS_OWNER = (
+    "select set_config('request.jwt.claims', %s, true), set_config('request.context', %s, true)"
+)
+# A pooled connection idle for longer than this is pinged before it is lent (see _check).
+IDLE_CHECK_SECONDS = 5.0
+
+
+def call_api(
+    conn: Connection[Any],
+    function: str,
+    claims: str = "{}",
+    context: str = "{}",
+    *,
+    role: str | None = API_ROLE,
+    **args: Any,
+) -> Any:
+    """Run `api.<function>(name => value, ...)` on an autocommit connection; return its result.
+
+    `claims` and `context` are JSON texts. Both statements (the settings, then the call) go in
+    one network round trip (pipeline mode) and run in the implicit transaction that ends at
+    the pipeline's Sync: committed when both succeed, rolled back otherwise, and the local
+    settings and role end with it, so nothing leaks to the connection's next user. On a
+    connection with an open transaction they would last until its end, hence the autocommit
+    requirement. `role=None` keeps the login's own role.
+    """
+    query = _call_sql(function, tuple(args))
+    if not conn.autocommit:
+        raise psycopg.ProgrammingError("call_api needs an autocommit connection")
+    params = {name: _adapt(value) for name, value in args.items()}
+    cur = conn.cursor()
+    with conn.pipeline():
+        if role is None:
+            cur.execute(_SETTINGS_AS_OWNER, (claims, context))
+        else:
+            cur.execute(_SETTINGS, (claims, context, role))
+        cur.execute(query, params)
+    row = cur.fetchone()
+    return None if row is None else row[0]
 
 
 class Database:
     """A lazily opened connection pool that can only call `api` functions."""
 
     def __init__(self, conninfo: str, *, max_size: int = 10, timeout: float = 5.0) -> None:
+        self._returned_at: weakref.WeakKeyDictionary[Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
         # open=False: the app factory runs before gunicorn forks, and pool threads do not
         # survive a fork; each worker opens its own pool on its first request.
         self._pool = ConnectionPool(
@@ -27,7 +77,9 @@ class Database:
             min_size=1,
             max_size=max_size,
             open=False,
-            check=ConnectionPool.check_connection,  # replace connections the server dropped
+            kwargs={"autocommit": True},  # call_api's transaction is the pipeline's own
+            check=self._check,  # replace connections the server dropped
+            reset=self._stamp,
             timeout=timeout,  # a request waits this long for a connection, then 503
             # While the database is unreachable, each reconnection attempt gives up after
             # `timeout` too, instead of retrying on its own with a delay that doubles for up to
@@ -52,42 +104,29 @@ class Database:
     ) -> Any:
         """Run `api.<function>(name => value, ...)` as the API role; return its jsonb result.
 
-        Claims, context, role and call share one transaction, so `set_config(..., true)` and
-        `set local role` end with it and never leak to the next user of the connection.
-        `context` is what SQL needs to know about the request (client ip, request id, limits).
-        `as_owner` keeps the login's own role: only for operator commands calling functions that
-        are deliberately not granted to the API role. `role` is the role to run as otherwise
-        (the delivery worker runs as fasttrack_worker).
+        One transaction in one round trip (`call_api`). `context` is what SQL needs to know
+        about the request (client ip, request id, limits). `as_owner` keeps the login's own
+        role: only for operator commands calling functions that are deliberately not granted
+        to the API role. `role` is the role to run as otherwise (the delivery worker runs as
+        fasttrack_worker).
         """
-        for name in (function, *args):
-            if not _NAME.fullmatch(name):
-                raise ValueError(f"not a valid SQL function or argument name: {name!r}")
-        query = sql.SQL("select api.{}({})").format(
-            sql.Identifier(function),
-            sql.SQL(", ").join(
-                sql.SQL("{} => {}").format(sql.Identifier(name), sql.Placeholder(name))
-                for name in args
-            ),
-        )
-        params = {name: _adapt(value) for name, value in args.items()}
-        with self._connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "select set_config('request.jwt.claims', %s, true)", (json.dumps(claims or {}),)
+        _call_sql(function, tuple(args))  # refuse a bad name before waiting for a connection
+        self._open()
+        with self._pool.connection() as conn:
+            return call_api(
+                conn,
+                function,
+                json.dumps(claims or {}),
+                json.dumps(context or {}),
+                role=None if as_owner else role,
+                **args,
             )
-            cur.execute(
-                "select set_config('request.context', %s, true)", (json.dumps(context or {}),)
-            )
-            if not as_owner:
-                cur.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-            cur.execute(query, params)
-            row = cur.fetchone()
-        return None if row is None else row[0]
 
     def close(self) -> None:
         """Close the pool (app shutdown, tests)."""
         self._pool.close()
 
-    def _connection(self) -> AbstractContextManager[Connection[Any]]:
+    def _open(self) -> None:
         if not self._opened:
             with self._open_lock:
                 if not self._opened:
@@ -95,8 +134,35 @@ class Database:
                     # not an exception at open time.
                     self._pool.open(wait=False)
                     self._opened = True
-        # Commits when the block succeeds, rolls back when it raises.
-        return self._pool.connection()
+
+    def _stamp(self, conn: Connection[Any]) -> None:
+        self._returned_at[conn] = monotonic()
+
+    def _check(self, conn: Connection[Any]) -> None:
+        """Ping a connection before lending it only when it may be dead: idle for a while, or
+        its server spoke unasked (an idle backend sends nothing until it is terminated: then
+        the socket holds its FATAL message or the end of the stream). A busy service thus
+        pays no extra round trip per request; a connection that dies unnoticed in between
+        fails its request with a 503 and the pool replaces it (it is returned broken)."""
+        idle = monotonic() - self._returned_at.get(conn, monotonic())
+        if idle > IDLE_CHECK_SECONDS or _readable(conn):
+            ConnectionPool.check_connection(conn)
+
+
+def _readable(conn: Connection[Any]) -> bool:
+    poller = select.poll()  # not select.select: it fails on descriptors above 1023
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+@lru_cache(maxsize=256)
+def _call_sql(function: str, names: tuple[str, ...]) -> str:
+    """`select api."f"("a" => %(a)s, ...)`; only plain lowercase names, so quoting is safe."""
+    for name in (function, *names):
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a valid SQL function or argument name: {name!r}")
+    arguments = ", ".join(f'"{name}" => %({name})s' for name in names)
+    return f'select api."{function}"({arguments})'
 
 
 def _adapt(value: Any) -> Any:

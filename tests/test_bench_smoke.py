@@ -29,7 +29,7 @@ HTTP_OPERATIONS = {"resolve_program_overview", "save_draft", "submit", "autosave
 def test_a_tiny_benchmark_run_reports_every_measurement(database_url: str, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     status = main([
-        "--database-url", database_url, "--users", "60", "--clients", "1,2",
+        "--database-url", database_url, "--users", "200", "--clients", "1,2",
         "--seconds", "0.4", "--warmup", "2", "--autosave-seconds", "0.5",
         "--autosave-rate", "40", "--generator", "python", "--out", str(out), "--quiet",
     ])  # fmt: skip
@@ -51,18 +51,10 @@ def test_a_tiny_benchmark_run_reports_every_measurement(database_url: str, tmp_p
     }
     assert measured["pgbench"] == DB_OPERATIONS
     assert measured["http"] == HTTP_OPERATIONS
-    assert {r["op"] for r in results["db_variants"]} == {
-        "resolve_direct",
-        "resolve_pipelined",
-        "resolve_rate_limited",
-    }
-    assert {(r["op"], r["clients"]) for r in results["http_variants"]} == {
-        ("resolve_pipelined_web", 1),
-        ("resolve_pipelined_web", 2),
-    }
+    assert {r["op"] for r in results["db_variants"]} == {"resolve_direct", "resolve_rate_limited"}
     rows = [
         row
-        for part in ("db_level", "db_variants", "app_side", "pgbench", "http", "http_variants")
+        for part in ("db_level", "db_variants", "app_side", "pgbench", "http")
         for row in results[part]
     ]
     for row in rows:

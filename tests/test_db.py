@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from fasttrack.db import Database
+from fasttrack.db import Database, call_api
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,87 @@ def test_as_owner_keeps_the_login_role(
 
     assert db.call("test_context", as_owner=True)["role"] == owner
     assert db.call("test_context")["role"] == "fasttrack_api"
+
+
+SESSION = (
+    "select current_user::text, current_setting('request.jwt.claims', true),"
+    " current_setting('request.context', true)"
+)
+
+
+def _pooled_session(db: Database, owner: str) -> tuple[str, str | None, str | None]:
+    """What the next user of the (only) pooled connection would find."""
+    with db._pool.connection() as pooled:
+        row = pooled.execute(SESSION).fetchone()
+    assert row is not None
+    assert row[0] == owner, row
+    return row
+
+
+@pytest.mark.parametrize(
+    "failing_call",
+    [
+        {"function": "test_echo", "p_missing": "x"},  # the call fails in the database
+        {"function": "test_echo", "p_text": "nul \x00 inside"},  # refused by the client
+        {"function": "test_context", "p_text": "x"},  # no such signature
+    ],
+    ids=["database-error", "client-error", "unknown-signature"],
+)
+def test_claims_context_and_role_never_outlive_a_call_even_one_that_raised(
+    conn: psycopg.Connection[Any], db: Database, database_url: str, failing_call: dict[str, Any]
+) -> None:
+    conn.execute(CONTEXT_FUNCTION)
+    owner = conninfo_to_dict(database_url)["user"]
+    claims, context = {"sub": "user-1", "role": "admin"}, {"request_id": "r-1"}
+
+    db.call("test_echo", claims, context=context, p_text="ok")
+    after_success = _pooled_session(db, owner)
+    with pytest.raises(psycopg.Error):
+        db.call(claims=claims, context=context, **failing_call)
+    after_failure = _pooled_session(db, owner)
+
+    for _role, seen_claims, seen_context in (after_success, after_failure):
+        assert seen_claims in (None, "")
+        assert seen_context in (None, "")
+
+
+def test_a_failed_call_writes_nothing(conn: psycopg.Connection[Any], db: Database) -> None:
+    conn.execute("create table api.test_writes (n integer)")
+    conn.execute("grant insert on api.test_writes to fasttrack_api")
+    conn.execute("""
+        create function api.test_write_then_fail(p_n integer) returns jsonb
+        language plpgsql set search_path = '' as $$
+        begin
+            insert into api.test_writes values (p_n);
+            if p_n < 0 then
+                raise sqlstate 'PT422' using message = 'negative';
+            end if;
+            return null;
+        end $$;
+        grant execute on function api.test_write_then_fail(integer) to fasttrack_api;
+    """)
+
+    db.call("test_write_then_fail", p_n=1)
+    with pytest.raises(psycopg.Error) as raised:
+        db.call("test_write_then_fail", p_n=-1)
+
+    assert raised.value.sqlstate == "PT422"
+    assert conn.execute("select n from api.test_writes").fetchall() == [{"n": 1}]
+
+
+def test_call_api_refuses_a_connection_with_transactions(database_url: str) -> None:
+    # Outside autocommit the settings would last until the caller's commit, not the call's.
+    with psycopg.connect(database_url) as plain, pytest.raises(psycopg.ProgrammingError):
+        call_api(plain, "readiness")
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_before_it_is_lent(
+    conn: psycopg.Connection[Any], db: Database
+) -> None:
+    db.call("test_echo", p_text="first")
+    with db._pool.connection() as pooled:
+        pid = pooled.info.backend_pid
+
+    conn.execute("select pg_terminate_backend(%s, 5000)", (pid,))
+
+    assert db.call("test_echo", p_text="second")["text"] == "second"
