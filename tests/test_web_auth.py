@@ -110,6 +110,34 @@ def test_every_bad_token_is_the_same_401(client: FlaskClient, authorization: str
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def _accepted(client: FlaskClient, token: str) -> None:
+    """Authenticated: the request reached the api call (a 500 only because there is no
+    database here), and the process now remembers the token as verified."""
+    response = client.get("/api/tools", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500, response.get_json()
+
+
+def test_a_token_accepted_before_is_refused_once_it_has_expired(client: FlaskClient) -> None:
+    expires = int(time.time()) + 2
+    token = jwt.encode(claims(exp=expires), KEY, algorithm="HS256")
+    _accepted(client, token)
+
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+
+    unauthorized(client.get("/api/tools", headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_an_altered_copy_of_an_accepted_token_is_refused(client: FlaskClient) -> None:
+    token = jwt.encode(claims(), KEY, algorithm="HS256")
+    _accepted(client, token)
+    head, payload, signature = token.split(".")
+    other_payload = b64(claims(sub="00000000-0000-4000-8000-000000000002"))
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BA")
+
+    for altered in (f"{head}.{other_payload}.{signature}", f"{head}.{payload}.{flipped}"):
+        unauthorized(client.get("/api/tools", headers={"Authorization": f"Bearer {altered}"}))
+
+
 def test_refresh_without_a_cookie_is_refused_and_clears_it(client: FlaskClient) -> None:
     response = client.post("/api/auth/refresh")
 

@@ -46,18 +46,20 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    response.headers[REQUEST_ID_HEADER] = request_id()
+    current = request_id()
+    response.headers[REQUEST_ID_HEADER] = current
     started = g.get("started")
+    method, path, status = request.method, request.path, response.status_code
     log.info(
         "%s %s %s",
-        request.method,
-        request.path,
-        response.status_code,
+        method,
+        path,
+        status,
         extra={
-            "request_id": request_id(),
-            "method": request.method,
-            "path": request.path,  # never the query string: it can hold an SSO signature
-            "status": response.status_code,
+            "request_id": current,
+            "method": method,
+            "path": path,  # never the query string: it can hold an SSO signature
+            "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
             "user_id": g.get("log_user_id"),
         },
