@@ -1,17 +1,24 @@
 -- =============================================================================================
 -- Who is calling. The web layer puts the authenticated caller in request.jwt.claims (PostgREST's
 -- convention) for the length of one transaction; SQL reads it from there and nowhere else.
+--
+-- Functions called on every request are PL/pgSQL even when one expression would do: before
+-- PostgreSQL 18, a LANGUAGE sql function with SET is never inlined, and its body is parsed and
+-- planned again in every transaction that calls it; PL/pgSQL compiles once per session and
+-- keeps its plans.
 -- =============================================================================================
 
 /** Section: claims --------------------------------------------------------------------------- */
 
 create or replace function shared.request_claims()
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+begin
+    return coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+end;
 $$;
 
 comment on function shared.request_claims() is

@@ -63,18 +63,20 @@ revoke all on function shared.tool_requirements_met(uuid, text) from public;
 
 create or replace function shared.progress_transition_allowed(p_from text, p_to text)
 returns boolean
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select p_from = p_to
+begin
+    return p_from = p_to
         or (p_from, p_to) in (('locked', 'unlocked'),         -- requirements met, or admin unlock
                               ('unlocked', 'in_progress'),     -- first save
                               ('unlocked', 'completed'),       -- submitted without a draft
                               ('in_progress', 'completed'),    -- submitted
                               ('unlocked', 'locked'),          -- admin re-lock
                               ('in_progress', 'locked'),       -- admin re-lock, the draft is kept
-                              ('completed', 'in_progress'));   -- admin reopens finished work
+                              ('completed', 'in_progress'));   -- admin reopens finished work;
+end;
 $$;
 
 comment on function shared.progress_transition_allowed(text, text) is

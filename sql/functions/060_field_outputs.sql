@@ -7,11 +7,12 @@
 
 create or replace function shared.is_produced(p_value jsonb)
 returns boolean
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select p_value is not null
+begin
+    return p_value is not null
        and case jsonb_typeof(p_value)
                when 'null' then false
                when 'string' then btrim(p_value #>> '{}') <> ''
@@ -19,6 +20,7 @@ as $$
                when 'object' then p_value <> '{}'::jsonb
                else true
            end;
+end;
 $$;
 
 comment on function shared.is_produced(jsonb) is
@@ -28,15 +30,17 @@ revoke all on function shared.is_produced(jsonb) from public;
 
 create or replace function shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
 returns text[]
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select coalesce(array_agg(f.field_id::text order by f.position), '{}')
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug
-       and f.required
-       and not shared.is_produced(p_data #> f.path);
+begin
+    return (select coalesce(array_agg(f.field_id::text order by f.position), '{}')
+              from shared.tool_fields as f
+             where f.tool_slug = p_tool_slug
+               and f.required
+               and not shared.is_produced(p_data #> f.path));
+end;
 $$;
 
 comment on function shared.missing_required_outputs(text, jsonb) is
@@ -46,14 +50,16 @@ revoke all on function shared.missing_required_outputs(text, jsonb) from public;
 
 create or replace function shared.output_completeness(p_tool_slug text, p_data jsonb)
 returns integer
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select coalesce(round(100.0 * count(*) filter (where shared.is_produced(p_data #> f.path))
-                          / nullif(count(*), 0))::integer, 0)
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug;
+begin
+    return (select coalesce(round(100.0 * count(*) filter (where shared.is_produced(p_data #> f.path))
+                                  / nullif(count(*), 0))::integer, 0)
+              from shared.tool_fields as f
+             where f.tool_slug = p_tool_slug);
+end;
 $$;
 
 comment on function shared.output_completeness(text, jsonb) is

@@ -7,17 +7,19 @@
 
 create or replace function shared.submission_transition_allowed(p_from text, p_to text)
 returns boolean
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select p_from = p_to
+begin
+    return p_from = p_to
         or (p_from, p_to) in (('draft', 'submitted'),
                               ('in_progress', 'submitted'),   -- re-submit after a revision
                               ('submitted', 'in_progress'),   -- revising submitted work
                               ('submitted', 'completed'),     -- reviewed
                               ('completed', 'in_progress'),
                               ('completed', 'submitted'));
+end;
 $$;
 
 comment on function shared.submission_transition_allowed(text, text) is

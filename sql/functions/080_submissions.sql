@@ -7,12 +7,14 @@
 
 create or replace function shared.submission_json(p_tool_slug text, p_row jsonb)
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
+begin
+    return jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
            || (p_row - 'id' - 'user_id');
+end;
 $$;
 
 comment on function shared.submission_json(text, jsonb) is
@@ -300,12 +302,14 @@ revoke all on function shared.submission_version(text, uuid, uuid, integer) from
 create or replace function shared.restore_submission_version(p_tool_slug text, p_user_id uuid,
                                                              p_submission_id uuid, p_version integer)
 returns jsonb
-language sql
+language plpgsql
 volatile
 set search_path = ''
 as $$
-    select shared.save_draft(p_tool_slug, p_user_id,
+begin
+    return shared.save_draft(p_tool_slug, p_user_id,
                              shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+end;
 $$;
 
 comment on function shared.restore_submission_version(text, uuid, uuid, integer) is

@@ -6,16 +6,18 @@
 
 create or replace function api.readiness()
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-    select jsonb_build_object(
+begin
+    return jsonb_build_object(
         'tools', (select count(*) from shared.tools),
         'tool_schemas', (select count(*) from shared.tools as t
                           where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name)),
         'database', pg_catalog.current_database());
+end;
 $$;
 
 comment on function api.readiness() is

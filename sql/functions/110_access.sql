@@ -8,11 +8,13 @@
 
 create or replace function shared.request_context()
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select coalesce(nullif(pg_catalog.current_setting('request.context', true), ''), '{}')::jsonb;
+begin
+    return coalesce(nullif(pg_catalog.current_setting('request.context', true), ''), '{}')::jsonb;
+end;
 $$;
 
 comment on function shared.request_context() is
@@ -62,11 +64,13 @@ revoke all on function shared.consume_rate_limit(text, text, integer) from publi
 
 create or replace function shared.request_limit(p_bucket text)
 returns integer
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select (shared.request_context() -> 'limits' ->> p_bucket)::integer;
+begin
+    return (shared.request_context() -> 'limits' ->> p_bucket)::integer;
+end;
 $$;
 
 comment on function shared.request_limit(text) is 'The per-minute limit the web layer configured for a bucket (null: none).';
@@ -145,13 +149,15 @@ revoke all on function shared.require_admin() from public;
 
 create or replace function shared.guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select exists (select from shared.organization_gurus as g
+begin
+    return exists (select from shared.organization_gurus as g
                     join shared.users as u on u.id = g.user_id and u.role = 'guru'
                    where g.user_id = p_guru_id and g.organization_id = p_organization_id);
+end;
 $$;
 
 comment on function shared.guru_follows_organization(uuid, uuid) is
@@ -207,14 +213,16 @@ revoke all on function shared.audit(uuid, text, text, text, jsonb, jsonb) from p
 
 create or replace function shared.user_json(p_user shared.users)
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
+begin
+    return jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
                               'role', p_user.role, 'organization_id', p_user.organization_id,
                               'lms_user_id', p_user.lms_user_id, 'last_login', p_user.last_login,
                               'created_at', p_user.created_at);
+end;
 $$;
 
 comment on function shared.user_json(shared.users) is 'The public shape of a user in API answers.';

@@ -1,29 +1,32 @@
 -- =============================================================================================
 -- Web entry points for a user's own tools: /api/tools/..., /api/progress. Each reads the caller
--- from the claims and hands over to the shared.* rule that does the work.
+-- from the claims and hands over to the shared.* rule that does the work (in PL/pgSQL, for the
+-- reason given in 010_request_context.sql).
 -- =============================================================================================
 
 /** Section: progress shape ------------------------------------------------------------------- */
 
 create or replace function shared.progress_report(p_user_id uuid)
 returns jsonb
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-    select (to_jsonb(s.*) - 'next_tool')
-           || jsonb_build_object(
-                  'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                                  from shared.tools as t where t.slug = s.next_tool),
-                  'tools', (select jsonb_agg(jsonb_build_object(
-                                        'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
-                                        'status', o.status, 'progress_percentage', o.progress_percentage,
-                                        'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
-                                        'completed_at', o.completed_at)
-                                    order by o.sprint_number)
-                              from shared.progress_overview as o where o.user_id = p_user_id))
-      from shared.progress_summary as s
-     where s.user_id = p_user_id;
+begin
+    return (select (to_jsonb(s.*) - 'next_tool')
+                   || jsonb_build_object(
+                          'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                          from shared.tools as t where t.slug = s.next_tool),
+                          'tools', (select jsonb_agg(jsonb_build_object(
+                                                'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
+                                                'status', o.status, 'progress_percentage', o.progress_percentage,
+                                                'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
+                                                'completed_at', o.completed_at)
+                                            order by o.sprint_number)
+                                      from shared.progress_overview as o where o.user_id = p_user_id))
+              from shared.progress_summary as s
+             where s.user_id = p_user_id);
+end;
 $$;
 
 comment on function shared.progress_report(uuid) is
@@ -102,12 +105,14 @@ grant execute on function api.get_tool(text) to fasttrack_api;
 
 create or replace function api.get_tool_data(p_slug text)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.get_submission(p_slug, (shared.require_caller()).id);
+begin
+    return shared.get_submission(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 comment on function api.get_tool_data(text) is 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
@@ -137,12 +142,14 @@ revoke all on function shared.require_version(integer) from public;
 
 create or replace function api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+begin
+    return shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+end;
 $$;
 
 comment on function api.save_tool_data(text, jsonb, integer) is
@@ -153,12 +160,14 @@ grant execute on function api.save_tool_data(text, jsonb, integer) to fasttrack_
 
 create or replace function api.submit_tool(p_slug text, p_version integer, p_data jsonb default null)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+begin
+    return shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+end;
 $$;
 
 comment on function api.submit_tool(text, integer, jsonb) is
@@ -171,12 +180,14 @@ drop function if exists api.get_tool_dependencies(text);
 
 create function api.get_tool_dependencies(p_slug text)
 returns json
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+begin
+    return shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 comment on function api.get_tool_dependencies(text) is
@@ -187,12 +198,14 @@ grant execute on function api.get_tool_dependencies(text) to fasttrack_api;
 
 create or replace function api.list_tool_versions(p_slug text)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.submission_history(p_slug, (shared.require_caller()).id);
+begin
+    return shared.submission_history(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 comment on function api.list_tool_versions(text) is 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
@@ -202,12 +215,14 @@ grant execute on function api.list_tool_versions(text) to fasttrack_api;
 
 create or replace function api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+begin
+    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+end;
 $$;
 
 comment on function api.restore_tool_version(text, uuid, integer) is
@@ -218,12 +233,14 @@ grant execute on function api.restore_tool_version(text, uuid, integer) to fastt
 
 create or replace function api.start_over_tool(p_slug text)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.start_over(p_slug, (shared.require_caller()).id);
+begin
+    return shared.start_over(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 comment on function api.start_over_tool(text) is
@@ -234,12 +251,14 @@ grant execute on function api.start_over_tool(text) to fasttrack_api;
 
 create or replace function api.my_progress()
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.progress_report((shared.require_caller()).id);
+begin
+    return shared.progress_report((shared.require_caller()).id);
+end;
 $$;
 
 comment on function api.my_progress() is 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';

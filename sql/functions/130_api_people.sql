@@ -30,12 +30,14 @@ grant execute on function api.get_user_progress(uuid) to fasttrack_api;
 
 create or replace function api.get_user_tool_data(p_user_id uuid, p_slug text)
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.get_submission(p_slug, (shared.require_visible_user(shared.require_caller(), p_user_id)).id);
+begin
+    return shared.get_submission(p_slug, (shared.require_visible_user(shared.require_caller(), p_user_id)).id);
+end;
 $$;
 
 comment on function api.get_user_tool_data(uuid, text) is

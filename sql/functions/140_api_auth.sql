@@ -9,11 +9,13 @@
 
 create or replace function shared.token_hash(p_token text)
 returns bytea
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+begin
+    return pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+end;
 $$;
 
 comment on function shared.token_hash(text) is 'SHA-256 of a token or signature: only hashes are stored.';
@@ -182,12 +184,14 @@ grant execute on function api.logout(text) to fasttrack_api;
 
 create or replace function api.me()
 returns jsonb
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-    select shared.user_json(shared.require_caller());
+begin
+    return shared.user_json(shared.require_caller());
+end;
 $$;
 
 comment on function api.me() is 'GET /api/auth/me: the calling user.';

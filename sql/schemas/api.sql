@@ -644,9 +644,11 @@ COMMENT ON FUNCTION api.get_tool (p_slug text)
 -- FUNCTION: get_tool_data(text)
 CREATE FUNCTION api.get_tool_data(p_slug text)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.get_submission(p_slug, (shared.require_caller()).id);
+begin
+    return shared.get_submission(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION get_tool_data(p_slug text)
@@ -656,9 +658,11 @@ COMMENT ON FUNCTION api.get_tool_data (p_slug text)
 -- FUNCTION: get_tool_dependencies(text)
 CREATE FUNCTION api.get_tool_dependencies(p_slug text)
 RETURNS pg_catalog.json
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+begin
+    return shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION get_tool_dependencies(p_slug text)
@@ -687,9 +691,11 @@ COMMENT ON FUNCTION api.get_user_progress (p_user_id uuid)
 -- FUNCTION: get_user_tool_data(uuid, text)
 CREATE FUNCTION api.get_user_tool_data(p_user_id uuid, p_slug text)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.get_submission(p_slug, (shared.require_visible_user(shared.require_caller(), p_user_id)).id);
+begin
+    return shared.get_submission(p_slug, (shared.require_visible_user(shared.require_caller(), p_user_id)).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION get_user_tool_data(p_user_id uuid, p_slug text)
@@ -733,9 +739,11 @@ COMMENT ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p
 -- FUNCTION: list_tool_versions(text)
 CREATE FUNCTION api.list_tool_versions(p_slug text)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.submission_history(p_slug, (shared.require_caller()).id);
+begin
+    return shared.submission_history(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION list_tool_versions(p_slug text)
@@ -786,9 +794,11 @@ COMMENT ON FUNCTION api.logout (p_refresh_token text)
 -- FUNCTION: me()
 CREATE FUNCTION api.me()
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.user_json(shared.require_caller());
+begin
+    return shared.user_json(shared.require_caller());
+end;
 $$;
 
 -- COMMENT: FUNCTION me()
@@ -798,9 +808,11 @@ COMMENT ON FUNCTION api.me ()
 -- FUNCTION: my_progress()
 CREATE FUNCTION api.my_progress()
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.progress_report((shared.require_caller()).id);
+begin
+    return shared.progress_report((shared.require_caller()).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION my_progress()
@@ -858,13 +870,15 @@ COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
 RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO ''
 AS $$
-    select jsonb_build_object(
+begin
+    return jsonb_build_object(
         'tools', (select count(*) from shared.tools),
         'tool_schemas', (select count(*) from shared.tools as t
                           where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name)),
         'database', pg_catalog.current_database());
+end;
 $$;
 
 -- COMMENT: FUNCTION readiness()
@@ -910,9 +924,11 @@ COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_tok
 -- FUNCTION: restore_tool_version(text, uuid, integer)
 CREATE FUNCTION api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+begin
+    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+end;
 $$;
 
 -- COMMENT: FUNCTION restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
@@ -922,9 +938,11 @@ COMMENT ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid,
 -- FUNCTION: save_tool_data(text, jsonb, integer)
 CREATE FUNCTION api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+begin
+    return shared.save_draft(p_slug, (shared.require_caller()).id, p_data, shared.require_version(p_version));
+end;
 $$;
 
 -- COMMENT: FUNCTION save_tool_data(p_slug text, p_data jsonb, p_version integer)
@@ -1001,9 +1019,11 @@ COMMENT ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name
 -- FUNCTION: start_over_tool(text)
 CREATE FUNCTION api.start_over_tool(p_slug text)
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.start_over(p_slug, (shared.require_caller()).id);
+begin
+    return shared.start_over(p_slug, (shared.require_caller()).id);
+end;
 $$;
 
 -- COMMENT: FUNCTION start_over_tool(p_slug text)
@@ -1013,9 +1033,11 @@ COMMENT ON FUNCTION api.start_over_tool (p_slug text)
 -- FUNCTION: submit_tool(text, integer, jsonb)
 CREATE FUNCTION api.submit_tool(p_slug text, p_version integer, p_data jsonb = CAST(NULL AS jsonb))
 RETURNS jsonb
-LANGUAGE sql SECURITY DEFINER SET search_path TO ''
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
-    select shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+begin
+    return shared.submit_tool(p_slug, (shared.require_caller()).id, shared.require_version(p_version), p_data);
+end;
 $$;
 
 -- COMMENT: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)

@@ -439,11 +439,13 @@ COMMENT ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
 -- FUNCTION: guru_follows_organization(uuid, uuid)
 CREATE FUNCTION shared.guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
 RETURNS boolean
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select exists (select from shared.organization_gurus as g
+begin
+    return exists (select from shared.organization_gurus as g
                     join shared.users as u on u.id = g.user_id and u.role = 'guru'
                    where g.user_id = p_guru_id and g.organization_id = p_organization_id);
+end;
 $$;
 
 -- COMMENT: FUNCTION guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
@@ -485,9 +487,10 @@ COMMENT ON FUNCTION shared.handle_course_completed (p_payload jsonb)
 -- FUNCTION: is_produced(jsonb)
 CREATE FUNCTION shared.is_produced(p_value jsonb)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select p_value is not null
+begin
+    return p_value is not null
        and case jsonb_typeof(p_value)
                when 'null' then false
                when 'string' then btrim(p_value #>> '{}') <> ''
@@ -495,6 +498,7 @@ AS $$
                when 'object' then p_value <> '{}'::jsonb
                else true
            end;
+end;
 $$;
 
 -- COMMENT: FUNCTION is_produced(p_value jsonb)
@@ -544,13 +548,15 @@ COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
 -- FUNCTION: missing_required_outputs(text, jsonb)
 CREATE FUNCTION shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
 RETURNS text[]
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select coalesce(array_agg(f.field_id::text order by f.position), '{}')
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug
-       and f.required
-       and not shared.is_produced(p_data #> f.path);
+begin
+    return (select coalesce(array_agg(f.field_id::text order by f.position), '{}')
+              from shared.tool_fields as f
+             where f.tool_slug = p_tool_slug
+               and f.required
+               and not shared.is_produced(p_data #> f.path));
+end;
 $$;
 
 -- COMMENT: FUNCTION missing_required_outputs(p_tool_slug text, p_data jsonb)
@@ -653,12 +659,14 @@ COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
 -- FUNCTION: output_completeness(text, jsonb)
 CREATE FUNCTION shared.output_completeness(p_tool_slug text, p_data jsonb)
 RETURNS integer
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select coalesce(round(100.0 * count(*) filter (where shared.is_produced(p_data #> f.path))
-                          / nullif(count(*), 0))::integer, 0)
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool_slug;
+begin
+    return (select coalesce(round(100.0 * count(*) filter (where shared.is_produced(p_data #> f.path))
+                                  / nullif(count(*), 0))::integer, 0)
+              from shared.tool_fields as f
+             where f.tool_slug = p_tool_slug);
+end;
 $$;
 
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
@@ -696,21 +704,23 @@ COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
 -- FUNCTION: progress_report(uuid)
 CREATE FUNCTION shared.progress_report(p_user_id uuid)
 RETURNS jsonb
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select (to_jsonb(s.*) - 'next_tool')
-           || jsonb_build_object(
-                  'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                                  from shared.tools as t where t.slug = s.next_tool),
-                  'tools', (select jsonb_agg(jsonb_build_object(
-                                        'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
-                                        'status', o.status, 'progress_percentage', o.progress_percentage,
-                                        'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
-                                        'completed_at', o.completed_at)
-                                    order by o.sprint_number)
-                              from shared.progress_overview as o where o.user_id = p_user_id))
-      from shared.progress_summary as s
-     where s.user_id = p_user_id;
+begin
+    return (select (to_jsonb(s.*) - 'next_tool')
+                   || jsonb_build_object(
+                          'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
+                                          from shared.tools as t where t.slug = s.next_tool),
+                          'tools', (select jsonb_agg(jsonb_build_object(
+                                                'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
+                                                'status', o.status, 'progress_percentage', o.progress_percentage,
+                                                'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
+                                                'completed_at', o.completed_at)
+                                            order by o.sprint_number)
+                                      from shared.progress_overview as o where o.user_id = p_user_id))
+              from shared.progress_summary as s
+             where s.user_id = p_user_id);
+end;
 $$;
 
 -- COMMENT: FUNCTION progress_report(p_user_id uuid)
@@ -742,16 +752,18 @@ COMMENT ON FUNCTION shared.progress_summary_for (p_user_id uuid)
 -- FUNCTION: progress_transition_allowed(text, text)
 CREATE FUNCTION shared.progress_transition_allowed(p_from text, p_to text)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select p_from = p_to
+begin
+    return p_from = p_to
         or (p_from, p_to) in (('locked', 'unlocked'),         -- requirements met, or admin unlock
                               ('unlocked', 'in_progress'),     -- first save
                               ('unlocked', 'completed'),       -- submitted without a draft
                               ('in_progress', 'completed'),    -- submitted
                               ('unlocked', 'locked'),          -- admin re-lock
                               ('in_progress', 'locked'),       -- admin re-lock, the draft is kept
-                              ('completed', 'in_progress'));   -- admin reopens finished work
+                              ('completed', 'in_progress'));   -- admin reopens finished work;
+end;
 $$;
 
 -- COMMENT: FUNCTION progress_transition_allowed(p_from text, p_to text)
@@ -1136,9 +1148,11 @@ COMMENT ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies j
 -- FUNCTION: request_claims()
 CREATE FUNCTION shared.request_claims()
 RETURNS jsonb
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+begin
+    return coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+end;
 $$;
 
 -- COMMENT: FUNCTION request_claims()
@@ -1148,9 +1162,11 @@ COMMENT ON FUNCTION shared.request_claims ()
 -- FUNCTION: request_context()
 CREATE FUNCTION shared.request_context()
 RETURNS jsonb
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select coalesce(nullif(pg_catalog.current_setting('request.context', true), ''), '{}')::jsonb;
+begin
+    return coalesce(nullif(pg_catalog.current_setting('request.context', true), ''), '{}')::jsonb;
+end;
 $$;
 
 -- COMMENT: FUNCTION request_context()
@@ -1160,9 +1176,11 @@ COMMENT ON FUNCTION shared.request_context ()
 -- FUNCTION: request_limit(text)
 CREATE FUNCTION shared.request_limit(p_bucket text)
 RETURNS integer
-LANGUAGE sql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select (shared.request_context() -> 'limits' ->> p_bucket)::integer;
+begin
+    return (shared.request_context() -> 'limits' ->> p_bucket)::integer;
+end;
 $$;
 
 -- COMMENT: FUNCTION request_limit(p_bucket text)
@@ -1500,10 +1518,12 @@ CREATE FUNCTION shared.restore_submission_version(p_tool_slug text
                                                 , p_submission_id uuid
                                                 , p_version integer)
 RETURNS jsonb
-LANGUAGE sql SET search_path TO ''
+LANGUAGE plpgsql SET search_path TO ''
 AS $$
-    select shared.save_draft(p_tool_slug, p_user_id,
+begin
+    return shared.save_draft(p_tool_slug, p_user_id,
                              shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+end;
 $$;
 
 -- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
@@ -1617,10 +1637,12 @@ COMMENT ON FUNCTION shared.submission_history (p_tool_slug text, p_user_id uuid)
 -- FUNCTION: submission_json(text, jsonb)
 CREATE FUNCTION shared.submission_json(p_tool_slug text, p_row jsonb)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
+begin
+    return jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
            || (p_row - 'id' - 'user_id');
+end;
 $$;
 
 -- COMMENT: FUNCTION submission_json(p_tool_slug text, p_row jsonb)
@@ -1630,15 +1652,17 @@ COMMENT ON FUNCTION shared.submission_json (p_tool_slug text, p_row jsonb)
 -- FUNCTION: submission_transition_allowed(text, text)
 CREATE FUNCTION shared.submission_transition_allowed(p_from text, p_to text)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select p_from = p_to
+begin
+    return p_from = p_to
         or (p_from, p_to) in (('draft', 'submitted'),
                               ('in_progress', 'submitted'),   -- re-submit after a revision
                               ('submitted', 'in_progress'),   -- revising submitted work
                               ('submitted', 'completed'),     -- reviewed
                               ('completed', 'in_progress'),
                               ('completed', 'submitted'));
+end;
 $$;
 
 -- COMMENT: FUNCTION submission_transition_allowed(p_from text, p_to text)
@@ -2195,9 +2219,11 @@ COMMENT ON FUNCTION shared.tg_user_created ()
 -- FUNCTION: token_hash(text)
 CREATE FUNCTION shared.token_hash(p_token text)
 RETURNS bytea
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+begin
+    return pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+end;
 $$;
 
 -- COMMENT: FUNCTION token_hash(p_token text)
@@ -3193,12 +3219,14 @@ COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_
 -- FUNCTION: user_json(shared.users)
 CREATE FUNCTION shared.user_json(p_user shared.users)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE SET search_path TO ''
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-    select jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
+begin
+    return jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
                               'role', p_user.role, 'organization_id', p_user.organization_id,
                               'lms_user_id', p_user.lms_user_id, 'last_login', p_user.last_login,
                               'created_at', p_user.created_at);
+end;
 $$;
 
 -- COMMENT: FUNCTION user_json(p_user shared.users)
