@@ -30,7 +30,7 @@ def _function_source(conn: psycopg.Connection, name: str) -> str:
 def resolve_statement(conn: psycopg.Connection) -> str:
     source = _function_source(conn, "resolve_dependencies")
     match = re.search(
-        r"(select jsonb_build_object\(.*?where d\.tool_slug = v_tool\.slug)", source, re.S | re.I
+        r"(select jsonb?_build_object\(.*?where d\.tool_slug = v_tool\.slug)", source, re.S | re.I
     )
     if not match:
         raise RuntimeError("resolve_dependencies no longer has the statement this explains")
