@@ -39,7 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=20, help="untimed calls per client (20)")
     parser.add_argument("--autosave-seconds", type=float, default=60.0)
     parser.add_argument("--autosave-rate", type=int, default=1000, help="saves/s to offer (1000)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--gunicorn-arg",
+        action="append",
+        default=[],
+        help="extra gunicorn option for the service, to measure a variant of how it is served "
+        "(repeatable; e.g. --gunicorn-arg=--workers=4)",
+    )
     parser.add_argument(
         "--generator",
         choices=("auto", "wrk", "python"),
@@ -123,7 +129,7 @@ def run(
             "clients": clients,
             "autosave_seconds": args.autosave_seconds,
             "autosave_rate": args.autosave_rate,
-            "gunicorn_workers": args.workers,
+            "gunicorn": gunicorn_settings(args.gunicorn_arg),
             "applied_sql": [str(p) for p in args.apply_sql],
         },
         "machine": machine(),
@@ -205,7 +211,7 @@ def run(
             seconds=args.seconds,
             autosave_seconds=args.autosave_seconds,
             autosave_rate=args.autosave_rate,
-            workers=args.workers,
+            gunicorn_args=tuple(args.gunicorn_arg),
             generator=generator,
             connections_list=(1, max(clients)),
             postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
@@ -260,6 +266,18 @@ def warm(url: str, population: Population, args: argparse.Namespace) -> list[dic
         db_level.measure(url, population, op, 1, max(0.2, args.seconds / 2), warmup=args.warmup)
         for op in db_level.READS
     ]
+
+
+def gunicorn_settings(extra_args: list[str]) -> dict[str, Any]:
+    """How the service was served: the defaults of fasttrack.gunicorn_conf, and any variant."""
+    from fasttrack import gunicorn_conf
+
+    return {
+        "worker_class": gunicorn_conf.worker_class,
+        "workers": gunicorn_conf.workers,
+        "threads": gunicorn_conf.threads,
+        "extra_args": extra_args,
+    }
 
 
 def machine() -> dict[str, Any]:

@@ -16,7 +16,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from typing import Any
 from bench.cpu import CpuMeter
 from bench.stats import summarize
 from bench.workload import WIDE_TOOL, PlannedCall, Population, User, apply, plan_writes
+from fasttrack.launcher import gunicorn_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = {
@@ -91,7 +91,6 @@ class Service:
     base_url: str
     port: int
     secret: str
-    workers: int
     pid: int
     postmaster_pid: int | None = None
 
@@ -106,11 +105,12 @@ def free_port() -> int:
 def gunicorn(
     url: str,
     *,
-    workers: int,
     log_path: Path,
     postmaster_pid: int | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[Service]:
-    """The service as bin/run serves it (gunicorn, the app's config), on a free local port."""
+    """The service as bin/run serves it (fasttrack.launcher.gunicorn_command: its workers,
+    threads and config), on a free local port; `extra_args` measure a variant."""
     port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
@@ -124,27 +124,13 @@ def gunicorn(
         # The per-user limit (100/min by default) would refuse a load test; set it out of reach.
         # Each request still counts itself (one upsert), as in production.
         "RATE_LIMIT_DEFAULT": "1000000",
-        "WEB_CONCURRENCY": str(workers),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "app:create_app()",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--config",
-        "python:fasttrack.gunicorn_conf",
-    ]
+    command = gunicorn_command(f"127.0.0.1:{port}", *extra_args)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
         try:
             _wait_ready(port, process)
-            yield Service(
-                f"http://127.0.0.1:{port}", port, secret, workers, process.pid, postmaster_pid
-            )
+            yield Service(f"http://127.0.0.1:{port}", port, secret, process.pid, postmaster_pid)
         finally:
             process.terminate()
             try:
@@ -420,17 +406,17 @@ def run(
     seconds: float,
     autosave_seconds: float,
     autosave_rate: int,
-    workers: int,
     generator: str,
     expected: dict[str, float],
     log_path: Path,
     connections_list: tuple[int, ...] = (1, 8),
     postmaster_pid: int | None = None,
+    gunicorn_args: tuple[str, ...] = (),
     progress: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     results = []
     with gunicorn(
-        url, workers=workers, log_path=log_path, postmaster_pid=postmaster_pid
+        url, log_path=log_path, postmaster_pid=postmaster_pid, extra_args=gunicorn_args
     ) as service:
         tokens = tokens_for(population.users, service.secret)
         for op in ENDPOINTS:

@@ -1,10 +1,11 @@
 """The ceiling: pgbench (C, no Python) making the same calls, the best this database can do here.
 
-Each script is one transaction exactly like the web layer's (claims, context, `set local role`,
-the api call) plus one primary-key read of its parameters from a prepared table: reads draw
-`\\set seq random(1, n)` from bench.users, writes replay the per-client plans in bench.queue
-(client `:client_id` runs its rows i = 1, 2, ... in order), so every save names the right
-version and every submit the user's next tool. `-M prepared`, one pgbench thread per core.
+Each script is one transaction exactly like the web layer's (fasttrack.db.call_api: claims,
+context and role in one statement, then the api call, sent together in pipeline mode) plus one
+primary-key read of its parameters from a prepared table: reads draw `\\set seq random(1, n)`
+from bench.users, writes replay the per-client plans in bench.queue (client `:client_id` runs
+its rows i = 1, 2, ... in order), so every save names the right version and every submit the
+user's next tool. `-M prepared`, one pgbench thread per core.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from bench.stats import summarize
 from bench.workload import NARROW_TOOL, WIDE_TOOL, PlannedCall, Population, apply, plan_writes
 
 API_PREAMBLE = """\
-BEGIN;
-SELECT set_config('request.jwt.claims', :claims, true);
-SELECT set_config('request.context', '{}', true);
-SET LOCAL ROLE fasttrack_api;
+\\startpipeline
+SELECT set_config('request.jwt.claims', :claims, true), set_config('request.context', '{}', true),
+ set_config('role', 'fasttrack_api', true);
 """
+API_END = "\n\\endpipeline\n"  # the Sync: ends the implicit transaction and the settings
 
 READ_SCRIPTS = {
     "resolve_program_overview": f"SELECT api.get_tool_dependencies('{WIDE_TOOL}');",
@@ -48,7 +49,7 @@ def read_script(op: str, n_users: int) -> str:
         "SELECT claims, user_id FROM bench.users WHERE seq = :seq \\gset\n"
     )
     if op.startswith("resolve"):
-        return pick + API_PREAMBLE + READ_SCRIPTS[op] + "\nEND;\n"
+        return pick + API_PREAMBLE + READ_SCRIPTS[op] + API_END
     return pick + READ_SCRIPTS[op] + "\n"  # shared.* reads: one statement, as db_level calls them
 
 
@@ -59,7 +60,7 @@ def write_script(op: str) -> str:
         f" WHERE workload = '{op}' AND client = :client_id AND i = :i \\gset\n"
         + API_PREAMBLE
         + WRITE_CALLS[op]
-        + "\nEND;\n"
+        + API_END
     )
 
 

@@ -1,23 +1,49 @@
-"""gunicorn settings the launcher passes with `-c python:fasttrack.gunicorn_conf`: JSON logs."""
+"""gunicorn settings for every way the service is served (`-c python:fasttrack.gunicorn_conf`:
+bin/run, the container, the benchmark and the HTTP tests): workers, threads, JSON logs."""
 
 import math
+
+from gunicorn.glogging import Logger
 
 from fasttrack.logs import gunicorn_logconfig
 from fasttrack.settings import Settings, SettingsError
 
+try:
+    _settings = Settings.from_env()
+except SettingsError:
+    _settings = Settings()  # the app itself refuses to start, naming the variable
+
+
+class _NoAccessLog(Logger):
+    """gunicorn's logger without its access log: the app writes one line per request itself
+    (fasttrack.web.request_log, without the query string, which can hold an SSO signature).
+    With `logconfig_dict` set, gunicorn would otherwise build an access entry for every request
+    (every header, the environ, a formatted date) only for its logger to drop it."""
+
+    def access(self, resp, req, environ, request_time) -> None:  # type: ignore[no-untyped-def]
+        return
+
+
 logconfig_dict = gunicorn_logconfig()
-accesslog = None  # the app writes one line per request (fasttrack.web.request_log)
+logger_class = _NoAccessLog
+accesslog = None
+
+# Threaded workers keep connections open between requests (sync workers close each one, so
+# every request paid a TCP handshake) and let a slow request (an n8n question, a PDF) wait
+# beside the others instead of holding a whole process. The request path releases the GIL
+# while PostgreSQL works, so threads overlap their database time; measured on 2 cores in
+# docs/PERFORMANCE.md (P4).
+worker_class = "gthread"
+workers = _settings.web_concurrency
+threads = _settings.web_threads
+keepalive = 5  # seconds an idle client connection stays open (a page's next autosave reuses it)
 
 
 def _worker_timeout() -> int:
     """gunicorn kills a worker busy for `timeout` seconds (default 30). POST .../assist waits for
     n8n up to N8N_TIMEOUT_SECONDS (twice that for a reply that trickles in); the caller must get
     our 504, not a connection cut by gunicorn."""
-    try:
-        n8n_timeout = Settings.from_env().n8n_timeout_seconds
-    except SettingsError:
-        n8n_timeout = 30.0  # the app itself refuses to start, naming the variable
-    return max(30, math.ceil(2 * n8n_timeout) + 30)
+    return max(30, math.ceil(2 * _settings.n8n_timeout_seconds) + 30)
 
 
 timeout = _worker_timeout()

@@ -61,15 +61,20 @@ def _migrate(url: str) -> bool:
     return True
 
 
-def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
-    """Run gunicorn until it exits; return its exit status (128 + signal when killed)."""
-    command = [
+def gunicorn_command(bind: str, *extra_args: str) -> list[str]:
+    """How the service is served, by bin/run, the benchmark and the HTTP tests alike: workers,
+    threads and logs come from fasttrack.gunicorn_conf (WEB_CONCURRENCY, WEB_THREADS)."""
+    return [
         sys.executable, "-m", "gunicorn", "app:create_app()",
-        "--bind", _bind_address(settings.host, settings.port),
-        "--workers", str(settings.web_concurrency),
-        "--config", "python:fasttrack.gunicorn_conf",  # JSON logs; the app logs each request
+        "--bind", bind,
+        "--config", "python:fasttrack.gunicorn_conf",
         *extra_args,
     ]  # fmt: skip
+
+
+def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
+    """Run gunicorn until it exits; return its exit status (128 + signal when killed)."""
+    command = gunicorn_command(_bind_address(settings.host, settings.port), *extra_args)
     env = {**os.environ, "DATABASE_URL": url}
     if settings.jwt_secret_generated and settings.jwt_secret_key:
         # Every worker builds its own Settings: hand them one key, or a token made by one

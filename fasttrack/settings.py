@@ -33,7 +33,8 @@ class Settings:
     pgdata: Path = DEFAULT_PGDATA
     host: str = "127.0.0.1"
     port: int = 8000
-    web_concurrency: int = 2
+    web_concurrency: int = 2  # gunicorn worker processes
+    web_threads: int = 4  # request threads per worker (gunicorn's gthread workers)
     db_pool_max: int = 10
     # None: the app makes up a key for this process (development and tests only).
     jwt_secret_key: str | None = field(default=None, repr=False)
@@ -81,6 +82,7 @@ class Settings:
             host=_text(env, "HOST", "127.0.0.1"),
             port=_integer(env, "PORT", 8000, low=1, high=65535),
             web_concurrency=_integer(env, "WEB_CONCURRENCY", 2, low=1, high=256),
+            web_threads=_integer(env, "WEB_THREADS", 4, low=1, high=256),
             db_pool_max=_integer(env, "DB_POOL_MAX", 10, low=1, high=1000),
             jwt_secret_key=jwt_secret_key or secrets.token_urlsafe(48),
             jwt_secret_generated=jwt_secret_key is None,

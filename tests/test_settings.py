@@ -34,6 +34,7 @@ def test_development_defaults_use_the_embedded_server() -> None:
         host="127.0.0.1",
         port=8000,
         web_concurrency=2,
+        web_threads=4,
         db_pool_max=10,
         jwt_secret_generated=True,
         learnworlds_sso_secret=None,
@@ -56,6 +57,7 @@ def test_values_are_read_from_the_environment() -> None:
             "HOST": "0.0.0.0",
             "PORT": "9000",
             "WEB_CONCURRENCY": "4",
+            "WEB_THREADS": "8",
             "DB_POOL_MAX": "20",
         }
     )
@@ -64,7 +66,7 @@ def test_values_are_read_from_the_environment() -> None:
     assert settings.database_url == "postgresql://app:secret@db.example:5432/fasttrack"
     assert settings.pgdata == Path("/tmp/elsewhere")
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
-    assert (settings.web_concurrency, settings.db_pool_max) == (4, 20)
+    assert (settings.web_concurrency, settings.web_threads, settings.db_pool_max) == (4, 8, 20)
     assert not settings.uses_embedded_server
 
 
@@ -84,7 +86,7 @@ def test_invalid_port_is_rejected(port: str) -> None:
         Settings.from_env({"PORT": port})
 
 
-@pytest.mark.parametrize("name", ["WEB_CONCURRENCY", "DB_POOL_MAX"])
+@pytest.mark.parametrize("name", ["WEB_CONCURRENCY", "WEB_THREADS", "DB_POOL_MAX"])
 def test_counts_must_be_positive(name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: "0"})

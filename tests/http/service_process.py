@@ -1,5 +1,5 @@
-"""The real service in a subprocess, as production runs it: gunicorn, `app:create_app()`, the
-launcher's config, a master and its workers. Tests kill it (-9), restart it, and watch its
+"""The real service in a subprocess, as production runs it: the launcher's gunicorn command and
+config, a master and its workers. Tests kill it (-9), restart it, and watch its
 processes; requests go through a socket like any client's.
 """
 
@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import psutil
 import requests
 from live_http import TEST_ENV, LiveServer
 
+from fasttrack.launcher import gunicorn_command
 from fasttrack.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,14 +69,12 @@ class ServiceProcess:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
         log = open(self.log_dir / f"gunicorn-{self.starts}.log", "wb")  # noqa: SIM115
-        command = [
-            sys.executable, "-m", "gunicorn", "app:create_app()",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers),
-            "--config", "python:fasttrack.gunicorn_conf",
-            "--graceful-timeout", "5",
+        command = gunicorn_command(
+            f"127.0.0.1:{self.port}",
+            f"--workers={self.workers}",
+            "--graceful-timeout=5",
             *self._control_socket(),
-        ]  # fmt: skip
+        )
         env = {**os.environ, **self.env, "DATABASE_URL": self.database_url}
         self.process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
