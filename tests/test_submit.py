@@ -13,6 +13,7 @@ from support.program import (
     answers_for,
     call,
     create_user,
+    expected_open_tools,
     progress,
     required_sources,
     tools_in_sprint_order,
@@ -184,6 +185,27 @@ def test_admin_override_respects_transitions_and_records_who_changed_it(conn):
     with pytest.raises(psycopg.Error) as unknown:
         call(conn, "update_progress", user_id, "dream", "finished")
     assert sqlstate_of(unknown) == "PT422"
+
+
+def test_a_submit_unlocks_only_tools_that_read_from_it_so_an_admin_lock_elsewhere_holds(conn):
+    """An admin locks a ready tool on purpose: submitting a tool it does not read from must not
+    undo that; re-submitting one it requires re-opens it, as its requirements are met again."""
+    start = expected_open_tools(set())
+    source, target = next(
+        (s, t) for s in sorted(start) for t in sorted(expected_open_tools({s}) - start)
+    )
+    unrelated = sorted(start - required_sources(target) - {source})[0]
+    user_id = create_user(conn)
+    submit(conn, source, user_id)
+    assert progress(conn, user_id)[target] == "unlocked"
+
+    call(conn, "update_progress", user_id, target, "locked")
+    submit(conn, unrelated, user_id)
+    assert progress(conn, user_id)[target] == "locked"
+    assert conn.execute("select rule from shared.check_invariants()").fetchall() == []
+
+    submit(conn, source, user_id, answers_for(source, marker=" (revised)"))
+    assert progress(conn, user_id)[target] == "unlocked"
 
 
 def test_two_connections_submitting_for_one_user_at_once_both_count_for_unlocks(database_url, conn):
