@@ -9,10 +9,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from fasttrack.migrate import MigrationError, migrate
 from support.fingerprint import fingerprint
-from support.program import CONFIG_DIR, create_user, dependencies, registry, tools_in_sprint_order
+from support.program import (
+    CONFIG_DIR,
+    call,
+    create_user,
+    dependencies,
+    registry,
+    tools_in_sprint_order,
+)
 
 
 def write_config(directory: Path, tools: dict, deps: dict) -> Path:
@@ -52,6 +60,7 @@ def test_migrate_twice_changes_nothing(database_url):
 
     assert report["migrations"] == [] and report["function_files"] == []
     assert report["registry"]["changed"] is False
+    assert report["registry"]["statements_regenerated"] == []
     assert fingerprint(database_url) == before
 
 
@@ -233,3 +242,23 @@ def test_a_new_tool_in_config_gets_its_schema_registry_rows_and_progress_rows(
         == 33
     )
     conn.execute("select * from shared.field_values where tool_slug = 'check-in'")
+
+    # the write path's generated statements gained a branch for each new tool
+    assert report["registry"]["statements_regenerated"] == [
+        "tool_field_outputs_replace",
+        "tool_submission",
+        "tool_submission_archive",
+        "tool_submission_insert",
+        "tool_submission_update",
+    ]
+    saved = call(conn, "save_draft", "check-in", existing_user, Jsonb({"mood": ""}), 0)
+    submitted = call(
+        conn, "submit_tool", "check-in", existing_user, saved["version"], Jsonb({"mood": "calm"})
+    )
+    assert (submitted["status"], submitted["data"]) == ("submitted", {"mood": "calm"})
+    outputs = conn.execute(
+        "select field_id, field_value from sprint_32_check_in.field_outputs"
+        " where submission_id = %s",
+        (submitted["submission_id"],),
+    ).fetchall()
+    assert outputs == [{"field_id": "mood", "field_value": "calm"}]

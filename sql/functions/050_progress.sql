@@ -75,7 +75,7 @@ begin
                               ('in_progress', 'completed'),    -- submitted
                               ('unlocked', 'locked'),          -- admin re-lock
                               ('in_progress', 'locked'),       -- admin re-lock, the draft is kept
-                              ('completed', 'in_progress'));   -- admin reopens finished work;
+                              ('completed', 'in_progress'));   -- admin reopens finished work
 end;
 $$;
 

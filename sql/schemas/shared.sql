@@ -762,7 +762,7 @@ begin
                               ('in_progress', 'completed'),    -- submitted
                               ('unlocked', 'locked'),          -- admin re-lock
                               ('in_progress', 'locked'),       -- admin re-lock, the draft is kept
-                              ('completed', 'in_progress'));   -- admin reopens finished work;
+                              ('completed', 'in_progress'));   -- admin reopens finished work
 end;
 $$;
 
@@ -895,11 +895,15 @@ RETURNS text[]
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
-    v_changed text[] := '{}';
+    v_changed text[];
 begin
-    if shared.define_tool_statement(
-        'tool_submission', 'p_user_id uuid, p_for_update boolean', 'jsonb', '    v_row jsonb;',
-        $branch$
+    -- one row per generated function: name, arguments after p_tool_slug, result type,
+    -- declarations, the branch for one tool (%1$I: its schema), the value returned, comment
+    select coalesce(array_agg(d.name order by d.name), '{}')
+      into v_changed
+      from (values
+        ('tool_submission', 'p_user_id uuid, p_for_update boolean', 'jsonb', '    v_row jsonb;',
+         $branch$
             if p_for_update then
                 select to_jsonb(s.*) into v_row from %1$I.submissions as s
                  where s.user_id = p_user_id and s.archived_at is null for update;
@@ -907,54 +911,38 @@ begin
                 select to_jsonb(s.*) into v_row from %1$I.submissions as s
                  where s.user_id = p_user_id and s.archived_at is null;
             end if;$branch$,
-        'v_row',
-        'The user''s active submission of the tool as a row in jsonb (null when none), optionally locked for update.') then
-        v_changed := v_changed || 'tool_submission'::text;
-    end if;
-
-    if shared.define_tool_statement(
-        'tool_submission_insert', 'p_user_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
-        $branch$
+         'v_row',
+         'The user''s active submission of the tool as a row in jsonb (null when none), optionally locked for update.'),
+        ('tool_submission_insert', 'p_user_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
+         $branch$
             insert into %1$I.submissions as s (user_id, data, status) values (p_user_id, p_data, p_status)
             returning to_jsonb(s.*) into v_row;$branch$,
-        'v_row',
-        'Inserts the user''s new active submission of the tool (the triggers check and complete it); returns the row in jsonb.') then
-        v_changed := v_changed || 'tool_submission_insert'::text;
-    end if;
-
-    if shared.define_tool_statement(
-        'tool_submission_update', 'p_submission_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
-        $branch$
+         'v_row',
+         'Inserts the user''s new active submission of the tool (the triggers check and complete it); returns the row in jsonb.'),
+        ('tool_submission_update', 'p_submission_id uuid, p_data jsonb, p_status text', 'jsonb', '    v_row jsonb;',
+         $branch$
             update %1$I.submissions as s set data = p_data, status = p_status where s.id = p_submission_id
             returning to_jsonb(s.*) into v_row;$branch$,
-        'v_row',
-        'Sets the data and status of one submission of the tool (the triggers check and complete it); returns the row in jsonb.') then
-        v_changed := v_changed || 'tool_submission_update'::text;
-    end if;
-
-    if shared.define_tool_statement(
-        'tool_submission_archive', 'p_submission_id uuid', 'void', '',
-        $branch$
+         'v_row',
+         'Sets the data and status of one submission of the tool (the triggers check and complete it); returns the row in jsonb.'),
+        ('tool_submission_archive', 'p_submission_id uuid', 'void', '',
+         $branch$
             update %1$I.submissions as s set archived_at = pg_catalog.now() where s.id = p_submission_id;$branch$,
-        '',
-        'Archives one submission of the tool (start over); it stays, read-only.') then
-        v_changed := v_changed || 'tool_submission_archive'::text;
-    end if;
-
-    if shared.define_tool_statement(
-        'tool_field_outputs_replace', 'p_submission_id uuid, p_field_ids text[], p_values jsonb[]', 'integer',
-        '    v_count integer;',
-        $branch$
+         '',
+         'Archives one submission of the tool (start over); it stays, read-only.'),
+        ('tool_field_outputs_replace', 'p_submission_id uuid, p_field_ids text[], p_values jsonb[]', 'integer',
+         '    v_count integer;',
+         $branch$
             delete from %1$I.field_outputs as o where o.submission_id = p_submission_id;
             insert into %1$I.field_outputs (submission_id, field_id, field_value)
             select p_submission_id, f.field_id, f.field_value
               from rows from (pg_catalog.unnest(p_field_ids), pg_catalog.unnest(p_values)) as f (field_id, field_value);
             get diagnostics v_count = row_count;$branch$,
-        'v_count',
-        'Replaces the field_outputs of one submission of the tool with the given fields and values; returns how many were written.') then
-        v_changed := v_changed || 'tool_field_outputs_replace'::text;
-    end if;
-
+         'v_count',
+         'Replaces the field_outputs of one submission of the tool with the given fields and values; returns how many were written.')
+           ) as d (name, arguments, returns, declarations, branch, result, description)
+     where shared.define_tool_statement(d.name, d.arguments, d.returns, d.declarations, d.branch, d.result,
+                                        d.description);
     return v_changed;
 end;
 $$;
