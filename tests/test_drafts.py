@@ -28,6 +28,29 @@ def test_first_save_creates_version_one_and_starts_the_tool(conn):
     assert 0 < started["progress_percentage"] < 100
 
 
+def test_an_autosave_rewrites_progress_only_when_the_filled_share_changes(conn):
+    """Autosaves mostly change page state, not answers: the progress row is left as it is then,
+    and moves when a save fills (or empties) a declared output."""
+    user_id = create_user(conn)
+
+    def progress_row():
+        return conn.execute(
+            "select xmin::text as row_version, progress_percentage from shared.user_progress"
+            " where user_id = %s and tool_slug = 'woop'",
+            (user_id,),
+        ).fetchone()
+
+    call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "Grow", "page": 1}), 0)
+    first = progress_row()
+    call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "Grow", "page": 2}), 1)
+    assert progress_row() == first
+
+    call(conn, "save_draft", "woop", user_id, Jsonb(answers_for("woop") | {"page": 3}), 2)
+    filled = progress_row()
+    assert filled["row_version"] != first["row_version"]
+    assert filled["progress_percentage"] > first["progress_percentage"]
+
+
 def test_every_save_increments_the_version_and_keeps_one_active_submission(conn):
     user_id = create_user(conn)
     versions = [
