@@ -1503,7 +1503,8 @@ RETURNS void
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 begin
-    if p_from is null and p_to in ('draft', 'submitted') then
+    -- the common case first (an autosave keeps its status); the same status is always allowed
+    if (p_from = p_to and p_from <> 'completed') or (p_from is null and p_to in ('draft', 'submitted')) then
         return;
     end if;
     if p_from is null then
