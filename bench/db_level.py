@@ -20,13 +20,13 @@ from bench.stats import summarize
 from bench.workload import NARROW_TOOL, WIDE_TOOL, Population, User, api_call
 
 READS = {
-    "resolve_program_overview": f"api.get_tool_dependencies('{WIDE_TOOL}'): 30 source tools",
-    "resolve_one_source": f"api.get_tool_dependencies('{NARROW_TOOL}'): one source tool",
+    "resolve_program_overview": f"api.resolve_dependencies('{WIDE_TOOL}'): 30 source tools",
+    "resolve_one_source": f"api.resolve_dependencies('{NARROW_TOOL}'): one source tool",
     "check_unlock_status": f"shared.check_unlock_status('{WIDE_TOOL}', user): 30 requirements",
     "progress_summary": "shared.progress_summary_for(user)",
 }
 WRITES = {
-    "save_draft": "api.save_tool_data(slug, data, version): autosave of the user's current tool",
+    "save_draft": "api.save_draft(slug, data, version): autosave of the user's current tool",
     "submit": "api.submit_tool(slug, version, data): extraction, completion and unlocks",
 }
 OPERATIONS = {**READS, **WRITES}
@@ -34,20 +34,20 @@ OPERATIONS = {**READS, **WRITES}
 # per-user rate limit counting the call.
 VARIANTS = {
     "resolve_direct": f"select shared.resolve_dependencies('{WIDE_TOOL}', user)",
-    "resolve_rate_limited": "api.get_tool_dependencies with a rate limit in request.context",
+    "resolve_rate_limited": "api.resolve_dependencies with a rate limit in request.context",
 }
 
 
 def call_once(conn: psycopg.Connection, population: Population, op: str, user: User) -> None:
     """Make one call of `op` for `user` (and move the user on, for writes)."""
     if op == "resolve_program_overview":
-        api_call(conn, "get_tool_dependencies", user.claims, p_slug=WIDE_TOOL)
+        api_call(conn, "resolve_dependencies", user.claims, p_slug=WIDE_TOOL)
     elif op == "resolve_one_source":
-        api_call(conn, "get_tool_dependencies", user.claims, p_slug=NARROW_TOOL)
+        api_call(conn, "resolve_dependencies", user.claims, p_slug=NARROW_TOOL)
     elif op == "resolve_rate_limited":
         api_call(
             conn,
-            "get_tool_dependencies",
+            "resolve_dependencies",
             user.claims,
             p_slug=WIDE_TOOL,
             context='{"limits": {"default": 1000000}}',
@@ -61,7 +61,7 @@ def call_once(conn: psycopg.Connection, population: Population, op: str, user: U
     elif op == "save_draft":
         slug, data, version = population.save_call(user)
         result = api_call(
-            conn, "save_tool_data", user.claims, p_slug=slug, p_data=data, p_version=version
+            conn, "save_draft", user.claims, p_slug=slug, p_data=data, p_version=version
         )
         population.saved(user, result["version"])
     elif op == "submit":

@@ -32,13 +32,13 @@ SELECT set_config('request.jwt.claims', :claims, true), set_config('request.cont
 API_END = "\n\\endpipeline\n"  # the Sync: ends the implicit transaction and the settings
 
 READ_SCRIPTS = {
-    "resolve_program_overview": f"SELECT api.get_tool_dependencies('{WIDE_TOOL}');",
-    "resolve_one_source": f"SELECT api.get_tool_dependencies('{NARROW_TOOL}');",
+    "resolve_program_overview": f"SELECT api.resolve_dependencies('{WIDE_TOOL}');",
+    "resolve_one_source": f"SELECT api.resolve_dependencies('{NARROW_TOOL}');",
     "check_unlock_status": f"SELECT shared.check_unlock_status('{WIDE_TOOL}', :user_id::uuid);",
     "progress_summary": "SELECT shared.progress_summary_for(:user_id::uuid);",
 }
 WRITE_CALLS = {
-    "save_draft": "SELECT api.save_tool_data(:slug, :data::jsonb, :version::integer);",
+    "save_draft": "SELECT api.save_draft(:slug, :data::jsonb, :version::integer);",
     "submit": "SELECT api.submit_tool(:slug, :version::integer, :data::jsonb);",
 }
 

@@ -113,28 +113,40 @@ def test_every_tool_has_its_schema_with_the_spec_tables(conn):
                 assert wanted in indexed, (schema, table, wanted)
 
 
-def test_the_spec_checks_hold(conn):
-    checks = {
-        r["conname"]: r["def"]
-        for r in conn.execute(
-            """select c.conname, pg_get_constraintdef(c.oid) as def from pg_constraint as c
-            join pg_class as t on t.oid = c.conrelid
-            join pg_namespace as n on n.oid = t.relnamespace
-           where n.nspname in ('shared', 'sprint_00_woop') and c.contype = 'c'"""
-        ).fetchall()
-    }
-    text = " ".join(checks.values())
-    for fragment in (
-        "'user'",
-        "'admin'",
-        "'guru'",
+# Per table, the values its CHECK constraints must name: a status allowed on one table must not
+# pass for another.
+SPEC_CHECKS = {
+    ("shared", "users"): ["'user'", "'guru'", "'admin'"],
+    ("shared", "user_progress"): [
         "'locked'",
         "'unlocked'",
         "'in_progress'",
         "'completed'",
         "progress_percentage >= 0",
         "progress_percentage <= 100",
-        "'draft'",
-        "'submitted'",
-    ):
-        assert fragment in text, fragment
+    ],
+}
+SUBMISSION_CHECKS = ["'draft'", "'submitted'", "'in_progress'", "'completed'"]
+
+
+def check_text(conn, schema, table):
+    """Every CHECK constraint of one table, joined."""
+    rows = conn.execute(
+        """select pg_get_constraintdef(c.oid) as def from pg_constraint as c
+            join pg_class as t on t.oid = c.conrelid
+            join pg_namespace as n on n.oid = t.relnamespace
+           where n.nspname = %s and t.relname = %s and c.contype = 'c'""",
+        (schema, table),
+    ).fetchall()
+    return " ".join(r["def"] for r in rows)
+
+
+def test_the_spec_checks_hold(conn):
+    expected = dict(SPEC_CHECKS)
+    for tool in tools_in_sprint_order():
+        schema = f"sprint_{tool['sprint_number']:02d}_{tool['slug'].replace('-', '_')}"
+        expected[(schema, "submissions")] = SUBMISSION_CHECKS
+    for (schema, table), fragments in expected.items():
+        text = check_text(conn, schema, table)
+        missing = [fragment for fragment in fragments if fragment not in text]
+        assert not missing, f"{schema}.{table} has no CHECK naming {missing}: {text!r}"

@@ -31,7 +31,7 @@ def get_tool(slug: str) -> Json:
 @bp.get("/tools/<slug:slug>/data")
 @authenticated
 def get_tool_data(slug: str) -> Json:
-    return envelope(call("get_tool_data", p_slug=slug))
+    return envelope(call("get_submission", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/data")
@@ -39,7 +39,7 @@ def get_tool_data(slug: str) -> Json:
 def save_tool_data(slug: str) -> Json:
     body = json_object()
     data, version = object_field(body, "data"), version_field(body)
-    return envelope(call("save_tool_data", p_slug=slug, p_data=data, p_version=version))
+    return envelope(call("save_draft", p_slug=slug, p_data=data, p_version=version))
 
 
 @bp.post("/tools/<slug:slug>/submit")
@@ -53,30 +53,35 @@ def submit_tool(slug: str) -> Json:
 @bp.get("/tools/<slug:slug>/dependencies")
 @authenticated
 def get_tool_dependencies(slug: str) -> Json:
-    return envelope(call("get_tool_dependencies", p_slug=slug))
+    return envelope(call("resolve_dependencies", p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/versions")
 @authenticated
 def list_tool_versions(slug: str) -> Json:
-    return envelope(call("list_tool_versions", p_slug=slug))
+    return envelope(call("submission_history", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/versions/<uuid:submission_id>/<int(max=2147483647):version>/restore")
 @authenticated
 def restore_tool_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
     return envelope(
-        call("restore_tool_version", p_slug=slug, p_submission_id=submission_id, p_version=version)
+        call(
+            "restore_submission_version",
+            p_slug=slug,
+            p_submission_id=submission_id,
+            p_version=version,
+        )
     )
 
 
 @bp.post("/tools/<slug:slug>/start-over")
 @authenticated
 def start_over_tool(slug: str) -> Json:
-    return envelope(call("start_over_tool", p_slug=slug))
+    return envelope(call("start_over", p_slug=slug))
 
 
 @bp.get("/progress")
 @authenticated
 def my_progress() -> Json:
-    return envelope(call("my_progress"))
+    return envelope(call("get_progress"))

@@ -1,6 +1,7 @@
 -- =============================================================================================
--- Lookups that every rule starts with: the tool by slug or by schema, and the user, locked.
--- They raise PT404 with the unknown name, so callers never test for "not found" themselves.
+-- Lookups that every rule starts with: the tool by slug or by schema, the user (locked), the
+-- organization. They raise PT404 with the unknown name, so callers never test for "not found"
+-- themselves.
 -- =============================================================================================
 
 /** Section: tools ---------------------------------------------------------------------------- */
@@ -102,3 +103,36 @@ comment on function shared.lock_user(uuid) is
     'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
 
 revoke all on function shared.lock_user(uuid) from public;
+
+/** Section: organizations -------------------------------------------------------------------- */
+
+-- p_visible false answers exactly as for an unknown id, so a caller who may not see an
+-- organization (shared.require_visible_organization) cannot tell whether it exists.
+create or replace function shared.require_organization(p_organization_id uuid, p_for_update boolean default false,
+                                                       p_visible boolean default true)
+returns shared.organizations
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_organization shared.organizations;
+begin
+    if p_visible and p_for_update then
+        select o.* into v_organization from shared.organizations as o where o.id = p_organization_id for update;
+    elsif p_visible then
+        select o.* into v_organization from shared.organizations as o where o.id = p_organization_id;
+    end if;
+    if v_organization.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    return v_organization;
+end;
+$$;
+
+comment on function shared.require_organization(uuid, boolean, boolean) is
+    'The organization row, optionally locked for update. Raises PT404 (ORGANIZATION_NOT_FOUND) for an unknown id, and when p_visible is false.';
+
+revoke all on function shared.require_organization(uuid, boolean, boolean) from public;

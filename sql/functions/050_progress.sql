@@ -1,6 +1,7 @@
 -- =============================================================================================
 -- Progress: one row per user and tool, created with the user, moved by the submission triggers,
 -- overridden by admins. The unlock rule lives in the view shared.unmet_requirements and nowhere else.
+-- Reading progress: 055_progress_reads.sql.
 -- =============================================================================================
 
 /** Section: the unlock rule ------------------------------------------------------------------ */
@@ -217,18 +218,16 @@ create or replace trigger users_create_progress
 comment on trigger users_create_progress on shared.users is
     'Creates the user''s progress rows for every tool (shared.tg_user_created).';
 
-drop function if exists shared.unlock_ready_tools(uuid);
-
 -- Only the tools that require a field of the submitted tool can have become ready: the others'
 -- requirements did not change (and one an admin locked on purpose stays locked).
 create or replace function shared.unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
-returns text[]
+returns jsonb
 language plpgsql
 volatile
 set search_path = ''
 as $$
 declare
-    v_unlocked text[];
+    v_unlocked jsonb;
 begin
     with unlocked as (
         update shared.user_progress as p
@@ -241,7 +240,7 @@ begin
                             where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
     )
-    select coalesce(array_agg(u.tool_slug::text order by t.sprint_number), '{}')
+    select coalesce(jsonb_agg(shared.tool_ref(t) order by t.sprint_number), '[]')
       into v_unlocked
       from unlocked as u join shared.tools as t on t.slug = u.tool_slug;
     return v_unlocked;
@@ -249,7 +248,7 @@ end;
 $$;
 
 comment on function shared.unlock_ready_tools(uuid, text) is
-    'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns their slugs in sprint order. Called by the submit trigger.';
+    'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns them as [{slug, name, sprint_number}] in sprint order. Called by the submit trigger, which hands the list to shared.submit_tool.';
 
 revoke all on function shared.unlock_ready_tools(uuid, text) from public;
 
@@ -311,58 +310,3 @@ comment on function shared.update_progress(uuid, text, text) is
     'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
 revoke all on function shared.update_progress(uuid, text, text) from public;
-
-/** Section: reading progress ----------------------------------------------------------------- */
-
-create or replace view shared.progress_overview as
-select u.id as user_id, u.email, u.full_name, o.id as organization_id, o.name as organization,
-       t.sprint_number, t.slug as tool_slug, t.name as tool_name, p.status, p.progress_percentage,
-       p.unlocked_at, p.started_at, p.completed_at, p.updated_at
-  from shared.user_progress as p
-  join shared.users as u on u.id = p.user_id
-  join shared.tools as t on t.slug = p.tool_slug
-  left join shared.organizations as o on o.id = u.organization_id;
-
-comment on view shared.progress_overview is
-    'One row per user and tool, for DBAs: select * from shared.progress_overview where email = ''...'' order by sprint_number;';
-
-create or replace view shared.progress_summary as
-select p.user_id,
-       count(*) as total_tools,
-       count(*) filter (where p.status = 'completed') as completed,
-       count(*) filter (where p.status = 'in_progress') as in_progress,
-       count(*) filter (where p.status = 'unlocked') as unlocked,
-       count(*) filter (where p.status = 'locked') as locked,
-       round(100.0 * count(*) filter (where p.status = 'completed') / count(*), 1) as percent_complete,
-       (array_agg(p.tool_slug order by (p.status = 'unlocked'), t.sprint_number)
-            filter (where p.status in ('in_progress', 'unlocked')))[1] as next_tool
-  from shared.user_progress as p
-  join shared.tools as t on t.slug = p.tool_slug
- group by p.user_id;
-
-comment on view shared.progress_summary is
-    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
-
-create or replace function shared.progress_summary_for(p_user_id uuid)
-returns jsonb
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-    v_summary jsonb;
-begin
-    select to_jsonb(s.*) into v_summary from shared.progress_summary as s where s.user_id = p_user_id;
-    if v_summary is null then
-        raise sqlstate 'PT404'
-            using message = 'Unknown user',
-                  detail  = json_build_object('code', 'USER_NOT_FOUND', 'user_id', p_user_id)::text;
-    end if;
-    return v_summary;
-end;
-$$;
-
-comment on function shared.progress_summary_for(uuid) is
-    'One user''s progress summary (counts per status, percent_complete, next_tool). Raises PT404 for an unknown user.';
-
-revoke all on function shared.progress_summary_for(uuid) from public;

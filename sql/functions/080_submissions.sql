@@ -5,25 +5,6 @@
 
 /** Section: reading -------------------------------------------------------------------------- */
 
-create or replace function shared.submission_json(p_tool_slug text, p_row jsonb)
-returns jsonb
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    return jsonb_build_object('tool', p_tool_slug, 'submission_id', p_row -> 'id')
-           || (p_row - 'id' - 'user_id');
-end;
-$$;
-
-comment on function shared.submission_json(text, jsonb) is
-    'The shape every submission is returned in: tool, submission_id, organization_id, data, status, version and timestamps.';
-
-revoke all on function shared.submission_json(text, jsonb) from public;
-
-drop function if exists shared.active_submission_row(shared.tools, uuid, boolean);
-
 create or replace function shared.get_submission(p_tool_slug text, p_user_id uuid)
 returns jsonb
 language plpgsql
@@ -53,43 +34,28 @@ revoke all on function shared.get_submission(text, uuid) from public;
 
 /** Section: saving and submitting ------------------------------------------------------------ */
 
-create or replace function shared.require_data_object(p_data jsonb)
+-- Both save and submit refuse to overwrite a version the caller has not seen.
+create or replace function shared.require_current_version(p_tool_slug text, p_expected integer, p_current integer)
 returns void
 language plpgsql
 volatile
 set search_path = ''
 as $$
 begin
-    if p_data is null or jsonb_typeof(p_data) <> 'object' then
-        raise sqlstate 'PT422'
-            using message = 'data must be a JSON object of the tool''s answers',
-                  detail  = json_build_object('code', 'INVALID_DATA', 'type', jsonb_typeof(p_data))::text;
+    if p_expected is not null and p_expected <> p_current then
+        raise sqlstate 'PT409'
+            using message = format('Your copy of %s is out of date: you edited version %s, the latest is %s. Reload, then save again.',
+                                   p_tool_slug, p_expected, p_current),
+                  detail  = json_build_object('code', 'STALE_VERSION', 'tool', p_tool_slug,
+                                              'expected_version', p_expected, 'current_version', p_current)::text;
     end if;
 end;
 $$;
 
-comment on function shared.require_data_object(jsonb) is 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
+comment on function shared.require_current_version(text, integer, integer) is
+    'Raises PT409 (STALE_VERSION, naming the version edited and the latest one) unless the version the caller edited is the current one (null skips the check; 0 is "no submission yet").';
 
-revoke all on function shared.require_data_object(jsonb) from public;
-
-create or replace function shared.raise_stale_version(p_tool_slug text, p_expected integer, p_current integer)
-returns void
-language plpgsql
-volatile
-set search_path = ''
-as $$
-begin
-    raise sqlstate 'PT409'
-        using message = format('Your copy of %s is out of date: you edited version %s, the latest is %s. Reload, then save again.',
-                               p_tool_slug, p_expected, p_current),
-              detail  = json_build_object('code', 'STALE_VERSION', 'tool', p_tool_slug,
-                                          'expected_version', p_expected, 'current_version', p_current)::text;
-end;
-$$;
-
-comment on function shared.raise_stale_version(text, integer, integer) is 'Raises PT409 (STALE_VERSION) naming the version edited and the latest one.';
-
-revoke all on function shared.raise_stale_version(text, integer, integer) from public;
+revoke all on function shared.require_current_version(text, integer, integer) from public;
 
 create or replace function shared.save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb,
                                              p_expected_version integer default null)
@@ -107,9 +73,7 @@ begin
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     if v_row is null then
-        if coalesce(p_expected_version, 0) <> 0 then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
-        end if;
+        perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
         v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
     end if;
@@ -118,9 +82,7 @@ begin
     if v_row -> 'data' = p_data then
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false);
     end if;
-    if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
-        perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
-    end if;
+    perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
 
     -- editing submitted work reopens it (the row is locked: its status cannot change meanwhile)
     v_row := shared.tool_submission_update(
@@ -145,17 +107,12 @@ as $$
 declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
     v_row jsonb;
-    v_locked text[];
-    v_unlocked jsonb;
 begin
     if p_data is not null then
         perform shared.require_data_object(p_data);
     end if;
     perform shared.lock_user(p_user_id);
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
-
-    select coalesce(array_agg(p.tool_slug::text), '{}') into v_locked
-      from shared.user_progress as p where p.user_id = p_user_id and p.status = 'locked';
 
     if v_row is null then
         if p_data is null then
@@ -164,33 +121,30 @@ begin
                       detail  = json_build_object('code', 'NOTHING_TO_SUBMIT', 'tool', v_tool.slug)::text,
                       hint    = 'Save a draft first, or send the answers with the submit.';
         end if;
-        if coalesce(p_expected_version, 0) <> 0 then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
-        end if;
-        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
+        perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
     elsif v_row ->> 'status' = 'submitted' and (p_data is null or v_row -> 'data' = p_data) then
         -- already submitted as it stands: a retried submit is answered, not refused
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'unlocked_tools', '[]'::jsonb);
     else
-        if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
-        end if;
+        perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
+    end if;
+
+    -- the write below is a submit, so the effects trigger leaves the tools it unlocked here
+    perform pg_catalog.set_config('fasttrack.unlocked_tools', '[]', true);
+    if v_row is null then
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
+    else
         v_row := shared.tool_submission_update(v_tool.slug, (v_row ->> 'id')::uuid,
                                                coalesce(p_data, v_row -> 'data'), 'submitted');
     end if;
-
-    select coalesce(jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                              order by t.sprint_number), '[]')
-      into v_unlocked
-      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
-     where p.user_id = p_user_id and p.tool_slug = any (v_locked) and p.status <> 'locked';
-
-    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'unlocked_tools', v_unlocked);
+    return shared.submission_json(v_tool.slug, v_row)
+           || jsonb_build_object('changed', true,
+                                 'unlocked_tools', pg_catalog.current_setting('fasttrack.unlocked_tools')::jsonb);
 end;
 $$;
 
 comment on function shared.submit_tool(text, uuid, integer, jsonb) is
-    'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools. Submitting unchanged submitted work again changes nothing.';
+    'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools (as shared.unlock_ready_tools gave them to the submit trigger, through the setting fasttrack.unlocked_tools). Submitting unchanged submitted work again changes nothing.';
 
 revoke all on function shared.submit_tool(text, uuid, integer, jsonb) from public;
 
@@ -331,11 +285,8 @@ declare
     v_total integer := 0;
 begin
     perform shared.lock_user(p_user_id);
-    if p_organization_id is not null
-       and not exists (select from shared.organizations as o where o.id = p_organization_id) then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    if p_organization_id is not null then
+        perform shared.require_organization(p_organization_id);
     end if;
     perform pg_catalog.set_config('fasttrack.organization_override', 'on', true);
     for v_schema in select t.schema_name from shared.tools as t order by t.sprint_number loop

@@ -9,9 +9,7 @@
 -- json, not jsonb: the answer is built as text and sent as it is. Built as jsonb, every level of
 -- the document (30 field objects, the arrays, the whole) is taken apart and packed again, which
 -- cost more than the lookup itself; the json has the same content, its keys in a stable order.
-drop function if exists shared.resolve_dependencies(text, uuid);
-
-create function shared.resolve_dependencies(p_tool_slug text, p_user_id uuid)
+create or replace function shared.resolve_dependencies(p_tool_slug text, p_user_id uuid)
 returns json
 language plpgsql
 stable

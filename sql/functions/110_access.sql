@@ -194,6 +194,25 @@ comment on function shared.require_visible_user(shared.users, uuid) is
 
 revoke all on function shared.require_visible_user(shared.users, uuid) from public;
 
+create or replace function shared.require_visible_organization(p_caller shared.users, p_organization_id uuid)
+returns shared.organizations
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    -- the same answer for "no such organization" and "not yours": existence is not revealed
+    return shared.require_organization(
+               p_organization_id,
+               p_visible => p_caller.role = 'admin' or shared.guru_follows_organization(p_caller.id, p_organization_id));
+end;
+$$;
+
+comment on function shared.require_visible_organization(shared.users, uuid) is
+    'The organization, when the caller may read its members'' work: an admin or a guru assigned to it. Anyone else gets PT404, as for an unknown organization.';
+
+revoke all on function shared.require_visible_organization(shared.users, uuid) from public;
+
 /** Section: audit ---------------------------------------------------------------------------- */
 
 create or replace function shared.audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text,

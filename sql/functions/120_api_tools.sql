@@ -1,38 +1,8 @@
 -- =============================================================================================
--- Web entry points for a user's own tools: /api/tools/..., /api/progress. Each reads the caller
--- from the claims and hands over to the shared.* rule that does the work (in PL/pgSQL, for the
--- reason given in 010_request_context.sql).
+-- Web entry points for a user's own tools: /api/tools/..., /api/progress. Each api.X reads the
+-- caller from the claims and hands over to shared.X, the rule of the same name that does the work
+-- (in PL/pgSQL, for the reason given in 010_request_context.sql).
 -- =============================================================================================
-
-/** Section: progress shape ------------------------------------------------------------------- */
-
-create or replace function shared.progress_report(p_user_id uuid)
-returns jsonb
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-    return (select (to_jsonb(s.*) - 'next_tool')
-                   || jsonb_build_object(
-                          'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                                          from shared.tools as t where t.slug = s.next_tool),
-                          'tools', (select jsonb_agg(jsonb_build_object(
-                                                'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
-                                                'status', o.status, 'progress_percentage', o.progress_percentage,
-                                                'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
-                                                'completed_at', o.completed_at)
-                                            order by o.sprint_number)
-                                      from shared.progress_overview as o where o.user_id = p_user_id))
-              from shared.progress_summary as s
-             where s.user_id = p_user_id);
-end;
-$$;
-
-comment on function shared.progress_report(uuid) is
-    'A user''s progress for the API: the progress summary, the next tool and every tool''s status in sprint order.';
-
-revoke all on function shared.progress_report(uuid) from public;
 
 /** Section: tools ---------------------------------------------------------------------------- */
 
@@ -103,7 +73,7 @@ grant execute on function api.get_tool(text) to fasttrack_api;
 
 /** Section: the caller's work ---------------------------------------------------------------- */
 
-create or replace function api.get_tool_data(p_slug text)
+create or replace function api.get_submission(p_slug text)
 returns jsonb
 language plpgsql
 volatile
@@ -115,32 +85,12 @@ begin
 end;
 $$;
 
-comment on function api.get_tool_data(text) is 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
+comment on function api.get_submission(text) is 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
 
-revoke all on function api.get_tool_data(text) from public;
-grant execute on function api.get_tool_data(text) to fasttrack_api;
+revoke all on function api.get_submission(text) from public;
+grant execute on function api.get_submission(text) to fasttrack_api;
 
-create or replace function shared.require_version(p_version integer)
-returns integer
-language plpgsql
-volatile
-set search_path = ''
-as $$
-begin
-    if p_version is null or p_version < 0 then
-        raise sqlstate 'PT422'
-            using message = 'version must be the version you edited: 0 before the first save, then the number the last save returned',
-                  detail  = json_build_object('code', 'INVALID_VERSION', 'version', p_version)::text;
-    end if;
-    return p_version;
-end;
-$$;
-
-comment on function shared.require_version(integer) is 'Raises PT422 (INVALID_VERSION) unless the version is a number >= 0.';
-
-revoke all on function shared.require_version(integer) from public;
-
-create or replace function api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
+create or replace function api.save_draft(p_slug text, p_data jsonb, p_version integer)
 returns jsonb
 language plpgsql
 volatile
@@ -152,11 +102,11 @@ begin
 end;
 $$;
 
-comment on function api.save_tool_data(text, jsonb, integer) is
+comment on function api.save_draft(text, jsonb, integer) is
     'POST /api/tools/{slug}/data: saves the caller''s draft (autosave). Same data again changes nothing; a stale version is PT409.';
 
-revoke all on function api.save_tool_data(text, jsonb, integer) from public;
-grant execute on function api.save_tool_data(text, jsonb, integer) to fasttrack_api;
+revoke all on function api.save_draft(text, jsonb, integer) from public;
+grant execute on function api.save_draft(text, jsonb, integer) to fasttrack_api;
 
 create or replace function api.submit_tool(p_slug text, p_version integer, p_data jsonb default null)
 returns jsonb
@@ -176,9 +126,7 @@ comment on function api.submit_tool(text, integer, jsonb) is
 revoke all on function api.submit_tool(text, integer, jsonb) from public;
 grant execute on function api.submit_tool(text, integer, jsonb) to fasttrack_api;
 
-drop function if exists api.get_tool_dependencies(text);
-
-create function api.get_tool_dependencies(p_slug text)
+create or replace function api.resolve_dependencies(p_slug text)
 returns json
 language plpgsql
 volatile
@@ -190,13 +138,13 @@ begin
 end;
 $$;
 
-comment on function api.get_tool_dependencies(text) is
+comment on function api.resolve_dependencies(text) is
     'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
 
-revoke all on function api.get_tool_dependencies(text) from public;
-grant execute on function api.get_tool_dependencies(text) to fasttrack_api;
+revoke all on function api.resolve_dependencies(text) from public;
+grant execute on function api.resolve_dependencies(text) to fasttrack_api;
 
-create or replace function api.list_tool_versions(p_slug text)
+create or replace function api.submission_history(p_slug text)
 returns jsonb
 language plpgsql
 volatile
@@ -208,12 +156,12 @@ begin
 end;
 $$;
 
-comment on function api.list_tool_versions(text) is 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
+comment on function api.submission_history(text) is 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
 
-revoke all on function api.list_tool_versions(text) from public;
-grant execute on function api.list_tool_versions(text) to fasttrack_api;
+revoke all on function api.submission_history(text) from public;
+grant execute on function api.submission_history(text) to fasttrack_api;
 
-create or replace function api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+create or replace function api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
 returns jsonb
 language plpgsql
 volatile
@@ -225,13 +173,13 @@ begin
 end;
 $$;
 
-comment on function api.restore_tool_version(text, uuid, integer) is
+comment on function api.restore_submission_version(text, uuid, integer) is
     'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
 
-revoke all on function api.restore_tool_version(text, uuid, integer) from public;
-grant execute on function api.restore_tool_version(text, uuid, integer) to fasttrack_api;
+revoke all on function api.restore_submission_version(text, uuid, integer) from public;
+grant execute on function api.restore_submission_version(text, uuid, integer) to fasttrack_api;
 
-create or replace function api.start_over_tool(p_slug text)
+create or replace function api.start_over(p_slug text)
 returns jsonb
 language plpgsql
 volatile
@@ -243,13 +191,13 @@ begin
 end;
 $$;
 
-comment on function api.start_over_tool(text) is
+comment on function api.start_over(text) is
     'POST /api/tools/{slug}/start-over: archives the caller''s submission (kept) and opens an empty one.';
 
-revoke all on function api.start_over_tool(text) from public;
-grant execute on function api.start_over_tool(text) to fasttrack_api;
+revoke all on function api.start_over(text) from public;
+grant execute on function api.start_over(text) to fasttrack_api;
 
-create or replace function api.my_progress()
+create or replace function api.get_progress()
 returns jsonb
 language plpgsql
 volatile
@@ -257,11 +205,11 @@ security definer
 set search_path = ''
 as $$
 begin
-    return shared.progress_report((shared.require_caller()).id);
+    return shared.get_progress((shared.require_caller()).id);
 end;
 $$;
 
-comment on function api.my_progress() is 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
+comment on function api.get_progress() is 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
 
-revoke all on function api.my_progress() from public;
-grant execute on function api.my_progress() to fasttrack_api;
+revoke all on function api.get_progress() from public;
+grant execute on function api.get_progress() to fasttrack_api;

@@ -22,7 +22,7 @@ begin
                'event_id', v_id, 'type', p_event_type, 'occurred_at', pg_catalog.now(),
                'user', jsonb_build_object('id', u.id, 'email', u.email, 'lms_user_id', u.lms_user_id,
                                           'organization_id', u.organization_id),
-               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number))
+               'tool', shared.tool_ref(t))
            || coalesce(p_extra, '{}')
       from shared.users as u, shared.tools as t
      where u.id = p_user_id and t.slug = p_tool_slug;
@@ -218,9 +218,7 @@ grant execute on function api.worker_next_due() to fasttrack_worker;
 
 /** Section: admins --------------------------------------------------------------------------- */
 
--- The cursor became (created_at, id): events of one transaction share created_at.
-drop function if exists api.admin_list_events(text, integer, timestamp with time zone);
-
+-- The cursor is (created_at, id): events of one transaction share created_at.
 create or replace function api.admin_list_events(p_status text default null, p_limit integer default 100,
                                                  p_before timestamp with time zone default null,
                                                  p_before_id uuid default null)
@@ -230,6 +228,8 @@ volatile
 security definer
 set search_path = ''
 as $$
+declare
+    v_limit integer;
 begin
     perform shared.require_admin();
     if p_status is not null and p_status not in ('pending', 'delivered', 'dead') then
@@ -237,18 +237,14 @@ begin
             using message = 'status must be pending, delivered or dead',
                   detail  = json_build_object('code', 'INVALID_STATUS', 'status', p_status)::text;
     end if;
-    if coalesce(p_limit, 100) not between 1 and 500 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 500',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
+    v_limit := shared.require_limit(p_limit, 100, 500);
     return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc, e.id desc), '[]')
               from (select x.* from shared.outbox_events as x
                      where (p_status is null or x.status = p_status)
                        and (p_before is null
                             or (p_before_id is null and x.created_at < p_before)
                             or (p_before_id is not null and (x.created_at, x.id) < (p_before, p_before_id)))
-                     order by x.created_at desc, x.id desc limit coalesce(p_limit, 100)) as e);
+                     order by x.created_at desc, x.id desc limit v_limit) as e);
 end;
 $$;
 

@@ -137,17 +137,15 @@ volatile
 security definer
 set search_path = ''
 as $$
+declare
+    v_limit integer;
 begin
     perform shared.require_admin();
-    if coalesce(p_limit, 100) not between 1 and 500 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 500',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
+    v_limit := shared.require_limit(p_limit, 100, 500);
     return (select coalesce(jsonb_agg(to_jsonb(r.*) order by r.requested_at desc), '[]')
               from (select x.* from shared.ai_requests as x
                      where p_before is null or x.requested_at < p_before
-                     order by x.requested_at desc limit coalesce(p_limit, 100)) as r);
+                     order by x.requested_at desc limit v_limit) as r);
 end;
 $$;
 

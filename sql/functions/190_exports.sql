@@ -67,8 +67,7 @@ stable
 set search_path = ''
 as $$
     select coalesce(jsonb_agg(jsonb_build_object(
-               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number,
-                                          'description', t.description, 'module', m.name),
+               'tool', shared.tool_ref(t) || jsonb_build_object('description', t.description, 'module', m.name),
                'status', p.status,
                'completed_at', p.completed_at,
                'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,

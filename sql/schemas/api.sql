@@ -8,7 +8,7 @@ CREATE SCHEMA api;
 
 -- COMMENT: SCHEMA api
 COMMENT ON SCHEMA api
-  IS 'The only functions the web layer may call (role fasttrack_api). Each reads the caller from request.jwt.claims.';
+  IS 'The entry points of the service''s processes: the web layer (role fasttrack_api; each function reads the caller from request.jwt.claims), the delivery worker (role fasttrack_worker: the api.worker_* functions) and the operator commands (api.operator_*, database owner only). Each function is granted to one of the two roles at most; the rules they call live in shared.';
 
 -- FUNCTION: admin_assign_guru(uuid, uuid)
 CREATE FUNCTION api.admin_assign_guru(p_organization_id uuid, p_user_id uuid)
@@ -20,11 +20,7 @@ declare
     v_guru shared.users := shared.require_user(p_user_id);
     v_row shared.organization_gurus;
 begin
-    if not exists (select from shared.organizations as o where o.id = p_organization_id) then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
-    end if;
+    perform shared.require_organization(p_organization_id);
     if v_guru.role <> 'guru' then
         raise sqlstate 'PT422'
             using message = format('%s is not a guru; give them the guru role first', v_guru.email),
@@ -80,17 +76,15 @@ CREATE FUNCTION api.admin_list_ai_requests(p_limit integer = 100
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
+declare
+    v_limit integer;
 begin
     perform shared.require_admin();
-    if coalesce(p_limit, 100) not between 1 and 500 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 500',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
+    v_limit := shared.require_limit(p_limit, 100, 500);
     return (select coalesce(jsonb_agg(to_jsonb(r.*) order by r.requested_at desc), '[]')
               from (select x.* from shared.ai_requests as x
                      where p_before is null or x.requested_at < p_before
-                     order by x.requested_at desc limit coalesce(p_limit, 100)) as r);
+                     order by x.requested_at desc limit v_limit) as r);
 end;
 $$;
 
@@ -104,17 +98,15 @@ CREATE FUNCTION api.admin_list_audit(p_limit integer = 100
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
+declare
+    v_limit integer;
 begin
     perform shared.require_admin();
-    if coalesce(p_limit, 100) not between 1 and 500 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 500',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
+    v_limit := shared.require_limit(p_limit, 100, 500);
     return (select coalesce(jsonb_agg(to_jsonb(a.*) order by a.id desc), '[]')
               from (select x.* from shared.admin_audit as x
                      where p_before_id is null or x.id < p_before_id
-                     order by x.id desc limit coalesce(p_limit, 100)) as a);
+                     order by x.id desc limit v_limit) as a);
 end;
 $$;
 
@@ -130,6 +122,8 @@ CREATE FUNCTION api.admin_list_events(p_status text = CAST(NULL AS text)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
+declare
+    v_limit integer;
 begin
     perform shared.require_admin();
     if p_status is not null and p_status not in ('pending', 'delivered', 'dead') then
@@ -137,18 +131,14 @@ begin
             using message = 'status must be pending, delivered or dead',
                   detail  = json_build_object('code', 'INVALID_STATUS', 'status', p_status)::text;
     end if;
-    if coalesce(p_limit, 100) not between 1 and 500 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 500',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
+    v_limit := shared.require_limit(p_limit, 100, 500);
     return (select coalesce(jsonb_agg(to_jsonb(e.*) - 'locked_by' order by e.created_at desc, e.id desc), '[]')
               from (select x.* from shared.outbox_events as x
                      where (p_status is null or x.status = p_status)
                        and (p_before is null
                             or (p_before_id is null and x.created_at < p_before)
                             or (p_before_id is not null and (x.created_at, x.id) < (p_before, p_before_id)))
-                     order by x.created_at desc, x.id desc limit coalesce(p_limit, 100)) as e);
+                     order by x.created_at desc, x.id desc limit v_limit) as e);
 end;
 $$;
 
@@ -183,13 +173,8 @@ declare
     v_admin shared.users := shared.require_admin();
     v_after text;
     v_page jsonb;
-    v_limit integer := coalesce(p_limit, 50);
+    v_limit integer := shared.require_limit(p_limit, 50, 200);
 begin
-    if v_limit not between 1 and 200 then
-        raise sqlstate 'PT422'
-            using message = 'limit must be between 1 and 200',
-                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
-    end if;
     if p_cursor is not null then
         begin
             v_after := convert_from(decode(translate(p_cursor, '-_', '+/'), 'base64'), 'UTF8');
@@ -307,11 +292,8 @@ declare
     v_after shared.users;
     v_moved integer := 0;
 begin
-    if p_organization_id is not null
-       and not exists (select from shared.organizations as o where o.id = p_organization_id) then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    if p_organization_id is not null then
+        perform shared.require_organization(p_organization_id);
     end if;
     update shared.users as u set organization_id = p_organization_id, updated_at = pg_catalog.now()
      where u.id = p_user_id
@@ -390,18 +372,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
     v_admin shared.users := shared.require_admin();
-    v_before shared.organizations;
+    v_before shared.organizations := shared.require_organization(p_organization_id, p_for_update => true);
     v_name text;
     v_slug text;
     v_settings jsonb;
     v_after jsonb;
 begin
-    select o.* into v_before from shared.organizations as o where o.id = p_organization_id for update;
-    if v_before.id is null then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
-    end if;
     if p_changes is null or jsonb_typeof(p_changes) <> 'object'
        or exists (select from jsonb_object_keys(p_changes) as k where k not in ('name', 'slug', 'settings')) then
         raise sqlstate 'PT422'
@@ -579,22 +555,13 @@ RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
-    v_caller shared.users := shared.require_caller();
-    v_organization shared.organizations;
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
 begin
-    select o.* into v_organization from shared.organizations as o where o.id = p_organization_id;
-    if v_organization.id is null
-       or not (v_caller.role = 'admin' or shared.guru_follows_organization(v_caller.id, v_organization.id)) then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
-    end if;
     return jsonb_build_object(
         'organization', jsonb_build_object('id', v_organization.id, 'name', v_organization.name, 'slug', v_organization.slug),
         'members', (select coalesce(jsonb_agg(jsonb_build_object(
                                 'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name, 'role', u.role),
-                                'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                                                from shared.tools as t where t.slug = s.next_tool))
+                                'next_tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = s.next_tool))
                             || (to_jsonb(s.*) - 'user_id' - 'next_tool') order by u.email), '[]')
                       from shared.users as u
                       join shared.progress_summary as s on s.user_id = u.id
@@ -605,6 +572,34 @@ $$;
 -- COMMENT: FUNCTION get_organization_progress(p_organization_id uuid)
 COMMENT ON FUNCTION api.get_organization_progress (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/progress: every member''s progress summary, for the organization''s gurus and admins (others PT404).';
+
+-- FUNCTION: get_progress()
+CREATE FUNCTION api.get_progress()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.get_progress((shared.require_caller()).id);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_progress()
+COMMENT ON FUNCTION api.get_progress ()
+  IS 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
+
+-- FUNCTION: get_submission(text)
+CREATE FUNCTION api.get_submission(p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.get_submission(p_slug, (shared.require_caller()).id);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_submission(p_slug text)
+COMMENT ON FUNCTION api.get_submission (p_slug text)
+  IS 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
 
 -- FUNCTION: get_tool(text)
 CREATE FUNCTION api.get_tool(p_slug text)
@@ -641,34 +636,6 @@ $$;
 COMMENT ON FUNCTION api.get_tool (p_slug text)
   IS 'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, and the caller''s status with what is still missing.';
 
--- FUNCTION: get_tool_data(text)
-CREATE FUNCTION api.get_tool_data(p_slug text)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.get_submission(p_slug, (shared.require_caller()).id);
-end;
-$$;
-
--- COMMENT: FUNCTION get_tool_data(p_slug text)
-COMMENT ON FUNCTION api.get_tool_data (p_slug text)
-  IS 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
-
--- FUNCTION: get_tool_dependencies(text)
-CREATE FUNCTION api.get_tool_dependencies(p_slug text)
-RETURNS pg_catalog.json
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
-end;
-$$;
-
--- COMMENT: FUNCTION get_tool_dependencies(p_slug text)
-COMMENT ON FUNCTION api.get_tool_dependencies (p_slug text)
-  IS 'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
-
 -- FUNCTION: get_user_progress(uuid)
 CREATE FUNCTION api.get_user_progress(p_user_id uuid)
 RETURNS jsonb
@@ -677,7 +644,7 @@ AS $$
 declare
     v_user shared.users := shared.require_visible_user(shared.require_caller(), p_user_id);
 begin
-    return shared.progress_report(v_user.id)
+    return shared.get_progress(v_user.id)
            || jsonb_build_object('user', jsonb_build_object('id', v_user.id, 'email', v_user.email,
                                                             'full_name', v_user.full_name,
                                                             'organization_id', v_user.organization_id));
@@ -688,8 +655,8 @@ $$;
 COMMENT ON FUNCTION api.get_user_progress (p_user_id uuid)
   IS 'GET /api/users/{id}/progress: for the user themself, a guru of their organization, or an admin; anyone else PT404.';
 
--- FUNCTION: get_user_tool_data(uuid, text)
-CREATE FUNCTION api.get_user_tool_data(p_user_id uuid, p_slug text)
+-- FUNCTION: get_user_submission(uuid, text)
+CREATE FUNCTION api.get_user_submission(p_user_id uuid, p_slug text)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -698,8 +665,8 @@ begin
 end;
 $$;
 
--- COMMENT: FUNCTION get_user_tool_data(p_user_id uuid, p_slug text)
-COMMENT ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+-- COMMENT: FUNCTION get_user_submission(p_user_id uuid, p_slug text)
+COMMENT ON FUNCTION api.get_user_submission (p_user_id uuid, p_slug text)
   IS 'GET /api/users/{id}/tools/{slug}/data: a user''s active submission, for themself, their organization''s gurus and admins.';
 
 -- FUNCTION: learnworlds_event(text, text, jsonb)
@@ -735,20 +702,6 @@ $$;
 -- COMMENT: FUNCTION learnworlds_event(p_event_id text, p_event_type text, p_payload jsonb)
 COMMENT ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
   IS 'POST /api/webhooks/learnworlds after its signature checked out: records the event once (a repeat answers status duplicate) and handles courseCompleted.';
-
--- FUNCTION: list_tool_versions(text)
-CREATE FUNCTION api.list_tool_versions(p_slug text)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.submission_history(p_slug, (shared.require_caller()).id);
-end;
-$$;
-
--- COMMENT: FUNCTION list_tool_versions(p_slug text)
-COMMENT ON FUNCTION api.list_tool_versions (p_slug text)
-  IS 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
 
 -- FUNCTION: list_tools()
 CREATE FUNCTION api.list_tools()
@@ -804,20 +757,6 @@ $$;
 -- COMMENT: FUNCTION me()
 COMMENT ON FUNCTION api.me ()
   IS 'GET /api/auth/me: the calling user.';
-
--- FUNCTION: my_progress()
-CREATE FUNCTION api.my_progress()
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.progress_report((shared.require_caller()).id);
-end;
-$$;
-
--- COMMENT: FUNCTION my_progress()
-COMMENT ON FUNCTION api.my_progress ()
-  IS 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
 
 -- FUNCTION: operator_upsert_user(text, text, text, text)
 CREATE FUNCTION api.operator_upsert_user(p_email text
@@ -921,8 +860,22 @@ $$;
 COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
   IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked.';
 
--- FUNCTION: restore_tool_version(text, uuid, integer)
-CREATE FUNCTION api.restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+-- FUNCTION: resolve_dependencies(text)
+CREATE FUNCTION api.resolve_dependencies(p_slug text)
+RETURNS pg_catalog.json
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.resolve_dependencies(p_slug, (shared.require_caller()).id);
+end;
+$$;
+
+-- COMMENT: FUNCTION resolve_dependencies(p_slug text)
+COMMENT ON FUNCTION api.resolve_dependencies (p_slug text)
+  IS 'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
+
+-- FUNCTION: restore_submission_version(text, uuid, integer)
+CREATE FUNCTION api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -931,12 +884,12 @@ begin
 end;
 $$;
 
--- COMMENT: FUNCTION restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
-COMMENT ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+-- COMMENT: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+COMMENT ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
   IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
 
--- FUNCTION: save_tool_data(text, jsonb, integer)
-CREATE FUNCTION api.save_tool_data(p_slug text, p_data jsonb, p_version integer)
+-- FUNCTION: save_draft(text, jsonb, integer)
+CREATE FUNCTION api.save_draft(p_slug text, p_data jsonb, p_version integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -945,8 +898,8 @@ begin
 end;
 $$;
 
--- COMMENT: FUNCTION save_tool_data(p_slug text, p_data jsonb, p_version integer)
-COMMENT ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+-- COMMENT: FUNCTION save_draft(p_slug text, p_data jsonb, p_version integer)
+COMMENT ON FUNCTION api.save_draft (p_slug text, p_data jsonb, p_version integer)
   IS 'POST /api/tools/{slug}/data: saves the caller''s draft (autosave). Same data again changes nothing; a stale version is PT409.';
 
 -- FUNCTION: sso_failed(text)
@@ -1016,8 +969,8 @@ $$;
 COMMENT ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
   IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family.';
 
--- FUNCTION: start_over_tool(text)
-CREATE FUNCTION api.start_over_tool(p_slug text)
+-- FUNCTION: start_over(text)
+CREATE FUNCTION api.start_over(p_slug text)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -1026,9 +979,23 @@ begin
 end;
 $$;
 
--- COMMENT: FUNCTION start_over_tool(p_slug text)
-COMMENT ON FUNCTION api.start_over_tool (p_slug text)
+-- COMMENT: FUNCTION start_over(p_slug text)
+COMMENT ON FUNCTION api.start_over (p_slug text)
   IS 'POST /api/tools/{slug}/start-over: archives the caller''s submission (kept) and opens an empty one.';
+
+-- FUNCTION: submission_history(text)
+CREATE FUNCTION api.submission_history(p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.submission_history(p_slug, (shared.require_caller()).id);
+end;
+$$;
+
+-- COMMENT: FUNCTION submission_history(p_slug text)
+COMMENT ON FUNCTION api.submission_history (p_slug text)
+  IS 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
 
 -- FUNCTION: submit_tool(text, integer, jsonb)
 CREATE FUNCTION api.submit_tool(p_slug text, p_version integer, p_data jsonb = CAST(NULL AS jsonb))
@@ -1337,6 +1304,24 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.get_organization_progress (p_organization_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION get_progress()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_progress ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_progress ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_submission(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_submission (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_submission (p_slug text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION get_tool(p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.get_tool (p_slug text)
@@ -1344,24 +1329,6 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.get_tool (p_slug text)
-  TO fasttrack_api;
-
--- ACL: FUNCTION get_tool_data(p_slug text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.get_tool_data (p_slug text)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.get_tool_data (p_slug text)
-  TO fasttrack_api;
-
--- ACL: FUNCTION get_tool_dependencies(p_slug text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.get_tool_dependencies (p_slug text)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.get_tool_dependencies (p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION get_user_progress(p_user_id uuid)
@@ -1373,13 +1340,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.get_user_progress (p_user_id uuid)
   TO fasttrack_api;
 
--- ACL: FUNCTION get_user_tool_data(p_user_id uuid, p_slug text)
+-- ACL: FUNCTION get_user_submission(p_user_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+  ON FUNCTION api.get_user_submission (p_user_id uuid, p_slug text)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.get_user_tool_data (p_user_id uuid, p_slug text)
+  ON FUNCTION api.get_user_submission (p_user_id uuid, p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION learnworlds_event(p_event_id text, p_event_type text, p_payload jsonb)
@@ -1389,15 +1356,6 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
-  TO fasttrack_api;
-
--- ACL: FUNCTION list_tool_versions(p_slug text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.list_tool_versions (p_slug text)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.list_tool_versions (p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION list_tools()
@@ -1427,15 +1385,6 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.me ()
   TO fasttrack_api;
 
--- ACL: FUNCTION my_progress()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.my_progress ()
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.my_progress ()
-  TO fasttrack_api;
-
 -- ACL: FUNCTION operator_upsert_user(p_email text, p_full_name text, p_role text, p_organization_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
@@ -1459,22 +1408,31 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
   TO fasttrack_api;
 
--- ACL: FUNCTION restore_tool_version(p_slug text, p_submission_id uuid, p_version integer)
+-- ACL: FUNCTION resolve_dependencies(p_slug text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.resolve_dependencies (p_slug text)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.restore_tool_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.resolve_dependencies (p_slug text)
   TO fasttrack_api;
 
--- ACL: FUNCTION save_tool_data(p_slug text, p_data jsonb, p_version integer)
+-- ACL: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.save_tool_data (p_slug text, p_data jsonb, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION save_draft(p_slug text, p_data jsonb, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.save_draft (p_slug text, p_data jsonb, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.save_draft (p_slug text, p_data jsonb, p_version integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION sso_failed(p_reason text)
@@ -1495,13 +1453,22 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
   TO fasttrack_api;
 
--- ACL: FUNCTION start_over_tool(p_slug text)
+-- ACL: FUNCTION start_over(p_slug text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.start_over_tool (p_slug text)
+  ON FUNCTION api.start_over (p_slug text)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.start_over_tool (p_slug text)
+  ON FUNCTION api.start_over (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION submission_history(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.submission_history (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.submission_history (p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)

@@ -411,6 +411,31 @@ $$;
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
 
+-- FUNCTION: get_progress(uuid)
+CREATE FUNCTION shared.get_progress(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return (select (to_jsonb(s.*) - 'next_tool')
+                   || jsonb_build_object(
+                          'next_tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = s.next_tool),
+                          'tools', (select jsonb_agg(jsonb_build_object(
+                                                'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
+                                                'status', o.status, 'progress_percentage', o.progress_percentage,
+                                                'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
+                                                'completed_at', o.completed_at)
+                                            order by o.sprint_number)
+                                      from shared.progress_overview as o where o.user_id = p_user_id))
+              from shared.progress_summary as s
+             where s.user_id = p_user_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_progress(p_user_id uuid)
+COMMENT ON FUNCTION shared.get_progress (p_user_id uuid)
+  IS 'A user''s progress as the API shows it: the progress summary, the next tool and every tool''s status in sprint order (null for an unknown user).';
+
 -- FUNCTION: get_submission(text, uuid)
 CREATE FUNCTION shared.get_submission(p_tool_slug text, p_user_id uuid)
 RETURNS jsonb
@@ -504,6 +529,20 @@ $$;
 -- COMMENT: FUNCTION is_produced(p_value jsonb)
 COMMENT ON FUNCTION shared.is_produced (p_value jsonb)
   IS 'Whether a field holds an answer: absent, JSON null, a blank string, [] and {} do not.';
+
+-- FUNCTION: is_submit(text, text, boolean)
+CREATE FUNCTION shared.is_submit(p_old_status text, p_new_status text, p_data_changed boolean)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return p_new_status = 'submitted' and (p_old_status is distinct from 'submitted' or p_data_changed);
+end;
+$$;
+
+-- COMMENT: FUNCTION is_submit(p_old_status text, p_new_status text, p_data_changed boolean)
+COMMENT ON FUNCTION shared.is_submit (p_old_status text, p_new_status text, p_data_changed boolean)
+  IS 'Whether a write is a submit: the row becomes submitted (p_old_status null for an INSERT) or a submitted row''s data changes. Both submission triggers decide by it.';
 
 -- FUNCTION: issue_refresh_token(uuid, uuid, text)
 CREATE FUNCTION shared.issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token text)
@@ -613,11 +652,8 @@ declare
     v_total integer := 0;
 begin
     perform shared.lock_user(p_user_id);
-    if p_organization_id is not null
-       and not exists (select from shared.organizations as o where o.id = p_organization_id) then
-        raise sqlstate 'PT404'
-            using message = 'Unknown organization',
-                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    if p_organization_id is not null then
+        perform shared.require_organization(p_organization_id);
     end if;
     perform pg_catalog.set_config('fasttrack.organization_override', 'on', true);
     for v_schema in select t.schema_name from shared.tools as t order by t.sprint_number loop
@@ -679,8 +715,7 @@ RETURNS jsonb
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
     select coalesce(jsonb_agg(jsonb_build_object(
-               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number,
-                                          'description', t.description, 'module', m.name),
+               'tool', shared.tool_ref(t) || jsonb_build_object('description', t.description, 'module', m.name),
                'status', p.status,
                'completed_at', p.completed_at,
                'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
@@ -700,32 +735,6 @@ $$;
 -- COMMENT: FUNCTION program_sections(p_user_id uuid)
 COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
   IS 'The whole program for one user, in sprint order: each tool''s status and its submitted outputs with labels (the program-overview report).';
-
--- FUNCTION: progress_report(uuid)
-CREATE FUNCTION shared.progress_report(p_user_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return (select (to_jsonb(s.*) - 'next_tool')
-                   || jsonb_build_object(
-                          'next_tool', (select jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                                          from shared.tools as t where t.slug = s.next_tool),
-                          'tools', (select jsonb_agg(jsonb_build_object(
-                                                'slug', o.tool_slug, 'sprint_number', o.sprint_number, 'name', o.tool_name,
-                                                'status', o.status, 'progress_percentage', o.progress_percentage,
-                                                'unlocked_at', o.unlocked_at, 'started_at', o.started_at,
-                                                'completed_at', o.completed_at)
-                                            order by o.sprint_number)
-                                      from shared.progress_overview as o where o.user_id = p_user_id))
-              from shared.progress_summary as s
-             where s.user_id = p_user_id);
-end;
-$$;
-
--- COMMENT: FUNCTION progress_report(p_user_id uuid)
-COMMENT ON FUNCTION shared.progress_report (p_user_id uuid)
-  IS 'A user''s progress for the API: the progress summary, the next tool and every tool''s status in sprint order.';
 
 -- FUNCTION: progress_summary_for(uuid)
 CREATE FUNCTION shared.progress_summary_for(p_user_id uuid)
@@ -802,24 +811,6 @@ $$;
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
 
--- FUNCTION: raise_stale_version(text, integer, integer)
-CREATE FUNCTION shared.raise_stale_version(p_tool_slug text, p_expected integer, p_current integer)
-RETURNS void
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-begin
-    raise sqlstate 'PT409'
-        using message = format('Your copy of %s is out of date: you edited version %s, the latest is %s. Reload, then save again.',
-                               p_tool_slug, p_expected, p_current),
-              detail  = json_build_object('code', 'STALE_VERSION', 'tool', p_tool_slug,
-                                          'expected_version', p_expected, 'current_version', p_current)::text;
-end;
-$$;
-
--- COMMENT: FUNCTION raise_stale_version(p_tool_slug text, p_expected integer, p_current integer)
-COMMENT ON FUNCTION shared.raise_stale_version (p_tool_slug text, p_expected integer, p_current integer)
-  IS 'Raises PT409 (STALE_VERSION) naming the version edited and the latest one.';
-
 -- FUNCTION: record_event(text, uuid, text, jsonb)
 CREATE FUNCTION shared.record_event(p_event_type text
                                   , p_user_id uuid
@@ -837,7 +828,7 @@ begin
                'event_id', v_id, 'type', p_event_type, 'occurred_at', pg_catalog.now(),
                'user', jsonb_build_object('id', u.id, 'email', u.email, 'lms_user_id', u.lms_user_id,
                                           'organization_id', u.organization_id),
-               'tool', jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number))
+               'tool', shared.tool_ref(t))
            || coalesce(p_extra, '{}')
       from shared.users as u, shared.tools as t
      where u.id = p_user_id and t.slug = p_tool_slug;
@@ -848,6 +839,29 @@ $$;
 -- COMMENT: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
+
+-- FUNCTION: record_version(text, uuid, uuid, integer, text, jsonb, timestamp with time zone)
+CREATE FUNCTION shared.record_version(p_tool_slug text
+                                    , p_submission_id uuid
+                                    , p_user_id uuid
+                                    , p_version integer
+                                    , p_status text
+                                    , p_data jsonb
+                                    , p_saved_at timestamp with time zone)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    insert into shared.submission_versions
+        (tool_slug, submission_id, user_id, version, status, data, saved_at, replaced_by)
+    values (p_tool_slug, p_submission_id, p_user_id, p_version, p_status, p_data, p_saved_at,
+            shared.request_user_id());
+end;
+$$;
+
+-- COMMENT: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
+COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
+  IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
 
 -- FUNCTION: refresh_field_values_view()
 CREATE FUNCTION shared.refresh_field_values_view()
@@ -1232,6 +1246,28 @@ $$;
 COMMENT ON FUNCTION shared.require_caller ()
   IS 'The calling user (claims sub, looked up so role and organization are current). Raises PT401 without one; counts the request against the per-user limit (PT429).';
 
+-- FUNCTION: require_current_version(text, integer, integer)
+CREATE FUNCTION shared.require_current_version(p_tool_slug text
+                                             , p_expected integer
+                                             , p_current integer)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if p_expected is not null and p_expected <> p_current then
+        raise sqlstate 'PT409'
+            using message = format('Your copy of %s is out of date: you edited version %s, the latest is %s. Reload, then save again.',
+                                   p_tool_slug, p_expected, p_current),
+                  detail  = json_build_object('code', 'STALE_VERSION', 'tool', p_tool_slug,
+                                              'expected_version', p_expected, 'current_version', p_current)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_current_version(p_tool_slug text, p_expected integer, p_current integer)
+COMMENT ON FUNCTION shared.require_current_version (p_tool_slug text, p_expected integer, p_current integer)
+  IS 'Raises PT409 (STALE_VERSION, naming the version edited and the latest one) unless the version the caller edited is the current one (null skips the check; 0 is "no submission yet").';
+
 -- FUNCTION: require_data_object(jsonb)
 CREATE FUNCTION shared.require_data_object(p_data jsonb)
 RETURNS void
@@ -1307,6 +1343,73 @@ $$;
 COMMENT ON FUNCTION shared.require_lease (p_event_id uuid, p_worker text)
   IS 'The event, locked, when the worker still holds its lease; PT409 (LEASE_LOST) otherwise.';
 
+-- FUNCTION: require_limit(integer, integer, integer)
+CREATE FUNCTION shared.require_limit(p_limit integer, p_default integer, p_maximum integer)
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_limit integer := coalesce(p_limit, p_default);
+begin
+    if v_limit not between 1 and p_maximum then
+        raise sqlstate 'PT422'
+            using message = format('limit must be between 1 and %s', p_maximum),
+                  detail  = json_build_object('code', 'INVALID_LIMIT', 'limit', p_limit)::text;
+    end if;
+    return v_limit;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_limit(p_limit integer, p_default integer, p_maximum integer)
+COMMENT ON FUNCTION shared.require_limit (p_limit integer, p_default integer, p_maximum integer)
+  IS 'The page size to use: p_limit, or p_default when null. Raises PT422 (INVALID_LIMIT) unless it is between 1 and p_maximum.';
+
+-- TABLE: organizations
+CREATE TABLE shared.organizations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , name varchar(255) NOT NULL
+  , slug varchar(255) NOT NULL
+  , settings jsonb DEFAULT CAST('{}' AS jsonb)
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+);
+
+-- COMMENT: TABLE organizations
+COMMENT ON TABLE shared.organizations
+  IS 'Companies taking part in the program; gurus follow organizations.';
+
+-- COMMENT: COLUMN organizations.slug
+COMMENT ON COLUMN shared.organizations.slug
+  IS 'URL-safe unique name of the organization.';
+
+-- FUNCTION: require_organization(uuid, boolean, boolean)
+CREATE FUNCTION shared.require_organization(p_organization_id uuid
+                                          , p_for_update boolean = FALSE
+                                          , p_visible boolean = TRUE)
+RETURNS shared.organizations
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations;
+begin
+    if p_visible and p_for_update then
+        select o.* into v_organization from shared.organizations as o where o.id = p_organization_id for update;
+    elsif p_visible then
+        select o.* into v_organization from shared.organizations as o where o.id = p_organization_id;
+    end if;
+    if v_organization.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization',
+                  detail  = json_build_object('code', 'ORGANIZATION_NOT_FOUND', 'organization_id', p_organization_id)::text;
+    end if;
+    return v_organization;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_organization(p_organization_id uuid, p_for_update boolean, p_visible boolean)
+COMMENT ON FUNCTION shared.require_organization (p_organization_id uuid, p_for_update boolean, p_visible boolean)
+  IS 'The organization row, optionally locked for update. Raises PT404 (ORGANIZATION_NOT_FOUND) for an unknown id, and when p_visible is false.';
+
 -- FUNCTION: require_organization_fields(text, text, jsonb, uuid)
 CREATE FUNCTION shared.require_organization_fields(p_name text
                                                  , p_slug text
@@ -1369,6 +1472,66 @@ COMMENT ON TABLE shared.tools
 COMMENT ON COLUMN shared.tools.schema_name
   IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
 
+-- FUNCTION: require_required_outputs(shared.tools, jsonb)
+CREATE FUNCTION shared.require_required_outputs(p_tool shared.tools, p_data jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_missing text[] := shared.missing_required_outputs(p_tool.slug, p_data);
+begin
+    if cardinality(v_missing) > 0 then
+        raise sqlstate 'PT422'
+            using message = format('Cannot submit %s: required fields are missing: %s', p_tool.name,
+                                   array_to_string(v_missing, ', ')),
+                  detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', p_tool.slug,
+                                              'missing', v_missing)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
+  IS 'Raises PT422 (MISSING_REQUIRED_OUTPUTS, listing the field ids) unless the data has every required output of the tool.';
+
+-- FUNCTION: require_status_change(shared.tools, text, text, boolean)
+CREATE FUNCTION shared.require_status_change(p_tool shared.tools
+                                           , p_from text
+                                           , p_to text
+                                           , p_data_changed boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- the common case first (an autosave keeps its status); the same status is always allowed
+    if (p_from = p_to and p_from <> 'completed') or (p_from is null and p_to in ('draft', 'submitted')) then
+        return;
+    end if;
+    if p_from is null then
+        raise sqlstate 'PT409'
+            using message = format('A new submission starts as draft or submitted, not %s', p_to),
+                  detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', p_tool.slug,
+                                              'from', null, 'to', p_to)::text;
+    end if;
+    if not shared.submission_transition_allowed(p_from, p_to) then
+        raise sqlstate 'PT409'
+            using message = format('Cannot change a %s submission from %s to %s', p_tool.name, p_from, p_to),
+                  detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', p_tool.slug,
+                                              'from', p_from, 'to', p_to)::text;
+    end if;
+    if p_from = 'completed' and p_to = 'completed' and p_data_changed then
+        raise sqlstate 'PT409'
+            using message = format('A completed %s submission is edited by moving it to in_progress first', p_tool.name),
+                  detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', p_tool.slug,
+                                              'from', p_from, 'to', p_to)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+COMMENT ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+  IS 'Raises PT409 (INVALID_STATUS_TRANSITION) unless a submission may go from p_from (null: a new row) to p_to: a new one starts as draft or submitted, changes follow shared.submission_transition_allowed, completed work is edited through in_progress.';
+
 -- FUNCTION: require_tool(text)
 CREATE FUNCTION shared.require_tool(p_tool_slug text)
 RETURNS shared.tools
@@ -1391,6 +1554,32 @@ $$;
 -- COMMENT: FUNCTION require_tool(p_tool_slug text)
 COMMENT ON FUNCTION shared.require_tool (p_tool_slug text)
   IS 'The registry row of a tool. Raises PT404 (TOOL_NOT_FOUND) for an unknown slug.';
+
+-- FUNCTION: require_tool_open(shared.tools, uuid)
+CREATE FUNCTION shared.require_tool_open(p_tool shared.tools, p_user_id uuid)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_progress text;
+begin
+    select p.status into v_progress
+      from shared.user_progress as p
+     where p.user_id = p_user_id and p.tool_slug = p_tool.slug;
+    if v_progress is distinct from 'unlocked' and v_progress is distinct from 'in_progress'
+       and v_progress is distinct from 'completed' then
+        raise sqlstate 'PT423'
+            using message = format('%s is locked: finish the tools it depends on first', p_tool.name),
+                  detail  = jsonb_build_object('code', 'TOOL_LOCKED', 'tool', p_tool.slug,
+                                               'missing_dependencies',
+                                               shared.check_unlock_status(p_tool.slug, p_user_id) -> 'missing_dependencies')::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_tool_open(p_tool shared.tools, p_user_id uuid)
+COMMENT ON FUNCTION shared.require_tool_open (p_tool shared.tools, p_user_id uuid)
+  IS 'Raises PT423 (TOOL_LOCKED, with the missing dependencies) unless the user''s progress on the tool is unlocked, in_progress or completed.';
 
 -- FUNCTION: require_user(uuid)
 CREATE FUNCTION shared.require_user(p_user_id uuid)
@@ -1431,7 +1620,24 @@ $$;
 
 -- COMMENT: FUNCTION require_version(p_version integer)
 COMMENT ON FUNCTION shared.require_version (p_version integer)
-  IS 'Raises PT422 (INVALID_VERSION) unless the version is a number >= 0.';
+  IS 'Raises PT422 (INVALID_VERSION) unless the version is a number >= 0; returns it.';
+
+-- FUNCTION: require_visible_organization(shared.users, uuid)
+CREATE FUNCTION shared.require_visible_organization(p_caller shared.users, p_organization_id uuid)
+RETURNS shared.organizations
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    -- the same answer for "no such organization" and "not yours": existence is not revealed
+    return shared.require_organization(
+               p_organization_id,
+               p_visible => p_caller.role = 'admin' or shared.guru_follows_organization(p_caller.id, p_organization_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION require_visible_organization(p_caller shared.users, p_organization_id uuid)
+COMMENT ON FUNCTION shared.require_visible_organization (p_caller shared.users, p_organization_id uuid)
+  IS 'The organization, when the caller may read its members'' work: an admin or a guru assigned to it. Anyone else gets PT404, as for an unknown organization.';
 
 -- FUNCTION: require_visible_user(shared.users, uuid)
 CREATE FUNCTION shared.require_visible_user(p_caller shared.users, p_user_id uuid)
@@ -1459,6 +1665,40 @@ $$;
 -- COMMENT: FUNCTION require_visible_user(p_caller shared.users, p_user_id uuid)
 COMMENT ON FUNCTION shared.require_visible_user (p_caller shared.users, p_user_id uuid)
   IS 'The user, when the caller may read their work: themself, a guru assigned to their organization, or an admin. Anyone else gets PT404, as for an unknown user.';
+
+-- FUNCTION: require_writable(shared.tools, uuid, timestamp with time zone, boolean, boolean)
+CREATE FUNCTION shared.require_writable(p_tool shared.tools
+                                      , p_submission_id uuid
+                                      , p_archived_at timestamp with time zone
+                                      , p_owner_changed boolean
+                                      , p_organization_changed boolean)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    if p_archived_at is not null then
+        raise sqlstate 'PT409'
+            using message = format('This %s submission was archived (start over) and is read-only', p_tool.name),
+                  detail  = json_build_object('code', 'SUBMISSION_ARCHIVED', 'tool', p_tool.slug,
+                                              'submission_id', p_submission_id)::text;
+    end if;
+    if p_owner_changed then
+        raise sqlstate 'PT409'
+            using message = 'A submission cannot change its id or its user',
+                  detail  = json_build_object('code', 'SUBMISSION_OWNER_FIXED', 'submission_id', p_submission_id)::text;
+    end if;
+    if p_organization_changed
+       and pg_catalog.current_setting('fasttrack.organization_override', true) is distinct from 'on' then
+        raise sqlstate 'PT409'
+            using message = 'A submission keeps the organization of its first save; an admin moves it with shared.move_user_work()',
+                  detail  = json_build_object('code', 'ORGANIZATION_LOCKED', 'submission_id', p_submission_id)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_writable(p_tool shared.tools, p_submission_id uuid, p_archived_at timestamp with time zone, p_owner_changed boolean, p_organization_changed boolean)
+COMMENT ON FUNCTION shared.require_writable (p_tool shared.tools, p_submission_id uuid, p_archived_at timestamp with time zone, p_owner_changed boolean, p_organization_changed boolean)
+  IS 'Raises PT409 when an existing submission may not be changed this way: it is archived (SUBMISSION_ARCHIVED), its id or user changes (SUBMISSION_OWNER_FIXED), or its organization changes outside shared.move_user_work (ORGANIZATION_LOCKED).';
 
 -- FUNCTION: resolve_dependencies(text, uuid)
 CREATE FUNCTION shared.resolve_dependencies(p_tool_slug text, p_user_id uuid)
@@ -1535,9 +1775,7 @@ begin
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
 
     if v_row is null then
-        if coalesce(p_expected_version, 0) <> 0 then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
-        end if;
+        perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
         v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
     end if;
@@ -1546,9 +1784,7 @@ begin
     if v_row -> 'data' = p_data then
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false);
     end if;
-    if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
-        perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
-    end if;
+    perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
 
     -- editing submitted work reopens it (the row is locked: its status cannot change meanwhile)
     v_row := shared.tool_submission_update(
@@ -1708,17 +1944,12 @@ AS $$
 declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
     v_row jsonb;
-    v_locked text[];
-    v_unlocked jsonb;
 begin
     if p_data is not null then
         perform shared.require_data_object(p_data);
     end if;
     perform shared.lock_user(p_user_id);
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
-
-    select coalesce(array_agg(p.tool_slug::text), '{}') into v_locked
-      from shared.user_progress as p where p.user_id = p_user_id and p.status = 'locked';
 
     if v_row is null then
         if p_data is null then
@@ -1727,34 +1958,31 @@ begin
                       detail  = json_build_object('code', 'NOTHING_TO_SUBMIT', 'tool', v_tool.slug)::text,
                       hint    = 'Save a draft first, or send the answers with the submit.';
         end if;
-        if coalesce(p_expected_version, 0) <> 0 then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, 0);
-        end if;
-        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
+        perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
     elsif v_row ->> 'status' = 'submitted' and (p_data is null or v_row -> 'data' = p_data) then
         -- already submitted as it stands: a retried submit is answered, not refused
         return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'unlocked_tools', '[]'::jsonb);
     else
-        if p_expected_version is not null and p_expected_version <> (v_row ->> 'version')::integer then
-            perform shared.raise_stale_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
-        end if;
+        perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
+    end if;
+
+    -- the write below is a submit, so the effects trigger leaves the tools it unlocked here
+    perform pg_catalog.set_config('fasttrack.unlocked_tools', '[]', true);
+    if v_row is null then
+        v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'submitted');
+    else
         v_row := shared.tool_submission_update(v_tool.slug, (v_row ->> 'id')::uuid,
                                                coalesce(p_data, v_row -> 'data'), 'submitted');
     end if;
-
-    select coalesce(jsonb_agg(jsonb_build_object('slug', t.slug, 'name', t.name, 'sprint_number', t.sprint_number)
-                              order by t.sprint_number), '[]')
-      into v_unlocked
-      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
-     where p.user_id = p_user_id and p.tool_slug = any (v_locked) and p.status <> 'locked';
-
-    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'unlocked_tools', v_unlocked);
+    return shared.submission_json(v_tool.slug, v_row)
+           || jsonb_build_object('changed', true,
+                                 'unlocked_tools', pg_catalog.current_setting('fasttrack.unlocked_tools')::jsonb);
 end;
 $$;
 
 -- COMMENT: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 COMMENT ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
-  IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools. Submitting unchanged submitted work again changes nothing.';
+  IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools (as shared.unlock_ready_tools gave them to the submit trigger, through the setting fasttrack.unlocked_tools). Submitting unchanged submitted work again changes nothing.';
 
 -- FUNCTION: sync_lms_courses(jsonb)
 CREATE FUNCTION shared.sync_lms_courses(p_config jsonb)
@@ -2025,6 +2253,7 @@ LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
     v_tool shared.tools := shared.tool_for_schema(tg_table_schema);
+    v_data_changed boolean;
     v_percent integer;
 begin
     if tg_op = 'DELETE' then
@@ -2034,8 +2263,9 @@ begin
     if new.archived_at is not null then
         return null;
     end if;
+    v_data_changed := tg_op = 'INSERT' or new.data is distinct from old.data;
 
-    if new.submitted_at is not null and (tg_op = 'INSERT' or new.submitted_at is distinct from old.submitted_at) then
+    if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
@@ -2044,8 +2274,9 @@ begin
         update shared.user_progress as p
            set status = 'completed'
          where p.user_id = new.user_id and p.tool_slug = v_tool.slug and p.status <> 'completed';
-        perform shared.unlock_ready_tools(new.user_id, v_tool.slug);
-    elsif tg_op = 'INSERT' or new.data is distinct from old.data then
+        perform pg_catalog.set_config('fasttrack.unlocked_tools',
+                                      shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
+    elsif v_data_changed then
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -2061,7 +2292,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: first save starts the tool; a submit publishes the outputs, completes the tool, unlocks the tools whose requirements are now met and records a tool_completed event, in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -2070,19 +2301,16 @@ LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
     v_tool shared.tools := shared.tool_for_schema(tg_table_schema);
-    v_writes_data boolean;
-    v_progress text;
-    v_missing text[];
+    v_data_changed boolean;  -- the answers differ from the stored ones (always, for a new row)
+    v_submit boolean;        -- this write is a submit (shared.is_submit)
 begin
     perform shared.lock_user(new.user_id);
 
     if tg_op = 'INSERT' then
-        if new.status not in ('draft', 'submitted') then
-            raise sqlstate 'PT409'
-                using message = format('A new submission starts as draft or submitted, not %s', new.status),
-                      detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', v_tool.slug,
-                                                  'from', null, 'to', new.status)::text;
-        end if;
+        v_data_changed := true;
+        perform shared.require_status_change(v_tool, null, new.status, v_data_changed);
+
+        -- step stamp_new_submission: a new row starts at version 1, in its user's organization
         new.version := 1;
         new.archived_at := null;
         new.created_at := pg_catalog.now();
@@ -2092,37 +2320,13 @@ begin
         if new.organization_id is null then
             select u.organization_id into new.organization_id from shared.users as u where u.id = new.user_id;
         end if;
-        v_writes_data := true;
+        v_submit := shared.is_submit(null, new.status, v_data_changed);
     else
-        if old.archived_at is not null then
-            raise sqlstate 'PT409'
-                using message = format('This %s submission was archived (start over) and is read-only', v_tool.name),
-                      detail  = json_build_object('code', 'SUBMISSION_ARCHIVED', 'tool', v_tool.slug,
-                                                  'submission_id', old.id)::text;
-        end if;
-        if new.id <> old.id or new.user_id <> old.user_id then
-            raise sqlstate 'PT409'
-                using message = 'A submission cannot change its id or its user',
-                      detail  = json_build_object('code', 'SUBMISSION_OWNER_FIXED', 'submission_id', old.id)::text;
-        end if;
-        if new.organization_id is distinct from old.organization_id
-           and pg_catalog.current_setting('fasttrack.organization_override', true) is distinct from 'on' then
-            raise sqlstate 'PT409'
-                using message = 'A submission keeps the organization of its first save; an admin moves it with shared.move_user_work()',
-                      detail  = json_build_object('code', 'ORGANIZATION_LOCKED', 'submission_id', old.id)::text;
-        end if;
-        if not shared.submission_transition_allowed(old.status, new.status) then
-            raise sqlstate 'PT409'
-                using message = format('Cannot change a %s submission from %s to %s', v_tool.name, old.status, new.status),
-                      detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', v_tool.slug,
-                                                  'from', old.status, 'to', new.status)::text;
-        end if;
-        if old.status = 'completed' and new.status = 'completed' and new.data is distinct from old.data then
-            raise sqlstate 'PT409'
-                using message = format('A completed %s submission is edited by moving it to in_progress first', v_tool.name),
-                      detail  = json_build_object('code', 'INVALID_STATUS_TRANSITION', 'tool', v_tool.slug,
-                                                  'from', old.status, 'to', new.status)::text;
-        end if;
+        v_data_changed := new.data is distinct from old.data;
+        perform shared.require_writable(v_tool, old.id, old.archived_at,
+                                        new.id <> old.id or new.user_id <> old.user_id,
+                                        new.organization_id is distinct from old.organization_id);
+        perform shared.require_status_change(v_tool, old.status, new.status, v_data_changed);
 
         new.created_at := old.created_at;
         new.submitted_at := old.submitted_at;
@@ -2134,46 +2338,28 @@ begin
             return new;
         end if;
 
-        v_writes_data := new.data is distinct from old.data;
-        if v_writes_data or new.status is distinct from old.status then
+        -- step stamp_version: a change of data or status is a new version
+        if v_data_changed or new.status is distinct from old.status then
             new.version := old.version + 1;
             new.updated_at := pg_catalog.now();
         else
             new.version := old.version;
         end if;
-        if v_writes_data then
-            insert into shared.submission_versions
-                (tool_slug, submission_id, user_id, version, status, data, saved_at, replaced_by)
-            values (v_tool.slug, old.id, old.user_id, old.version, old.status, old.data, old.updated_at,
-                    shared.request_user_id());
+        if v_data_changed then
+            perform shared.record_version(v_tool.slug, old.id, old.user_id, old.version, old.status, old.data,
+                                          old.updated_at);
         end if;
-        v_writes_data := v_writes_data or (new.status = 'submitted' and old.status <> 'submitted');
+        v_submit := shared.is_submit(old.status, new.status, v_data_changed);
     end if;
 
-    if v_writes_data then
-        select p.status into v_progress
-          from shared.user_progress as p
-         where p.user_id = new.user_id and p.tool_slug = v_tool.slug;
-        if v_progress is distinct from 'unlocked' and v_progress is distinct from 'in_progress'
-           and v_progress is distinct from 'completed' then
-            raise sqlstate 'PT423'
-                using message = format('%s is locked: finish the tools it depends on first', v_tool.name),
-                      detail  = jsonb_build_object('code', 'TOOL_LOCKED', 'tool', v_tool.slug,
-                                                   'missing_dependencies',
-                                                   shared.check_unlock_status(v_tool.slug, new.user_id) -> 'missing_dependencies')::text;
-        end if;
+    if v_data_changed or v_submit then
+        perform shared.require_tool_open(v_tool, new.user_id);
     end if;
 
-    if new.status = 'submitted' and (tg_op = 'INSERT' or new.data is distinct from old.data or old.status <> 'submitted') then
-        v_missing := shared.missing_required_outputs(v_tool.slug, new.data);
-        if cardinality(v_missing) > 0 then
-            raise sqlstate 'PT422'
-                using message = format('Cannot submit %s: required fields are missing: %s', v_tool.name,
-                                       array_to_string(v_missing, ', ')),
-                      detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', v_tool.slug,
-                                                  'missing', v_missing)::text;
-        end if;
-        -- clock time, not transaction time: the effects trigger tells a submit by this changing
+    -- step stamp_submit_and_completion
+    if v_submit then
+        perform shared.require_required_outputs(v_tool, new.data);
+        -- clock time, not transaction time: two submits in one transaction are told apart
         new.submitted_at := pg_catalog.clock_timestamp();
     end if;
     if new.status = 'completed' and (tg_op = 'INSERT' or old.status <> 'completed') then
@@ -2187,7 +2373,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_guard()
 COMMENT ON FUNCTION shared.tg_submission_guard ()
-  IS 'BEFORE trigger of every tool''s submissions: serializes the user, checks status transitions (PT409), locks (PT423) and required outputs on submit (PT422), bumps version, keeps history, fixes the organization.';
+  IS 'BEFORE trigger of every tool''s submissions, in named steps: serializes the user, shared.require_writable and shared.require_status_change (PT409), stamps version and timestamps, shared.record_version keeps history, shared.require_tool_open (PT423) and, on a submit (shared.is_submit), shared.require_required_outputs (PT422).';
 
 -- FUNCTION: tg_user_created()
 CREATE FUNCTION shared.tg_user_created()
@@ -2519,6 +2705,20 @@ $$;
 -- COMMENT: FUNCTION tool_invariant_violations(p_tool shared.tools)
 COMMENT ON FUNCTION shared.tool_invariant_violations (p_tool shared.tools)
   IS 'The invariant violations within one tool''s schema (see shared.check_invariants).';
+
+-- FUNCTION: tool_ref(shared.tools)
+CREATE FUNCTION shared.tool_ref(p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('slug', p_tool.slug, 'name', p_tool.name, 'sprint_number', p_tool.sprint_number);
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_ref(p_tool shared.tools)
+COMMENT ON FUNCTION shared.tool_ref (p_tool shared.tools)
+  IS 'How an answer names a tool: {slug, name, sprint_number} (next_tool, unlocked_tools, event payloads, exports).';
 
 -- FUNCTION: tool_requirements_met(uuid, text)
 CREATE FUNCTION shared.tool_requirements_met(p_user_id uuid, p_tool_slug text)
@@ -3123,11 +3323,11 @@ COMMENT ON FUNCTION shared.tool_submission_update (p_tool_slug text, p_submissio
 
 -- FUNCTION: unlock_ready_tools(uuid, text)
 CREATE FUNCTION shared.unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
-RETURNS text[]
+RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
-    v_unlocked text[];
+    v_unlocked jsonb;
 begin
     with unlocked as (
         update shared.user_progress as p
@@ -3140,7 +3340,7 @@ begin
                             where m.user_id = p.user_id and m.tool_slug = p.tool_slug)
         returning p.tool_slug
     )
-    select coalesce(array_agg(u.tool_slug::text order by t.sprint_number), '{}')
+    select coalesce(jsonb_agg(shared.tool_ref(t) order by t.sprint_number), '[]')
       into v_unlocked
       from unlocked as u join shared.tools as t on t.slug = u.tool_slug;
     return v_unlocked;
@@ -3149,7 +3349,7 @@ $$;
 
 -- COMMENT: FUNCTION unlock_ready_tools(p_user_id uuid, p_submitted_tool_slug text)
 COMMENT ON FUNCTION shared.unlock_ready_tools (p_user_id uuid, p_submitted_tool_slug text)
-  IS 'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns their slugs in sprint order. Called by the submit trigger.';
+  IS 'Unlocks, in one statement, every locked tool of the user that requires a field of the tool just submitted and whose requirements are now all met; returns them as [{slug, name, sprint_number}] in sprint order. Called by the submit trigger, which hands the list to shared.submit_tool.';
 
 -- FUNCTION: unlock_ready_tools_for_everyone()
 CREATE FUNCTION shared.unlock_ready_tools_for_everyone()
@@ -3790,24 +3990,6 @@ CREATE TABLE shared.organization_gurus (
 COMMENT ON TABLE shared.organization_gurus
   IS 'Which gurus follow which organizations: a guru reads the progress and answers of the members of these organizations.';
 
--- TABLE: organizations
-CREATE TABLE shared.organizations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , name varchar(255) NOT NULL
-  , slug varchar(255) NOT NULL
-  , settings jsonb DEFAULT CAST('{}' AS jsonb)
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-);
-
--- COMMENT: TABLE organizations
-COMMENT ON TABLE shared.organizations
-  IS 'Companies taking part in the program; gurus follow organizations.';
-
--- COMMENT: COLUMN organizations.slug
-COMMENT ON COLUMN shared.organizations.slug
-  IS 'URL-safe unique name of the organization.';
-
 -- TABLE: progress_changes
 CREATE TABLE shared.progress_changes (
     id bigint NOT NULL
@@ -4311,6 +4493,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION get_progress(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.get_progress (p_user_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_submission(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
@@ -4329,6 +4516,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION is_produced(p_value jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.is_produced (p_value jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION is_submit(p_old_status text, p_new_status text, p_data_changed boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.is_submit (p_old_status text, p_new_status text, p_data_changed boolean)
   FROM PUBLIC;
 
 -- ACL: FUNCTION issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token text)
@@ -4371,11 +4563,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.program_sections (p_user_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION progress_report(p_user_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.progress_report (p_user_id uuid)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION progress_summary_for(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.progress_summary_for (p_user_id uuid)
@@ -4391,14 +4578,14 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION raise_stale_version(p_tool_slug text, p_expected integer, p_current integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.raise_stale_version (p_tool_slug text, p_expected integer, p_current integer)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   FROM PUBLIC;
 
 -- ACL: FUNCTION refresh_field_values_view()
@@ -4446,6 +4633,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_caller ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_current_version(p_tool_slug text, p_expected integer, p_current integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_current_version (p_tool_slug text, p_expected integer, p_current integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_data_object(p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_data_object (p_data jsonb)
@@ -4456,14 +4648,39 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_lease (p_event_id uuid, p_worker text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_limit(p_limit integer, p_default integer, p_maximum integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_limit (p_limit integer, p_default integer, p_maximum integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_organization(p_organization_id uuid, p_for_update boolean, p_visible boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_organization (p_organization_id uuid, p_for_update boolean, p_visible boolean)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_tool(p_tool_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_tool (p_tool_slug text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_tool_open(p_tool shared.tools, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_tool_open (p_tool shared.tools, p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_user(p_user_id uuid)
@@ -4476,9 +4693,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_version (p_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_visible_organization(p_caller shared.users, p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_visible_organization (p_caller shared.users, p_organization_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_visible_user(p_caller shared.users, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_visible_user (p_caller shared.users, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_writable(p_tool shared.tools, p_submission_id uuid, p_archived_at timestamp with time zone, p_owner_changed boolean, p_organization_changed boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_writable (p_tool shared.tools, p_submission_id uuid, p_archived_at timestamp with time zone, p_owner_changed boolean, p_organization_changed boolean)
   FROM PUBLIC;
 
 -- ACL: FUNCTION resolve_dependencies(p_tool_slug text, p_user_id uuid)
@@ -4584,6 +4811,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION tool_invariant_violations(p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_invariant_violations (p_tool shared.tools)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tool_ref(p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_ref (p_tool shared.tools)
   FROM PUBLIC;
 
 -- ACL: FUNCTION tool_requirements_met(p_user_id uuid, p_tool_slug text)
