@@ -6,8 +6,8 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
 1. listens on fasttrack_outbox on its own autocommit connection;
 2. claims due events in batches (api.worker_claim_events: a lease under this worker's id,
    `hostname:pid:random`, and one more attempt counted);
-3. sends each event to every receiver that has not acknowledged it yet (fasttrack.webhook_delivery),
-   the events of a batch in parallel threads;
+3. sends each event to every receiver that has not acknowledged it yet
+   (fasttrack/outbound_webhooks.py), the events of a batch in parallel threads;
 4. settles each: api.worker_event_delivered when every receiver has acknowledged it, otherwise
    api.worker_event_failed with the receivers that did (retries skip them), which schedules the
    next attempt after WORKER_BASE_DELAY_SECONDS * 2^(attempt-1), capped at
@@ -59,9 +59,9 @@ from psycopg.conninfo import make_conninfo
 
 from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import Database
+from fasttrack.outbound_webhooks import Delivery, WebhookSender
 from fasttrack.settings import Settings
 from fasttrack.web import settings
-from fasttrack.webhook_delivery import Delivery, WebhookSender
 
 log = logging.getLogger("fasttrack.worker")
 
