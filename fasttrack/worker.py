@@ -43,7 +43,6 @@ import logging
 import math
 import os
 import secrets
-import select
 import signal
 import socket
 import threading
@@ -61,6 +60,7 @@ from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
 from fasttrack.settings import Settings
+from fasttrack.waker import Waker
 from fasttrack.web import settings
 
 log = logging.getLogger("fasttrack.worker")
@@ -81,40 +81,6 @@ RECONNECT_MAX_SECONDS = 30.0
 def new_worker_id() -> str:
     """`hostname:pid:random`: who holds a lease, readable by an operator."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-class Waker:
-    """A self-pipe: the main thread sleeps in select() until a poke, a socket, or the timeout.
-
-    os.write is safe in a signal handler and from any thread, which no lock-based primitive is.
-    """
-
-    def __init__(self) -> None:
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-        self._closed = False
-
-    def poke(self) -> None:
-        if self._closed:  # its descriptor numbers may already belong to another file
-            return
-        # BlockingIOError: full, so already poked; OSError: closed, the worker is done.
-        with contextlib.suppress(OSError):
-            os.write(self._write, b"!")
-
-    def wait(self, timeout: float | None, *fds: int) -> set[int]:
-        """Block until poked, one of `fds` is readable, or `timeout` seconds (None: no limit)."""
-        ready, _, _ = select.select([self._read, *fds], [], [], timeout)
-        if self._read in ready:
-            with contextlib.suppress(BlockingIOError):
-                while os.read(self._read, 4096):
-                    pass
-        return set(ready)
-
-    def close(self) -> None:
-        self._closed = True
-        os.close(self._read)
-        os.close(self._write)
 
 
 class Worker:
