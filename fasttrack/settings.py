@@ -27,7 +27,7 @@ DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot li
 DEVELOPMENT_FRONTEND_URL = "http://127.0.0.1:8000/"
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
 MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
-_PER_MINUTE = parse.integer(1, 1_000_000)
+_LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,19 @@ def _setting(
     return field(default=default, repr=not secret, metadata={"variable": variable})
 
 
-def service(*declaration: Any, **options: Any) -> Any:
+def service(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
     """A setting of the web service (the README's Configuration table)."""
-    return _setting("service", *declaration, **options)
+    return _setting("service", name, default, parser, meaning, **options)
 
 
-def worker(*declaration: Any, **options: Any) -> Any:
+def worker(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
     """A setting of the event worker (its table under Completion events and the worker)."""
-    return _setting("worker", *declaration, **options)
+    return _setting("worker", name, default, parser, meaning, **options)
 
 
-def assistant(*declaration: Any, **options: Any) -> Any:
+def assistant(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
     """A setting of the AI assistant (its table under The AI assistant)."""
-    return _setting("assistant", *declaration, **options)
+    return _setting("assistant", name, default, parser, meaning, **options)
 
 
 @dataclass(frozen=True)
@@ -160,19 +160,19 @@ class Settings:
     rate_limit_default: int = service(
         "RATE_LIMIT_DEFAULT",
         100,
-        _PER_MINUTE,
+        _LIMIT,
         "Requests per minute per user (every authenticated call, refresh included).",
     )
     rate_limit_sso_failures: int = service(
         "RATE_LIMIT_SSO_FAILURES",
         10,
-        _PER_MINUTE,
+        _LIMIT,
         "Failed SSO attempts per minute per client address.",
     )
     rate_limit_exports: int = service(
         "RATE_LIMIT_EXPORTS",
         10,
-        _PER_MINUTE,
+        _LIMIT,
         "JSON and PDF exports per minute per user (on top of `RATE_LIMIT_DEFAULT`).",
     )
     trust_proxy: bool = service(
@@ -243,11 +243,9 @@ class Settings:
         parse.number(0.1, 600.0),
         "How long to wait for n8n to connect, start and finish its reply.",
     )
-    ai_limit_user: int = assistant(
-        "AI_LIMIT_USER", 10, _PER_MINUTE, "Questions per hour for users."
-    )
+    ai_limit_user: int = assistant("AI_LIMIT_USER", 10, _LIMIT, "Questions per hour for users.")
     ai_limit_staff: int = assistant(
-        "AI_LIMIT_STAFF", 50, _PER_MINUTE, "Questions per hour for gurus and admins."
+        "AI_LIMIT_STAFF", 50, _LIMIT, "Questions per hour for gurus and admins."
     )
     ai_failure_threshold: int = assistant(
         "AI_FAILURE_THRESHOLD",
