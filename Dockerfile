@@ -16,7 +16,9 @@ RUN apt-get update \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first: this layer is rebuilt only when requirements.txt changes.
+# Dependencies first: this layer is rebuilt only when requirements.txt changes. The runtime set
+# only: tests, lint and devtools (requirements-dev.txt) stay out, as .dockerignore keeps out their
+# code.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

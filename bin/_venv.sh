@@ -1,8 +1,12 @@
-# Sourced by bin/run and bin/test: make sure .venv exists and matches requirements.txt.
-# Installs only when requirements.txt changed since the last successful install.
+# Sourced by bin/run and bin/test with the requirements file they need: make sure .venv exists
+# and holds it. bin/run needs requirements.txt (the service); bin/test needs requirements-dev.txt
+# (tests, lint, benchmark and devtools, which includes requirements.txt).
+# Installs only when the files changed since the last successful install of that set.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
+
+requirements="${1:?bin/_venv.sh: name the requirements file to install}"
 
 if [[ ! -x .venv/bin/python ]]; then
     PYTHON="$(command -v python3.11 || command -v python3)" || {
@@ -12,10 +16,11 @@ if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi
 
-wanted="$(sha256sum requirements.txt | cut -d' ' -f1)"
-stamp=.venv/.requirements.sha256
+# requirements-dev.txt includes requirements.txt, so a change to either reinstalls the dev set.
+wanted="$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)"
+stamp=".venv/.${requirements%.txt}.sha256"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
     # Written only after a successful install, so a failed one is retried next time.
     echo "$wanted" > "$stamp"
 fi

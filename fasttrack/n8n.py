@@ -15,6 +15,8 @@ from typing import Any, Literal
 import requests
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from fasttrack.text_rules import is_storable_text
+
 Outcome = Literal["ok", "error", "timeout", "malformed", "unavailable"]
 MAX_REPLY_BYTES = 1024 * 1024  # an answer is text for one person; more than this is not a reply
 _CHUNK_BYTES = 16 * 1024
@@ -127,7 +129,8 @@ def _read(response: requests.Response, deadline: float) -> bytes:
 
 
 def _answer_of(raw: bytes) -> str | None:
-    """The reply's "answer" when it is a JSON object with a non-blank string there."""
+    """The reply's "answer" when it is a JSON object with a non-blank string there that
+    PostgreSQL can store (JSON's \\ud800 escapes make lone surrogates, which are not text)."""
     try:
         reply = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, absurdly nested
@@ -135,10 +138,6 @@ def _answer_of(raw: bytes) -> str | None:
     if not isinstance(reply, dict):
         return None
     answer = reply.get("answer")
-    if not isinstance(answer, str) or not answer.strip():
+    if not isinstance(answer, str) or not answer.strip() or not is_storable_text(answer):
         return None
-    try:
-        answer.encode()  # JSON's \ud800 escapes make lone surrogates, which are not text
-    except UnicodeEncodeError:
-        return None
-    return None if "\x00" in answer else answer
+    return answer

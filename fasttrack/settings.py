@@ -1,68 +1,270 @@
-"""Service settings, read once from the environment and validated at start-up (fail fast)."""
+"""Service settings, read once from the environment and validated at start-up (fail fast).
+
+Every setting read from the environment is declared once, below: its variable, its default, how
+its text is read (fasttrack/setting_parsers.py) and what it means. from_env reads the
+declarations, and the README's configuration tables are the same declarations rendered
+(`python -m devtools.settings_table` prints them; tests/test_readme_settings.py compares).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast
-from urllib.parse import urlsplit
 
-import psycopg.conninfo
+from fasttrack import setting_parsers as parse
+from fasttrack.setting_parsers import Parser, SettingsError
+
+__all__ = ["ENVIRONMENTS", "Environment", "Settings", "SettingsError", "Variable", "variables"]
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
+Section = Literal["service", "worker", "assistant"]  # the README table that lists a variable
 DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot live under /root
 DEVELOPMENT_FRONTEND_URL = "http://127.0.0.1:8000/"
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
 MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
-_MAX_PER_MINUTE = 1_000_000
+_LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
 
 
-class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names the variable."""
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: how its text becomes the value, and what the README says."""
+
+    name: str
+    parse: Parser
+    meaning: str
+    section: Section
+    # Unset is refused outside development, or only in production.
+    required: Literal["outside development", "in production"] | None = None
+    shown_default: str = "{}"  # the README's default column; {} stands for the default itself
+
+
+def _setting(
+    section: Section,
+    name: str,
+    default: Any,
+    parser: Parser,
+    meaning: str,
+    *,
+    secret: bool = False,
+    **options: Any,
+) -> Any:
+    """A Settings field read from `name`. repr=False on every secret: settings end up in logs
+    and tracebacks."""
+    variable = Variable(name, parser, meaning, section, **options)
+    return field(default=default, repr=not secret, metadata={"variable": variable})
+
+
+def service(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
+    """A setting of the web service (the README's Configuration table)."""
+    return _setting("service", name, default, parser, meaning, **options)
+
+
+def worker(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
+    """A setting of the event worker (its table under Completion events and the worker)."""
+    return _setting("worker", name, default, parser, meaning, **options)
+
+
+def assistant(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
+    """A setting of the AI assistant (its table under The AI assistant)."""
+    return _setting("assistant", name, default, parser, meaning, **options)
 
 
 @dataclass(frozen=True)
 class Settings:
-    env: Environment = "development"
-    # repr=False on every secret: settings end up in logs and tracebacks.
-    database_url: str | None = field(default=None, repr=False)
-    pgdata: Path = DEFAULT_PGDATA
-    host: str = "127.0.0.1"
-    port: int = 8000
-    web_concurrency: int = 2  # gunicorn worker processes
-    web_threads: int = 4  # request threads per worker (gunicorn's gthread workers)
-    db_pool_max: int = 10
-    # None: the app makes up a key for this process (development and tests only).
-    jwt_secret_key: str | None = field(default=None, repr=False)
-    jwt_secret_generated: bool = False  # from_env made it up: say so, and share it with workers
-    learnworlds_sso_secret: str | None = field(default=None, repr=False)
-    learnworlds_webhook_secret: str | None = field(default=None, repr=False)
-    frontend_url: str = DEVELOPMENT_FRONTEND_URL
-    cors_origins: tuple[str, ...] = ()
-    rate_limit_default: int = 100  # requests per minute per user
-    rate_limit_sso_failures: int = 10  # failed SSO attempts per minute per client ip
-    rate_limit_exports: int = 10  # JSON and PDF exports per minute per user
-    trust_proxy: bool = False  # take the client ip from X-Forwarded-For (behind one proxy)
+    env: Environment = service(
+        "FT_ENV",
+        "development",
+        parse.choice(ENVIRONMENTS),
+        "`development`, `test` or `production`. Outside development the secrets and "
+        "`FRONTEND_URL` below are required; in production `DATABASE_URL` too.",
+    )
+    database_url: str | None = service(
+        "DATABASE_URL",
+        None,
+        parse.conninfo,
+        "libpq URL of the database. Unset outside production: the embedded server.",
+        required="in production",
+        secret=True,
+    )
+    pgdata: Path = service(
+        "FASTTRACK_PGDATA",
+        DEFAULT_PGDATA,
+        parse.path,
+        "Data directory of the embedded server (keep it under /tmp or /var/tmp: as root, "
+        "pgserver runs the server as its own system user).",
+    )
+    host: str = service("HOST", "127.0.0.1", parse.text, "The address `bin/run` listens on.")
+    port: int = service("PORT", 8000, parse.integer(1, 65535), "The port `bin/run` listens on.")
+    web_concurrency: int = service(
+        "WEB_CONCURRENCY",
+        2,
+        parse.integer(1, 256),
+        "gunicorn worker processes (`gthread` workers, in `fasttrack/gunicorn_conf.py`).",
+    )
+    web_threads: int = service(
+        "WEB_THREADS",
+        4,
+        parse.integer(1, 256),
+        "Request threads per worker: requests a worker serves at once (an n8n question or a "
+        "PDF render holds one).",
+    )
+    db_pool_max: int = service("DB_POOL_MAX", 10, parse.integer(1, 1000), "Connections per worker.")
+    jwt_secret_key: str | None = service(
+        "JWT_SECRET_KEY",
+        None,
+        parse.secret(MIN_JWT_SECRET_BYTES),
+        "HS256 key of the access tokens, at least 32 bytes. Unset in development: a random "
+        "key for this run (logged as such, never printed), so tokens die with the process.",
+        required="outside development",
+        secret=True,
+        shown_default="made up per run in development",
+    )
+    # Not a variable: from_env made the key up, so say so, and share it with workers.
+    jwt_secret_generated: bool = False
+    learnworlds_sso_secret: str | None = service(
+        "LEARNWORLDS_SSO_SECRET",
+        None,
+        parse.secret(),
+        "Key of the SSO signature (HMAC-SHA256). Without it no SSO login succeeds.",
+        required="outside development",
+        secret=True,
+    )
+    learnworlds_webhook_secret: str | None = service(
+        "LEARNWORLDS_WEBHOOK_SECRET",
+        None,
+        parse.secret(),
+        "Key of `Learnworlds-Webhook-Signature`. Without it every webhook is refused.",
+        required="outside development",
+        secret=True,
+    )
+    frontend_url: str = service(
+        "FRONTEND_URL",
+        DEVELOPMENT_FRONTEND_URL,
+        parse.http_url,
+        "Where `GET /api/auth/sso` sends the browser (http or https URL).",
+        required="outside development",
+        shown_default="{} in development",
+    )
+    cors_origins: tuple[str, ...] = service(
+        "CORS_ORIGINS",
+        (),
+        parse.origins,
+        "Comma-separated origins (`https://tools.example.com`) whose pages may call the API "
+        "with credentials.",
+    )
+    rate_limit_default: int = service(
+        "RATE_LIMIT_DEFAULT",
+        100,
+        _LIMIT,
+        "Requests per minute per user (every authenticated call, refresh included).",
+    )
+    rate_limit_sso_failures: int = service(
+        "RATE_LIMIT_SSO_FAILURES",
+        10,
+        _LIMIT,
+        "Failed SSO attempts per minute per client address.",
+    )
+    rate_limit_exports: int = service(
+        "RATE_LIMIT_EXPORTS",
+        10,
+        _LIMIT,
+        "JSON and PDF exports per minute per user (on top of `RATE_LIMIT_DEFAULT`).",
+    )
+    trust_proxy: bool = service(
+        "TRUST_PROXY",
+        False,
+        parse.boolean,
+        "Behind one reverse proxy: take the client address from its `X-Forwarded-For` (rate "
+        "limits per address use it). Leave off when clients reach the service directly, or "
+        "they can pick their own address.",
+    )
     # The event delivery worker (flask --app app worker); see fasttrack/worker.py.
-    webhook_urls: tuple[str, ...] = ()
-    webhook_secret: str | None = field(default=None, repr=False)
-    worker_max_attempts: int = 8  # then the event is dead (admins can retry it)
-    worker_base_delay_seconds: float = 5.0  # retry n waits base * 2^(n-1), capped by the max
-    worker_max_delay_seconds: float = 3600.0
-    worker_http_timeout_seconds: float = 10.0  # connect and read, per receiver
-    worker_shutdown_grace_seconds: float = 5.0  # on SIGTERM, then undelivered events are released
+    webhook_urls: tuple[str, ...] = worker(
+        "WEBHOOK_URLS",
+        (),
+        parse.private_http_urls,
+        "Comma-separated http(s) URLs that receive every event. The worker refuses to start "
+        "without one.",
+    )
+    webhook_secret: str | None = worker(
+        "WEBHOOK_SECRET",
+        None,
+        parse.secret(MIN_WEBHOOK_SECRET_BYTES),
+        "HMAC key of `X-FastTrack-Signature`, at least 32 bytes; required with `WEBHOOK_URLS`.",
+        secret=True,
+    )
+    worker_max_attempts: int = worker(
+        "WORKER_MAX_ATTEMPTS",
+        8,
+        parse.integer(1, 1000),
+        "Attempts before an event is parked as dead.",
+    )
+    worker_base_delay_seconds: float = worker(
+        "WORKER_BASE_DELAY_SECONDS",
+        5.0,
+        parse.number(0.0, 86400.0),
+        "Wait before the first retry; doubles with each attempt.",
+    )
+    worker_max_delay_seconds: float = worker(
+        "WORKER_MAX_DELAY_SECONDS",
+        3600.0,
+        parse.number(0.0, 7 * 86400.0),
+        "The longest wait between attempts.",
+    )
+    worker_http_timeout_seconds: float = worker(
+        "WORKER_HTTP_TIMEOUT_SECONDS",
+        10.0,
+        parse.number(0.1, 600.0),
+        "Per receiver, to connect and to answer.",
+    )
+    worker_shutdown_grace_seconds: float = worker(
+        "WORKER_SHUTDOWN_GRACE_SECONDS",
+        5.0,
+        parse.number(0.0, 600.0),
+        "On SIGTERM, how long deliveries in hand may still finish.",
+    )
     # The AI assistant (POST /api/tools/<slug>/assist); see fasttrack/n8n.py.
-    n8n_webhook_url: str | None = field(default=None, repr=False)  # None: not configured (503)
-    n8n_timeout_seconds: float = 30.0
-    ai_limit_user: int = 10  # questions per hour for users
-    ai_limit_staff: int = 50  # ... for gurus and admins
-    ai_failure_threshold: int = 5  # failures in a row that open the circuit breaker
-    ai_cooldown_seconds: int = 60  # how long it stays open
-    ai_store_answers: bool = False  # keep the agent's answer text in shared.ai_requests
+    n8n_webhook_url: str | None = assistant(
+        "N8N_WEBHOOK_URL",
+        None,
+        parse.private_http_url,
+        "The agent workflow's webhook (http or https). Unset: the assistant is off (`503 "
+        "AI_NOT_CONFIGURED`). May carry a token; it is never logged.",
+        secret=True,
+    )
+    n8n_timeout_seconds: float = assistant(
+        "N8N_TIMEOUT_SECONDS",
+        30.0,
+        parse.number(0.1, 600.0),
+        "How long to wait for n8n to connect, start and finish its reply.",
+    )
+    ai_limit_user: int = assistant("AI_LIMIT_USER", 10, _LIMIT, "Questions per hour for users.")
+    ai_limit_staff: int = assistant(
+        "AI_LIMIT_STAFF", 50, _LIMIT, "Questions per hour for gurus and admins."
+    )
+    ai_failure_threshold: int = assistant(
+        "AI_FAILURE_THRESHOLD",
+        5,
+        parse.integer(1, 1000),
+        "Failures in a row that open the circuit breaker.",
+    )
+    ai_cooldown_seconds: int = assistant(
+        "AI_COOLDOWN_SECONDS",
+        60,
+        parse.integer(1, 86400),
+        "How long the open breaker answers 503 before trying n8n again.",
+    )
+    ai_store_answers: bool = assistant(
+        "AI_STORE_ANSWERS",
+        False,
+        parse.boolean,
+        "Keep the answer text in `shared.ai_requests` (off: only metadata).",
+    )
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -71,211 +273,35 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        environment = _choice(env, "FT_ENV", ENVIRONMENTS, "development")
-        development = environment == "development"
-        database_url = _database_url(env, required=environment == "production")
-        jwt_secret_key = _jwt_secret(env, required=not development)
-        return cls(
-            env=environment,
-            database_url=database_url,
-            pgdata=Path(_text(env, "FASTTRACK_PGDATA", str(DEFAULT_PGDATA))),
-            host=_text(env, "HOST", "127.0.0.1"),
-            port=_integer(env, "PORT", 8000, low=1, high=65535),
-            web_concurrency=_integer(env, "WEB_CONCURRENCY", 2, low=1, high=256),
-            web_threads=_integer(env, "WEB_THREADS", 4, low=1, high=256),
-            db_pool_max=_integer(env, "DB_POOL_MAX", 10, low=1, high=1000),
-            jwt_secret_key=jwt_secret_key or secrets.token_urlsafe(48),
-            jwt_secret_generated=jwt_secret_key is None,
-            learnworlds_sso_secret=_secret(env, "LEARNWORLDS_SSO_SECRET", required=not development),
-            learnworlds_webhook_secret=_secret(
-                env, "LEARNWORLDS_WEBHOOK_SECRET", required=not development
-            ),
-            frontend_url=_frontend_url(env, required=not development),
-            cors_origins=_origins(env, "CORS_ORIGINS"),
-            rate_limit_default=_integer(
-                env, "RATE_LIMIT_DEFAULT", 100, low=1, high=_MAX_PER_MINUTE
-            ),
-            rate_limit_sso_failures=_integer(
-                env, "RATE_LIMIT_SSO_FAILURES", 10, low=1, high=_MAX_PER_MINUTE
-            ),
-            rate_limit_exports=_integer(env, "RATE_LIMIT_EXPORTS", 10, low=1, high=_MAX_PER_MINUTE),
-            trust_proxy=_boolean(env, "TRUST_PROXY", default=False),
-            **_worker_settings(env),
-            **_assistant_settings(env),
-        )
+        values: dict[str, Any] = {}
+        for name, variable, _default in variables():
+            raw = env.get(variable.name, "").strip()  # blank is unset: an empty export
+            if raw:
+                values[name] = variable.parse(variable.name, raw)
+                continue
+            environment = cast(Environment, values.get("env", "development"))
+            if variable.required == "outside development" and environment != "development":
+                raise SettingsError(f"{variable.name} is required unless FT_ENV=development")
+            if variable.required == "in production" and environment == "production":
+                raise SettingsError(f"{variable.name} is required when FT_ENV=production")
+        settings = cls(**values)
+        if settings.webhook_urls and settings.webhook_secret is None:
+            raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set")
+        base, ceiling = settings.worker_base_delay_seconds, settings.worker_max_delay_seconds
+        if ceiling < base:
+            raise SettingsError(
+                f"WORKER_MAX_DELAY_SECONDS={ceiling} is below WORKER_BASE_DELAY_SECONDS={base}"
+            )
+        if settings.jwt_secret_key is None:  # development: a key for this process only
+            key = secrets.token_urlsafe(48)
+            settings = replace(settings, jwt_secret_key=key, jwt_secret_generated=True)
+        return settings
 
 
-def _raw(env: Mapping[str, str], name: str) -> str | None:
-    """The variable's value, or None when unset or blank (an empty export means unset)."""
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _text(env: Mapping[str, str], name: str, default: str) -> str:
-    return _raw(env, name) or default
-
-
-def _choice(
-    env: Mapping[str, str], name: str, allowed: tuple[Environment, ...], default: Environment
-) -> Environment:
-    value = _raw(env, name) or default
-    if value not in allowed:
-        raise SettingsError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
-    return cast(Environment, value)
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
-    raw = _raw(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}={value} is out of range ({low}..{high})")
-    return value
-
-
-def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
-    raw = _raw(env, name)
-    if raw is None:
-        return default
-    value = raw.lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name}={raw!r} is not a boolean (true/false, 1/0, yes/no, on/off)")
-
-
-def _secret(env: Mapping[str, str], name: str, *, required: bool) -> str | None:
-    # Never echo a secret's value in a message; name the variable only.
-    value = _raw(env, name)
-    if value is None and required:
-        raise SettingsError(f"{name} is required unless FT_ENV=development")
-    return value
-
-
-def _jwt_secret(env: Mapping[str, str], *, required: bool) -> str | None:
-    value = _secret(env, "JWT_SECRET_KEY", required=required)
-    if value is not None and len(value.encode()) < MIN_JWT_SECRET_BYTES:
-        raise SettingsError(f"JWT_SECRET_KEY must be at least {MIN_JWT_SECRET_BYTES} bytes long")
-    return value
-
-
-def _http_url(name: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(f"{name}={value!r} is not an http(s) URL")
-    return value
-
-
-def _frontend_url(env: Mapping[str, str], *, required: bool) -> str:
-    value = _raw(env, "FRONTEND_URL")
-    if value is None:
-        if required:
-            raise SettingsError("FRONTEND_URL is required unless FT_ENV=development")
-        return DEVELOPMENT_FRONTEND_URL
-    return _http_url("FRONTEND_URL", value)
-
-
-def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    """Comma-separated origins (scheme://host[:port], no path), compared verbatim to Origin."""
-    origins = []
-    for item in (_raw(env, name) or "").split(","):
-        origin = item.strip().rstrip("/")
-        if not origin:
-            continue
-        parts = urlsplit(_http_url(name, origin))
-        if parts.path or parts.query or parts.fragment:
-            raise SettingsError(f"{name}: {origin!r} is not an origin (scheme://host[:port])")
-        origins.append(origin)
-    return tuple(origins)
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
-    raw = _raw(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    if not low <= value <= high:  # also refuses nan
-        raise SettingsError(f"{name}={value} is out of range ({low}..{high})")
-    return value
-
-
-def _worker_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """WEBHOOK_* and WORKER_*: where and how the worker delivers completion events."""
-    urls: list[str] = []
-    items = [item.strip() for item in (_raw(env, "WEBHOOK_URLS") or "").split(",")]
-    for position, url in enumerate(items, start=1):
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            # By position, not value: a receiver's URL may carry a token.
-            raise SettingsError(f"WEBHOOK_URLS: item {position} is not an http(s) URL")
-        if url not in urls:
-            urls.append(url)
-    secret = _raw(env, "WEBHOOK_SECRET")
-    if urls and secret is None:
-        raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set")
-    if secret is not None and len(secret.encode()) < MIN_WEBHOOK_SECRET_BYTES:
-        raise SettingsError(
-            f"WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET_BYTES} bytes long"
-        )
-    base = _number(env, "WORKER_BASE_DELAY_SECONDS", 5.0, low=0.0, high=86400.0)
-    ceiling = _number(env, "WORKER_MAX_DELAY_SECONDS", 3600.0, low=0.0, high=7 * 86400.0)
-    if ceiling < base:
-        raise SettingsError(
-            f"WORKER_MAX_DELAY_SECONDS={ceiling} is below WORKER_BASE_DELAY_SECONDS={base}"
-        )
-    return {
-        "webhook_urls": tuple(urls),
-        "webhook_secret": secret,
-        "worker_max_attempts": _integer(env, "WORKER_MAX_ATTEMPTS", 8, low=1, high=1000),
-        "worker_base_delay_seconds": base,
-        "worker_max_delay_seconds": ceiling,
-        "worker_http_timeout_seconds": _number(
-            env, "WORKER_HTTP_TIMEOUT_SECONDS", 10.0, low=0.1, high=600.0
-        ),
-        "worker_shutdown_grace_seconds": _number(
-            env, "WORKER_SHUTDOWN_GRACE_SECONDS", 5.0, low=0.0, high=600.0
-        ),
-    }
-
-
-def _assistant_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """N8N_* and AI_*: where the AI agent listens, how long to wait, the limits in SQL."""
-    url = _raw(env, "N8N_WEBHOOK_URL")
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            # Never the value: a webhook URL may carry a token.
-            raise SettingsError("N8N_WEBHOOK_URL is not an http(s) URL")
-    return {
-        "n8n_webhook_url": url,
-        "n8n_timeout_seconds": _number(env, "N8N_TIMEOUT_SECONDS", 30.0, low=0.1, high=600.0),
-        "ai_limit_user": _integer(env, "AI_LIMIT_USER", 10, low=1, high=_MAX_PER_MINUTE),
-        "ai_limit_staff": _integer(env, "AI_LIMIT_STAFF", 50, low=1, high=_MAX_PER_MINUTE),
-        "ai_failure_threshold": _integer(env, "AI_FAILURE_THRESHOLD", 5, low=1, high=1000),
-        "ai_cooldown_seconds": _integer(env, "AI_COOLDOWN_SECONDS", 60, low=1, high=86400),
-        "ai_store_answers": _boolean(env, "AI_STORE_ANSWERS", default=False),
-    }
-
-
-def _database_url(env: Mapping[str, str], *, required: bool) -> str | None:
-    url = _raw(env, "DATABASE_URL")
-    if url is None:
-        if required:
-            raise SettingsError("DATABASE_URL is required when FT_ENV=production")
-        return None
-    try:
-        psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        # Never echo the value or libpq's message: both may contain the password.
-        raise SettingsError("DATABASE_URL is not a valid PostgreSQL connection string") from None
-    return url
+def variables() -> list[tuple[str, Variable, Any]]:
+    """(field name, variable, default) of every setting read from the environment, in order."""
+    return [
+        (item.name, item.metadata["variable"], item.default)
+        for item in fields(Settings)
+        if "variable" in item.metadata
+    ]

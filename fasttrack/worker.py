@@ -6,8 +6,8 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
 1. listens on fasttrack_outbox on its own autocommit connection;
 2. claims due events in batches (api.worker_claim_events: a lease under this worker's id,
    `hostname:pid:random`, and one more attempt counted);
-3. sends each event to every receiver that has not acknowledged it yet (fasttrack.webhook_delivery),
-   the events of a batch in parallel threads;
+3. sends each event to every receiver that has not acknowledged it yet
+   (fasttrack/outbound_webhooks.py), the events of a batch in parallel threads;
 4. settles each: api.worker_event_delivered when every receiver has acknowledged it, otherwise
    api.worker_event_failed with the receivers that did (retries skip them), which schedules the
    next attempt after WORKER_BASE_DELAY_SECONDS * 2^(attempt-1), capped at
@@ -43,7 +43,6 @@ import logging
 import math
 import os
 import secrets
-import select
 import signal
 import socket
 import threading
@@ -59,9 +58,10 @@ from psycopg.conninfo import make_conninfo
 
 from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import Database
+from fasttrack.outbound_webhooks import Delivery, WebhookSender
 from fasttrack.settings import Settings
+from fasttrack.waker import Waker
 from fasttrack.web import settings
-from fasttrack.webhook_delivery import Delivery, WebhookSender
 
 log = logging.getLogger("fasttrack.worker")
 
@@ -81,40 +81,6 @@ RECONNECT_MAX_SECONDS = 30.0
 def new_worker_id() -> str:
     """`hostname:pid:random`: who holds a lease, readable by an operator."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-class Waker:
-    """A self-pipe: the main thread sleeps in select() until a poke, a socket, or the timeout.
-
-    os.write is safe in a signal handler and from any thread, which no lock-based primitive is.
-    """
-
-    def __init__(self) -> None:
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-        self._closed = False
-
-    def poke(self) -> None:
-        if self._closed:  # its descriptor numbers may already belong to another file
-            return
-        # BlockingIOError: full, so already poked; OSError: closed, the worker is done.
-        with contextlib.suppress(OSError):
-            os.write(self._write, b"!")
-
-    def wait(self, timeout: float | None, *fds: int) -> set[int]:
-        """Block until poked, one of `fds` is readable, or `timeout` seconds (None: no limit)."""
-        ready, _, _ = select.select([self._read, *fds], [], [], timeout)
-        if self._read in ready:
-            with contextlib.suppress(BlockingIOError):
-                while os.read(self._read, 4096):
-                    pass
-        return set(ready)
-
-    def close(self) -> None:
-        self._closed = True
-        os.close(self._read)
-        os.close(self._write)
 
 
 class Worker:

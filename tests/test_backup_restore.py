@@ -11,7 +11,7 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from fasttrack.snapshot import pg_dump_binary
+from devtools.snapshot import pg_dump_binary
 from support import connect
 from support.databases import drop_database
 from support.program import (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fasttrack.sqlcheck import ALLOWED_ERRCODES, check_tree
+from devtools.sqlcheck import ALLOWED_ERRCODES, check_tree
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 

@@ -25,8 +25,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from fasttrack.db import Database
+from fasttrack.outbound_webhooks import canonical_body, receiver_name
 from fasttrack.settings import Settings, SettingsError
-from fasttrack.webhook_delivery import canonical_body, receiver_name
 from fasttrack.worker import Worker
 from support.program import answers_for, call, create_user
 

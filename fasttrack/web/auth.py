@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, redirect, request
 
 from fasttrack import tokens
-from fasttrack.sso import SsoLogin, SsoRejected, verify_sso
+from fasttrack.learnworlds_signatures import SsoLogin, SsoRejected, verify_sso
 from fasttrack.web import envelope, settings
 from fasttrack.web.caller import authenticated, call
 from fasttrack.web.errors import ApiError, error_response

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from fasttrack.sso import verify_webhook
+from fasttrack.learnworlds_signatures import verify_webhook
 from fasttrack.web import envelope, settings
 from fasttrack.web.caller import call
 from fasttrack.web.errors import ApiError

@@ -1,4 +1,4 @@
-"""LearnWorlds signatures: the SSO login link and webhook bodies, both HMAC-SHA256.
+"""What LearnWorlds signs: the SSO login link and webhook bodies, both HMAC-SHA256 (signing.py).
 
 Pure functions of their inputs and the clock, compared in constant time; the web layer decides
 what a failure means.
@@ -6,13 +6,14 @@ what a failure means.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from fasttrack.signing import same_signature, sign
+from fasttrack.text_rules import is_storable_text
 
 MAX_CLOCK_SKEW_SECONDS = 300
 SSO_FIELDS = ("user_id", "email", "name", "timestamp", "signature")
@@ -38,12 +39,6 @@ class SsoRejected(ValueError):
         self.reason = reason
 
 
-def sign(secret: str, message: str | bytes) -> str:
-    """Lowercase hex HMAC-SHA256."""
-    data = message.encode() if isinstance(message, str) else message
-    return hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
-
-
 def sso_message(user_id: str, email: str, name: str, timestamp: str) -> str:
     return f"{user_id}|{email}|{name}|{timestamp}"
 
@@ -57,7 +52,7 @@ def verify_sso(
         raise SsoRejected("missing_fields")
     timestamp = _timestamp(values["timestamp"])
     texts = [values[name] for name in ("user_id", "email", "name", "signature")]
-    if timestamp is None or not all(_is_text(text) for text in texts):
+    if timestamp is None or not all(is_storable_text(text) for text in texts):
         raise SsoRejected("invalid_fields")
     user_id, email, name, signature = texts
     if not user_id or not email or not signature:
@@ -67,7 +62,7 @@ def verify_sso(
     if not secret:
         raise SsoRejected("not_configured")
     expected = sign(secret, sso_message(user_id, email, name, timestamp))
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
+    if not same_signature(expected, signature):
         raise SsoRejected("bad_signature")
     return SsoLogin(lms_user_id=user_id, email=email, name=name, signature=signature)
 
@@ -80,23 +75,11 @@ def verify_webhook(raw_body: bytes, header: str | None, secret: str | None) -> b
     candidates = [part.strip() for part in header.split(",")]
     # Compare every candidate, so the time taken does not tell which one was close.
     matches = [
-        hmac.compare_digest(expected.encode(), candidate.removeprefix(_WEBHOOK_VERSION).encode())
+        same_signature(expected, candidate.removeprefix(_WEBHOOK_VERSION))
         for candidate in candidates
         if candidate.startswith(_WEBHOOK_VERSION)
     ]
     return any(matches)
-
-
-def _is_text(value: Any) -> bool:
-    """A string PostgreSQL can store: valid UTF-8 (JSON can smuggle in lone surrogates) and
-    without NUL characters (a query string can carry %00)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _timestamp(value: Any) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fasttrack.sso import SsoRejected, verify_sso, verify_webhook
+from fasttrack.learnworlds_signatures import SsoRejected, verify_sso, verify_webhook
 
 SECRET = "sso-secret"
 NOW = 1_800_000_000

@@ -20,8 +20,6 @@ info, query and fragment (where tokens tend to live): `https://hooks.example.com
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+
+from fasttrack.signing import sign
 
 SIGNATURE_HEADER = "X-FastTrack-Signature"
 EVENT_HEADER = "X-FastTrack-Event"
@@ -42,7 +42,7 @@ def canonical_body(payload: Mapping[str, Any]) -> bytes:
 
 def signature(secret: str, body: bytes) -> str:
     """The X-FastTrack-Signature value for a raw body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + sign(secret, body)
 
 
 def receiver_name(url: str) -> str:

@@ -1,11 +1,11 @@
-"""Check the project's SQL conventions (ARCHITECTURE.md) with pglast, without a database.
+"""Check the project's SQL conventions (docs/ARCHITECTURE.md) with pglast, without a database.
 
 Every .sql file under sql/functions and sql/migrations must parse; every function pins its
 search_path; PL/pgSQL bodies parse, raise PT error codes only and build dynamic SQL with
 format() rather than `||`; every function in sql/functions is schema-qualified, commented and
 revoked from PUBLIC in its own file; every table, view, schema and trigger has a COMMENT ON.
 
-    python -m fasttrack.sqlcheck [sql_dir]
+    python -m devtools.sqlcheck [sql_dir]
 """
 
 from __future__ import annotations
