@@ -102,7 +102,7 @@ def snapshot_database_url(database_url: str) -> Iterator[str]:
 
     pg_dump prints some DDL differently across majors, so the comparison needs the snapshot's
     major: the test server when it runs it, else a throw-away embedded server (the one
-    `python -m fasttrack.snapshot` uses). When neither does, the test fails: it never skips.
+    `python -m devtools.snapshot` uses). When neither does, the test fails: it never skips.
     """
     committed_major = postgres_major(committed_files())
     if committed_major in (None, server_major(database_url)):
