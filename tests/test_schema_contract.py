@@ -1,4 +1,5 @@
-"""The shared tables and every tool schema match spec/database-schema.md."""
+"""The shared tables and every tool schema have the columns, types, CHECKs and indexes the
+project's database design fixes (the DBA query patterns rely on them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The SQL conventions of ARCHITECTURE.md hold for every file in sql/, and each check can fail."""
+"""The SQL conventions of docs/ARCHITECTURE.md ("How to add a SQL function") hold for every file
+in sql/, and each check can fail."""
 
 from __future__ import annotations
 
