@@ -59,7 +59,7 @@ def get_tool(slug: str) -> Json:
 @contract("The caller's active submission, or an empty draft", returns=Submission)
 @authenticated
 def get_submission(slug: str) -> Json:
-    return envelope(call("get_tool_data", p_slug=slug))
+    return envelope(call("get_submission", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/data")
@@ -68,7 +68,7 @@ def get_submission(slug: str) -> Json:
 def save_draft(slug: str) -> Json:
     body = json_object()
     data, version = object_field(body, "data"), version_field(body)
-    return envelope(call("save_tool_data", p_slug=slug, p_data=data, p_version=version))
+    return envelope(call("save_draft", p_slug=slug, p_data=data, p_version=version))
 
 
 @bp.post("/tools/<slug:slug>/submit")
@@ -89,14 +89,14 @@ def submit_tool(slug: str) -> Json:
 @contract("Resolved values from earlier tools", returns=Dependencies)
 @authenticated
 def resolve_dependencies(slug: str) -> Json:
-    return envelope(call("get_tool_dependencies", p_slug=slug))
+    return envelope(call("resolve_dependencies", p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/versions")
 @contract("Saved versions, newest first", returns=list[Version])
 @authenticated
 def submission_history(slug: str) -> Json:
-    return envelope(call("list_tool_versions", p_slug=slug))
+    return envelope(call("submission_history", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/versions/<uuid:submission_id>/<int(max=2147483647):version>/restore")
@@ -104,7 +104,12 @@ def submission_history(slug: str) -> Json:
 @authenticated
 def restore_submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
     return envelope(
-        call("restore_tool_version", p_slug=slug, p_submission_id=submission_id, p_version=version)
+        call(
+            "restore_submission_version",
+            p_slug=slug,
+            p_submission_id=submission_id,
+            p_version=version,
+        )
     )
 
 
@@ -114,11 +119,11 @@ def restore_submission_version(slug: str, submission_id: uuid.UUID, version: int
 )
 @authenticated
 def start_over(slug: str) -> Json:
-    return envelope(call("start_over_tool", p_slug=slug))
+    return envelope(call("start_over", p_slug=slug))
 
 
 @bp.get("/progress")
 @contract("The caller's progress and next tool", returns=Progress)
 @authenticated
 def get_progress() -> Json:
-    return envelope(call("my_progress"))
+    return envelope(call("get_progress"))

@@ -32,7 +32,7 @@ def get_user_progress(user_id: uuid.UUID) -> Json:
 @contract("A user's submission of a tool", returns=Submission)
 @authenticated
 def get_user_submission(user_id: uuid.UUID, slug: str) -> Json:
-    return envelope(call("get_user_tool_data", p_user_id=user_id, p_slug=slug))
+    return envelope(call("get_user_submission", p_user_id=user_id, p_slug=slug))
 
 
 @bp.get("/organizations/<uuid:organization_id>/progress")
