@@ -17,20 +17,20 @@ from fasttrack.web import (
     DB_EXTENSION,
     SETTINGS_EXTENSION,
     admin,
+    admin_events,
     assist,
     auth,
-    caller,
+    authentication,
     errors,
-    events,
     exports,
     health,
     inputs,
+    learnworlds_webhook,
     openapi,
     request_log,
     security,
     tools,
     users,
-    webhooks,
 )
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     request_log.init_app(app)  # first: its after_request runs last and sees the final status
     errors.init_app(app)
     inputs.init_app(app)
-    caller.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
+    authentication.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
     security.init_app(app)
-    blueprints = (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp, webhooks.bp)
+    blueprints = (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp)
     app.register_blueprint(exports.bp)
-    for blueprint in (*blueprints, assist.bp, events.bp):
+    for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)
+    openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

@@ -12,6 +12,8 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from fasttrack import create_app
 from fasttrack.settings import Settings
+from fasttrack.text_rules import MAX_SLUG_LENGTH, SLUG_PATTERN
+from fasttrack.web.openapi import DOCUMENT_EXTENSION, build_document, document
 
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}  # Flask adds them to every rule
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -22,8 +24,8 @@ def app() -> Flask:
     return create_app(Settings(env="test", jwt_secret_key="o" * 32))
 
 
-@pytest.fixture(scope="module")
-def document(app: Flask) -> dict[str, Any]:
+@pytest.fixture(scope="module", name="document")
+def document_(app: Flask) -> dict[str, Any]:
     response = app.test_client().get("/api/openapi.json")  # public: no token
     assert response.status_code == 200
     return response.get_json()
@@ -123,3 +125,51 @@ def test_creating_an_organization_answers_201(document: dict[str, Any]) -> None:
     responses = document["paths"]["/api/admin/organizations"]["post"]["responses"]
 
     assert "201" in responses and "200" not in responses
+
+
+def test_the_document_is_built_once_when_the_app_is_created(app: Flask) -> None:
+    client = app.test_client()
+    first, second = client.get("/api/openapi.json"), client.get("/api/openapi.json")
+
+    assert first.get_json() == document(app)
+    assert first.data == second.data
+    assert app.extensions[DOCUMENT_EXTENSION] is document(app)  # one object, not rebuilt
+
+
+def test_a_route_without_a_contract_fails_the_app_s_creation() -> None:
+    app = create_app(Settings(env="test", jwt_secret_key="o" * 32))
+    app.add_url_rule("/api/undocumented", "undocumented", lambda: {})
+
+    with pytest.raises(RuntimeError, match="/api/undocumented"):
+        build_document(app)
+
+
+def test_path_parameters_are_described_as_the_url_converters_accept_them(
+    document: dict[str, Any],
+) -> None:
+    path = "/api/tools/{slug}/versions/{submission_id}/{version}/restore"
+    schemas = {
+        parameter["name"]: parameter["schema"]
+        for parameter in document["paths"][path]["post"]["parameters"]
+    }
+
+    assert schemas == {
+        "slug": {"type": "string", "pattern": f"^{SLUG_PATTERN}$", "maxLength": MAX_SLUG_LENGTH},
+        "submission_id": {"type": "string", "format": "uuid"},
+        "version": {"type": "integer", "minimum": 0},
+    }
+    pattern = re.compile(schemas["slug"]["pattern"])
+    assert pattern.search("know-thyself") and not pattern.search("Know--thyself")
+
+
+def test_a_closed_body_is_closed_in_the_document_too(document: dict[str, Any]) -> None:
+    """The routes that refuse unknown fields say so (additionalProperties: false)."""
+    schemas = document["components"]["schemas"]
+    for path, method in (
+        ("/api/admin/organizations", "post"),
+        ("/api/admin/organizations/{organization_id}", "patch"),
+        ("/api/tools/{slug}/assist", "post"),
+    ):
+        body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+        name = body["schema"]["$ref"].rsplit("/", 1)[1]
+        assert schemas[name]["additionalProperties"] is False, f"{method.upper()} {path}"

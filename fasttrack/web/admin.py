@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint
 
 from fasttrack.web import envelope
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import contract
 from fasttrack.web.inputs import (
     boolean_field,
     given,
@@ -25,20 +28,36 @@ from fasttrack.web.inputs import (
     query_uuid,
     string_field,
 )
+from fasttrack.web.models import limit
+from fasttrack.web.models.people import (
+    AuditEntry,
+    GuruAssignment,
+    NewOrganization,
+    Organization,
+    OrganizationChanges,
+    OrganizationMove,
+    ProgressRow,
+    RoleChange,
+    User,
+    UserOrganizationChange,
+    UserPage,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 
 Json = dict[str, Any]
-ORGANIZATION_FIELDS = ("name", "slug", "settings")
+ORGANIZATION_FIELDS = tuple(OrganizationChanges.__annotations__)  # name, slug, settings
 
 
 @bp.post("/users/<uuid:user_id>/tools/<slug:slug>/unlock")
+@contract("Unlock a tool for a user", returns=ProgressRow, errors=(403, 409))
 @authenticated
 def admin_unlock_tool(user_id: uuid.UUID, slug: str) -> Json:
     return envelope(call("admin_unlock_tool", p_user_id=user_id, p_slug=slug))
 
 
 @bp.put("/users/<uuid:user_id>/role")
+@contract("Change a user's role", returns=User, body=RoleChange, errors=(403, 409, 422))
 @authenticated
 def admin_set_role(user_id: uuid.UUID) -> Json:
     role = string_field(json_object(), "role")
@@ -46,12 +65,20 @@ def admin_set_role(user_id: uuid.UUID) -> Json:
 
 
 @bp.get("/organizations")
+@contract("All organizations", returns=list[Organization], errors=(403,))
 @authenticated
 def admin_list_organizations() -> Json:
     return envelope(call("admin_list_organizations"))
 
 
 @bp.post("/organizations")
+@contract(
+    "Create an organization",
+    returns=Organization,
+    status=201,
+    body=NewOrganization,
+    errors=(403, 409, 422),
+)
 @authenticated
 def admin_create_organization() -> tuple[Json, int]:
     body = json_object()
@@ -65,6 +92,12 @@ def admin_create_organization() -> tuple[Json, int]:
 
 
 @bp.patch("/organizations/<uuid:organization_id>")
+@contract(
+    "Change an organization",
+    returns=Organization,
+    body=OrganizationChanges,
+    errors=(403, 409, 422),
+)
 @authenticated
 def admin_update_organization(organization_id: uuid.UUID) -> Json:
     body = json_object()
@@ -80,6 +113,12 @@ def admin_update_organization(organization_id: uuid.UUID) -> Json:
 
 
 @bp.get("/users")
+@contract(
+    "Users by email, filtered, one page at a time",
+    returns=UserPage,
+    query={"organization_id": UUID, "search": str, "cursor": str, "limit": limit(200, 50)},
+    errors=(400, 403, 422),  # 422: a limit out of range, a cursor this API never gave
+)
 @authenticated
 def admin_list_users() -> Json:
     args = given(
@@ -92,6 +131,12 @@ def admin_list_users() -> Json:
 
 
 @bp.put("/users/<uuid:user_id>/organization")
+@contract(
+    "Move a user to an organization",
+    returns=UserOrganizationChange,
+    body=OrganizationMove,
+    errors=(403, 409, 422),
+)
 @authenticated
 def admin_set_user_organization(user_id: uuid.UUID) -> Json:
     body = json_object()
@@ -108,12 +153,14 @@ def admin_set_user_organization(user_id: uuid.UUID) -> Json:
 
 
 @bp.put("/organizations/<uuid:organization_id>/gurus/<uuid:user_id>")
+@contract("Assign a guru to an organization", returns=GuruAssignment, errors=(403, 422))
 @authenticated
 def admin_assign_guru(organization_id: uuid.UUID, user_id: uuid.UUID) -> Json:
     return envelope(call("admin_assign_guru", p_organization_id=organization_id, p_user_id=user_id))
 
 
 @bp.delete("/organizations/<uuid:organization_id>/gurus/<uuid:user_id>")
+@contract("Unassign a guru from an organization", returns=GuruAssignment, errors=(403,))
 @authenticated
 def admin_unassign_guru(organization_id: uuid.UUID, user_id: uuid.UUID) -> Json:
     return envelope(
@@ -122,6 +169,12 @@ def admin_unassign_guru(organization_id: uuid.UUID, user_id: uuid.UUID) -> Json:
 
 
 @bp.get("/audit")
+@contract(
+    "Admin changes, newest first",
+    returns=list[AuditEntry],
+    query={"limit": limit(500, 100), "before_id": int},
+    errors=(400, 403, 422),
+)
 @authenticated
 def admin_list_audit() -> Json:
     args = given(p_limit=query_integer("limit"), p_before_id=query_integer("before_id"))

@@ -7,13 +7,18 @@ Limits, the circuit breaker and the context the agent is sent are decided in SQL
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from flask import Blueprint
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 from fasttrack import n8n
 from fasttrack.web import envelope, settings
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import contract
 from fasttrack.web.errors import ApiError
 from fasttrack.web.inputs import (
     given,
@@ -23,6 +28,9 @@ from fasttrack.web.inputs import (
     query_timestamp,
     string_field,
 )
+from fasttrack.web.models import limit
+from fasttrack.web.models.records import AiRequest
+from fasttrack.web.models.tools import AssistAnswer
 from fasttrack.web.request_log import request_id
 
 bp = Blueprint("assist", __name__, url_prefix="/api")
@@ -42,14 +50,25 @@ FAILURES: dict[str, tuple[int, str, str]] = {
 }
 
 
+@with_config(ConfigDict(extra="forbid"))  # only "question": checked below
+class Question(TypedDict):
+    question: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 @bp.post("/tools/<slug:slug>/assist")
+@contract(
+    "Ask the AI assistant (n8n) about a tool; the agent sees the caller's data for it",
+    returns=AssistAnswer,
+    body=Question,
+    errors=(422, 502, 504),
+)
 @authenticated
 def assist(slug: str) -> Json:
     current = settings()
     if current.n8n_webhook_url is None:
         raise ApiError(503, NOT_CONFIGURED, code="AI_NOT_CONFIGURED")
     body = json_object()
-    only_fields(body, ("question",))
+    only_fields(body, tuple(Question.__annotations__))
     question = string_field(body, "question")
 
     # Two api calls, by necessity (the web layer's rule is one per request): the call to n8n
@@ -105,6 +124,12 @@ def _ask(url: str, begun: Json, timeout: float) -> n8n.Reply:
 
 
 @bp.get("/admin/ai-requests")
+@contract(
+    "AI assistant requests, newest first",
+    returns=list[AiRequest],
+    query={"limit": limit(500, 100), "before": datetime},
+    errors=(400, 403, 422),
+)
 @authenticated
 def admin_list_ai_requests() -> Json:
     args = given(p_limit=query_integer("limit"), p_before=query_timestamp("before"))

@@ -17,9 +17,12 @@ from flask import Blueprint, Response, jsonify, redirect, request
 from fasttrack import tokens
 from fasttrack.learnworlds_signatures import SsoLogin, SsoRejected, verify_sso
 from fasttrack.web import envelope, settings
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import REFRESH_COOKIE, contract
 from fasttrack.web.errors import ApiError, error_response
 from fasttrack.web.inputs import json_object
+from fasttrack.web.models.people import LogoutResult, SsoFields, Tokens, User
 from fasttrack.web.request_log import set_user
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
@@ -29,6 +32,9 @@ Json = dict[str, Any]
 
 
 @bp.post("/sso")
+@contract(
+    "Sign in with a LearnWorlds SSO signature", returns=Tokens, body=SsoFields, errors=(401, 429)
+)
 def sso_post() -> Response:
     user, refresh_token = _sign_in(json_object())
     response = jsonify(envelope(tokens.token_response(user)))
@@ -36,6 +42,12 @@ def sso_post() -> Response:
 
 
 @bp.get("/sso")
+@contract(
+    "Sign in from a LearnWorlds link; redirects to FRONTEND_URL#access_token=...",
+    status=302,
+    query={name: {} for name in SsoFields.__annotations__},  # any text: a bad one is a 401
+    errors=(401, 429),
+)
 def sso_get() -> Response:
     """The LearnWorlds link flow: sign in, then send the browser to the frontend with the token."""
     user, refresh_token = _sign_in(request.args)
@@ -47,6 +59,12 @@ def sso_get() -> Response:
 
 
 @bp.post("/refresh")
+@contract(
+    "Rotate the refresh cookie, get a new access token",
+    returns=Tokens,
+    security=REFRESH_COOKIE,
+    errors=(401, 429),
+)
 def refresh() -> Response:
     old = request.cookies.get(tokens.REFRESH_COOKIE)
     if not old:
@@ -61,6 +79,11 @@ def refresh() -> Response:
 
 
 @bp.post("/logout")
+@contract(
+    "Revoke the refresh cookie",
+    returns=LogoutResult,
+    security=[*REFRESH_COOKIE, {}],  # without a cookie there is nothing to revoke: 200
+)
 def logout() -> Response:
     token = request.cookies.get(tokens.REFRESH_COOKIE)
     result = call("logout", as_caller=False, p_refresh_token=token) if token else {"status": "ok"}
@@ -68,6 +91,7 @@ def logout() -> Response:
 
 
 @bp.get("/me")
+@contract("The signed-in user", returns=User)
 @authenticated
 def me() -> Json:
     return envelope(call("me"))

@@ -14,17 +14,35 @@ from flask import Blueprint, Response, jsonify
 
 import exports
 from fasttrack.web import envelope
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import contract
 from fasttrack.web.errors import ApiError
 from fasttrack.web.inputs import query_value
+from fasttrack.web.models.exports import ExportBundle
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
 FORMATS = ("json", "pdf")
 PDF_MIMETYPE = "application/pdf"
 
+# An export's 200 is the JSON envelope or, with ?format=pdf, the PDF; both are downloads.
+EXPORT = {
+    "returns": ExportBundle,
+    "query": {"format": {"type": "string", "enum": list(FORMATS), "default": "json"}},
+    "errors": (400,),
+    "media": {PDF_MIMETYPE: {"schema": {"type": "string", "contentMediaType": PDF_MIMETYPE}}},
+    "headers": {
+        "Content-Disposition": {
+            "description": 'attachment; filename="fast-track-sprint-02-dream-2026-11-22.pdf"',
+            "schema": {"type": "string"},
+        }
+    },
+}
+
 
 @bp.get("/tools/<slug:slug>/export")
+@contract("Export the caller's work on a tool, as JSON or a PDF", **EXPORT)
 @authenticated
 def export_tool(slug: str) -> Response:
     chosen = export_format()
@@ -32,6 +50,7 @@ def export_tool(slug: str) -> Response:
 
 
 @bp.get("/users/<uuid:user_id>/tools/<slug:slug>/export")
+@contract("Export a user's work on a tool", **EXPORT)
 @authenticated
 def export_user_tool(user_id: uuid.UUID, slug: str) -> Response:
     chosen = export_format()

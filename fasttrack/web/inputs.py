@@ -17,11 +17,10 @@ from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
+from fasttrack.text_rules import is_slug, is_storable_text
 from fasttrack.web.errors import ApiError
 
 MAX_BODY_BYTES = 256 * 1024
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-MAX_SLUG_LENGTH = 100
 MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
 MAX_NESTING = 512  # objects and arrays within each other; a tool's answers use a handful
 
@@ -39,7 +38,7 @@ class SlugConverter(BaseConverter):
     regex = r"[^/]+"  # match any segment, so a bad slug is our 404 rather than a generic one
 
     def to_python(self, value: str) -> str:
-        if len(value) > MAX_SLUG_LENGTH or not SLUG.fullmatch(value):
+        if not is_slug(value):
             raise ApiError(
                 404, "No such tool", code="TOOL_NOT_FOUND", details={"tool": value[:100]}
             )
@@ -102,17 +101,6 @@ def _not_a_json_number(name: str) -> Any:
     raise _NumberOutOfRange(name)
 
 
-def storable(text: str) -> bool:
-    """Text PostgreSQL can store: no NUL character (not even in jsonb), valid UTF-8."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode()
-    except UnicodeEncodeError:  # a lone surrogate, which JSON's \ud800 escapes can produce
-        return False
-    return True
-
-
 def _check_text(body: dict[str, Any]) -> None:
     """Refuse a body with text the database would reject, naming its top-level field, or nested
     deeper than MAX_NESTING (the parser's own limit follows the interpreter's recursion limit,
@@ -132,7 +120,7 @@ def _check_text(body: dict[str, Any]) -> None:
             stack.extend((item, field, depth + 1) for item in value)
         else:
             continue
-        if not all(storable(text) for text in texts):
+        if not all(is_storable_text(text) for text in texts):
             message = "The body contains a NUL character or invalid Unicode"
             raise invalid_body(message + (f' in "{field}"' if field else ""), field)
 
@@ -232,7 +220,7 @@ def query_timestamp(name: str) -> datetime | None:
 
 def query_string(name: str) -> str | None:
     value = query_value(name)
-    if value is not None and not storable(value):
+    if value is not None and not is_storable_text(value):
         raise ApiError(
             400, f'Query parameter "{name}" contains a NUL character', code="INVALID_PARAMETER",
             details={"parameter": name},

@@ -3,46 +3,81 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, NotRequired
 
 from flask import Blueprint
+from typing_extensions import TypedDict
 
 from fasttrack.web import envelope
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import contract
 from fasttrack.web.inputs import json_object, object_field, version_field
+from fasttrack.web.models import AnyObject, VersionNumber
+from fasttrack.web.models.tools import (
+    Dependencies,
+    Progress,
+    SavedSubmission,
+    StartOverResult,
+    Submission,
+    SubmitResult,
+    Tool,
+    ToolSummary,
+    Version,
+)
 
 bp = Blueprint("tools", __name__, url_prefix="/api")
 
 Json = dict[str, Any]
 
 
+class Draft(TypedDict):
+    data: AnyObject
+    version: VersionNumber
+
+
+class Submit(TypedDict):
+    version: VersionNumber
+    data: NotRequired[AnyObject]
+
+
 @bp.get("/tools")
+@contract("All tools in sprint order with the caller's status", returns=list[ToolSummary])
 @authenticated
 def list_tools() -> Json:
     return envelope(call("list_tools"))
 
 
 @bp.get("/tools/<slug:slug>")
+@contract("A tool, its outputs, dependencies and the caller's status", returns=Tool)
 @authenticated
 def get_tool(slug: str) -> Json:
     return envelope(call("get_tool", p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/data")
+@contract("The caller's active submission, or an empty draft", returns=Submission)
 @authenticated
-def get_tool_data(slug: str) -> Json:
+def get_submission(slug: str) -> Json:
     return envelope(call("get_submission", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/data")
+@contract("Save a draft", returns=SavedSubmission, body=Draft, errors=(409, 422, 423))
 @authenticated
-def save_tool_data(slug: str) -> Json:
+def save_draft(slug: str) -> Json:
     body = json_object()
     data, version = object_field(body, "data"), version_field(body)
     return envelope(call("save_draft", p_slug=slug, p_data=data, p_version=version))
 
 
 @bp.post("/tools/<slug:slug>/submit")
+@contract(
+    "Submit; lists the tools this unlocked",
+    returns=SubmitResult,
+    body=Submit,
+    errors=(409, 422, 423),
+)
 @authenticated
 def submit_tool(slug: str) -> Json:
     body = json_object()
@@ -51,20 +86,23 @@ def submit_tool(slug: str) -> Json:
 
 
 @bp.get("/tools/<slug:slug>/dependencies")
+@contract("Resolved values from earlier tools", returns=Dependencies)
 @authenticated
-def get_tool_dependencies(slug: str) -> Json:
+def resolve_dependencies(slug: str) -> Json:
     return envelope(call("resolve_dependencies", p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/versions")
+@contract("Saved versions, newest first", returns=list[Version])
 @authenticated
-def list_tool_versions(slug: str) -> Json:
+def submission_history(slug: str) -> Json:
     return envelope(call("submission_history", p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/versions/<uuid:submission_id>/<int(max=2147483647):version>/restore")
+@contract("Save an earlier version's data again", returns=SavedSubmission, errors=(409, 423))
 @authenticated
-def restore_tool_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
+def restore_submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
     return envelope(
         call(
             "restore_submission_version",
@@ -76,12 +114,16 @@ def restore_tool_version(slug: str, submission_id: uuid.UUID, version: int) -> J
 
 
 @bp.post("/tools/<slug:slug>/start-over")
+@contract(
+    "Archive the active submission, open an empty one", returns=StartOverResult, errors=(423,)
+)
 @authenticated
-def start_over_tool(slug: str) -> Json:
+def start_over(slug: str) -> Json:
     return envelope(call("start_over", p_slug=slug))
 
 
 @bp.get("/progress")
+@contract("The caller's progress and next tool", returns=Progress)
 @authenticated
-def my_progress() -> Json:
+def get_progress() -> Json:
     return envelope(call("get_progress"))

@@ -1,8 +1,4 @@
-"""Who is calling, and the one api call a request makes on their behalf.
-
-`authenticated` verifies the bearer token (every failure is the same 401 envelope); `call` runs
-one api function with the verified claims and the request context the SQL side needs.
-"""
+"""Who is calling: `authenticated` verifies the bearer token; every failure is one 401 envelope."""
 
 from __future__ import annotations
 
@@ -17,10 +13,9 @@ from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import InvalidTokenError, PyJWTError
 
-from fasttrack.tokens import REFRESH_TTL_SECONDS
-from fasttrack.web import database, settings
+from fasttrack.text_rules import is_storable_text
 from fasttrack.web.errors import error_response
-from fasttrack.web.request_log import request_id, set_user
+from fasttrack.web.request_log import set_user
 from fasttrack.web.verified_tokens import VerifiedTokens
 
 P = ParamSpec("P")
@@ -29,6 +24,7 @@ R = TypeVar("R")
 _MISSING = "Authentication required: send Authorization: Bearer <access token>"
 _INVALID = "The access token is invalid or has expired"
 VERIFIED_TOKENS_EXTENSION = "fasttrack.verified_tokens"
+_MARK = "__authenticated__"  # on the views `authenticated` wraps: the document's security
 
 
 def init_app(app: Flask, jwt: JWTManager) -> None:
@@ -68,7 +64,13 @@ def authenticated(view: Callable[P, R]) -> Callable[P, R]:
         set_user(claims["sub"])
         return view(*args, **kwargs)
 
+    setattr(wrapper, _MARK, True)
     return wrapper
+
+
+def is_authenticated(view: Callable[..., Any]) -> bool:
+    """Whether the view requires a bearer token (is wrapped by `authenticated`)."""
+    return getattr(view, _MARK, False)
 
 
 def _readable(claims: dict[str, Any]) -> bool:
@@ -80,37 +82,10 @@ def _readable(claims: dict[str, Any]) -> bool:
         if not isinstance(sub, str) or str(uuid.UUID(sub)) != sub.lower():
             return False
         text = json.dumps(claims, ensure_ascii=False, allow_nan=False)
-        text.encode()
-    except (TypeError, ValueError):  # a lone surrogate, NaN: ValueError too
+    except (TypeError, ValueError):  # NaN, a value JSON has no form for
         return False
-    return "\\u0000" not in text
-
-
-def call(function: str, *, as_caller: bool = True, **args: Any) -> Any:
-    """Run `api.<function>(**args)` as this request's caller (or as nobody), return its result."""
-    claims = g.get("claims", {}) if as_caller else {}
-    return database().call(function, claims, context=request_context(), **args)
-
-
-def request_context() -> dict[str, Any]:
-    """`request.context` for SQL: the client (rate limits per ip), the request id, the limits."""
-    current = settings()
-    return {
-        # ProxyFix has already put the forwarded address here when TRUST_PROXY is on.
-        "ip": request.remote_addr or "unknown",
-        "request_id": request_id(),
-        "limits": {
-            "default": current.rate_limit_default,
-            "sso_failures": current.rate_limit_sso_failures,
-            "exports": current.rate_limit_exports,
-            "ai_user": current.ai_limit_user,  # AI questions per hour (api.assist_begin)
-            "ai_staff": current.ai_limit_staff,
-        },
-        "refresh_ttl_seconds": REFRESH_TTL_SECONDS,
-        # The AI assistant's circuit breaker (api.assist_finish).
-        "ai_failure_threshold": current.ai_failure_threshold,
-        "ai_cooldown_seconds": current.ai_cooldown_seconds,
-    }
+    # json.dumps writes a NUL as the escape \u0000, and keeps a lone surrogate as it is.
+    return is_storable_text(text) and "\\u0000" not in text
 
 
 def _unauthorized(message: str, *, invalid: bool = True) -> Response:

@@ -7,20 +7,32 @@ dead, and send a dead one again. Admin-only and audited in SQL (sql/functions/17
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint
 
 from fasttrack.web import envelope
-from fasttrack.web.caller import authenticated, call
+from fasttrack.web.api_call import call
+from fasttrack.web.authentication import authenticated
+from fasttrack.web.contract import contract
 from fasttrack.web.inputs import given, query_integer, query_string, query_timestamp, query_uuid
+from fasttrack.web.models import EventStatus, limit
+from fasttrack.web.models.records import EventRetry, OutboxEvent
 
-bp = Blueprint("events", __name__, url_prefix="/api/admin")
+bp = Blueprint("admin_events", __name__, url_prefix="/api/admin")
 
 Json = dict[str, Any]
 
 
 @bp.get("/events")
+@contract(
+    "Completion events, newest first, optionally by status",
+    returns=list[OutboxEvent],
+    query={"status": EventStatus, "limit": limit(500, 100), "before": datetime, "before_id": UUID},
+    errors=(400, 403, 422),
+)
 @authenticated
 def admin_list_events() -> Json:
     args = given(
@@ -33,6 +45,7 @@ def admin_list_events() -> Json:
 
 
 @bp.post("/events/<uuid:event_id>/retry")
+@contract("Send a dead event again", returns=EventRetry, errors=(403, 409))
 @authenticated
 def admin_retry_event(event_id: uuid.UUID) -> Json:
     return envelope(call("admin_retry_event", p_event_id=event_id))

@@ -9,16 +9,22 @@ from flask import Blueprint, request
 
 from fasttrack.learnworlds_signatures import verify_webhook
 from fasttrack.web import envelope, settings
-from fasttrack.web.caller import call
+from fasttrack.web.api_call import call
+from fasttrack.web.contract import contract
 from fasttrack.web.errors import ApiError
 from fasttrack.web.inputs import parse_object, raw_body, string_field
+from fasttrack.web.models import AnyObject
+from fasttrack.web.models.records import WebhookResult
 
-bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
+bp = Blueprint("learnworlds_webhook", __name__, url_prefix="/api/webhooks")
 
 SIGNATURE_HEADER = "Learnworlds-Webhook-Signature"
 
 
 @bp.post("/learnworlds")
+@contract(
+    "LearnWorlds events (signed raw body)", returns=WebhookResult, body=AnyObject, errors=(401,)
+)
 def learnworlds() -> dict[str, Any]:
     raw = raw_body()  # the exact bytes that were signed (413 past 256 KiB)
     if not verify_webhook(

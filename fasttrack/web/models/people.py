@@ -1,0 +1,116 @@
+"""Users, organizations, gurus, sign-in and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, NotRequired
+from uuid import UUID
+
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from fasttrack.web.models import AnyObject, Role, UserRef
+
+
+class User(TypedDict):
+    id: UUID
+    email: str
+    full_name: NotRequired[str | None]
+    role: Role
+    organization_id: NotRequired[UUID | None]
+    lms_user_id: NotRequired[str | None]
+    created_at: NotRequired[datetime]
+    last_login: NotRequired[datetime | None]
+
+
+class UserPage(TypedDict):
+    users: list[User]
+    next_cursor: str | None
+
+
+class UserOrganizationChange(TypedDict):
+    user: User
+    submissions_moved: int
+
+
+class Organization(TypedDict):
+    id: UUID
+    name: str
+    slug: str
+    settings: NotRequired[AnyObject]
+    created_at: NotRequired[datetime]
+    updated_at: NotRequired[datetime]
+    member_count: NotRequired[int]
+    gurus: NotRequired[list[UserRef]]
+
+
+class ProgressRow(TypedDict):
+    user_id: UUID
+    tool_slug: str
+    status: Literal["locked", "unlocked", "in_progress", "completed"]
+    unlocked_at: NotRequired[datetime | None]
+    started_at: NotRequired[datetime | None]
+    completed_at: NotRequired[datetime | None]
+
+
+class GuruAssignment(TypedDict):
+    organization_id: UUID
+    user_id: UUID
+    assigned_at: NotRequired[datetime]
+    unassigned: NotRequired[bool]
+
+
+class AuditEntry(TypedDict):
+    id: int
+    actor_id: NotRequired[UUID | None]
+    action: str
+    target_type: str
+    target_id: str
+    before: NotRequired[Any]
+    after: NotRequired[Any]
+    at: datetime
+
+
+class Tokens(TypedDict):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    user: User
+
+
+class SsoFields(TypedDict):
+    user_id: str
+    email: str
+    name: str
+    timestamp: int | Annotated[str, Field(pattern="^[0-9]+$")]
+    signature: Annotated[str, Field(description="hex HMAC-SHA256 of user_id|email|name|ts")]
+
+
+class LogoutResult(TypedDict):
+    status: NotRequired[str]
+
+
+# -- request bodies ----------------------------------------------------------------------------
+
+
+class RoleChange(TypedDict):
+    role: Role
+
+
+@with_config(ConfigDict(extra="forbid"))  # admin.py refuses unknown fields
+class NewOrganization(TypedDict):
+    name: str
+    slug: str
+    settings: NotRequired[AnyObject]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class OrganizationChanges(TypedDict):
+    name: NotRequired[str]
+    slug: NotRequired[str]
+    settings: NotRequired[AnyObject]
+
+
+class OrganizationMove(TypedDict):
+    organization_id: UUID | None
+    move_work: NotRequired[bool]
