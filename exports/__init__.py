@@ -5,7 +5,15 @@ Rendering only. What a bundle holds and who may have it is decided in SQL
 fonts in exports/assets/ (the only files a rendering may load).
 """
 
+from exports.deadline import RenderFailed, RenderTimeout
 from exports.files import filename, json_document
 from exports.pdf import render_html, render_pdf
 
-__all__ = ["filename", "json_document", "render_html", "render_pdf"]
+__all__ = [
+    "RenderFailed",
+    "RenderTimeout",
+    "filename",
+    "json_document",
+    "render_html",
+    "render_pdf",
+]

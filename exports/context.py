@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from exports.bounds import MAX_ITEMS, NO_ROOM, Budget, fit, fit_key
 from exports.environment import day, humanize
+from exports.left_out import LeftOut
 
 Json = dict[str, Any]
 
 
 def document_context(bundle: Json) -> Json:
-    """Everything a template needs, beside the bundle itself."""
+    """Everything a template needs, beside the bundle itself. Every answer in it is fitted to
+    one budget for the document (bounds.py), in the order the document shows them."""
+    budget = Budget()
     tool, submission = bundle["tool"], bundle["submission"]
     user = bundle.get("user") or {}
     organization = bundle.get("organization") or {}
@@ -30,14 +34,21 @@ def document_context(bundle: Json) -> Json:
         "generated_at": bundle.get("generated_at") or "",
         "draft": bool(submission.get("is_draft")),
         "status_line": status_line(submission),
-        "outputs": bundle.get("outputs") or [],
-        "further_answers": further_answers(bundle.get("answers"), bundle.get("outputs") or []),
-        "sources": sources(bundle.get("dependencies") or []),
+        "outputs": fitted(bundle.get("outputs") or [], budget),
+        "further_answers": further_answers(
+            bundle.get("answers"), bundle.get("outputs") or [], budget
+        ),
+        "sources": sources(fitted(bundle.get("dependencies") or [], budget)),
         "title": f"{bundle.get('program') or 'Fast Track'} · {sprint} · {tool['name']}",
     }
     if bundle.get("sections") is not None:
-        context.update(program_context(bundle))
+        context.update(program_context(bundle, budget))
     return context
+
+
+def fitted(entries: list[Json], budget: Budget) -> list[Json]:
+    """Outputs or dependencies with their values fitted to the document's bounds."""
+    return [{**entry, "value": fit(entry.get("value"), budget)} for entry in entries]
 
 
 def status_line(submission: Json) -> str:
@@ -65,9 +76,11 @@ def sources(dependencies: list[Json]) -> list[Json]:
     return sorted(groups.values(), key=lambda group: group["sprint_number"] or 0)
 
 
-def further_answers(answers: Any, outputs: list[Json]) -> list[tuple[str, Any]]:
+def further_answers(answers: Any, outputs: list[Json], budget: Budget) -> list[tuple[str, Any]]:
     """Answers the tool's declared outputs do not cover, as (label, value) pairs, in the
-    order the answers hold them (a tool page may keep notes beside its outputs)."""
+    order the answers hold them (a tool page may keep notes beside its outputs); once the
+    document's budget is spent (or MAX_ITEMS are found), one last pair says the rest was left
+    out."""
     if not isinstance(answers, dict):
         return []
     covered = {tuple(output["field_id"].split(".")) for output in outputs}
@@ -80,14 +93,19 @@ def further_answers(answers: Any, outputs: list[Json]) -> list[tuple[str, Any]]:
                 continue
             if isinstance(value, dict) and any(c[: len(here)] == here for c in covered):
                 walk(value, here)  # a parent of declared outputs: look inside it
+            elif budget.spent or len(found) == MAX_ITEMS:
+                if not (found and isinstance(found[-1][1], LeftOut)):
+                    found.append(("Further answers", LeftOut(NO_ROOM)))
+                return
             else:
-                found.append((" / ".join(humanize(part) for part in here), value))
+                label = fit_key(" / ".join(humanize(fit_key(part)) for part in here))
+                found.append((label, fit(value, budget)))
 
     walk(answers, ())
     return found
 
 
-def program_context(bundle: Json) -> Json:
+def program_context(bundle: Json, budget: Budget) -> Json:
     """The whole-program report: sprints grouped by module, each with its key outputs (the
     fields program-overview reads from it) first."""
     key_fields: dict[str, set[str]] = {}
@@ -97,7 +115,7 @@ def program_context(bundle: Json) -> Json:
     for section in bundle["sections"]:
         tool = section["tool"]
         keys = key_fields.get(tool["slug"], set())
-        outputs = section.get("outputs") or []
+        outputs = fitted(section.get("outputs") or [], budget)
         entry = {
             **section,
             "anchor": f"sprint-{tool['sprint_number']:02d}",

@@ -15,6 +15,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from exports.left_out import LeftOut, note_of
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Keys that name a table's row, in order of preference: such a column is shown first.
 # (Stored answers are jsonb, which orders keys by length, not as the tool page wrote them.)
@@ -72,6 +74,8 @@ def environment() -> Environment:
         kind=kind,
         columns=columns,
         plain=plain,
+        left_out=note_of,
+        widths=widths,
     )
     env.globals["MAX_DEPTH"] = MAX_DEPTH
     return env
@@ -128,8 +132,10 @@ def day(value: Any) -> str:
 
 
 def kind(value: Any) -> str:
-    """How a value is laid out: empty, boolean, number, text, list, table, matrix, columns or
-    object."""
+    """How a value is laid out: empty, boolean, number, text, list, table, matrix, columns,
+    object, or left-out (a value the document had no room for, see bounds.py)."""
+    if isinstance(value, LeftOut):
+        return "left-out"
     if value is None or value == "" or value == [] or value == {}:
         return "empty"
     if isinstance(value, bool):
@@ -164,6 +170,21 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
     keys = list(seen)
     leading = next((key for name in ROW_LABELS for key in keys if key.lower() == name), None)
     return keys if leading is None else [leading, *(key for key in keys if key != leading)]
+
+
+def widths(rows: list[dict[str, Any]], keys: list[str]) -> list[int]:
+    """Percent widths of a table's columns, by how much text each holds. Tables of answers are
+    laid out with `table-layout: fixed`: an automatic layout measures the text of every cell,
+    at a cost that grows with the square of its length (a 1,000-word cell took a minute)."""
+    weights = []
+    for key in keys:
+        lengths = [len(plain(row.get(key))) for row in rows if row.get(key) is not None]
+        mean = sum(lengths) / len(lengths) if lengths else 0
+        weights.append(max(len(humanize(key)), min(mean, 400), 4) ** 0.5)
+    total = sum(weights) or 1
+    shares = [max(8, round(100 * weight / total)) for weight in weights]
+    scale = 100 / sum(shares)
+    return [max(1, int(share * scale)) for share in shares]
 
 
 def plain(value: Any, depth: int = 0) -> str:

@@ -1,20 +1,19 @@
 """The PDF of an export bundle: a Jinja template rendered to HTML, then WeasyPrint.
 
-Only bundled assets can be fetched while rendering (see fetcher.py). Renders run one at a time
-per process: the work is CPU-bound under the GIL anyway, and Pango and fontconfig then never see
-two threads.
+Only bundled assets can be fetched while rendering (see fetcher.py). What a render lays out is
+bounded (bounds.py); render_pdf runs it in a child process killed past its deadline
+(deadline.py), render_pdf_here in this process (the child's side, and tests of what WeasyPrint
+fetches).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from exports.context import document_context
+from exports.deadline import render_within
 from exports.environment import environment, template_for
 from exports.fetcher import ASSETS_URL, BundledAssetsFetcher
-
-_render_lock = threading.Lock()
 
 
 def render_html(bundle: dict[str, Any]) -> str:
@@ -23,13 +22,19 @@ def render_html(bundle: dict[str, Any]) -> str:
     return template.render(document_context(bundle))
 
 
-def render_pdf(bundle: dict[str, Any], *, fetcher: BundledAssetsFetcher | None = None) -> bytes:
-    """The bundle as a print-ready PDF. `fetcher` lets a caller see what was fetched or refused."""
+def render_pdf(bundle: dict[str, Any], *, seconds: float | None = None) -> bytes:
+    """The bundle as a print-ready PDF, rendered within `seconds` (EXPORT_RENDER_SECONDS by
+    default); raises deadline.RenderTimeout past it."""
+    return render_within(bundle, seconds)
+
+
+def render_pdf_here(
+    bundle: dict[str, Any], *, fetcher: BundledAssetsFetcher | None = None
+) -> bytes:
+    """The bundle as a PDF, rendered in this process. `fetcher` lets a caller see what was
+    fetched or refused."""
     from weasyprint import HTML  # imported on first use: it loads Pango, after gunicorn forks
 
     html = render_html(bundle)
-    with _render_lock:
-        document = HTML(
-            string=html, base_url=ASSETS_URL, url_fetcher=fetcher or BundledAssetsFetcher()
-        )
-        return document.write_pdf()
+    document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=fetcher or BundledAssetsFetcher())
+    return document.write_pdf()

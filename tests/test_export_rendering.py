@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 import unicodedata
 from io import BytesIO
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from exports import filename, json_document, render_html, render_pdf
+from exports import RenderTimeout, filename, json_document, render_html, render_pdf
 from exports.environment import environment, humanize, template_for
 from exports.fetcher import ASSETS, ASSETS_URL, BundledAssetsFetcher, asset_path
 from support.recorder import recording_server
@@ -230,7 +231,8 @@ def test_answers_nested_deeper_than_any_layout_still_render():
     text = pdf_text(render_pdf(bundle_with([("Deep", deep), ("Wide", list(range(300)))])))
 
     assert "Level: Level: ..." in text  # laid out 6 deep, then text, then cut short
-    assert "299" in text
+    assert "199" in text and "200" not in text  # a list shows 200 items, then says so
+    assert "100 more items left out" in text
 
 
 def test_a_draft_says_so_on_its_cover_line():
@@ -283,3 +285,33 @@ def test_a_tool_gets_its_own_template_only_when_it_has_one():
 )
 def test_keys_become_labels_and_prose_stays_as_written(key, label):
     assert humanize(key) == label
+
+
+def test_a_slow_render_holds_up_no_other():
+    """Renders run in processes of their own, with no lock: a short one started while a long
+    one runs finishes first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [{f"c{c}": f"cell {r}.{c} text" for c in range(8)} for r in range(100)]
+    long, short = bundle_with([("Rows", rows)]), bundle_with([("x", "y")])
+    finished: list[str] = []
+
+    def render(name: str, bundle: dict[str, Any]) -> None:
+        render_pdf(bundle)
+        finished.append(name)
+
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(render, "long", long)
+        time.sleep(0.3)  # the long render is under way
+        pool.submit(render, "short", short).result()
+        slow.result()
+
+    assert finished == ["short", "long"]
+
+
+def test_the_render_time_limit_stops_a_render_and_says_so():
+    with pytest.raises(RenderTimeout) as stopped:
+        render_pdf(bundle_with([("x", "y")]), seconds=0.001)
+
+    assert stopped.value.code == "EXPORT_TIMEOUT" and stopped.value.details["retry_after"] == 10
+    assert render_pdf(bundle_with([("x", "y")])).startswith(b"%PDF-")

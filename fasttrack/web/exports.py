@@ -73,7 +73,11 @@ def export_format() -> str:
 def exported(bundle: dict[str, Any], chosen: str) -> Response:
     """The bundle as a download: the JSON envelope or a PDF, named for the tool and the day."""
     if chosen == "pdf":
-        response = Response(exports.render_pdf(bundle), mimetype=PDF_MIMETYPE)
+        try:
+            pdf = exports.render_pdf(bundle)
+        except exports.RenderTimeout as late:  # the render was stopped: 503, never a held worker
+            raise ApiError(503, late.message, code=late.code, details=late.details) from None
+        response = Response(pdf, mimetype=PDF_MIMETYPE)
     else:
         document = exports.json_document(bundle)
         response = jsonify(envelope(document, filename=exports.filename(bundle, "json")))

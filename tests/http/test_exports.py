@@ -426,3 +426,32 @@ def test_markup_in_answers_and_names_is_printed_as_text_and_fetches_nothing(live
     assert "root:" not in text
     data_of(api.get("/api/tools/woop/export"))  # the JSON is the data, unchanged
     assert hits == []
+
+
+def test_the_program_reports_running_header_names_the_sprint_each_page_starts_in(walk):
+    """Every page after the cover: its header names the sprint in progress where the page
+    begins (the one continued from the page before, or the one whose heading opens the page),
+    or the report itself before the first sprint. Checked page by page: pypdf gives a page's
+    furniture after its flow, so in the text of the whole document each header sits in front
+    of the next page's body and reads as one section behind."""
+    pdf = walk.pdfs["program-overview"]
+    names = {tool["sprint_number"]: tool["name"] for tool in tools_in_sprint_order()}
+    heading = re.compile(r"Sprint (\d\d) (.+?) (?:COMPLETED|IN PROGRESS|NOT STARTED|LOCKED)")
+    current = None  # the sprint the flow is in, page after page
+    checked = 0
+    for number, text in enumerate(pdf.pages[1:], start=2):
+        header = re.search(r"Fast Track · (Sprint (\d\d) · .+?|Program report) " + LEADER, text)
+        assert header, (number, text[:200])
+        body = text[: header.start()]  # pypdf gives the flow first, the page furniture last
+        starts = [int(match.group(1)) for match in heading.finditer(body)]
+        # A page opens on a sprint when its first words are a module's or a sprint's heading.
+        opens = squeezed(body).startswith(("MODULE", f"Sprint{starts[0]:02d}")) if starts else False
+        opening = starts[0] if opens else None
+        expected = opening if opening is not None else current
+        wanted = (
+            "Program report" if expected is None else f"Sprint {expected:02d} · {names[expected]}"
+        )
+        assert header.group(1) == wanted, (number, header.group(1), body[:120])
+        checked += expected is not None
+        current = starts[-1] if starts else current
+    assert checked == len(pdf.pages) - 4  # every page after the cover, contents, synthesis, glance
