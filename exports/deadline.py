@@ -21,8 +21,8 @@ from typing import Any
 
 from exports.bounds import shallow
 
-# Seconds a render may take, the HTML included; the program report takes about 3 s.
-RENDER_SECONDS_VARIABLE = "EXPORT_RENDER_SECONDS"
+# Seconds a render may take, the HTML included, unless the caller says (the service passes its
+# EXPORT_RENDER_SECONDS setting); the program report takes about 3 s.
 DEFAULT_RENDER_SECONDS = 20.0
 RENDERS_AT_ONCE = max(2, os.cpu_count() or 1)
 RETRY_AFTER_SECONDS = 10
@@ -57,19 +57,9 @@ class RenderFailed(RuntimeError):
     """The render process failed; the message carries its traceback."""
 
 
-def render_seconds() -> float:
-    """The deadline: EXPORT_RENDER_SECONDS when it is a positive number, else the default."""
-    raw = os.environ.get(RENDER_SECONDS_VARIABLE, "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_RENDER_SECONDS
-    except ValueError:
-        return DEFAULT_RENDER_SECONDS
-    return seconds if seconds > 0 else DEFAULT_RENDER_SECONDS
-
-
 def render_within(bundle: dict[str, Any], seconds: float | None = None) -> bytes:
     """The bundle's PDF, rendered in a child process killed after `seconds`."""
-    limit = seconds if seconds is not None else render_seconds()
+    limit = seconds if seconds is not None else DEFAULT_RENDER_SECONDS
     deadline = time.monotonic() + limit
     if not _slots.acquire(timeout=limit):
         raise RenderTimeout(limit, busy=True)

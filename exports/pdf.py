@@ -23,8 +23,8 @@ def render_html(bundle: dict[str, Any]) -> str:
 
 
 def render_pdf(bundle: dict[str, Any], *, seconds: float | None = None) -> bytes:
-    """The bundle as a print-ready PDF, rendered within `seconds` (EXPORT_RENDER_SECONDS by
-    default); raises deadline.RenderTimeout past it."""
+    """The bundle as a print-ready PDF, rendered within `seconds` (by default
+    deadline.DEFAULT_RENDER_SECONDS); raises deadline.RenderTimeout past it."""
     return render_within(bundle, seconds)
 
 

@@ -175,6 +175,13 @@ class Settings:
         _LIMIT,
         "JSON and PDF exports per minute per user (on top of `RATE_LIMIT_DEFAULT`).",
     )
+    export_render_seconds: float = service(
+        "EXPORT_RENDER_SECONDS",
+        20.0,
+        parse.number(0.001, 600.0),
+        "How long one PDF render may take before it is stopped and answered `503 "
+        "EXPORT_TIMEOUT` (the program report takes about 3 s).",
+    )
     trust_proxy: bool = service(
         "TRUST_PROXY",
         False,

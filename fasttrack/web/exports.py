@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 import exports
-from fasttrack.web import envelope
+from fasttrack.web import envelope, settings
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract
@@ -74,7 +74,7 @@ def exported(bundle: dict[str, Any], chosen: str) -> Response:
     """The bundle as a download: the JSON envelope or a PDF, named for the tool and the day."""
     if chosen == "pdf":
         try:
-            pdf = exports.render_pdf(bundle)
+            pdf = exports.render_pdf(bundle, seconds=settings().export_render_seconds)
         except exports.RenderTimeout as late:  # the render was stopped: 503, never a held worker
             raise ApiError(503, late.message, code=late.code, details=late.details) from None
         response = Response(pdf, mimetype=PDF_MIMETYPE)

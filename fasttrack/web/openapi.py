@@ -43,8 +43,8 @@ ERRORS = {
     423: "The tool is locked (TOOL_LOCKED)",
     429: "Rate limited (RATE_LIMITED); see Retry-After",
     502: "The AI assistant failed or sent an unreadable reply (AI_UPSTREAM_ERROR, AI_BAD_REPLY)",
-    503: "The database, or the AI assistant (AI_NOT_CONFIGURED, AI_UNAVAILABLE, AI_UNREACHABLE), "
-    "is unavailable; see Retry-After",
+    503: "The database, the AI assistant (AI_NOT_CONFIGURED, AI_UNAVAILABLE, AI_UNREACHABLE) or "
+    "the PDF renderer (EXPORT_TIMEOUT, EXPORT_BUSY) is unavailable; see Retry-After",
     504: "The AI assistant did not answer in time (AI_TIMEOUT)",
 }
 ERROR_SCHEMA: Schema = {
