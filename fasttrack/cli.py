@@ -148,7 +148,7 @@ def not_migrated(url: str) -> str:
     """Which database was reached, that it is not migrated, and the two ways out."""
     current = settings()
     if current.uses_embedded_server:
-        where = f"the embedded server's {describe(url)} (FASTTRACK_PGDATA={current.pgdata})"
+        where = f"the embedded server's database (FASTTRACK_PGDATA={current.pgdata})"
         other = (
             "If bin/run uses another data directory, export the same FASTTRACK_PGDATA (and "
             "JWT_SECRET_KEY) here"
