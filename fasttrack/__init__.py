@@ -21,6 +21,7 @@ from fasttrack.web import (
     assist,
     auth,
     authentication,
+    dev_pages,
     errors,
     exports,
     health,
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     inputs.init_app(app)
     authentication.init_app(app, tokens.init_app(app, settings.jwt_secret_key))
     security.init_app(app)
-    blueprints = (health.bp, openapi.bp, auth.bp, tools.bp, users.bp, admin.bp)
+    blueprints = (health.bp, openapi.bp, auth.bp, dev_pages.bp, tools.bp, users.bp, admin.bp)
     app.register_blueprint(exports.bp)
     for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)

@@ -1,11 +1,13 @@
-"""Flask CLI commands: `flask --app app migrate` and `flask --app app create-user`."""
+"""Flask CLI commands: `migrate`, and the operator commands `create-organization`, `create-user`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import click
+import psycopg
 from flask import Flask
 from flask.cli import with_appcontext
 
@@ -16,10 +18,13 @@ from fasttrack.web import settings
 from fasttrack.worker import worker_command
 
 _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
+# What a database that was never migrated (or by an older version) answers an api call with.
+_NOT_MIGRATED = (psycopg.errors.InvalidSchemaName, psycopg.errors.UndefinedFunction)
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
+    app.cli.add_command(create_organization_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(worker_command)  # fasttrack/worker.py
 
@@ -33,6 +38,7 @@ def migrate_command() -> None:
     # Imported here so the web app never loads the migration machinery.
     from fasttrack.migrate import migrate
 
+    quiet_embedded_server()
     try:
         with resolved_database_url(settings()) as url:
             click.echo(f"Migrating {describe(url)}")
@@ -75,15 +81,7 @@ def create_user_command(
         }.items()
         if value is not None
     }
-    try:
-        with resolved_database_url(settings()) as url:
-            database = Database(url, max_size=1)
-            try:
-                user = database.call("operator_upsert_user", as_owner=True, **args)
-            finally:
-                database.close()
-    except Exception as error:
-        raise click.ClickException(f"create-user failed: {error}") from None
+    user = operator_call("create-user", "operator_upsert_user", **args)
     if settings().jwt_secret_generated:
         click.echo(
             "warning: JWT_SECRET_KEY is not set, so this token is signed with a throwaway key "
@@ -93,6 +91,81 @@ def create_user_command(
         )
     click.echo(f"{user['email']} ({user['role']}, id {user['id']})", err=True)
     click.echo(tokens.access_token(user))
+
+
+@click.command("create-organization")
+@click.option("--name", required=True, help="The organization's name, as people read it.")
+@click.option("--slug", required=True, help='Its URL-safe key, e.g. "acme" (unique).')
+@click.option(
+    "--time-zone",
+    default="UTC",
+    show_default=True,
+    help="IANA time zone of the organization, e.g. Europe/Amsterdam.",
+)
+@with_appcontext
+def create_organization_command(name: str, slug: str, time_zone: str) -> None:
+    """Create an organization, for `create-user --organization SLUG`.
+
+    An operator command, not an endpoint: it runs api.operator_create_organization as the
+    database owner (admins use POST /api/admin/organizations). Prints the new organization's id
+    alone on stdout, so `ORG_ID=$(flask --app app create-organization ...)` works.
+    """
+    organization = operator_call(
+        "create-organization",
+        "operator_create_organization",
+        p_name=name,
+        p_slug=slug,
+        p_time_zone=time_zone,
+    )
+    click.echo(
+        f"{organization['name']} ({organization['slug']}, "
+        f"time zone {organization['settings']['time_zone']})",
+        err=True,
+    )
+    click.echo(organization["id"])
+
+
+def operator_call(command: str, function: str, **args: Any) -> Any:
+    """Run api.<function> as the database owner; any failure is one readable line."""
+    quiet_embedded_server()
+    try:
+        with resolved_database_url(settings()) as url:
+            database = Database(url, max_size=1)
+            try:
+                return database.call(function, as_owner=True, **args)
+            except _NOT_MIGRATED:
+                raise click.ClickException(f"{command} failed: {not_migrated(url)}") from None
+            finally:
+                database.close()
+    except click.ClickException:
+        raise
+    except Exception as error:
+        # An operator needs the message; a traceback would bury it.
+        raise click.ClickException(f"{command} failed: {error}") from None
+
+
+def not_migrated(url: str) -> str:
+    """Which database was reached, that it is not migrated, and the two ways out."""
+    current = settings()
+    if current.uses_embedded_server:
+        where = f"the embedded server's database (FASTTRACK_PGDATA={current.pgdata})"
+        other = (
+            "If bin/run uses another data directory, export the same FASTTRACK_PGDATA (and "
+            "JWT_SECRET_KEY) here"
+        )
+    else:
+        where = describe(url)
+        other = "If the service uses another database, set DATABASE_URL to it"
+    return (
+        f"{where} is not migrated (no api functions). {other}; to use this one, run "
+        "`.venv/bin/flask --app app migrate` first."
+    )
+
+
+def quiet_embedded_server() -> None:
+    """Keep pgserver's start and stop chatter (info lines) out of an operator's terminal."""
+    for name in ("pgserver", "fasttrack.embedded"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def format_report(report: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 Section = Literal["service", "worker", "assistant"]  # the README table that lists a variable
 DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot live under /root
-DEVELOPMENT_FRONTEND_URL = "http://127.0.0.1:8000/"
+SIGNED_IN_PATH = "/dev/signed-in"  # fasttrack/web/dev_pages.py
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
 MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
 _LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
@@ -144,11 +144,13 @@ class Settings:
     )
     frontend_url: str = service(
         "FRONTEND_URL",
-        DEVELOPMENT_FRONTEND_URL,
+        f"http://127.0.0.1:8000{SIGNED_IN_PATH}",  # what from_env derives from HOST and PORT
         parse.http_url,
-        "Where `GET /api/auth/sso` sends the browser (http or https URL).",
+        "Where `GET /api/auth/sso` sends the browser (http or https URL). Unset in "
+        f"development: the service's own `{SIGNED_IN_PATH}` page on `HOST` and `PORT`, which "
+        "shows whom the token signs in.",
         required="outside development",
-        shown_default="{} in development",
+        shown_default=f"`http://HOST:PORT{SIGNED_IN_PATH}` in development",
     )
     cors_origins: tuple[str, ...] = service(
         "CORS_ORIGINS",
@@ -291,6 +293,10 @@ class Settings:
                 raise SettingsError(f"{variable.name} is required unless FT_ENV=development")
             if variable.required == "in production" and environment == "production":
                 raise SettingsError(f"{variable.name} is required when FT_ENV=production")
+        if "frontend_url" not in values:  # development: this service's own landing page
+            values["frontend_url"] = development_frontend_url(
+                values.get("host", "127.0.0.1"), values.get("port", 8000)
+            )
         settings = cls(**values)
         if settings.webhook_urls and settings.webhook_secret is None:
             raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set")
@@ -312,3 +318,12 @@ def variables() -> list[tuple[str, Variable, Any]]:
         for item in fields(Settings)
         if "variable" in item.metadata
     ]
+
+
+def development_frontend_url(host: str, port: int) -> str:
+    """The signed-in page of a service listening on host:port, as a browser on this machine
+    reaches it (a wildcard address is not one it can open)."""
+    reachable = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in reachable:
+        reachable = f"[{reachable}]"  # an IPv6 literal in a URL
+    return f"http://{reachable}:{port}{SIGNED_IN_PATH}"

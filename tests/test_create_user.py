@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -13,8 +19,11 @@ from flask import Flask
 from fasttrack import create_app
 from fasttrack.settings import Settings
 from fasttrack.web import DB_EXTENSION
+from support import Server
+from support.databases import clone_database, drop_database
 
 KEY = "c" * 32
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -78,3 +87,44 @@ def test_an_unknown_role_is_refused_before_the_database(app: Flask) -> None:
 
     assert result.exit_code == 2
     assert "superuser" in result.output
+
+
+def test_an_unmigrated_database_is_named_with_the_fix(server: Server) -> None:
+    name = clone_database(server, "template0")  # an empty database: the wrong one
+    app = create_app(Settings(env="test", jwt_secret_key=KEY), database_url=server.owner_url(name))
+    try:
+        result = create_user(app, "--email", "x@example.com")
+    finally:
+        app.extensions[DB_EXTENSION].close()
+        drop_database(server, name)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"database {name}" in result.stderr
+    assert "is not migrated" in result.stderr
+    assert "set DATABASE_URL" in result.stderr
+    assert "flask --app app migrate" in result.stderr
+    assert 'schema "api"' not in result.stderr
+
+
+def test_a_second_terminal_without_the_data_directory_hears_why_and_no_server_chatter() -> None:
+    """The real command, as a new user runs it: a fresh embedded server (the default data
+    directory's stand-in), so an empty database, and nothing but messages on the terminal."""
+    pgdata = Path(tempfile.mkdtemp(dir="/tmp")) / "pgdata"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(FASTTRACK_PGDATA=str(pgdata), JWT_SECRET_KEY=KEY, FT_ENV="development")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "create-user", "--email", "x@y.z"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
+
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert '"logger": "pgserver"' not in result.stderr
+    assert f"FASTTRACK_PGDATA={pgdata}" in result.stderr
+    assert "is not migrated" in result.stderr
+    assert "flask --app app migrate" in result.stderr
+    assert "create-user failed" in result.stderr

@@ -39,7 +39,7 @@ def test_development_defaults_use_the_embedded_server() -> None:
         jwt_secret_generated=True,
         learnworlds_sso_secret=None,
         learnworlds_webhook_secret=None,
-        frontend_url="http://127.0.0.1:8000/",
+        frontend_url="http://127.0.0.1:8000/dev/signed-in",
         cors_origins=(),
         rate_limit_default=100,
         rate_limit_sso_failures=10,

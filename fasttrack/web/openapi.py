@@ -139,7 +139,8 @@ def operation(declared: Contract, path_parameters: list[Schema], security: Any) 
         responses["302"] = {"description": declared.summary}
     else:
         answer = _envelope(declared.returns) if declared.wrapped else declared.returns
-        content = {**_json(answer), **declared.media}
+        # A page (media only, no JSON shape) is not also described as JSON.
+        content = {**(_json(answer) if answer or not declared.media else {}), **declared.media}
         ok: Schema = {"description": declared.summary, "content": content}
         if declared.headers:
             ok["headers"] = declared.headers

@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
 
 
 def _secure(response: Response) -> Response:
-    response.headers.update(HEADERS)
+    for name, value in HEADERS.items():  # a page may bring its own, narrower, policy
+        response.headers.setdefault(name, value)
     if settings().env == "production":
         response.headers["Strict-Transport-Security"] = HSTS
     if request.path.startswith("/api/"):

@@ -62,3 +62,50 @@ comment on function shared.require_organization_fields(text, text, jsonb, uuid) 
     'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
 
 revoke all on function shared.require_organization_fields(text, text, jsonb, uuid) from public;
+
+create or replace function shared.require_time_zone(p_time_zone text)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_name text;
+begin
+    -- PostgreSQL reads zone names case-insensitively; keep the spelling of its catalogue.
+    select z.name into v_name from pg_catalog.pg_timezone_names as z where lower(z.name) = lower(btrim(p_time_zone)) limit 1;
+    if v_name is null then
+        raise sqlstate 'PT422'
+            using message = format('Unknown time zone "%s": use an IANA name such as "Europe/Amsterdam" or "UTC"', p_time_zone),
+                  detail  = json_build_object('code', 'INVALID_TIME_ZONE', 'time_zone', p_time_zone)::text;
+    end if;
+    return v_name;
+end;
+$$;
+
+comment on function shared.require_time_zone(text) is
+    'Raises PT422 (INVALID_TIME_ZONE) unless the text names a zone of pg_timezone_names; returns the catalogue''s spelling.';
+
+revoke all on function shared.require_time_zone(text) from public;
+
+create or replace function shared.create_organization(p_name text, p_slug text, p_settings jsonb default '{}')
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_id uuid;
+begin
+    perform shared.require_organization_fields(p_name, p_slug, coalesce(p_settings, '{}'));
+    insert into shared.organizations (name, slug, settings)
+    values (btrim(p_name), p_slug, coalesce(p_settings, '{}'))
+    returning id into v_id;
+    return shared.organization_json(v_id);
+end;
+$$;
+
+comment on function shared.create_organization(text, text, jsonb) is
+    'Creates an organization after checking its fields (PT422, PT409 for a slug in use); returns it as the admin API shows it.';
+
+revoke all on function shared.create_organization(text, text, jsonb) from public;

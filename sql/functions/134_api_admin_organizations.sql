@@ -32,15 +32,9 @@ set search_path = ''
 as $$
 declare
     v_admin shared.users := shared.require_admin();
-    v_id uuid;
-    v_after jsonb;
+    v_after jsonb := shared.create_organization(p_name, p_slug, p_settings);
 begin
-    perform shared.require_organization_fields(p_name, p_slug, coalesce(p_settings, '{}'));
-    insert into shared.organizations (name, slug, settings)
-    values (btrim(p_name), p_slug, coalesce(p_settings, '{}'))
-    returning id into v_id;
-    v_after := shared.organization_json(v_id);
-    perform shared.audit(v_admin.id, 'create_organization', 'organization', v_id::text, null, v_after);
+    perform shared.audit(v_admin.id, 'create_organization', 'organization', v_after ->> 'id', null, v_after);
     return v_after;
 end;
 $$;

@@ -249,3 +249,21 @@ comment on function api.operator_upsert_user(text, text, text, text) is
     'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
 
 revoke all on function api.operator_upsert_user(text, text, text, text) from public;
+
+-- Not granted to fasttrack_api: only the database owner runs it (flask --app app create-organization).
+create or replace function api.operator_create_organization(p_name text, p_slug text, p_time_zone text default 'UTC')
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    return shared.create_organization(p_name, p_slug,
+                                      jsonb_build_object('time_zone', shared.require_time_zone(p_time_zone)));
+end;
+$$;
+
+comment on function api.operator_create_organization(text, text, text) is
+    'Operator command (database owner only, not the web role): creates an organization with its time zone in settings.time_zone, for flask --app app create-organization.';
+
+revoke all on function api.operator_create_organization(text, text, text) from public;

@@ -53,15 +53,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
     v_admin shared.users := shared.require_admin();
-    v_id uuid;
-    v_after jsonb;
+    v_after jsonb := shared.create_organization(p_name, p_slug, p_settings);
 begin
-    perform shared.require_organization_fields(p_name, p_slug, coalesce(p_settings, '{}'));
-    insert into shared.organizations (name, slug, settings)
-    values (btrim(p_name), p_slug, coalesce(p_settings, '{}'))
-    returning id into v_id;
-    v_after := shared.organization_json(v_id);
-    perform shared.audit(v_admin.id, 'create_organization', 'organization', v_id::text, null, v_after);
+    perform shared.audit(v_admin.id, 'create_organization', 'organization', v_after ->> 'id', null, v_after);
     return v_after;
 end;
 $$;
@@ -758,6 +752,23 @@ $$;
 COMMENT ON FUNCTION api.me ()
   IS 'GET /api/auth/me: the calling user.';
 
+-- FUNCTION: operator_create_organization(text, text, text)
+CREATE FUNCTION api.operator_create_organization(p_name text
+                                               , p_slug text
+                                               , p_time_zone text = CAST('UTC' AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    return shared.create_organization(p_name, p_slug,
+                                      jsonb_build_object('time_zone', shared.require_time_zone(p_time_zone)));
+end;
+$$;
+
+-- COMMENT: FUNCTION operator_create_organization(p_name text, p_slug text, p_time_zone text)
+COMMENT ON FUNCTION api.operator_create_organization (p_name text, p_slug text, p_time_zone text)
+  IS 'Operator command (database owner only, not the web role): creates an organization with its time zone in settings.time_zone, for flask --app app create-organization.';
+
 -- FUNCTION: operator_upsert_user(text, text, text, text)
 CREATE FUNCTION api.operator_upsert_user(p_email text
                                        , p_full_name text = CAST(NULL AS text)
@@ -1384,6 +1395,11 @@ REVOKE ALL PRIVILEGES
 GRANT ALL PRIVILEGES
   ON FUNCTION api.me ()
   TO fasttrack_api;
+
+-- ACL: FUNCTION operator_create_organization(p_name text, p_slug text, p_time_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.operator_create_organization (p_name text, p_slug text, p_time_zone text)
+  FROM PUBLIC;
 
 -- ACL: FUNCTION operator_upsert_user(p_email text, p_full_name text, p_role text, p_organization_slug text)
 REVOKE ALL PRIVILEGES

@@ -201,6 +201,28 @@ $$;
 COMMENT ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
   IS 'Counts one request of a key in a bucket for the current minute; raises PT429 (RATE_LIMITED, retry_after) past the limit. A null limit or key counts nothing.';
 
+-- FUNCTION: create_organization(text, text, jsonb)
+CREATE FUNCTION shared.create_organization(p_name text
+                                         , p_slug text
+                                         , p_settings jsonb = CAST('{}' AS jsonb))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_id uuid;
+begin
+    perform shared.require_organization_fields(p_name, p_slug, coalesce(p_settings, '{}'));
+    insert into shared.organizations (name, slug, settings)
+    values (btrim(p_name), p_slug, coalesce(p_settings, '{}'))
+    returning id into v_id;
+    return shared.organization_json(v_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION create_organization(p_name text, p_slug text, p_settings jsonb)
+COMMENT ON FUNCTION shared.create_organization (p_name text, p_slug text, p_settings jsonb)
+  IS 'Creates an organization after checking its fields (PT422, PT409 for a slug in use); returns it as the admin API shows it.';
+
 -- FUNCTION: create_tool_schema(text)
 CREATE FUNCTION shared.create_tool_schema(p_tool_slug text)
 RETURNS boolean
@@ -1531,6 +1553,29 @@ $$;
 -- COMMENT: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 COMMENT ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
   IS 'Raises PT409 (INVALID_STATUS_TRANSITION) unless a submission may go from p_from (null: a new row) to p_to: a new one starts as draft or submitted, changes follow shared.submission_transition_allowed, completed work is edited through in_progress.';
+
+-- FUNCTION: require_time_zone(text)
+CREATE FUNCTION shared.require_time_zone(p_time_zone text)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_name text;
+begin
+    -- PostgreSQL reads zone names case-insensitively; keep the spelling of its catalogue.
+    select z.name into v_name from pg_catalog.pg_timezone_names as z where lower(z.name) = lower(btrim(p_time_zone)) limit 1;
+    if v_name is null then
+        raise sqlstate 'PT422'
+            using message = format('Unknown time zone "%s": use an IANA name such as "Europe/Amsterdam" or "UTC"', p_time_zone),
+                  detail  = json_build_object('code', 'INVALID_TIME_ZONE', 'time_zone', p_time_zone)::text;
+    end if;
+    return v_name;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_time_zone(p_time_zone text)
+COMMENT ON FUNCTION shared.require_time_zone (p_time_zone text)
+  IS 'Raises PT422 (INVALID_TIME_ZONE) unless the text names a zone of pg_timezone_names; returns the catalogue''s spelling.';
 
 -- FUNCTION: require_tool(text)
 CREATE FUNCTION shared.require_tool(p_tool_slug text)
@@ -4473,6 +4518,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION create_organization(p_name text, p_slug text, p_settings jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.create_organization (p_name text, p_slug text, p_settings jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION create_tool_schema(p_tool_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.create_tool_schema (p_tool_slug text)
@@ -4671,6 +4721,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_time_zone(p_time_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_time_zone (p_time_zone text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_tool(p_tool_slug text)
