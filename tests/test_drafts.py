@@ -189,6 +189,29 @@ def test_starting_over_archives_the_submission_and_keeps_its_outputs(conn):
     assert detail_of(excinfo)["code"] == "SUBMISSION_ARCHIVED"
 
 
+def test_a_restore_naming_a_stale_version_is_refused_and_nothing_is_written(conn):
+    """Another tab saved after this page loaded version 2: its restore must not overwrite that."""
+    user_id = create_user(conn)
+    for version, wish in enumerate(["first", "second", "from another tab"]):
+        saved = call(conn, "save_draft", "woop", user_id, Jsonb({"wish": wish}), version)
+    submission_id = saved["submission_id"]
+
+    with pytest.raises(psycopg.Error) as excinfo:
+        call(conn, "restore_submission_version", "woop", user_id, submission_id, 1, 2)
+
+    assert detail_of(excinfo) == {
+        "code": "STALE_VERSION",
+        "tool": "woop",
+        "expected_version": 2,
+        "current_version": 3,
+    }
+    current = call(conn, "get_submission", "woop", user_id)
+    assert (current["version"], current["data"]) == (3, {"wish": "from another tab"})
+
+    restored = call(conn, "restore_submission_version", "woop", user_id, submission_id, 1, 3)
+    assert (restored["version"], restored["data"]) == (4, {"wish": "first"})
+
+
 def test_a_submission_keeps_the_organization_of_its_first_save(conn):
     first_org, second_org = create_organization(conn, "First"), create_organization(conn, "Second")
     user_id = create_user(conn, organization_id=first_org)

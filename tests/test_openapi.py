@@ -104,6 +104,7 @@ def test_bodies_are_described_where_the_route_reads_one(document: dict[str, Any]
     with_body = {
         ("/api/tools/{slug}/data", "post"),
         ("/api/tools/{slug}/submit", "post"),
+        ("/api/tools/{slug}/versions/{submission_id}/{version}/restore", "post"),
         ("/api/tools/{slug}/assist", "post"),
         ("/api/admin/users/{user_id}/role", "put"),
         ("/api/admin/organizations", "post"),

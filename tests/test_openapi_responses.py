@@ -98,7 +98,8 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     versions = call("get", "/api/tools/know-thyself/versions")
     assert versions
     submission = saved["submission_id"]
-    call("post", f"/api/tools/know-thyself/versions/{submission}/1/restore")
+    call("get", f"/api/tools/know-thyself/versions/{submission}/1")
+    call("post", f"/api/tools/know-thyself/versions/{submission}/1/restore", json={"version": 3})
     call("post", "/api/tools/know-thyself/start-over")
     call("get", "/api/progress")
     call("get", f"/api/users/{admin['id']}/progress")

@@ -874,19 +874,23 @@ $$;
 COMMENT ON FUNCTION api.resolve_dependencies (p_slug text)
   IS 'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
 
--- FUNCTION: restore_submission_version(text, uuid, integer)
-CREATE FUNCTION api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+-- FUNCTION: restore_submission_version(text, uuid, integer, integer)
+CREATE FUNCTION api.restore_submission_version(p_slug text
+                                             , p_submission_id uuid
+                                             , p_version integer
+                                             , p_expected_version integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 begin
-    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version,
+                                             p_expected_version);
 end;
 $$;
 
--- COMMENT: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
-COMMENT ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
-  IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
+-- COMMENT: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
+COMMENT ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
+  IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one; p_expected_version is the active version the caller last saw (PT409 STALE_VERSION when it is not the latest).';
 
 -- FUNCTION: save_draft(text, jsonb, integer)
 CREATE FUNCTION api.save_draft(p_slug text, p_data jsonb, p_version integer)
@@ -996,6 +1000,20 @@ $$;
 -- COMMENT: FUNCTION submission_history(p_slug text)
 COMMENT ON FUNCTION api.submission_history (p_slug text)
   IS 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
+
+-- FUNCTION: submission_version(text, uuid, integer)
+CREATE FUNCTION api.submission_version(p_slug text, p_submission_id uuid, p_version integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+end;
+$$;
+
+-- COMMENT: FUNCTION submission_version(p_slug text, p_submission_id uuid, p_version integer)
+COMMENT ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  IS 'GET /api/tools/{slug}/versions/{submission_id}/{version}: one saved version of the caller''s work, with its data (a preview before a restore).';
 
 -- FUNCTION: submit_tool(text, integer, jsonb)
 CREATE FUNCTION api.submit_tool(p_slug text, p_version integer, p_data jsonb = CAST(NULL AS jsonb))
@@ -1417,13 +1435,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.resolve_dependencies (p_slug text)
   TO fasttrack_api;
 
--- ACL: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+-- ACL: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION save_draft(p_slug text, p_data jsonb, p_version integer)
@@ -1469,6 +1487,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submission_history (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION submission_version(p_slug text, p_submission_id uuid, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)

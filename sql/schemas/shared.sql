@@ -1740,23 +1740,26 @@ $$;
 COMMENT ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
   IS 'Every dependency field of a tool for a user, as json: fields (value, source tool, required flag, label), values (by target_field) and missing (no submitted value yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
 
--- FUNCTION: restore_submission_version(text, uuid, uuid, integer)
+-- FUNCTION: restore_submission_version(text, uuid, uuid, integer, integer)
 CREATE FUNCTION shared.restore_submission_version(p_tool_slug text
                                                 , p_user_id uuid
                                                 , p_submission_id uuid
-                                                , p_version integer)
+                                                , p_version integer
+                                                , p_expected_version integer = CAST(NULL AS integer))
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 begin
+    -- a restore is a save of that version's data: the same version check (PT409 STALE_VERSION)
     return shared.save_draft(p_tool_slug, p_user_id,
-                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data',
+                             p_expected_version);
 end;
 $$;
 
--- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
-COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
-  IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history).';
+-- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+  IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
 
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
@@ -4722,9 +4725,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
+-- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
+  ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)

@@ -129,6 +129,12 @@ POLICY = [
         "POST",
         "/api/tools/woop/versions/{member_submission}/1/restore",
         _only({"member": 200}, otherwise=404),
+        {"version": 1},
+    ),
+    Rule(
+        "GET",
+        "/api/tools/woop/versions/{member_submission}/1",
+        _only({"member": 200}, otherwise=404),
     ),
     # Other people's work: themself, the guru of their organization, admins; others 404.
     Rule("GET", "/api/users/{member}/progress", SELF_GURU_ADMIN),

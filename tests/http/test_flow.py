@@ -240,7 +240,19 @@ def test_versions_restore_and_start_over_over_http(live_server):
 
     versions = data_of(api.get("/api/tools/woop/versions"))
     assert [v["version"] for v in versions] == [2, 1]
-    restored = data_of(api.post(f"/api/tools/woop/versions/{first['submission_id']}/1/restore"))
+    version_path = f"/api/tools/woop/versions/{first['submission_id']}/1"
+    preview = data_of(api.get(version_path))
+    assert (preview["version"], preview["data"], preview["status"]) == (1, {"wish": "a"}, "draft")
+    assert api.get(f"/api/tools/woop/versions/{first['submission_id']}/9").status_code == 404
+
+    assert api.post(f"{version_path}/restore").status_code == 400  # no body
+    without_version = api.post(f"{version_path}/restore", json={})
+    assert without_version.status_code == 400
+    assert error_of(without_version)["details"]["field"] == "version"
+    stale = api.post(f"{version_path}/restore", json={"version": 1})
+    assert stale.status_code == 409
+    assert error_of(stale)["details"]["current_version"] == 2
+    restored = data_of(api.post(f"{version_path}/restore", json={"version": 2}))
     assert (restored["version"], restored["data"], restored["changed"]) == (3, {"wish": "a"}, True)
 
     fresh = data_of(api.post("/api/tools/woop/start-over"))
