@@ -69,6 +69,18 @@ def test_the_spec_progress_summary_query_runs_as_written_and_agrees_with_the_fun
     assert summary["next_tool"] == "dream"
 
 
+def test_next_tool_is_the_lowest_sprint_open_tool_after_an_admin_unlock_and_a_save(conn):
+    user_id = create_user(conn)
+    call(conn, "update_progress", user_id, "program-overview", "unlocked")
+    call(conn, "save_draft", "program-overview", user_id, Jsonb({"note": "a first look"}), 0)
+
+    assert call(conn, "progress_summary_for", user_id)["next_tool"] == "woop"
+    assert call(conn, "get_progress", user_id)["next_tool"]["slug"] == "woop"
+
+    call(conn, "submit_tool", "woop", user_id, None, Jsonb(answers_for("woop")))
+    assert call(conn, "progress_summary_for", user_id)["next_tool"] == "know-thyself"
+
+
 def test_progress_overview_shows_one_row_per_user_and_tool_with_the_organization(conn):
     organization = create_organization(conn, "Overview Ltd")
     user_id = create_user(conn, organization_id=organization)

@@ -25,14 +25,16 @@ select p.user_id,
        count(*) filter (where p.status = 'unlocked') as unlocked,
        count(*) filter (where p.status = 'locked') as locked,
        round(100.0 * count(*) filter (where p.status = 'completed') / count(*), 1) as percent_complete,
-       (array_agg(p.tool_slug order by (p.status = 'unlocked'), t.sprint_number)
+       -- the lowest-sprint open tool: an admin unlock of a late tool and one save there must
+       -- not send the user past the earlier tools still open
+       (array_agg(p.tool_slug order by t.sprint_number)
             filter (where p.status in ('in_progress', 'unlocked')))[1] as next_tool
   from shared.user_progress as p
   join shared.tools as t on t.slug = p.tool_slug
  group by p.user_id;
 
 comment on view shared.progress_summary is
-    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
+    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (the lowest-sprint tool that is unlocked or in progress; null when none is).';
 
 create or replace function shared.progress_summary_for(p_user_id uuid)
 returns jsonb

@@ -4097,8 +4097,7 @@ CREATE VIEW shared.progress_summary
           , count(*) FILTER (WHERE CAST(p.status AS text) = CAST('locked' AS text)) AS locked
           , round(100.0 * CAST(count(*) FILTER (WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS numeric) / CAST(count(*) AS numeric)
                 , 1) AS percent_complete
-          , ((array_agg(p.tool_slug ORDER BY CAST(p.status AS text) = CAST('unlocked' AS text)
-                                           , t.sprint_number) FILTER (WHERE CAST(p.status AS text) = ANY(CAST(ARRAY[CAST('in_progress' AS varchar)
+          , ((array_agg(p.tool_slug ORDER BY t.sprint_number) FILTER (WHERE CAST(p.status AS text) = ANY(CAST(ARRAY[CAST('in_progress' AS varchar)
                                                                                                                   , CAST('unlocked' AS varchar)] AS text[])))))[1] AS next_tool
      FROM shared.user_progress AS p
           INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(p.tool_slug AS text)
@@ -4106,7 +4105,7 @@ CREATE VIEW shared.progress_summary
 
 -- COMMENT: VIEW progress_summary
 COMMENT ON VIEW shared.progress_summary
-  IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
+  IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (the lowest-sprint tool that is unlocked or in progress; null when none is).';
 
 -- TABLE: rate_limit_counters
 CREATE UNLOGGED TABLE shared.rate_limit_counters (
