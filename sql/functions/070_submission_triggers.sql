@@ -215,19 +215,24 @@ set search_path = ''
 as $$
 declare
     v_missing text[] := shared.missing_required_outputs(p_tool.slug, p_data);
+    v_labels text[];
 begin
     if cardinality(v_missing) > 0 then
+        -- people read the registry's labels; programs get the field ids in the detail
+        select array_agg(coalesce(f.label, f.field_id::text) order by f.position) into v_labels
+          from shared.tool_fields as f
+         where f.tool_slug = p_tool.slug and f.field_id::text = any (v_missing);
         raise sqlstate 'PT422'
             using message = format('Cannot submit %s: required fields are missing: %s', p_tool.name,
-                                   array_to_string(v_missing, ', ')),
+                                   array_to_string(v_labels, ', ')),
                   detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', p_tool.slug,
-                                              'missing', v_missing)::text;
+                                              'missing', v_missing, 'missing_labels', v_labels)::text;
     end if;
 end;
 $$;
 
 comment on function shared.require_required_outputs(shared.tools, jsonb) is
-    'Raises PT422 (MISSING_REQUIRED_OUTPUTS, listing the field ids) unless the data has every required output of the tool.';
+    'Raises PT422 (MISSING_REQUIRED_OUTPUTS) unless the data has every required output of the tool: the message names the missing fields by their registry labels, the detail lists their ids (missing) and labels (missing_labels), in declaration order.';
 
 revoke all on function shared.require_required_outputs(shared.tools, jsonb) from public;
 

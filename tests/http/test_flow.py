@@ -211,7 +211,8 @@ def test_saving_into_a_locked_tool_is_423_and_writes_nothing(live_server, conn):
 def test_submitting_without_required_outputs_is_422_listing_them(live_server, conn):
     login = live_server.sso_login()
     api = live_server.client(login.access_token)
-    required = [o["field_id"] for o in tool("woop")["outputs"] if o["required"]]
+    outputs = [o for o in tool("woop")["outputs"] if o["required"]]
+    required = [o["field_id"] for o in outputs]
     partial = {required[0]: "Only this one"}
 
     response = api.post("/api/tools/woop/submit", json={"version": 0, "data": partial})
@@ -220,6 +221,9 @@ def test_submitting_without_required_outputs_is_422_listing_them(live_server, co
     error = error_of(response)
     assert error["code"] == "MISSING_REQUIRED_OUTPUTS"
     assert sorted(error["details"]["missing"]) == sorted(required[1:])
+    assert error["details"]["missing_labels"] == [o["label"] for o in outputs[1:]]
+    assert all(o["label"] in error["message"] for o in outputs[1:])
+    assert not any(field_id in error["message"] for field_id in required[1:])
     assert count_rows(conn, "sprint_00_woop.submissions", "user_id = %s", login.user["id"]) == 0
     assert data_of(api.get("/api/tools/woop"))["status"] == "unlocked"
 
