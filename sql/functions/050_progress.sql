@@ -142,9 +142,15 @@ declare
     v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
                           when pg_catalog.pg_trigger_depth() > 1 then 'system'
                           else 'direct' end;
+    v_actor uuid := shared.request_user_id();
+    v_actor_role text;
 begin
-    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    -- the role the database authorized the caller by (their user row); a DBA's login otherwise
+    select u.role into v_actor_role from shared.users as u where u.id = v_actor;
+    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by,
+                                         changed_by_role)
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
+            coalesce(v_actor_role, session_user));
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -153,7 +159,7 @@ end;
 $$;
 
 comment on function shared.tg_progress_audit() is
-    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
+    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 revoke all on function shared.tg_progress_audit() from public;
 

@@ -885,7 +885,7 @@ begin
     end if;
 
     execute format($view$
-        create or replace view shared.field_values as
+        create or replace view shared.all_field_values as
         select fv.tool_slug, t.sprint_number, fv.user_id, u.email, fv.submission_id, fv.submission_status,
                fv.is_active, fv.field_id, f.label, fv.field_value, fv.extracted_at
           from (%s) as fv
@@ -894,14 +894,24 @@ begin
           left join shared.tool_fields as f on f.tool_slug = fv.tool_slug and f.field_id = fv.field_id
     $view$, v_branches);
 
+    comment on view shared.all_field_values is
+        'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+    -- what a DBA means by a user's fields: their current work, one row per field
+    create or replace view shared.field_values as
+    select a.tool_slug, a.sprint_number, a.user_id, a.email, a.submission_id, a.submission_status,
+           a.is_active, a.field_id, a.label, a.field_value, a.extracted_at
+      from shared.all_field_values as a
+     where a.is_active;
+
     comment on view shared.field_values is
-        'Every field output of every tool, with user, tool and submission (archived submissions included; is_active tells). DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
+        'The field outputs of every user''s active submissions (one row per user, tool and field), with user, tool and submission; archived work is in shared.all_field_values. DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
 end;
 $$;
 
 -- COMMENT: FUNCTION refresh_field_values_view()
 COMMENT ON FUNCTION shared.refresh_field_values_view ()
-  IS 'Regenerates the shared.field_values view over every tool schema (called by the registry sync).';
+  IS 'Regenerates the views shared.all_field_values (every field output) and shared.field_values (active work only) over every tool schema (called by the registry sync).';
 
 -- FUNCTION: refresh_tool_statements()
 CREATE FUNCTION shared.refresh_tool_statements()
@@ -2154,7 +2164,7 @@ begin
             v_schemas := v_schemas || v_slug;
         end if;
     end loop;
-    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.field_values') is null then
+    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.all_field_values') is null then
         perform shared.refresh_field_values_view();
     end if;
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
@@ -2202,9 +2212,15 @@ declare
     v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
                           when pg_catalog.pg_trigger_depth() > 1 then 'system'
                           else 'direct' end;
+    v_actor uuid := shared.request_user_id();
+    v_actor_role text;
 begin
-    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    -- the role the database authorized the caller by (their user row); a DBA's login otherwise
+    select u.role into v_actor_role from shared.users as u where u.id = v_actor;
+    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by,
+                                         changed_by_role)
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
+            coalesce(v_actor_role, session_user));
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -2214,7 +2230,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -3496,20 +3512,6 @@ CREATE TABLE shared.ai_requests (
 COMMENT ON TABLE shared.ai_requests
   IS 'Every AI assistant request: who, which tool, when, how long, the outcome (the answer only when the service is configured to keep it). Also the per-user hourly limit.';
 
--- TABLE: current_field_values
-CREATE TABLE shared.current_field_values (
-    user_id uuid NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , field_id varchar(255) NOT NULL
-  , submission_id uuid NOT NULL
-  , field_value jsonb NOT NULL
-  , recorded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-);
-
--- COMMENT: TABLE current_field_values
-COMMENT ON TABLE shared.current_field_values
-  IS 'Index of each user''s latest submitted value per tool and field, kept by the submit trigger beside the tool''s field_outputs so dependency lookups are one cached-plan query.';
-
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -3540,8 +3542,8 @@ COMMENT ON COLUMN shared.tool_fields.value_type
 COMMENT ON COLUMN shared.tool_fields.path
   IS 'field_id split on dots, ready for data #> path.';
 
--- VIEW: field_values
-CREATE VIEW shared.field_values
+-- VIEW: all_field_values
+CREATE VIEW shared.all_field_values
   AS SELECT fv.tool_slug
           , t.sprint_number
           , fv.user_id
@@ -3958,9 +3960,43 @@ CREATE VIEW shared.field_values
           LEFT JOIN shared.tool_fields AS f ON CAST(f.tool_slug AS text) = CAST(fv.tool_slug AS text)
                                            AND CAST(f.field_id AS text) = CAST(fv.field_id AS text);
 
+-- COMMENT: VIEW all_field_values
+COMMENT ON VIEW shared.all_field_values
+  IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+-- TABLE: current_field_values
+CREATE TABLE shared.current_field_values (
+    user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , field_id varchar(255) NOT NULL
+  , submission_id uuid NOT NULL
+  , field_value jsonb NOT NULL
+  , recorded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE current_field_values
+COMMENT ON TABLE shared.current_field_values
+  IS 'Index of each user''s latest submitted value per tool and field, kept by the submit trigger beside the tool''s field_outputs so dependency lookups are one cached-plan query.';
+
+-- VIEW: field_values
+CREATE VIEW shared.field_values
+  AS SELECT tool_slug
+          , sprint_number
+          , user_id
+          , email
+          , submission_id
+          , submission_status
+          , is_active
+          , field_id
+          , label
+          , field_value
+          , extracted_at
+     FROM shared.all_field_values AS a
+     WHERE is_active;
+
 -- COMMENT: VIEW field_values
 COMMENT ON VIEW shared.field_values
-  IS 'Every field output of every tool, with user, tool and submission (archived submissions included; is_active tells). DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
+  IS 'The field outputs of every user''s active submissions (one row per user, tool and field), with user, tool and submission; archived work is in shared.all_field_values. DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
 
 -- TABLE: function_files
 CREATE TABLE shared.function_files (
@@ -4030,6 +4066,10 @@ COMMENT ON TABLE shared.progress_changes
 -- COMMENT: COLUMN progress_changes.changed_by
 COMMENT ON COLUMN shared.progress_changes.changed_by
   IS 'The caller from request.jwt.claims (sub), when there was one.';
+
+-- COMMENT: COLUMN progress_changes.changed_by_role
+COMMENT ON COLUMN shared.progress_changes.changed_by_role
+  IS 'The actor''s role: user, guru or admin (their user row) when the change came from a caller; the database login (session_user) for a DBA''s change.';
 
 -- SEQUENCE: progress_changes_id_seq
 ALTER TABLE shared.progress_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.progress_changes_id_seq
@@ -4204,6 +4244,30 @@ CREATE VIEW shared.unmet_requirements
 -- COMMENT: VIEW unmet_requirements
 COMMENT ON VIEW shared.unmet_requirements
   IS 'The unlock rule: per user, the required dependency fields of each tool that have no submitted value yet. A tool unlocks when it has no row here; optional dependencies never block. Filter by user_id (and tool_slug).';
+
+-- VIEW: unmet_requirements_overview
+CREATE VIEW shared.unmet_requirements_overview
+  AS SELECT m.user_id
+          , u.email
+          , t.sprint_number
+          , m.tool_slug
+          , t.name AS tool_name
+          , m.source_tool_slug
+          , s.name AS source_tool_name
+          , m.source_field_id
+          , f.label AS source_field_label
+          , m.target_field
+          , m.description
+     FROM shared.unmet_requirements AS m
+          INNER JOIN shared.users AS u ON u.id = m.user_id
+          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(m.tool_slug AS text)
+          INNER JOIN shared.tools AS s ON CAST(s.slug AS text) = CAST(m.source_tool_slug AS text)
+          INNER JOIN shared.tool_fields AS f ON CAST(f.tool_slug AS text) = CAST(m.source_tool_slug AS text)
+                                            AND CAST(f.field_id AS text) = CAST(m.source_field_id AS text);
+
+-- COMMENT: VIEW unmet_requirements_overview
+COMMENT ON VIEW shared.unmet_requirements_overview
+  IS 'Why a tool is still locked, for DBAs: shared.unmet_requirements with the user''s email and the tools'' names and field labels. DBA use: select * from shared.unmet_requirements_overview where email = ''...'' and tool_slug = ''program-overview'';';
 
 -- TABLE: webhook_events
 CREATE TABLE shared.webhook_events (
