@@ -316,3 +316,37 @@ comment on function shared.update_progress(uuid, text, text) is
     'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
 revoke all on function shared.update_progress(uuid, text, text) from public;
+
+create or replace function shared.admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text,
+                                                      p_status text, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_reason text := shared.require_reason(p_reason);
+    v_before jsonb;
+    v_after jsonb;
+begin
+    perform shared.require_tool(p_tool_slug);
+    perform shared.require_user(p_user_id);
+    perform shared.lock_user(p_user_id);
+    select to_jsonb(p.*) into v_before
+      from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_tool_slug;
+    -- unlocking an open tool, or locking a locked one, changes nothing and is not audited
+    if (p_status = 'unlocked' and v_before ->> 'status' <> 'locked')
+       or (p_status = 'locked' and v_before ->> 'status' = 'locked') then
+        return v_before;
+    end if;
+    v_after := shared.update_progress(p_user_id, p_tool_slug, p_status);  -- transition rules: PT409
+    perform shared.audit(p_admin.id, case p_status when 'locked' then 'lock_tool' else 'unlock_tool' end,
+                         'user_progress', p_user_id::text || '/' || p_tool_slug, v_before, v_after, v_reason);
+    return v_after;
+end;
+$$;
+
+comment on function shared.admin_set_tool_lock(shared.users, uuid, text, text, text) is
+    'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
+
+revoke all on function shared.admin_set_tool_lock(shared.users, uuid, text, text, text) from public;

@@ -10,24 +10,6 @@ CREATE SCHEMA shared;
 COMMENT ON SCHEMA shared
   IS 'Users, organizations, progress, the tool registry and the PL/pgSQL rules that move fields between tools.';
 
--- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb)
-CREATE FUNCTION shared.audit(p_actor_id uuid
-                           , p_action text
-                           , p_target_type text
-                           , p_target_id text
-                           , p_before jsonb
-                           , p_after jsonb)
-RETURNS void
-LANGUAGE sql SET search_path TO ''
-AS $$
-    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after)
-    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after);
-$$;
-
--- COMMENT: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
-COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
-  IS 'Records one admin change in shared.admin_audit.';
-
 -- TABLE: users
 CREATE TABLE shared.users (
     id uuid DEFAULT gen_random_uuid() NOT NULL
@@ -55,6 +37,60 @@ COMMENT ON COLUMN shared.users.lms_user_id
 -- COMMENT: COLUMN users.role
 COMMENT ON COLUMN shared.users.role
   IS 'user (business leader), guru (coach of organizations) or admin.';
+
+-- FUNCTION: admin_set_tool_lock(shared.users, uuid, text, text, text)
+CREATE FUNCTION shared.admin_set_tool_lock(p_admin shared.users
+                                         , p_user_id uuid
+                                         , p_tool_slug text
+                                         , p_status text
+                                         , p_reason text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_reason text := shared.require_reason(p_reason);
+    v_before jsonb;
+    v_after jsonb;
+begin
+    perform shared.require_tool(p_tool_slug);
+    perform shared.require_user(p_user_id);
+    perform shared.lock_user(p_user_id);
+    select to_jsonb(p.*) into v_before
+      from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_tool_slug;
+    -- unlocking an open tool, or locking a locked one, changes nothing and is not audited
+    if (p_status = 'unlocked' and v_before ->> 'status' <> 'locked')
+       or (p_status = 'locked' and v_before ->> 'status' = 'locked') then
+        return v_before;
+    end if;
+    v_after := shared.update_progress(p_user_id, p_tool_slug, p_status);  -- transition rules: PT409
+    perform shared.audit(p_admin.id, case p_status when 'locked' then 'lock_tool' else 'unlock_tool' end,
+                         'user_progress', p_user_id::text || '/' || p_tool_slug, v_before, v_after, v_reason);
+    return v_after;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
+
+-- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb, text)
+CREATE FUNCTION shared.audit(p_actor_id uuid
+                           , p_action text
+                           , p_target_type text
+                           , p_target_id text
+                           , p_before jsonb
+                           , p_after jsonb
+                           , p_reason text = CAST(NULL AS text))
+RETURNS void
+LANGUAGE sql SET search_path TO ''
+AS $$
+    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after, reason)
+    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after, p_reason);
+$$;
+
+-- COMMENT: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+  IS 'Records one admin change in shared.admin_audit, with the admin''s reason when they gave one (shared.require_reason checks it).';
 
 -- FUNCTION: authenticated_user()
 CREATE FUNCTION shared.authenticated_user()
@@ -1456,6 +1492,27 @@ $$;
 -- COMMENT: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
 COMMENT ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   IS 'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
+
+-- FUNCTION: require_reason(text)
+CREATE FUNCTION shared.require_reason(p_reason text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_reason text := nullif(btrim(p_reason), '');
+begin
+    if char_length(v_reason) > 500 then
+        raise sqlstate 'PT422'
+            using message = 'reason must be at most 500 characters',
+                  detail  = json_build_object('code', 'INVALID_REASON', 'length', char_length(v_reason))::text;
+    end if;
+    return v_reason;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_reason(p_reason text)
+COMMENT ON FUNCTION shared.require_reason (p_reason text)
+  IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
 
 -- TABLE: tools
 CREATE TABLE shared.tools (
@@ -3464,11 +3521,18 @@ CREATE TABLE shared.admin_audit (
   , before jsonb
   , after jsonb
   , at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , reason text
+  , CONSTRAINT admin_audit_reason_check CHECK (char_length(reason) >= 1
+                                           AND char_length(reason) <= 500)
 );
 
 -- COMMENT: TABLE admin_audit
 COMMENT ON TABLE shared.admin_audit
   IS 'Every change an admin makes through the API: who (actor_id), what (action, target), when, and the state before and after.';
+
+-- COMMENT: COLUMN admin_audit.reason
+COMMENT ON COLUMN shared.admin_audit.reason
+  IS 'Why the admin made the change, in their words (optional; an unlock or re-lock of a tool asks for it).';
 
 -- SEQUENCE: admin_audit_id_seq
 ALTER TABLE shared.admin_audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.admin_audit_id_seq
@@ -4528,9 +4592,14 @@ ALTER TABLE ONLY shared.user_progress ADD CONSTRAINT user_progress_user_id_fkey 
 -- FK CONSTRAINT: users users_organization_id_fkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id);
 
--- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+-- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+  ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION authenticated_user()
@@ -4741,6 +4810,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_reason(p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
