@@ -567,6 +567,29 @@ def test_moving_a_user_with_move_work_moves_their_submissions(live_server, cast,
     assert _organization_of_work(conn, member) == cast.ids["org_b"]
 
 
+def test_move_work_moves_submissions_archived_by_a_start_over_too(live_server, cast, conn):
+    member = cast.ids["member"]
+    data_of(live_server.request("POST", "/api/tools/woop/start-over", token=cast.tokens["member"]))
+
+    moved = data_of(
+        live_server.request(
+            "PUT",
+            f"/api/admin/users/{member}/organization",
+            token=cast.tokens["admin"],
+            json={"organization_id": cast.ids["org_b"], "move_work": True},
+        )
+    )
+
+    assert moved["submissions_moved"] == 2  # the archived one and the new empty draft
+    organizations = conn.execute(
+        "select organization_id::text as organization_id, archived_at is not null as archived"
+        " from sprint_00_woop.submissions where user_id = %s",
+        (member,),
+    ).fetchall()
+    assert sorted(r["archived"] for r in organizations) == [False, True]
+    assert {r["organization_id"] for r in organizations} == {cast.ids["org_b"]}
+
+
 # --- listing users ----------------------------------------------------------------------------
 
 
