@@ -189,6 +189,29 @@ def test_starting_over_archives_the_submission_and_keeps_its_outputs(conn):
     assert detail_of(excinfo)["code"] == "SUBMISSION_ARCHIVED"
 
 
+def test_a_restore_naming_a_stale_version_is_refused_and_nothing_is_written(conn):
+    """Another tab saved after this page loaded version 2: its restore must not overwrite that."""
+    user_id = create_user(conn)
+    for version, wish in enumerate(["first", "second", "from another tab"]):
+        saved = call(conn, "save_draft", "woop", user_id, Jsonb({"wish": wish}), version)
+    submission_id = saved["submission_id"]
+
+    with pytest.raises(psycopg.Error) as excinfo:
+        call(conn, "restore_submission_version", "woop", user_id, submission_id, 1, 2)
+
+    assert detail_of(excinfo) == {
+        "code": "STALE_VERSION",
+        "tool": "woop",
+        "expected_version": 2,
+        "current_version": 3,
+    }
+    current = call(conn, "get_submission", "woop", user_id)
+    assert (current["version"], current["data"]) == (3, {"wish": "from another tab"})
+
+    restored = call(conn, "restore_submission_version", "woop", user_id, submission_id, 1, 3)
+    assert (restored["version"], restored["data"]) == (4, {"wish": "first"})
+
+
 def test_a_submission_keeps_the_organization_of_its_first_save(conn):
     first_org, second_org = create_organization(conn, "First"), create_organization(conn, "Second")
     user_id = create_user(conn, organization_id=first_org)
@@ -210,3 +233,38 @@ def test_a_submission_keeps_the_organization_of_its_first_save(conn):
 
     assert call(conn, "move_user_work", user_id, second_org) == 1
     assert call(conn, "get_submission", "woop", user_id)["organization_id"] == str(second_org)
+
+
+def test_moving_work_moves_archived_submissions_too_and_leaves_them_read_only(conn):
+    first_org, second_org = create_organization(conn, "First"), create_organization(conn, "Second")
+    user_id = create_user(conn, organization_id=first_org)
+    call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "before"}), 0)
+    archived_id = call(conn, "start_over", "woop", user_id)["archived_submission_id"]
+    call(conn, "save_draft", "woop", user_id, Jsonb({"wish": "after"}), 1)
+    before = conn.execute(
+        "select data, status, version, archived_at from sprint_00_woop.submissions where id = %s",
+        (archived_id,),
+    ).fetchone()
+
+    assert call(conn, "move_user_work", user_id, second_org) == 2
+
+    rows = conn.execute(
+        "select id::text, organization_id, data, status, version, archived_at"
+        " from sprint_00_woop.submissions where user_id = %s",
+        (user_id,),
+    ).fetchall()
+    assert {row["organization_id"] for row in rows} == {second_org}
+    archived = next(row for row in rows if row["id"] == archived_id)
+    assert {key: archived[key] for key in before} == before
+
+    with pytest.raises(psycopg.Error) as excinfo:
+        conn.execute(
+            "update sprint_00_woop.submissions set data = '{}' where id = %s", (archived_id,)
+        )
+    assert detail_of(excinfo)["code"] == "SUBMISSION_ARCHIVED"
+    with pytest.raises(psycopg.Error) as excinfo:
+        conn.execute(
+            "update sprint_00_woop.submissions set organization_id = %s where id = %s",
+            (first_org, archived_id),
+        )
+    assert detail_of(excinfo)["code"] == "SUBMISSION_ARCHIVED"

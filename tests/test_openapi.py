@@ -104,7 +104,10 @@ def test_bodies_are_described_where_the_route_reads_one(document: dict[str, Any]
     with_body = {
         ("/api/tools/{slug}/data", "post"),
         ("/api/tools/{slug}/submit", "post"),
+        ("/api/tools/{slug}/versions/{submission_id}/{version}/restore", "post"),
         ("/api/tools/{slug}/assist", "post"),
+        ("/api/admin/users/{user_id}/tools/{slug}/unlock", "post"),
+        ("/api/admin/users/{user_id}/tools/{slug}/lock", "post"),
         ("/api/admin/users/{user_id}/role", "put"),
         ("/api/admin/organizations", "post"),
         ("/api/admin/organizations/{organization_id}", "patch"),
@@ -169,6 +172,7 @@ def test_a_closed_body_is_closed_in_the_document_too(document: dict[str, Any]) -
         ("/api/admin/organizations", "post"),
         ("/api/admin/organizations/{organization_id}", "patch"),
         ("/api/tools/{slug}/assist", "post"),
+        ("/api/admin/users/{user_id}/tools/{slug}/lock", "post"),
     ):
         body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
         name = body["schema"]["$ref"].rsplit("/", 1)[1]

@@ -42,7 +42,7 @@ def outputs_of(conn, schema, submission_id):
 
 def test_submit_refuses_missing_required_outputs_listing_them_and_writes_nothing(conn):
     user_id = create_user(conn)
-    required = [o["field_id"] for o in tools_in_sprint_order()[0]["outputs"] if o["required"]]
+    outputs = [o for o in tools_in_sprint_order()[0]["outputs"] if o["required"]]
 
     with pytest.raises(psycopg.Error) as excinfo:
         submit(conn, "woop", user_id, {"wish": "   ", "unrelated": 1})
@@ -51,8 +51,17 @@ def test_submit_refuses_missing_required_outputs_listing_them_and_writes_nothing
     assert detail_of(excinfo) == {
         "code": "MISSING_REQUIRED_OUTPUTS",
         "tool": "woop",
-        "missing": required,
+        "missing": [o["field_id"] for o in outputs],
+        "missing_labels": [o["label"] for o in outputs],
     }
+    # people read the registry's labels, not the internal field ids
+    message = excinfo.value.diag.message_primary
+    assert message.endswith(", ".join(o["label"] for o in outputs))
+    with pytest.raises(psycopg.Error) as excinfo:
+        submit(conn, "know-thyself", user_id, {"identity": {}})
+    message = excinfo.value.diag.message_primary
+    assert "Personal dream, Purpose" in message and "identity." not in message
+    assert detail_of(excinfo)["missing"] == ["identity.personal_dream", "identity.purpose"]
     assert call(conn, "get_submission", "woop", user_id)["version"] == 0
     assert progress(conn, user_id)["woop"] == "unlocked"
 

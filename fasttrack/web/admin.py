@@ -23,6 +23,7 @@ from fasttrack.web.inputs import (
     nullable_uuid_field,
     object_field,
     only_fields,
+    optional_json_object,
     query_integer,
     query_string,
     query_uuid,
@@ -38,6 +39,7 @@ from fasttrack.web.models.people import (
     OrganizationMove,
     ProgressRow,
     RoleChange,
+    ToolOverride,
     User,
     UserOrganizationChange,
     UserPage,
@@ -49,11 +51,37 @@ Json = dict[str, Any]
 ORGANIZATION_FIELDS = tuple(OrganizationChanges.__annotations__)  # name, slug, settings
 
 
+def _reason() -> dict[str, Any]:
+    """The optional body of an unlock or re-lock: {"reason"?: text}."""
+    body = optional_json_object()
+    only_fields(body, ("reason",))
+    return given(p_reason=string_field(body, "reason", required=False))
+
+
 @bp.post("/users/<uuid:user_id>/tools/<slug:slug>/unlock")
-@contract("Unlock a tool for a user", returns=ProgressRow, errors=(403, 409))
+@contract(
+    "Unlock a tool for a user",
+    returns=ProgressRow,
+    body=ToolOverride,
+    body_required=False,
+    errors=(403, 409, 422),
+)
 @authenticated
 def admin_unlock_tool(user_id: uuid.UUID, slug: str) -> Json:
-    return envelope(call("admin_unlock_tool", p_user_id=user_id, p_slug=slug))
+    return envelope(call("admin_unlock_tool", p_user_id=user_id, p_slug=slug, **_reason()))
+
+
+@bp.post("/users/<uuid:user_id>/tools/<slug:slug>/lock")
+@contract(
+    "Lock a tool again for a user (its draft is kept; completed work cannot be locked)",
+    returns=ProgressRow,
+    body=ToolOverride,
+    body_required=False,
+    errors=(403, 409, 422),
+)
+@authenticated
+def admin_lock_tool(user_id: uuid.UUID, slug: str) -> Json:
+    return envelope(call("admin_lock_tool", p_user_id=user_id, p_slug=slug, **_reason()))
 
 
 @bp.put("/users/<uuid:user_id>/role")

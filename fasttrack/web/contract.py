@@ -68,6 +68,7 @@ class Contract:
     summary: str
     returns: Schema
     body: Schema | None = None
+    body_required: bool = True  # False: the body may be left out
     query: dict[str, Schema] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     status: int = 200
@@ -83,6 +84,7 @@ def contract(
     *,
     returns: Any = None,
     body: Any = None,
+    body_required: bool = True,
     query: dict[str, Any] | None = None,
     errors: tuple[int, ...] = (),
     status: int = 200,
@@ -97,6 +99,7 @@ def contract(
         summary=summary,
         returns=schema_of(returns) if returns is not None else {},
         body=schema_of(body) if body is not None else None,
+        body_required=body_required,
         query={name: schema_of(kind) for name, kind in (query or {}).items()},
         errors=errors,
         status=status,

@@ -64,6 +64,13 @@ def json_object() -> dict[str, Any]:
     return parse_object(raw_body())
 
 
+def optional_json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or {} when the request has no body at all."""
+    if not request.is_json and not request.get_data(cache=True):
+        return {}
+    return json_object()
+
+
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Raw bytes as a JSON object (also for webhooks, whose raw body is checked first)."""
     try:

@@ -133,7 +133,7 @@ def operation(declared: Contract, path_parameters: list[Schema], security: Any) 
     if parameters:
         op["parameters"] = parameters
     if declared.body is not None:
-        op["requestBody"] = {"required": True, "content": _json(declared.body)}
+        op["requestBody"] = {"required": declared.body_required, "content": _json(declared.body)}
     responses: Schema = {}
     if declared.status == 302:
         responses["302"] = {"description": declared.summary}

@@ -24,6 +24,7 @@ from fasttrack.web.models.tools import (
     Tool,
     ToolSummary,
     Version,
+    VersionData,
 )
 
 bp = Blueprint("tools", __name__, url_prefix="/api")
@@ -33,6 +34,10 @@ Json = dict[str, Any]
 
 class Draft(TypedDict):
     data: AnyObject
+    version: VersionNumber
+
+
+class Restore(TypedDict):
     version: VersionNumber
 
 
@@ -99,16 +104,33 @@ def submission_history(slug: str) -> Json:
     return envelope(call("submission_history", p_slug=slug))
 
 
+@bp.get("/tools/<slug:slug>/versions/<uuid:submission_id>/<int(max=2147483647):version>")
+@contract("One saved version with its data (a preview before a restore)", returns=VersionData)
+@authenticated
+def submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
+    return envelope(
+        call("submission_version", p_slug=slug, p_submission_id=submission_id, p_version=version)
+    )
+
+
 @bp.post("/tools/<slug:slug>/versions/<uuid:submission_id>/<int(max=2147483647):version>/restore")
-@contract("Save an earlier version's data again", returns=SavedSubmission, errors=(409, 423))
+@contract(
+    "Save an earlier version's data again",
+    returns=SavedSubmission,
+    body=Restore,
+    errors=(409, 423),
+)
 @authenticated
 def restore_submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
+    # the body's version is the active one the caller last saw, checked as a save checks it
+    expected_version = version_field(json_object())
     return envelope(
         call(
             "restore_submission_version",
             p_slug=slug,
             p_submission_id=submission_id,
             p_version=version,
+            p_expected_version=expected_version,
         )
     )
 

@@ -44,6 +44,29 @@ comment on function shared.require_version(integer) is 'Raises PT422 (INVALID_VE
 
 revoke all on function shared.require_version(integer) from public;
 
+create or replace function shared.require_reason(p_reason text)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+    v_reason text := nullif(btrim(p_reason), '');
+begin
+    if char_length(v_reason) > 500 then
+        raise sqlstate 'PT422'
+            using message = 'reason must be at most 500 characters',
+                  detail  = json_build_object('code', 'INVALID_REASON', 'length', char_length(v_reason))::text;
+    end if;
+    return v_reason;
+end;
+$$;
+
+comment on function shared.require_reason(text) is
+    'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
+
+revoke all on function shared.require_reason(text) from public;
+
 /** Section: pages ---------------------------------------------------------------------------- */
 
 create or replace function shared.require_limit(p_limit integer, p_default integer, p_maximum integer)

@@ -115,7 +115,7 @@ begin
     end if;
 
     execute format($view$
-        create or replace view shared.field_values as
+        create or replace view shared.all_field_values as
         select fv.tool_slug, t.sprint_number, fv.user_id, u.email, fv.submission_id, fv.submission_status,
                fv.is_active, fv.field_id, f.label, fv.field_value, fv.extracted_at
           from (%s) as fv
@@ -124,12 +124,22 @@ begin
           left join shared.tool_fields as f on f.tool_slug = fv.tool_slug and f.field_id = fv.field_id
     $view$, v_branches);
 
+    comment on view shared.all_field_values is
+        'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+    -- what a DBA means by a user's fields: their current work, one row per field
+    create or replace view shared.field_values as
+    select a.tool_slug, a.sprint_number, a.user_id, a.email, a.submission_id, a.submission_status,
+           a.is_active, a.field_id, a.label, a.field_value, a.extracted_at
+      from shared.all_field_values as a
+     where a.is_active;
+
     comment on view shared.field_values is
-        'Every field output of every tool, with user, tool and submission (archived submissions included; is_active tells). DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
+        'The field outputs of every user''s active submissions (one row per user, tool and field), with user, tool and submission; archived work is in shared.all_field_values. DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
 end;
 $$;
 
 comment on function shared.refresh_field_values_view() is
-    'Regenerates the shared.field_values view over every tool schema (called by the registry sync).';
+    'Regenerates the views shared.all_field_values (every field output) and shared.field_values (active work only) over every tool schema (called by the registry sync).';
 
 revoke all on function shared.refresh_field_values_view() from public;

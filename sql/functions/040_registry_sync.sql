@@ -315,7 +315,7 @@ begin
             v_schemas := v_schemas || v_slug;
         end if;
     end loop;
-    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.field_values') is null then
+    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.all_field_values') is null then
         perform shared.refresh_field_values_view();
     end if;
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),

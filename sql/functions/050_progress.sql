@@ -142,9 +142,15 @@ declare
     v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
                           when pg_catalog.pg_trigger_depth() > 1 then 'system'
                           else 'direct' end;
+    v_actor uuid := shared.request_user_id();
+    v_actor_role text;
 begin
-    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    -- the role the database authorized the caller by (their user row); a DBA's login otherwise
+    select u.role into v_actor_role from shared.users as u where u.id = v_actor;
+    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by,
+                                         changed_by_role)
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
+            coalesce(v_actor_role, session_user));
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -153,7 +159,7 @@ end;
 $$;
 
 comment on function shared.tg_progress_audit() is
-    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
+    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 revoke all on function shared.tg_progress_audit() from public;
 
@@ -310,3 +316,37 @@ comment on function shared.update_progress(uuid, text, text) is
     'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
 revoke all on function shared.update_progress(uuid, text, text) from public;
+
+create or replace function shared.admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text,
+                                                      p_status text, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_reason text := shared.require_reason(p_reason);
+    v_before jsonb;
+    v_after jsonb;
+begin
+    perform shared.require_tool(p_tool_slug);
+    perform shared.require_user(p_user_id);
+    perform shared.lock_user(p_user_id);
+    select to_jsonb(p.*) into v_before
+      from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_tool_slug;
+    -- unlocking an open tool, or locking a locked one, changes nothing and is not audited
+    if (p_status = 'unlocked' and v_before ->> 'status' <> 'locked')
+       or (p_status = 'locked' and v_before ->> 'status' = 'locked') then
+        return v_before;
+    end if;
+    v_after := shared.update_progress(p_user_id, p_tool_slug, p_status);  -- transition rules: PT409
+    perform shared.audit(p_admin.id, case p_status when 'locked' then 'lock_tool' else 'unlock_tool' end,
+                         'user_progress', p_user_id::text || '/' || p_tool_slug, v_before, v_after, v_reason);
+    return v_after;
+end;
+$$;
+
+comment on function shared.admin_set_tool_lock(shared.users, uuid, text, text, text) is
+    'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
+
+revoke all on function shared.admin_set_tool_lock(shared.users, uuid, text, text, text) from public;

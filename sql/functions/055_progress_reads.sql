@@ -25,14 +25,31 @@ select p.user_id,
        count(*) filter (where p.status = 'unlocked') as unlocked,
        count(*) filter (where p.status = 'locked') as locked,
        round(100.0 * count(*) filter (where p.status = 'completed') / count(*), 1) as percent_complete,
-       (array_agg(p.tool_slug order by (p.status = 'unlocked'), t.sprint_number)
+       -- the lowest-sprint open tool: an admin unlock of a late tool and one save there must
+       -- not send the user past the earlier tools still open
+       (array_agg(p.tool_slug order by t.sprint_number)
             filter (where p.status in ('in_progress', 'unlocked')))[1] as next_tool
   from shared.user_progress as p
   join shared.tools as t on t.slug = p.tool_slug
  group by p.user_id;
 
 comment on view shared.progress_summary is
-    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
+    'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (the lowest-sprint tool that is unlocked or in progress; null when none is).';
+
+-- For people reading it in the SQL editor; the unlock rule itself (shared.unmet_requirements, on
+-- the submit path) stays free of these joins.
+create or replace view shared.unmet_requirements_overview as
+select m.user_id, u.email, t.sprint_number, m.tool_slug, t.name as tool_name,
+       m.source_tool_slug, s.name as source_tool_name, m.source_field_id, f.label as source_field_label,
+       m.target_field, m.description
+  from shared.unmet_requirements as m
+  join shared.users as u on u.id = m.user_id
+  join shared.tools as t on t.slug = m.tool_slug
+  join shared.tools as s on s.slug = m.source_tool_slug
+  join shared.tool_fields as f on f.tool_slug = m.source_tool_slug and f.field_id = m.source_field_id;
+
+comment on view shared.unmet_requirements_overview is
+    'Why a tool is still locked, for DBAs: shared.unmet_requirements with the user''s email and the tools'' names and field labels. DBA use: select * from shared.unmet_requirements_overview where email = ''...'' and tool_slug = ''program-overview'';';
 
 create or replace function shared.progress_summary_for(p_user_id uuid)
 returns jsonb

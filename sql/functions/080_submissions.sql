@@ -254,22 +254,25 @@ comment on function shared.submission_version(text, uuid, uuid, integer) is
 revoke all on function shared.submission_version(text, uuid, uuid, integer) from public;
 
 create or replace function shared.restore_submission_version(p_tool_slug text, p_user_id uuid,
-                                                             p_submission_id uuid, p_version integer)
+                                                             p_submission_id uuid, p_version integer,
+                                                             p_expected_version integer default null)
 returns jsonb
 language plpgsql
 volatile
 set search_path = ''
 as $$
 begin
+    -- a restore is a save of that version's data: the same version check (PT409 STALE_VERSION)
     return shared.save_draft(p_tool_slug, p_user_id,
-                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data',
+                             p_expected_version);
 end;
 $$;
 
-comment on function shared.restore_submission_version(text, uuid, uuid, integer) is
-    'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history).';
+comment on function shared.restore_submission_version(text, uuid, uuid, integer, integer) is
+    'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
 
-revoke all on function shared.restore_submission_version(text, uuid, uuid, integer) from public;
+revoke all on function shared.restore_submission_version(text, uuid, uuid, integer, integer) from public;
 
 /** Section: organizations -------------------------------------------------------------------- */
 

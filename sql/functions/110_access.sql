@@ -216,19 +216,20 @@ revoke all on function shared.require_visible_organization(shared.users, uuid) f
 /** Section: audit ---------------------------------------------------------------------------- */
 
 create or replace function shared.audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text,
-                                        p_before jsonb, p_after jsonb)
+                                        p_before jsonb, p_after jsonb, p_reason text default null)
 returns void
 language sql
 volatile
 set search_path = ''
 as $$
-    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after)
-    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after);
+    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after, reason)
+    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after, p_reason);
 $$;
 
-comment on function shared.audit(uuid, text, text, text, jsonb, jsonb) is 'Records one admin change in shared.admin_audit.';
+comment on function shared.audit(uuid, text, text, text, jsonb, jsonb, text) is
+    'Records one admin change in shared.admin_audit, with the admin''s reason when they gave one (shared.require_reason checks it).';
 
-revoke all on function shared.audit(uuid, text, text, text, jsonb, jsonb) from public;
+revoke all on function shared.audit(uuid, text, text, text, jsonb, jsonb, text) from public;
 
 create or replace function shared.user_json(p_user shared.users)
 returns jsonb

@@ -161,7 +161,7 @@ comment on function api.submission_history(text) is 'GET /api/tools/{slug}/versi
 revoke all on function api.submission_history(text) from public;
 grant execute on function api.submission_history(text) to fasttrack_api;
 
-create or replace function api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+create or replace function api.submission_version(p_slug text, p_submission_id uuid, p_version integer)
 returns jsonb
 language plpgsql
 volatile
@@ -169,15 +169,35 @@ security definer
 set search_path = ''
 as $$
 begin
-    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+    return shared.submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
 end;
 $$;
 
-comment on function api.restore_submission_version(text, uuid, integer) is
-    'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
+comment on function api.submission_version(text, uuid, integer) is
+    'GET /api/tools/{slug}/versions/{submission_id}/{version}: one saved version of the caller''s work, with its data (a preview before a restore).';
 
-revoke all on function api.restore_submission_version(text, uuid, integer) from public;
-grant execute on function api.restore_submission_version(text, uuid, integer) to fasttrack_api;
+revoke all on function api.submission_version(text, uuid, integer) from public;
+grant execute on function api.submission_version(text, uuid, integer) to fasttrack_api;
+
+create or replace function api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer,
+                                                          p_expected_version integer)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version,
+                                             p_expected_version);
+end;
+$$;
+
+comment on function api.restore_submission_version(text, uuid, integer, integer) is
+    'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one; p_expected_version is the active version the caller last saw (PT409 STALE_VERSION when it is not the latest).';
+
+revoke all on function api.restore_submission_version(text, uuid, integer, integer) from public;
+grant execute on function api.restore_submission_version(text, uuid, integer, integer) to fasttrack_api;
 
 create or replace function api.start_over(p_slug text)
 returns jsonb

@@ -1,11 +1,11 @@
 -- =============================================================================================
--- Admin entry points for users: unlock a tool, set a role, list users, move a user to an
+-- Admin entry points for users: unlock or re-lock a tool, set a role, list users, move a user to an
 -- organization. Every change is audited (shared.audit).
 -- =============================================================================================
 
 /** Section: admin: users --------------------------------------------------------------------- */
 
-create or replace function api.admin_unlock_tool(p_user_id uuid, p_slug text)
+create or replace function api.admin_unlock_tool(p_user_id uuid, p_slug text, p_reason text default null)
 returns jsonb
 language plpgsql
 volatile
@@ -14,26 +14,36 @@ set search_path = ''
 as $$
 declare
     v_admin shared.users := shared.require_admin();
-    v_before jsonb;
-    v_after jsonb;
 begin
-    perform shared.require_tool(p_slug);
-    perform shared.require_user(p_user_id);
-    select to_jsonb(p.*) into v_before from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_slug;
-    if v_before ->> 'status' = 'locked' then
-        v_after := shared.update_progress(p_user_id, p_slug, 'unlocked');
-        perform shared.audit(v_admin.id, 'unlock_tool', 'user_progress', p_user_id::text || '/' || p_slug, v_before, v_after);
-        return v_after;
-    end if;
-    return v_before;  -- already open: nothing to change, nothing to audit
+    return shared.admin_set_tool_lock(v_admin, p_user_id, p_slug, 'unlocked', p_reason);
 end;
 $$;
 
-comment on function api.admin_unlock_tool(uuid, text) is
-    'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited).';
+comment on function api.admin_unlock_tool(uuid, text, text) is
+    'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited, with the optional reason).';
 
-revoke all on function api.admin_unlock_tool(uuid, text) from public;
-grant execute on function api.admin_unlock_tool(uuid, text) to fasttrack_api;
+revoke all on function api.admin_unlock_tool(uuid, text, text) from public;
+grant execute on function api.admin_unlock_tool(uuid, text, text) to fasttrack_api;
+
+create or replace function api.admin_lock_tool(p_user_id uuid, p_slug text, p_reason text default null)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_admin shared.users := shared.require_admin();
+begin
+    return shared.admin_set_tool_lock(v_admin, p_user_id, p_slug, 'locked', p_reason);
+end;
+$$;
+
+comment on function api.admin_lock_tool(uuid, text, text) is
+    'POST /api/admin/users/{id}/tools/{slug}/lock: locks an open tool again for a user (a draft is kept; completed work cannot be locked: PT409). Audited, with the optional reason.';
+
+revoke all on function api.admin_lock_tool(uuid, text, text) from public;
+grant execute on function api.admin_lock_tool(uuid, text, text) to fasttrack_api;
 
 create or replace function api.admin_set_role(p_user_id uuid, p_role text)
 returns jsonb

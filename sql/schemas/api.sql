@@ -97,16 +97,18 @@ declare
 begin
     perform shared.require_admin();
     v_limit := shared.require_limit(p_limit, 100, 500);
-    return (select coalesce(jsonb_agg(to_jsonb(a.*) order by a.id desc), '[]')
+    return (select coalesce(jsonb_agg(to_jsonb(a.*) || jsonb_build_object('actor_email', u.email)
+                                      order by a.id desc), '[]')
               from (select x.* from shared.admin_audit as x
                      where p_before_id is null or x.id < p_before_id
-                     order by x.id desc limit v_limit) as a);
+                     order by x.id desc limit v_limit) as a
+              left join shared.users as u on u.id = a.actor_id);
 end;
 $$;
 
 -- COMMENT: FUNCTION admin_list_audit(p_limit integer, p_before_id bigint)
 COMMENT ON FUNCTION api.admin_list_audit (p_limit integer, p_before_id bigint)
-  IS 'GET /api/admin/audit: admin changes, newest first (before_id pages further back).';
+  IS 'GET /api/admin/audit: admin changes, newest first (before_id pages further back), each with the actor''s email and the reason given.';
 
 -- FUNCTION: admin_list_events(text, integer, timestamp with time zone, uuid)
 CREATE FUNCTION api.admin_list_events(p_status text = CAST(NULL AS text)
@@ -202,6 +204,22 @@ $$;
 -- COMMENT: FUNCTION admin_list_users(p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
 COMMENT ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
   IS 'GET /api/admin/users: users by email, filtered by organization and by a search in email or name, a page at a time (next_cursor).';
+
+-- FUNCTION: admin_lock_tool(uuid, text, text)
+CREATE FUNCTION api.admin_lock_tool(p_user_id uuid, p_slug text, p_reason text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+begin
+    return shared.admin_set_tool_lock(v_admin, p_user_id, p_slug, 'locked', p_reason);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_lock_tool(p_user_id uuid, p_slug text, p_reason text)
+COMMENT ON FUNCTION api.admin_lock_tool (p_user_id uuid, p_slug text, p_reason text)
+  IS 'POST /api/admin/users/{id}/tools/{slug}/lock: locks an open tool again for a user (a draft is kept; completed work cannot be locked: PT409). Audited, with the optional reason.';
 
 -- FUNCTION: admin_retry_event(uuid)
 CREATE FUNCTION api.admin_retry_event(p_event_id uuid)
@@ -333,31 +351,23 @@ $$;
 COMMENT ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
   IS 'DELETE /api/admin/organizations/{id}/gurus/{user_id}: stops a guru following an organization (audited).';
 
--- FUNCTION: admin_unlock_tool(uuid, text)
-CREATE FUNCTION api.admin_unlock_tool(p_user_id uuid, p_slug text)
+-- FUNCTION: admin_unlock_tool(uuid, text, text)
+CREATE FUNCTION api.admin_unlock_tool(p_user_id uuid
+                                    , p_slug text
+                                    , p_reason text = CAST(NULL AS text))
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
     v_admin shared.users := shared.require_admin();
-    v_before jsonb;
-    v_after jsonb;
 begin
-    perform shared.require_tool(p_slug);
-    perform shared.require_user(p_user_id);
-    select to_jsonb(p.*) into v_before from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_slug;
-    if v_before ->> 'status' = 'locked' then
-        v_after := shared.update_progress(p_user_id, p_slug, 'unlocked');
-        perform shared.audit(v_admin.id, 'unlock_tool', 'user_progress', p_user_id::text || '/' || p_slug, v_before, v_after);
-        return v_after;
-    end if;
-    return v_before;  -- already open: nothing to change, nothing to audit
+    return shared.admin_set_tool_lock(v_admin, p_user_id, p_slug, 'unlocked', p_reason);
 end;
 $$;
 
--- COMMENT: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text)
-COMMENT ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
-  IS 'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited).';
+-- COMMENT: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text, p_reason text)
+COMMENT ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text, p_reason text)
+  IS 'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited, with the optional reason).';
 
 -- FUNCTION: admin_update_organization(uuid, jsonb)
 CREATE FUNCTION api.admin_update_organization(p_organization_id uuid, p_changes jsonb)
@@ -885,19 +895,23 @@ $$;
 COMMENT ON FUNCTION api.resolve_dependencies (p_slug text)
   IS 'GET /api/tools/{slug}/dependencies: the values this tool reads from the caller''s earlier tools.';
 
--- FUNCTION: restore_submission_version(text, uuid, integer)
-CREATE FUNCTION api.restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+-- FUNCTION: restore_submission_version(text, uuid, integer, integer)
+CREATE FUNCTION api.restore_submission_version(p_slug text
+                                             , p_submission_id uuid
+                                             , p_version integer
+                                             , p_expected_version integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 begin
-    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+    return shared.restore_submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version,
+                                             p_expected_version);
 end;
 $$;
 
--- COMMENT: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
-COMMENT ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
-  IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one.';
+-- COMMENT: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
+COMMENT ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
+  IS 'POST /api/tools/{slug}/versions/{submission_id}/{version}/restore: saves that earlier version again as the current one; p_expected_version is the active version the caller last saw (PT409 STALE_VERSION when it is not the latest).';
 
 -- FUNCTION: save_draft(text, jsonb, integer)
 CREATE FUNCTION api.save_draft(p_slug text, p_data jsonb, p_version integer)
@@ -1007,6 +1021,20 @@ $$;
 -- COMMENT: FUNCTION submission_history(p_slug text)
 COMMENT ON FUNCTION api.submission_history (p_slug text)
   IS 'GET /api/tools/{slug}/versions: every saved version of the caller''s work on a tool.';
+
+-- FUNCTION: submission_version(text, uuid, integer)
+CREATE FUNCTION api.submission_version(p_slug text, p_submission_id uuid, p_version integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.submission_version(p_slug, (shared.require_caller()).id, p_submission_id, p_version);
+end;
+$$;
+
+-- COMMENT: FUNCTION submission_version(p_slug text, p_submission_id uuid, p_version integer)
+COMMENT ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  IS 'GET /api/tools/{slug}/versions/{submission_id}/{version}: one saved version of the caller''s work, with its data (a preview before a restore).';
 
 -- FUNCTION: submit_tool(text, integer, jsonb)
 CREATE FUNCTION api.submit_tool(p_slug text, p_version integer, p_data jsonb = CAST(NULL AS jsonb))
@@ -1216,6 +1244,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_list_users (p_organization_id uuid, p_search text, p_cursor text, p_limit integer)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_lock_tool(p_user_id uuid, p_slug text, p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_lock_tool (p_user_id uuid, p_slug text, p_reason text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_lock_tool (p_user_id uuid, p_slug text, p_reason text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_retry_event(p_event_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_retry_event (p_event_id uuid)
@@ -1252,13 +1289,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
   TO fasttrack_api;
 
--- ACL: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text)
+-- ACL: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text, p_reason text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
+  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text, p_reason text)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text)
+  ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text, p_reason text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_update_organization(p_organization_id uuid, p_changes jsonb)
@@ -1433,13 +1470,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.resolve_dependencies (p_slug text)
   TO fasttrack_api;
 
--- ACL: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer)
+-- ACL: FUNCTION restore_submission_version(p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  ON FUNCTION api.restore_submission_version (p_slug text, p_submission_id uuid, p_version integer, p_expected_version integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION save_draft(p_slug text, p_data jsonb, p_version integer)
@@ -1485,6 +1522,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submission_history (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION submission_version(p_slug text, p_submission_id uuid, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.submission_version (p_slug text, p_submission_id uuid, p_version integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)

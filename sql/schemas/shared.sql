@@ -10,24 +10,6 @@ CREATE SCHEMA shared;
 COMMENT ON SCHEMA shared
   IS 'Users, organizations, progress, the tool registry and the PL/pgSQL rules that move fields between tools.';
 
--- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb)
-CREATE FUNCTION shared.audit(p_actor_id uuid
-                           , p_action text
-                           , p_target_type text
-                           , p_target_id text
-                           , p_before jsonb
-                           , p_after jsonb)
-RETURNS void
-LANGUAGE sql SET search_path TO ''
-AS $$
-    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after)
-    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after);
-$$;
-
--- COMMENT: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
-COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
-  IS 'Records one admin change in shared.admin_audit.';
-
 -- TABLE: users
 CREATE TABLE shared.users (
     id uuid DEFAULT gen_random_uuid() NOT NULL
@@ -55,6 +37,60 @@ COMMENT ON COLUMN shared.users.lms_user_id
 -- COMMENT: COLUMN users.role
 COMMENT ON COLUMN shared.users.role
   IS 'user (business leader), guru (coach of organizations) or admin.';
+
+-- FUNCTION: admin_set_tool_lock(shared.users, uuid, text, text, text)
+CREATE FUNCTION shared.admin_set_tool_lock(p_admin shared.users
+                                         , p_user_id uuid
+                                         , p_tool_slug text
+                                         , p_status text
+                                         , p_reason text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_reason text := shared.require_reason(p_reason);
+    v_before jsonb;
+    v_after jsonb;
+begin
+    perform shared.require_tool(p_tool_slug);
+    perform shared.require_user(p_user_id);
+    perform shared.lock_user(p_user_id);
+    select to_jsonb(p.*) into v_before
+      from shared.user_progress as p where p.user_id = p_user_id and p.tool_slug = p_tool_slug;
+    -- unlocking an open tool, or locking a locked one, changes nothing and is not audited
+    if (p_status = 'unlocked' and v_before ->> 'status' <> 'locked')
+       or (p_status = 'locked' and v_before ->> 'status' = 'locked') then
+        return v_before;
+    end if;
+    v_after := shared.update_progress(p_user_id, p_tool_slug, p_status);  -- transition rules: PT409
+    perform shared.audit(p_admin.id, case p_status when 'locked' then 'lock_tool' else 'unlock_tool' end,
+                         'user_progress', p_user_id::text || '/' || p_tool_slug, v_before, v_after, v_reason);
+    return v_after;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
+
+-- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb, text)
+CREATE FUNCTION shared.audit(p_actor_id uuid
+                           , p_action text
+                           , p_target_type text
+                           , p_target_id text
+                           , p_before jsonb
+                           , p_after jsonb
+                           , p_reason text = CAST(NULL AS text))
+RETURNS void
+LANGUAGE sql SET search_path TO ''
+AS $$
+    insert into shared.admin_audit (actor_id, action, target_type, target_id, before, after, reason)
+    values (p_actor_id, p_action, p_target_type, p_target_id, p_before, p_after, p_reason);
+$$;
+
+-- COMMENT: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+COMMENT ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+  IS 'Records one admin change in shared.admin_audit, with the admin''s reason when they gave one (shared.require_reason checks it).';
 
 -- FUNCTION: authenticated_user()
 CREATE FUNCTION shared.authenticated_user()
@@ -907,7 +943,7 @@ begin
     end if;
 
     execute format($view$
-        create or replace view shared.field_values as
+        create or replace view shared.all_field_values as
         select fv.tool_slug, t.sprint_number, fv.user_id, u.email, fv.submission_id, fv.submission_status,
                fv.is_active, fv.field_id, f.label, fv.field_value, fv.extracted_at
           from (%s) as fv
@@ -916,14 +952,24 @@ begin
           left join shared.tool_fields as f on f.tool_slug = fv.tool_slug and f.field_id = fv.field_id
     $view$, v_branches);
 
+    comment on view shared.all_field_values is
+        'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+    -- what a DBA means by a user's fields: their current work, one row per field
+    create or replace view shared.field_values as
+    select a.tool_slug, a.sprint_number, a.user_id, a.email, a.submission_id, a.submission_status,
+           a.is_active, a.field_id, a.label, a.field_value, a.extracted_at
+      from shared.all_field_values as a
+     where a.is_active;
+
     comment on view shared.field_values is
-        'Every field output of every tool, with user, tool and submission (archived submissions included; is_active tells). DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
+        'The field outputs of every user''s active submissions (one row per user, tool and field), with user, tool and submission; archived work is in shared.all_field_values. DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
 end;
 $$;
 
 -- COMMENT: FUNCTION refresh_field_values_view()
 COMMENT ON FUNCTION shared.refresh_field_values_view ()
-  IS 'Regenerates the shared.field_values view over every tool schema (called by the registry sync).';
+  IS 'Regenerates the views shared.all_field_values (every field output) and shared.field_values (active work only) over every tool schema (called by the registry sync).';
 
 -- FUNCTION: refresh_tool_statements()
 CREATE FUNCTION shared.refresh_tool_statements()
@@ -1469,6 +1515,27 @@ $$;
 COMMENT ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   IS 'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
 
+-- FUNCTION: require_reason(text)
+CREATE FUNCTION shared.require_reason(p_reason text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_reason text := nullif(btrim(p_reason), '');
+begin
+    if char_length(v_reason) > 500 then
+        raise sqlstate 'PT422'
+            using message = 'reason must be at most 500 characters',
+                  detail  = json_build_object('code', 'INVALID_REASON', 'length', char_length(v_reason))::text;
+    end if;
+    return v_reason;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_reason(p_reason text)
+COMMENT ON FUNCTION shared.require_reason (p_reason text)
+  IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
+
 -- TABLE: tools
 CREATE TABLE shared.tools (
     slug varchar(255) NOT NULL
@@ -1501,20 +1568,25 @@ LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
     v_missing text[] := shared.missing_required_outputs(p_tool.slug, p_data);
+    v_labels text[];
 begin
     if cardinality(v_missing) > 0 then
+        -- people read the registry's labels; programs get the field ids in the detail
+        select array_agg(coalesce(f.label, f.field_id::text) order by f.position) into v_labels
+          from shared.tool_fields as f
+         where f.tool_slug = p_tool.slug and f.field_id::text = any (v_missing);
         raise sqlstate 'PT422'
             using message = format('Cannot submit %s: required fields are missing: %s', p_tool.name,
-                                   array_to_string(v_missing, ', ')),
+                                   array_to_string(v_labels, ', ')),
                   detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', p_tool.slug,
-                                              'missing', v_missing)::text;
+                                              'missing', v_missing, 'missing_labels', v_labels)::text;
     end if;
 end;
 $$;
 
 -- COMMENT: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
 COMMENT ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
-  IS 'Raises PT422 (MISSING_REQUIRED_OUTPUTS, listing the field ids) unless the data has every required output of the tool.';
+  IS 'Raises PT422 (MISSING_REQUIRED_OUTPUTS) unless the data has every required output of the tool: the message names the missing fields by their registry labels, the detail lists their ids (missing) and labels (missing_labels), in declaration order.';
 
 -- FUNCTION: require_status_change(shared.tools, text, text, boolean)
 CREATE FUNCTION shared.require_status_change(p_tool shared.tools
@@ -1785,23 +1857,26 @@ $$;
 COMMENT ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
   IS 'Every dependency field of a tool for a user, as json: fields (value, source tool, required flag, label), values (by target_field) and missing (no submitted value yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
 
--- FUNCTION: restore_submission_version(text, uuid, uuid, integer)
+-- FUNCTION: restore_submission_version(text, uuid, uuid, integer, integer)
 CREATE FUNCTION shared.restore_submission_version(p_tool_slug text
                                                 , p_user_id uuid
                                                 , p_submission_id uuid
-                                                , p_version integer)
+                                                , p_version integer
+                                                , p_expected_version integer = CAST(NULL AS integer))
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 begin
+    -- a restore is a save of that version's data: the same version check (PT409 STALE_VERSION)
     return shared.save_draft(p_tool_slug, p_user_id,
-                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data');
+                             shared.submission_version(p_tool_slug, p_user_id, p_submission_id, p_version) -> 'data',
+                             p_expected_version);
 end;
 $$;
 
--- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
-COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
-  IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history).';
+-- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+  IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
 
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
@@ -2191,7 +2266,7 @@ begin
             v_schemas := v_schemas || v_slug;
         end if;
     end loop;
-    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.field_values') is null then
+    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.all_field_values') is null then
         perform shared.refresh_field_values_view();
     end if;
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
@@ -2239,9 +2314,15 @@ declare
     v_source text := case when pg_catalog.current_setting('fasttrack.progress_override', true) = 'on' then 'override'
                           when pg_catalog.pg_trigger_depth() > 1 then 'system'
                           else 'direct' end;
+    v_actor uuid := shared.request_user_id();
+    v_actor_role text;
 begin
-    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by)
-    values (new.user_id, new.tool_slug, old.status, new.status, v_source, shared.request_user_id());
+    -- the role the database authorized the caller by (their user row); a DBA's login otherwise
+    select u.role into v_actor_role from shared.users as u where u.id = v_actor;
+    insert into shared.progress_changes (user_id, tool_slug, old_status, new_status, source, changed_by,
+                                         changed_by_role)
+    values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
+            coalesce(v_actor_role, session_user));
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -2251,7 +2332,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who, when, from, to, why) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -2348,6 +2429,7 @@ declare
     v_tool shared.tools := shared.tool_for_schema(tg_table_schema);
     v_data_changed boolean;  -- the answers differ from the stored ones (always, for a new row)
     v_submit boolean;        -- this write is a submit (shared.is_submit)
+    v_organization_id uuid;  -- where shared.move_user_work moves an archived row
 begin
     perform shared.lock_user(new.user_id);
 
@@ -2367,6 +2449,14 @@ begin
         end if;
         v_submit := shared.is_submit(null, new.status, v_data_changed);
     else
+        if old.archived_at is not null and new.organization_id is distinct from old.organization_id
+           and pg_catalog.current_setting('fasttrack.organization_override', true) = 'on' then
+            -- shared.move_user_work moves archived work too; nothing else of an archived row changes
+            v_organization_id := new.organization_id;
+            new := old;
+            new.organization_id := v_organization_id;
+            return new;
+        end if;
         v_data_changed := new.data is distinct from old.data;
         perform shared.require_writable(v_tool, old.id, old.archived_at,
                                         new.id <> old.id or new.user_id <> old.user_id,
@@ -3476,11 +3566,18 @@ CREATE TABLE shared.admin_audit (
   , before jsonb
   , after jsonb
   , at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , reason text
+  , CONSTRAINT admin_audit_reason_check CHECK (char_length(reason) >= 1
+                                           AND char_length(reason) <= 500)
 );
 
 -- COMMENT: TABLE admin_audit
 COMMENT ON TABLE shared.admin_audit
   IS 'Every change an admin makes through the API: who (actor_id), what (action, target), when, and the state before and after.';
+
+-- COMMENT: COLUMN admin_audit.reason
+COMMENT ON COLUMN shared.admin_audit.reason
+  IS 'Why the admin made the change, in their words (optional; an unlock or re-lock of a tool asks for it).';
 
 -- SEQUENCE: admin_audit_id_seq
 ALTER TABLE shared.admin_audit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.admin_audit_id_seq
@@ -3524,20 +3621,6 @@ CREATE TABLE shared.ai_requests (
 COMMENT ON TABLE shared.ai_requests
   IS 'Every AI assistant request: who, which tool, when, how long, the outcome (the answer only when the service is configured to keep it). Also the per-user hourly limit.';
 
--- TABLE: current_field_values
-CREATE TABLE shared.current_field_values (
-    user_id uuid NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , field_id varchar(255) NOT NULL
-  , submission_id uuid NOT NULL
-  , field_value jsonb NOT NULL
-  , recorded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-);
-
--- COMMENT: TABLE current_field_values
-COMMENT ON TABLE shared.current_field_values
-  IS 'Index of each user''s latest submitted value per tool and field, kept by the submit trigger beside the tool''s field_outputs so dependency lookups are one cached-plan query.';
-
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -3568,8 +3651,8 @@ COMMENT ON COLUMN shared.tool_fields.value_type
 COMMENT ON COLUMN shared.tool_fields.path
   IS 'field_id split on dots, ready for data #> path.';
 
--- VIEW: field_values
-CREATE VIEW shared.field_values
+-- VIEW: all_field_values
+CREATE VIEW shared.all_field_values
   AS SELECT fv.tool_slug
           , t.sprint_number
           , fv.user_id
@@ -3986,9 +4069,43 @@ CREATE VIEW shared.field_values
           LEFT JOIN shared.tool_fields AS f ON CAST(f.tool_slug AS text) = CAST(fv.tool_slug AS text)
                                            AND CAST(f.field_id AS text) = CAST(fv.field_id AS text);
 
+-- COMMENT: VIEW all_field_values
+COMMENT ON VIEW shared.all_field_values
+  IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+-- TABLE: current_field_values
+CREATE TABLE shared.current_field_values (
+    user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , field_id varchar(255) NOT NULL
+  , submission_id uuid NOT NULL
+  , field_value jsonb NOT NULL
+  , recorded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE current_field_values
+COMMENT ON TABLE shared.current_field_values
+  IS 'Index of each user''s latest submitted value per tool and field, kept by the submit trigger beside the tool''s field_outputs so dependency lookups are one cached-plan query.';
+
+-- VIEW: field_values
+CREATE VIEW shared.field_values
+  AS SELECT tool_slug
+          , sprint_number
+          , user_id
+          , email
+          , submission_id
+          , submission_status
+          , is_active
+          , field_id
+          , label
+          , field_value
+          , extracted_at
+     FROM shared.all_field_values AS a
+     WHERE is_active;
+
 -- COMMENT: VIEW field_values
 COMMENT ON VIEW shared.field_values
-  IS 'Every field output of every tool, with user, tool and submission (archived submissions included; is_active tells). DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
+  IS 'The field outputs of every user''s active submissions (one row per user, tool and field), with user, tool and submission; archived work is in shared.all_field_values. DBA use: select * from shared.field_values where email = ''...'' order by sprint_number;';
 
 -- TABLE: function_files
 CREATE TABLE shared.function_files (
@@ -4058,6 +4175,10 @@ COMMENT ON TABLE shared.progress_changes
 -- COMMENT: COLUMN progress_changes.changed_by
 COMMENT ON COLUMN shared.progress_changes.changed_by
   IS 'The caller from request.jwt.claims (sub), when there was one.';
+
+-- COMMENT: COLUMN progress_changes.changed_by_role
+COMMENT ON COLUMN shared.progress_changes.changed_by_role
+  IS 'The actor''s role: user, guru or admin (their user row) when the change came from a caller; the database login (session_user) for a DBA''s change.';
 
 -- SEQUENCE: progress_changes_id_seq
 ALTER TABLE shared.progress_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.progress_changes_id_seq
@@ -4130,8 +4251,7 @@ CREATE VIEW shared.progress_summary
           , count(*) FILTER (WHERE CAST(p.status AS text) = CAST('locked' AS text)) AS locked
           , round(100.0 * CAST(count(*) FILTER (WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS numeric) / CAST(count(*) AS numeric)
                 , 1) AS percent_complete
-          , ((array_agg(p.tool_slug ORDER BY CAST(p.status AS text) = CAST('unlocked' AS text)
-                                           , t.sprint_number) FILTER (WHERE CAST(p.status AS text) = ANY(CAST(ARRAY[CAST('in_progress' AS varchar)
+          , ((array_agg(p.tool_slug ORDER BY t.sprint_number) FILTER (WHERE CAST(p.status AS text) = ANY(CAST(ARRAY[CAST('in_progress' AS varchar)
                                                                                                                   , CAST('unlocked' AS varchar)] AS text[])))))[1] AS next_tool
      FROM shared.user_progress AS p
           INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(p.tool_slug AS text)
@@ -4139,7 +4259,7 @@ CREATE VIEW shared.progress_summary
 
 -- COMMENT: VIEW progress_summary
 COMMENT ON VIEW shared.progress_summary
-  IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (first tool in progress, else first unlocked, in sprint order).';
+  IS 'The spec''s Progress Summary Query for every user, plus percent_complete and next_tool (the lowest-sprint tool that is unlocked or in progress; null when none is).';
 
 -- TABLE: rate_limit_counters
 CREATE UNLOGGED TABLE shared.rate_limit_counters (
@@ -4233,6 +4353,30 @@ CREATE VIEW shared.unmet_requirements
 -- COMMENT: VIEW unmet_requirements
 COMMENT ON VIEW shared.unmet_requirements
   IS 'The unlock rule: per user, the required dependency fields of each tool that have no submitted value yet. A tool unlocks when it has no row here; optional dependencies never block. Filter by user_id (and tool_slug).';
+
+-- VIEW: unmet_requirements_overview
+CREATE VIEW shared.unmet_requirements_overview
+  AS SELECT m.user_id
+          , u.email
+          , t.sprint_number
+          , m.tool_slug
+          , t.name AS tool_name
+          , m.source_tool_slug
+          , s.name AS source_tool_name
+          , m.source_field_id
+          , f.label AS source_field_label
+          , m.target_field
+          , m.description
+     FROM shared.unmet_requirements AS m
+          INNER JOIN shared.users AS u ON u.id = m.user_id
+          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(m.tool_slug AS text)
+          INNER JOIN shared.tools AS s ON CAST(s.slug AS text) = CAST(m.source_tool_slug AS text)
+          INNER JOIN shared.tool_fields AS f ON CAST(f.tool_slug AS text) = CAST(m.source_tool_slug AS text)
+                                            AND CAST(f.field_id AS text) = CAST(m.source_field_id AS text);
+
+-- COMMENT: VIEW unmet_requirements_overview
+COMMENT ON VIEW shared.unmet_requirements_overview
+  IS 'Why a tool is still locked, for DBAs: shared.unmet_requirements with the user''s email and the tools'' names and field labels. DBA use: select * from shared.unmet_requirements_overview where email = ''...'' and tool_slug = ''program-overview'';';
 
 -- TABLE: webhook_events
 CREATE TABLE shared.webhook_events (
@@ -4493,9 +4637,14 @@ ALTER TABLE ONLY shared.user_progress ADD CONSTRAINT user_progress_user_id_fkey 
 -- FK CONSTRAINT: users users_organization_id_fkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id);
 
--- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+-- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb)
+  ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.audit (p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION authenticated_user()
@@ -4713,6 +4862,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_reason(p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_reason (p_reason text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
@@ -4768,9 +4922,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
+-- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
+  ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)

@@ -129,6 +129,12 @@ POLICY = [
         "POST",
         "/api/tools/woop/versions/{member_submission}/1/restore",
         _only({"member": 200}, otherwise=404),
+        {"version": 1},
+    ),
+    Rule(
+        "GET",
+        "/api/tools/woop/versions/{member_submission}/1",
+        _only({"member": 200}, otherwise=404),
     ),
     # Other people's work: themself, the guru of their organization, admins; others 404.
     Rule("GET", "/api/users/{member}/progress", SELF_GURU_ADMIN),
@@ -151,6 +157,8 @@ POLICY = [
     Rule(
         "POST", f"/api/admin/users/{{unknown_user}}/tools/{LOCKED_TOOL}/unlock", ADMIN_BUT_UNKNOWN
     ),
+    Rule("POST", f"/api/admin/users/{{member}}/tools/{OPEN_TOOL}/lock", ADMIN_ONLY),
+    Rule("POST", f"/api/admin/users/{{unknown_user}}/tools/{OPEN_TOOL}/lock", ADMIN_BUT_UNKNOWN),
     Rule("PUT", "/api/admin/users/{member}/role", ADMIN_ONLY, {"role": "guru"}),
     Rule("PUT", "/api/admin/users/{unknown_user}/role", ADMIN_BUT_UNKNOWN, {"role": "guru"}),
     Rule("GET", "/api/admin/organizations", ADMIN_ONLY),
@@ -422,6 +430,15 @@ ADMIN_CHANGES = [
         {"status": "locked"},
         {"status": "unlocked"},
     ),
+    Change(
+        "lock tool",
+        "POST",
+        f"/api/admin/users/{{member}}/tools/{OPEN_TOOL}/lock",
+        {"reason": "Not this cohort"},
+        "{member}",
+        {"status": "unlocked"},
+        {"status": "locked"},
+    ),
 ]
 
 
@@ -550,6 +567,29 @@ def test_moving_a_user_with_move_work_moves_their_submissions(live_server, cast,
     assert _organization_of_work(conn, member) == cast.ids["org_b"]
 
 
+def test_move_work_moves_submissions_archived_by_a_start_over_too(live_server, cast, conn):
+    member = cast.ids["member"]
+    data_of(live_server.request("POST", "/api/tools/woop/start-over", token=cast.tokens["member"]))
+
+    moved = data_of(
+        live_server.request(
+            "PUT",
+            f"/api/admin/users/{member}/organization",
+            token=cast.tokens["admin"],
+            json={"organization_id": cast.ids["org_b"], "move_work": True},
+        )
+    )
+
+    assert moved["submissions_moved"] == 2  # the archived one and the new empty draft
+    organizations = conn.execute(
+        "select organization_id::text as organization_id, archived_at is not null as archived"
+        " from sprint_00_woop.submissions where user_id = %s",
+        (member,),
+    ).fetchall()
+    assert sorted(r["archived"] for r in organizations) == [False, True]
+    assert {r["organization_id"] for r in organizations} == {cast.ids["org_b"]}
+
+
 # --- listing users ----------------------------------------------------------------------------
 
 
@@ -646,3 +686,57 @@ def test_the_service_role_cannot_call_internal_functions(database_url):
         connection.execute(f"set role {API_ROLE}")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             connection.execute("select shared.progress_summary_for(gen_random_uuid())")
+
+
+def test_an_unlock_and_a_relock_keep_the_reason_and_the_audit_list_names_the_actor(
+    live_server, cast, conn
+):
+    admin = cast.tokens["admin"]
+    base = f"/api/admin/users/{cast.ids['member']}/tools/{LOCKED_TOOL}"
+
+    unlocked = data_of(
+        live_server.request(
+            "POST", f"{base}/unlock", token=admin, json={"reason": "  Joined late  "}
+        )
+    )
+    assert unlocked["status"] == "unlocked"
+    locked = data_of(live_server.request("POST", f"{base}/lock", token=admin))  # no body
+    assert locked["status"] == "locked"
+    again = data_of(live_server.request("POST", f"{base}/lock", token=admin, json={}))
+    assert again["status"] == "locked"  # already locked: nothing changes, nothing audited
+
+    entries = data_of(live_server.request("GET", "/api/admin/audit?limit=2", token=admin))
+    assert [(e["action"], e["reason"], e["after"]["status"]) for e in entries] == [
+        ("lock_tool", None, "locked"),
+        ("unlock_tool", "Joined late", "unlocked"),
+    ]
+    admin_email = conn.execute(
+        "select email from shared.users where id = %s", (cast.ids["admin"],)
+    ).fetchone()["email"]
+    assert {e["actor_email"] for e in entries} == {admin_email}
+
+    too_long = live_server.request(
+        "POST", f"{base}/unlock", token=admin, json={"reason": "x" * 501}
+    )
+    assert (too_long.status_code, error_of(too_long)["code"]) == (422, "INVALID_REASON")
+    unknown = live_server.request("POST", f"{base}/unlock", token=admin, json={"why": "typo"})
+    assert unknown.status_code == 400 and error_of(unknown)["details"]["field"] == "why"
+
+
+def test_completed_work_cannot_be_locked_again(live_server, cast):
+    member, admin = cast.tokens["member"], cast.tokens["admin"]
+    current = data_of(live_server.request("GET", "/api/tools/woop/data", token=member))
+    submitted = live_server.request(
+        "POST",
+        "/api/tools/woop/submit",
+        token=member,
+        json={"version": current["version"], "data": answers_for("woop")},
+    )
+    assert data_of(submitted)["status"] == "submitted"
+
+    response = live_server.request(
+        "POST", f"/api/admin/users/{cast.ids['member']}/tools/woop/lock", token=admin
+    )
+
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "INVALID_STATUS_TRANSITION"

@@ -211,7 +211,8 @@ def test_saving_into_a_locked_tool_is_423_and_writes_nothing(live_server, conn):
 def test_submitting_without_required_outputs_is_422_listing_them(live_server, conn):
     login = live_server.sso_login()
     api = live_server.client(login.access_token)
-    required = [o["field_id"] for o in tool("woop")["outputs"] if o["required"]]
+    outputs = [o for o in tool("woop")["outputs"] if o["required"]]
+    required = [o["field_id"] for o in outputs]
     partial = {required[0]: "Only this one"}
 
     response = api.post("/api/tools/woop/submit", json={"version": 0, "data": partial})
@@ -220,6 +221,9 @@ def test_submitting_without_required_outputs_is_422_listing_them(live_server, co
     error = error_of(response)
     assert error["code"] == "MISSING_REQUIRED_OUTPUTS"
     assert sorted(error["details"]["missing"]) == sorted(required[1:])
+    assert error["details"]["missing_labels"] == [o["label"] for o in outputs[1:]]
+    assert all(o["label"] in error["message"] for o in outputs[1:])
+    assert not any(field_id in error["message"] for field_id in required[1:])
     assert count_rows(conn, "sprint_00_woop.submissions", "user_id = %s", login.user["id"]) == 0
     assert data_of(api.get("/api/tools/woop"))["status"] == "unlocked"
 
@@ -240,7 +244,19 @@ def test_versions_restore_and_start_over_over_http(live_server):
 
     versions = data_of(api.get("/api/tools/woop/versions"))
     assert [v["version"] for v in versions] == [2, 1]
-    restored = data_of(api.post(f"/api/tools/woop/versions/{first['submission_id']}/1/restore"))
+    version_path = f"/api/tools/woop/versions/{first['submission_id']}/1"
+    preview = data_of(api.get(version_path))
+    assert (preview["version"], preview["data"], preview["status"]) == (1, {"wish": "a"}, "draft")
+    assert api.get(f"/api/tools/woop/versions/{first['submission_id']}/9").status_code == 404
+
+    assert api.post(f"{version_path}/restore").status_code == 400  # no body
+    without_version = api.post(f"{version_path}/restore", json={})
+    assert without_version.status_code == 400
+    assert error_of(without_version)["details"]["field"] == "version"
+    stale = api.post(f"{version_path}/restore", json={"version": 1})
+    assert stale.status_code == 409
+    assert error_of(stale)["details"]["current_version"] == 2
+    restored = data_of(api.post(f"{version_path}/restore", json={"version": 2}))
     assert (restored["version"], restored["data"], restored["changed"]) == (3, {"wish": "a"}, True)
 
     fresh = data_of(api.post("/api/tools/woop/start-over"))

@@ -63,11 +63,13 @@ class GuruAssignment(TypedDict):
 class AuditEntry(TypedDict):
     id: int
     actor_id: NotRequired[UUID | None]
+    actor_email: NotRequired[str | None]
     action: str
     target_type: str
     target_id: str
     before: NotRequired[Any]
     after: NotRequired[Any]
+    reason: NotRequired[str | None]
     at: datetime
 
 
@@ -91,6 +93,11 @@ class LogoutResult(TypedDict):
 
 
 # -- request bodies ----------------------------------------------------------------------------
+
+
+@with_config(ConfigDict(extra="forbid"))
+class ToolOverride(TypedDict):
+    reason: NotRequired[Annotated[str, Field(max_length=500)]]
 
 
 class RoleChange(TypedDict):

@@ -112,6 +112,15 @@ class Version(TypedDict):
     is_latest: NotRequired[bool]
 
 
+class VersionData(TypedDict):
+    tool: str
+    submission_id: UUID
+    version: int
+    status: str
+    data: AnyObject
+    saved_at: datetime | None
+
+
 class Counts(TypedDict):
     total_tools: NotRequired[int]
     completed: NotRequired[int]
