@@ -166,6 +166,34 @@ def test_an_sso_request_that_is_not_validly_signed_is_401_and_writes_nothing(
     assert count_rows(conn, "shared.users", "lms_user_id = 'lw-bad'") == 0
 
 
+def test_a_signature_over_a_name_with_the_separator_cannot_register_another_email(
+    live_server, conn
+):
+    """Eve gets a genuine link for her own account with the name `victim@...|Eve`; the signed
+    text re-split says user `lw-eve|eve@...`, email `victim@...`. It must not register the
+    victim's email, or the victim's own sign-in is locked out with 409 EMAIL_TAKEN."""
+    tag = uuid.uuid4().hex[:8]
+    victim = f"victim-{tag}@example.com"
+    genuine = live_server.sso_fields(f"lw-eve-{tag}", f"eve-{tag}@example.com", f"{victim}|Eve")
+    forged = {
+        **genuine,
+        "user_id": f"{genuine['user_id']}|{genuine['email']}",
+        "email": victim,
+        "name": "Eve",
+    }
+
+    response = live_server.request("POST", "/api/auth/sso", json=forged)
+
+    assert response.status_code == 401, response.text
+    assert error_of(response) | {"message": ""} == {
+        "code": "SSO_INVALID",
+        "message": "",
+        "details": {"reason": "separator_in_field"},
+    }
+    assert count_rows(conn, "shared.users", f"email = '{victim}'") == 0
+    assert live_server.sso_login(f"lw-victim-{tag}", victim, "Vic Tim").user["email"] == victim
+
+
 def test_an_sso_request_with_a_bad_signature_by_link_is_401_not_a_redirect(live_server, conn):
     fields = live_server.sso_fields("lw-bad", "bad@example.com", "Bad Actor")
     before = _auth_state(conn)
