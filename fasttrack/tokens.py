@@ -23,14 +23,13 @@ REFRESH_COOKIE_PATH = "/api/auth"  # sent only to the auth endpoints, never to t
 
 
 def init_app(app: Flask, secret: str) -> JWTManager:
-    """Configure flask-jwt-extended: bearer tokens in the Authorization header, HS256 only."""
+    """Configure flask-jwt-extended to make and check tokens, HS256 only. The Authorization
+    header is read by fasttrack.web.authentication (its scheme is case-insensitive)."""
     app.config.update(
         JWT_SECRET_KEY=secret,
         JWT_ALGORITHM=ALGORITHM,
         JWT_DECODE_ALGORITHMS=[ALGORITHM],  # "none" and every other algorithm are refused
         JWT_ACCESS_TOKEN_EXPIRES=ACCESS_TOKEN_TTL,
-        JWT_TOKEN_LOCATION=["headers"],
-        JWT_HEADER_TYPE="Bearer",
     )
     return JWTManager(app)
 

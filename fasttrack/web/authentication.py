@@ -9,8 +9,12 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, Response, current_app, g, request
-from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended import JWTManager, decode_token
+from flask_jwt_extended.exceptions import (
+    InvalidHeaderError,
+    JWTExtendedException,
+    NoAuthorizationError,
+)
 from jwt.exceptions import InvalidTokenError, PyJWTError
 
 from fasttrack.text_rules import is_storable_text
@@ -50,16 +54,12 @@ def authenticated(view: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        header = request.headers.get("Authorization")  # where flask-jwt-extended reads it
+        token = bearer_token()
         known: VerifiedTokens = current_app.extensions[VERIFIED_TOKENS_EXTENSION]
-        claims = known.get(header) if header else None
+        claims = known.get(token)
         if claims is None:
-            verify_jwt_in_request()
-            claims = get_jwt()
-            if not _readable(claims):
-                raise InvalidTokenError("claims SQL cannot read")  # the same 401 as any bad token
-            if header:
-                known.remember(header, claims)
+            claims = _verified_claims(token)
+            known.remember(token, claims)
         g.claims = claims
         set_user(claims["sub"])
         return view(*args, **kwargs)
@@ -71,6 +71,29 @@ def authenticated(view: Callable[P, R]) -> Callable[P, R]:
 def is_authenticated(view: Callable[..., Any]) -> bool:
     """Whether the view requires a bearer token (is wrapped by `authenticated`)."""
     return getattr(view, _MARK, False)
+
+
+def bearer_token() -> str:
+    """The token of `Authorization: Bearer <token>`. The scheme is case-insensitive (RFC 7235:
+    `bearer` and `BEARER` too), which werkzeug's parser honours and flask-jwt-extended's header
+    reader does not, so the header is read here and the token alone is verified and remembered:
+    one token is one cache entry however its scheme is spelled. Another scheme, or none, is the
+    bare challenge; `Bearer` with no token is an invalid one."""
+    authorization = request.authorization
+    if authorization is None or authorization.type != "bearer":
+        raise NoAuthorizationError(_MISSING)
+    if not authorization.token:
+        raise InvalidHeaderError("Authorization: Bearer without a token")
+    return authorization.token
+
+
+def _verified_claims(token: str) -> dict[str, Any]:
+    """The claims of an access token that passed every check (signature, HS256 only, expiry,
+    not before, type access) and that SQL can read; any failure is the one 401."""
+    claims = decode_token(token)
+    if claims.get("type") != "access" or not _readable(claims):
+        raise InvalidTokenError("not an access token SQL can read")
+    return claims
 
 
 def _readable(claims: dict[str, Any]) -> bool:

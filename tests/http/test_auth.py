@@ -356,6 +356,17 @@ def test_a_token_resigned_with_the_servers_secret_is_accepted(live_server):
     assert live_server.request("GET", "/api/auth/me", token=token).status_code == 200
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
+def test_the_authorization_scheme_is_case_insensitive(live_server, scheme):
+    login = live_server.sso_login()
+
+    response = live_server.request(
+        "GET", "/api/auth/me", headers={"Authorization": f"{scheme} {login.access_token}"}
+    )
+
+    assert data_of(response)["id"] == login.user["id"]
+
+
 def _expired(server, token):
     now = int(time.time())
     return server.resign(token, iat=now - 2 * ACCESS_TOKEN_SECONDS, exp=now - 60)
