@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+import psycopg
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager, decode_token
 from flask_jwt_extended.exceptions import (
@@ -18,7 +19,7 @@ from flask_jwt_extended.exceptions import (
 from jwt.exceptions import InvalidTokenError, PyJWTError
 
 from fasttrack.text_rules import is_storable_text
-from fasttrack.web.errors import error_response
+from fasttrack.web.errors import error_response, json_detail
 from fasttrack.web.request_log import set_user
 from fasttrack.web.verified_tokens import VerifiedTokens
 
@@ -28,6 +29,7 @@ R = TypeVar("R")
 _MISSING = "Authentication required: send Authorization: Bearer <access token>"
 _INVALID = "The access token is invalid or has expired"
 VERIFIED_TOKENS_EXTENSION = "fasttrack.verified_tokens"
+SESSION_ENDED = "SESSION_ENDED"  # the machine code of shared.authenticated_user's PT401
 _MARK = "__authenticated__"  # on the views `authenticated` wraps: the document's security
 
 
@@ -62,7 +64,14 @@ def authenticated(view: Callable[P, R]) -> Callable[P, R]:
             known.remember(token, claims)
         g.claims = claims
         set_user(claims["sub"])
-        return view(*args, **kwargs)
+        try:
+            return view(*args, **kwargs)
+        except psycopg.Error as error:
+            if not session_ended(error):
+                raise
+            # Signed out, or its refresh token was reused: the token is dead for every call.
+            known.forget(token)
+            raise InvalidTokenError("the token's session has ended") from None
 
     setattr(wrapper, _MARK, True)
     return wrapper
@@ -96,19 +105,34 @@ def _verified_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+def session_ended(error: psycopg.Error) -> bool:
+    """Whether the database refused the call because the token's session has ended
+    (shared.authenticated_user: PT401 SESSION_ENDED); answered as any other invalid token."""
+    if error.sqlstate != "PT401":
+        return False
+    return json_detail(error.diag.message_detail).get("code") == SESSION_ENDED
+
+
 def _readable(claims: dict[str, Any]) -> bool:
-    """Claims SQL can read: `sub` a UUID as we write them, and no text PostgreSQL cannot store
-    (a NUL, a lone surrogate). Only the server's key signs tokens, but one it signed with such a
-    claim must still be a 401, not a 400 or a 500 from the database."""
-    sub = claims.get("sub")
+    """Claims SQL can read: `sub` (and `sid`, when there) a UUID as we write them, and no text
+    PostgreSQL cannot store (a NUL, a lone surrogate). Only the server's key signs tokens, but
+    one it signed with such a claim must still be a 401, not a 400 or a 500 from the database."""
+    if not _is_uuid(claims.get("sub")) or ("sid" in claims and not _is_uuid(claims["sid"])):
+        return False
     try:
-        if not isinstance(sub, str) or str(uuid.UUID(sub)) != sub.lower():
-            return False
         text = json.dumps(claims, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):  # NaN, a value JSON has no form for
         return False
     # json.dumps writes a NUL as the escape \u0000, and keeps a lone surrogate as it is.
     return is_storable_text(text) and "\\u0000" not in text
+
+
+def _is_uuid(value: Any) -> bool:
+    """A UUID written as we write them (SQL reads `sub` and `sid` as uuid)."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
 
 
 def _unauthorized(message: str, *, invalid: bool = True) -> Response:

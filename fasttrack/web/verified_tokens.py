@@ -4,8 +4,10 @@ A client sends the same token with every request (an autosave every few seconds,
 and verifying it (PyJWT decodes it four times over in flask-jwt-extended's path, checking every
 character) was the largest cost of a request in Python. A token that passed the full check once
 gives the same claims again, as long as the token has not expired: nothing else about it can
-change (no revocation list is configured; signatures depend only on the key, fixed for the
-process's life). Anything not remembered, or expired, takes the full path again.
+change (signatures depend only on the key, fixed for the process's life). Whether its session is
+still live is not a property of the token: the database checks it on every call, and a token
+whose session has ended is forgotten. Anything not remembered, or expired, takes the full path
+again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class VerifiedTokens:
             return claims
         self._claims.pop(token, None)
         return None
+
+    def forget(self, token: str) -> None:
+        self._claims.pop(token, None)
 
     def remember(self, token: str, claims: dict[str, Any]) -> None:
         """Keep a token that passed the full check; only tokens that expire are kept."""

@@ -88,11 +88,24 @@ as $$
 declare
     v_caller shared.users;
     v_user_id uuid := shared.request_user_id();
+    v_session_id uuid := shared.request_session_id();
 begin
     if v_user_id is not null then
-        select u.* into v_caller from shared.users as u where u.id = v_user_id;
+        -- the user row, only while the session the token names (if any) is live: one statement
+        select u.* into v_caller from shared.users as u
+         where u.id = v_user_id
+           and (v_session_id is null
+                or exists (select from shared.refresh_tokens as t
+                            where t.family_id = v_session_id and t.user_id = u.id
+                              and t.revoked_at is null));
     end if;
     if v_caller.id is null then
+        -- refused: only now tell an ended session from an unknown user
+        if v_session_id is not null and exists (select from shared.users as u where u.id = v_user_id) then
+            raise sqlstate 'PT401'
+                using message = 'This session has ended (signed out, or its refresh token was reused); sign in again',
+                      detail  = json_build_object('code', 'SESSION_ENDED')::text;
+        end if;
         raise sqlstate 'PT401'
             using message = 'Sign in first: this request has no valid user',
                   detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
@@ -102,7 +115,7 @@ end;
 $$;
 
 comment on function shared.authenticated_user() is
-    'The calling user (claims sub, looked up so role and organization are current); PT401 without one. Counts nothing: see shared.require_caller.';
+    'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
 revoke all on function shared.authenticated_user() from public;
 

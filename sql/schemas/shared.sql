@@ -64,11 +64,24 @@ AS $$
 declare
     v_caller shared.users;
     v_user_id uuid := shared.request_user_id();
+    v_session_id uuid := shared.request_session_id();
 begin
     if v_user_id is not null then
-        select u.* into v_caller from shared.users as u where u.id = v_user_id;
+        -- the user row, only while the session the token names (if any) is live: one statement
+        select u.* into v_caller from shared.users as u
+         where u.id = v_user_id
+           and (v_session_id is null
+                or exists (select from shared.refresh_tokens as t
+                            where t.family_id = v_session_id and t.user_id = u.id
+                              and t.revoked_at is null));
     end if;
     if v_caller.id is null then
+        -- refused: only now tell an ended session from an unknown user
+        if v_session_id is not null and exists (select from shared.users as u where u.id = v_user_id) then
+            raise sqlstate 'PT401'
+                using message = 'This session has ended (signed out, or its refresh token was reused); sign in again',
+                      detail  = json_build_object('code', 'SESSION_ENDED')::text;
+        end if;
         raise sqlstate 'PT401'
             using message = 'Sign in first: this request has no valid user',
                   detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
@@ -79,7 +92,7 @@ $$;
 
 -- COMMENT: FUNCTION authenticated_user()
 COMMENT ON FUNCTION shared.authenticated_user ()
-  IS 'The calling user (claims sub, looked up so role and organization are current); PT401 without one. Counts nothing: see shared.require_caller.';
+  IS 'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
 -- FUNCTION: check_invariants()
 CREATE FUNCTION shared.check_invariants()
@@ -1188,6 +1201,29 @@ $$;
 -- COMMENT: FUNCTION request_limit(p_bucket text)
 COMMENT ON FUNCTION shared.request_limit (p_bucket text)
   IS 'The per-minute limit the web layer configured for a bucket (null: none).';
+
+-- FUNCTION: request_session_id()
+CREATE FUNCTION shared.request_session_id()
+RETURNS uuid
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_sid text := shared.request_claims() ->> 'sid';
+begin
+    if v_sid is null then
+        return null;
+    end if;
+    if v_sid !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
+        -- a session the token names but no family can have: never live (fails closed)
+        return '00000000-0000-0000-0000-000000000000';
+    end if;
+    return v_sid::uuid;
+end;
+$$;
+
+-- COMMENT: FUNCTION request_session_id()
+COMMENT ON FUNCTION shared.request_session_id ()
+  IS 'The session the caller''s access token belongs to (claims sid: its refresh-token family), or null for a token without one (issued by create-user, or before tokens named their session).';
 
 -- FUNCTION: request_user_id()
 CREATE FUNCTION shared.request_user_id()
@@ -4326,6 +4362,15 @@ CREATE INDEX progress_changes_user_idx
 CREATE INDEX refresh_tokens_family_idx
   ON shared.refresh_tokens (family_id);
 
+-- INDEX: refresh_tokens_live_family_idx
+CREATE INDEX refresh_tokens_live_family_idx
+  ON shared.refresh_tokens (family_id, user_id)
+  WHERE revoked_at IS NULL;
+
+-- COMMENT: INDEX refresh_tokens_live_family_idx
+COMMENT ON INDEX shared.refresh_tokens_live_family_idx
+  IS 'Live sessions: the families with a token not revoked, for the per-call check in shared.authenticated_user.';
+
 -- INDEX: refresh_tokens_user_idx
 CREATE INDEX refresh_tokens_user_idx
   ON shared.refresh_tokens (user_id);
@@ -4616,6 +4661,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION request_limit(p_bucket text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_limit (p_bucket text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_session_id()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_session_id ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_user_id()
