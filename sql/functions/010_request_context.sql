@@ -46,28 +46,3 @@ comment on function shared.request_user_id() is
     'The calling user''s id (claims sub), or null when there is no authenticated caller (DBA, migrate).';
 
 revoke all on function shared.request_user_id() from public;
-
-create or replace function shared.request_session_id()
-returns uuid
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-    v_sid text := shared.request_claims() ->> 'sid';
-begin
-    if v_sid is null then
-        return null;
-    end if;
-    if v_sid !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
-        -- a session the token names but no family can have: never live (fails closed)
-        return '00000000-0000-0000-0000-000000000000';
-    end if;
-    return v_sid::uuid;
-end;
-$$;
-
-comment on function shared.request_session_id() is
-    'The session the caller''s access token belongs to (claims sid: its refresh-token family), or null for a token without one (issued by create-user, or before tokens named their session).';
-
-revoke all on function shared.request_session_id() from public;

@@ -62,22 +62,34 @@ RETURNS shared.users
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
+    -- The claims are read once for both ids: this runs on every request, and each call of a
+    -- function with SET search_path costs more than the lookup itself.
+    v_claims jsonb := shared.request_claims();
+    v_user_id text := v_claims ->> 'sub';
+    v_session_id text := v_claims ->> 'sid';  -- the refresh-token family of the sign-in
     v_caller shared.users;
-    v_user_id uuid := shared.request_user_id();
-    v_session_id uuid := shared.request_session_id();
 begin
-    if v_user_id is not null then
-        -- the user row, only while the session the token names (if any) is live: one statement
+    if v_user_id !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
+        v_user_id := null;
+    end if;
+    if v_session_id !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
+        v_session_id := '00000000-0000-0000-0000-000000000000';  -- no family has it: never live
+    end if;
+    if v_user_id is null then
+        null;
+    elsif v_session_id is not null then
+        -- the user row, only while the token's session is live: one statement, two index probes
         select u.* into v_caller from shared.users as u
-         where u.id = v_user_id
-           and (v_session_id is null
-                or exists (select from shared.refresh_tokens as t
-                            where t.family_id = v_session_id and t.user_id = u.id
-                              and t.revoked_at is null));
+         where u.id = v_user_id::uuid
+           and exists (select from shared.refresh_tokens as t
+                        where t.family_id = v_session_id::uuid and t.user_id = u.id
+                          and t.revoked_at is null);
+    else  -- a token without a session (create-user's, or issued before tokens named one)
+        select u.* into v_caller from shared.users as u where u.id = v_user_id::uuid;
     end if;
     if v_caller.id is null then
         -- refused: only now tell an ended session from an unknown user
-        if v_session_id is not null and exists (select from shared.users as u where u.id = v_user_id) then
+        if v_session_id is not null and exists (select from shared.users as u where u.id = v_user_id::uuid) then
             raise sqlstate 'PT401'
                 using message = 'This session has ended (signed out, or its refresh token was reused); sign in again',
                       detail  = json_build_object('code', 'SESSION_ENDED')::text;
@@ -1201,29 +1213,6 @@ $$;
 -- COMMENT: FUNCTION request_limit(p_bucket text)
 COMMENT ON FUNCTION shared.request_limit (p_bucket text)
   IS 'The per-minute limit the web layer configured for a bucket (null: none).';
-
--- FUNCTION: request_session_id()
-CREATE FUNCTION shared.request_session_id()
-RETURNS uuid
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_sid text := shared.request_claims() ->> 'sid';
-begin
-    if v_sid is null then
-        return null;
-    end if;
-    if v_sid !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
-        -- a session the token names but no family can have: never live (fails closed)
-        return '00000000-0000-0000-0000-000000000000';
-    end if;
-    return v_sid::uuid;
-end;
-$$;
-
--- COMMENT: FUNCTION request_session_id()
-COMMENT ON FUNCTION shared.request_session_id ()
-  IS 'The session the caller''s access token belongs to (claims sid: its refresh-token family), or null for a token without one (issued by create-user, or before tokens named their session).';
 
 -- FUNCTION: request_user_id()
 CREATE FUNCTION shared.request_user_id()
@@ -4661,11 +4650,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION request_limit(p_bucket text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_limit (p_bucket text)
-  FROM PUBLIC;
-
--- ACL: FUNCTION request_session_id()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.request_session_id ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_user_id()
