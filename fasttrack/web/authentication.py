@@ -52,7 +52,8 @@ def init_app(app: Flask, jwt: JWTManager) -> None:
 
 
 def authenticated(view: Callable[P, R]) -> Callable[P, R]:
-    """Require a valid access token; its claims become the caller of this request's api call."""
+    """Require a valid access token; its claims become the caller of this request's api call.
+    A token whose session the database says has ended is the same 401 as any invalid token."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
