@@ -171,7 +171,8 @@ def tokens_for(users: list[User], secret: str) -> dict[int, str]:
                     "id": u.user_id,
                     "role": "user",
                     "organization_id": json.loads(u.claims).get("org_id"),
-                }
+                },
+                json.loads(u.claims).get("sid"),
             )
             for u in users
         }

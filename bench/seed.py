@@ -155,12 +155,22 @@ with batch as (
       from batch as b
       join shared.organizations as o on o.slug = 'bench-org-' || ((b.seq - 1) / %(per_org)s)
     returning id, lms_user_id, organization_id
+), signed_in as (
+    -- one session (refresh-token family) per user, which every call's claims name (sid)
+    insert into shared.refresh_tokens (family_id, user_id, token_hash, expires_at)
+    select gen_random_uuid(), c.id, sha256(convert_to('bench-session-' || c.id, 'UTF8')),
+           now() + interval '7 days'
+      from created as c
+    returning family_id, user_id
 )
 insert into bench.users (seq, user_id, organization_id, stage, has_draft, version, claims)
 select b.seq, c.id, c.organization_id, b.stage, b.has_draft,
        case when b.has_draft then 2 else 0 end,
-       json_build_object('sub', c.id, 'role', 'user', 'org_id', c.organization_id)::text
-  from created as c join batch as b on c.lms_user_id = 'bench-' || b.seq
+       json_build_object('sub', c.id, 'role', 'user', 'org_id', c.organization_id,
+                         'sid', s.family_id)::text
+  from created as c
+  join batch as b on c.lms_user_id = 'bench-' || b.seq
+  join signed_in as s on s.user_id = c.id
 """
 
 SUBMITTED = """

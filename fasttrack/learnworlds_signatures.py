@@ -18,6 +18,12 @@ from fasttrack.text_rules import is_storable_text
 MAX_CLOCK_SKEW_SECONDS = 300
 SSO_FIELDS = ("user_id", "email", "name", "timestamp", "signature")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SSO_SEPARATOR = "|"
+# The signed text joins the fields with SSO_SEPARATOR. With it refused in user_id and email and
+# the timestamp all digits, the text splits one way only (user_id up to the first separator,
+# email up to the second, timestamp after the last, the name is what lies between), so a
+# signature over a name holding the separator cannot be re-split into another user_id or email.
+_SEPARATOR_FREE = ("user_id", "email")
 _WEBHOOK_VERSION = "v1="
 
 
@@ -40,7 +46,7 @@ class SsoRejected(ValueError):
 
 
 def sso_message(user_id: str, email: str, name: str, timestamp: str) -> str:
-    return f"{user_id}|{email}|{name}|{timestamp}"
+    return SSO_SEPARATOR.join((user_id, email, name, timestamp))
 
 
 def verify_sso(
@@ -57,6 +63,8 @@ def verify_sso(
     user_id, email, name, signature = texts
     if not user_id or not email or not signature:
         raise SsoRejected("invalid_fields")
+    if any(SSO_SEPARATOR in values[name] for name in _SEPARATOR_FREE):
+        raise SsoRejected("separator_in_field")
     if abs((time.time() if now is None else now) - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
         raise SsoRejected("expired")
     if not secret:

@@ -1,7 +1,9 @@
 """Access tokens (JWT, HS256, 24 h) and the refresh-token cookie.
 
 The access token names the user (`sub`) with their role and organization as a convenience for
-clients; SQL trusts only `sub` and reads role and organization from the database. The refresh
+clients; SQL trusts only `sub` and reads role and organization from the database. A token from a
+sign-in also names its session (`sid`, the refresh-token family), which the database checks on
+every call: logout, or a reused refresh token, ends the session's access tokens at once. The refresh
 token is an opaque random string: the database keeps only its SHA-256 and rotates it.
 """
 
@@ -23,30 +25,30 @@ REFRESH_COOKIE_PATH = "/api/auth"  # sent only to the auth endpoints, never to t
 
 
 def init_app(app: Flask, secret: str) -> JWTManager:
-    """Configure flask-jwt-extended: bearer tokens in the Authorization header, HS256 only."""
+    """Configure flask-jwt-extended to make and check tokens, HS256 only. The Authorization
+    header is read by fasttrack.web.authentication (its scheme is case-insensitive)."""
     app.config.update(
         JWT_SECRET_KEY=secret,
         JWT_ALGORITHM=ALGORITHM,
         JWT_DECODE_ALGORITHMS=[ALGORITHM],  # "none" and every other algorithm are refused
         JWT_ACCESS_TOKEN_EXPIRES=ACCESS_TOKEN_TTL,
-        JWT_TOKEN_LOCATION=["headers"],
-        JWT_HEADER_TYPE="Bearer",
     )
     return JWTManager(app)
 
 
-def access_token(user: Mapping[str, Any]) -> str:
-    """A token for the user row an api function returned ({id, role, organization_id, ...})."""
-    return create_access_token(
-        identity=str(user["id"]),
-        additional_claims={"role": user.get("role"), "org_id": user.get("organization_id")},
-    )
+def access_token(user: Mapping[str, Any], session_id: str | None = None) -> str:
+    """A token for the user row an api function returned ({id, role, organization_id, ...}), in
+    the session `session_id` (none for an operator's token: it lives until it expires)."""
+    claims = {"role": user.get("role"), "org_id": user.get("organization_id")}
+    if session_id is not None:
+        claims["sid"] = str(session_id)
+    return create_access_token(identity=str(user["id"]), additional_claims=claims)
 
 
-def token_response(user: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of a successful login or refresh."""
+def token_response(user: Mapping[str, Any], session_id: str) -> dict[str, Any]:
+    """The body of a successful login or refresh in the session `session_id`."""
     return {
-        "access_token": access_token(user),
+        "access_token": access_token(user, session_id),
         "token_type": "Bearer",
         "expires_in": int(ACCESS_TOKEN_TTL.total_seconds()),
         "user": dict(user),

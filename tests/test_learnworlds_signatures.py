@@ -132,3 +132,53 @@ def test_anything_else_is_not_a_valid_webhook(
     body: bytes, header: str | None, secret: str | None
 ) -> None:
     assert not verify_webhook(body, header, secret)
+
+
+# --- the signed text splits one way only --------------------------------------------------------
+
+
+def resplit(fields: dict[str, Any], shift: int) -> dict[str, Any]:
+    """The same signed text `user_id|email|name|timestamp` cut differently: the user id takes
+    `shift` more separators, the email and name move right by as many."""
+    text = "|".join(str(fields[key]) for key in ("user_id", "email", "name", "timestamp"))
+    parts = text.split("|")
+    user_id = "|".join(parts[: 1 + shift])
+    email, name, timestamp = parts[1 + shift], "|".join(parts[2 + shift : -1]), parts[-1]
+    return {**fields, "user_id": user_id, "email": email, "name": name, "timestamp": timestamp}
+
+
+def signed_over(**changes: Any) -> dict[str, Any]:
+    """A genuine signature over the default fields with `changes` made before signing."""
+    fields = {key: value for key, value in signed(**changes).items() if key != "signature"}
+    message = "|".join(str(fields[key]) for key in ("user_id", "email", "name", "timestamp"))
+    fields["signature"] = hmac.new(SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return fields
+
+
+def test_a_name_may_hold_the_separator() -> None:
+    fields = signed_over(name="Ada | Lovelace")
+
+    assert verify_sso(fields, SECRET, now=NOW).name == "Ada | Lovelace"
+
+
+def test_a_signature_over_a_name_with_the_separator_cannot_claim_another_email() -> None:
+    """The attack: sign in once with the name `victim@example.com|Eve`; the same signature
+    re-split says user `lw-42|ceo@example.com`, email `victim@example.com`, name `Eve`."""
+    genuine = signed_over(name="victim@example.com|Eve")
+    assert verify_sso(genuine, SECRET, now=NOW).email == "ceo@example.com"
+    forged = resplit(genuine, 1)
+    assert (forged["user_id"], forged["email"]) == ("lw-42|ceo@example.com", "victim@example.com")
+
+    assert reason(forged) == "separator_in_field"
+
+
+@pytest.mark.parametrize("field", ["user_id", "email"])
+def test_the_separator_is_refused_in_the_user_id_and_the_email(field: str) -> None:
+    fields = signed_over(**{field: f"a|{signed()[field]}"})
+
+    assert reason(fields) == "separator_in_field"
+
+
+@pytest.mark.parametrize("timestamp", [f"{NOW}|1", f"1|{NOW}", f" {NOW}", "\uff11\uff18"])
+def test_the_timestamp_is_ascii_digits_only_so_the_name_cannot_absorb_it(timestamp: str) -> None:
+    assert reason(signed(timestamp=timestamp)) == "invalid_fields"

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from fasttrack import create_app, tokens
 from fasttrack.settings import Settings
+from fasttrack.web.authentication import VERIFIED_TOKENS_EXTENSION
 
 KEY = "k" * 64  # long enough for the HS512 case too
 USER_ID = "00000000-0000-4000-8000-000000000001"
@@ -115,6 +116,19 @@ def _accepted(client: FlaskClient, token: str) -> None:
     database here), and the process now remembers the token as verified."""
     response = client.get("/api/tools", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 500, response.get_json()
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_scheme_is_case_insensitive_and_one_token_is_one_cache_entry(
+    app: Flask, client: FlaskClient, scheme: str
+) -> None:
+    token = jwt.encode(claims(), KEY, algorithm="HS256")
+
+    response = client.get("/api/tools", headers={"Authorization": f"{scheme} {token}"})
+
+    assert response.status_code == 500, response.get_json()  # reached the (absent) database
+    _accepted(client, token)  # the same token with "Bearer": the same entry
+    assert len(app.extensions[VERIFIED_TOKENS_EXTENSION]) == 1
 
 
 def test_a_token_accepted_before_is_refused_once_it_has_expired(client: FlaskClient) -> None:

@@ -36,8 +36,8 @@ Json = dict[str, Any]
     "Sign in with a LearnWorlds SSO signature", returns=Tokens, body=SsoFields, errors=(401, 429)
 )
 def sso_post() -> Response:
-    user, refresh_token = _sign_in(json_object())
-    response = jsonify(envelope(tokens.token_response(user)))
+    user, session_id, refresh_token = _sign_in(json_object())
+    response = jsonify(envelope(tokens.token_response(user, session_id)))
     return tokens.set_refresh_cookie(response, refresh_token)
 
 
@@ -50,8 +50,8 @@ def sso_post() -> Response:
 )
 def sso_get() -> Response:
     """The LearnWorlds link flow: sign in, then send the browser to the frontend with the token."""
-    user, refresh_token = _sign_in(request.args)
-    body = tokens.token_response(user)
+    user, session_id, refresh_token = _sign_in(request.args)
+    body = tokens.token_response(user, session_id)
     fragment = urlencode({key: body[key] for key in ("access_token", "token_type", "expires_in")})
     # The fragment never reaches a server, so the token stays out of access logs and referers.
     response = redirect(f"{settings().frontend_url}#{fragment}", code=302)
@@ -74,13 +74,13 @@ def refresh() -> Response:
     if result.get("status") != "ok":
         return _refresh_refused(str(result.get("status")))
     set_user(str(result["user"]["id"]))
-    response = jsonify(envelope(tokens.token_response(result["user"])))
+    response = jsonify(envelope(tokens.token_response(result["user"], result["session_id"])))
     return tokens.set_refresh_cookie(response, new)
 
 
 @bp.post("/logout")
 @contract(
-    "Revoke the refresh cookie",
+    "Revoke the refresh cookie's session: its refresh and access tokens stop working",
     returns=LogoutResult,
     security=[*REFRESH_COOKIE, {}],  # without a cookie there is nothing to revoke: 200
 )
@@ -97,8 +97,9 @@ def me() -> Json:
     return envelope(call("me"))
 
 
-def _sign_in(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
-    """Verify the SSO fields and log the user in; return the user and a new refresh token."""
+def _sign_in(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any], str, str]:
+    """Verify the SSO fields and log the user in; return the user, the new session's id and its
+    first refresh token."""
     try:
         login: SsoLogin = verify_sso(fields, settings().learnworlds_sso_secret)
     except SsoRejected as rejected:
@@ -125,7 +126,7 @@ def _sign_in(fields: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
     if result.get("status") != "ok":
         raise ApiError(401, "This sign-in link has already been used", code="SSO_REPLAYED")
     set_user(str(result["user"]["id"]))
-    return result["user"], refresh_token
+    return result["user"], result["session_id"], refresh_token
 
 
 def _refresh_refused(reason: str) -> Response:

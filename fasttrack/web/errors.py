@@ -129,7 +129,7 @@ def _http_error(error: HTTPException) -> Response:
 def _database_error(error: psycopg.Error) -> Response:
     sqlstate = error.sqlstate or ""
     if sqlstate.startswith("PT") and _is_http_status(sqlstate[2:]):
-        details = _json_object(error.diag.message_detail)
+        details = json_detail(error.diag.message_detail)
         code = details.get("code")
         return error_response(
             int(sqlstate[2:]),
@@ -172,7 +172,7 @@ def _is_http_status(text: str) -> bool:
     return text.isdigit() and 400 <= int(text) <= 599
 
 
-def _json_object(text: str | None) -> dict[str, Any]:
+def json_detail(text: str | None) -> dict[str, Any]:
     """The SQL error's DETAIL as a JSON object, or {} when it is absent or not one."""
     if not text:
         return {}

@@ -86,13 +86,38 @@ stable
 set search_path = ''
 as $$
 declare
+    -- The claims are read once for both ids: this runs on every request, and each call of a
+    -- function with SET search_path costs more than the lookup itself.
+    v_claims jsonb := shared.request_claims();
+    v_user_id text := v_claims ->> 'sub';
+    v_session_id text := v_claims ->> 'sid';  -- the refresh-token family of the sign-in
     v_caller shared.users;
-    v_user_id uuid := shared.request_user_id();
 begin
-    if v_user_id is not null then
-        select u.* into v_caller from shared.users as u where u.id = v_user_id;
+    if v_user_id !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
+        v_user_id := null;
+    end if;
+    if v_session_id !~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then
+        v_session_id := '00000000-0000-0000-0000-000000000000';  -- no family has it: never live
+    end if;
+    if v_user_id is null then
+        null;
+    elsif v_session_id is not null then
+        -- the user row, only while the token's session is live: one statement, two index probes
+        select u.* into v_caller from shared.users as u
+         where u.id = v_user_id::uuid
+           and exists (select from shared.refresh_tokens as t
+                        where t.family_id = v_session_id::uuid and t.user_id = u.id
+                          and t.revoked_at is null);
+    else  -- a token without a session (create-user's, or issued before tokens named one)
+        select u.* into v_caller from shared.users as u where u.id = v_user_id::uuid;
     end if;
     if v_caller.id is null then
+        -- refused: only now tell an ended session from an unknown user
+        if v_session_id is not null and exists (select from shared.users as u where u.id = v_user_id::uuid) then
+            raise sqlstate 'PT401'
+                using message = 'This session has ended (signed out, or its refresh token was reused); sign in again',
+                      detail  = json_build_object('code', 'SESSION_ENDED')::text;
+        end if;
         raise sqlstate 'PT401'
             using message = 'Sign in first: this request has no valid user',
                   detail  = json_build_object('code', 'UNAUTHENTICATED')::text;
@@ -102,7 +127,7 @@ end;
 $$;
 
 comment on function shared.authenticated_user() is
-    'The calling user (claims sub, looked up so role and organization are current); PT401 without one. Counts nothing: see shared.require_caller.';
+    'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
 revoke all on function shared.authenticated_user() from public;
 

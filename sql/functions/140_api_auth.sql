@@ -79,6 +79,7 @@ as $$
 declare
     v_user shared.users;
     v_email text := lower(btrim(p_email));
+    v_session_id uuid := gen_random_uuid();  -- the new refresh-token family
 begin
     if coalesce(btrim(p_lms_user_id), '') = '' or length(p_lms_user_id) > 255
        or v_email !~ '^[^@\s]+@[^@\s]+$' or length(v_email) > 255
@@ -108,13 +109,13 @@ begin
            updated_at = pg_catalog.now()
     returning u.* into v_user;
 
-    perform shared.issue_refresh_token(v_user.id, gen_random_uuid(), p_refresh_token);
-    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user));
+    perform shared.issue_refresh_token(v_user.id, v_session_id, p_refresh_token);
+    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_session_id);
 end;
 $$;
 
 comment on function api.sso_login(text, text, text, text, text) is
-    'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family.';
+    'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
 
 revoke all on function api.sso_login(text, text, text, text, text) from public;
 grant execute on function api.sso_login(text, text, text, text, text) to fasttrack_api;
@@ -151,12 +152,12 @@ begin
     perform shared.consume_rate_limit('default', v_user.id::text, shared.request_limit('default'));
     update shared.refresh_tokens as t set rotated_at = pg_catalog.now() where t.id = v_token.id;
     perform shared.issue_refresh_token(v_user.id, v_token.family_id, p_new_refresh_token);
-    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user));
+    return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_token.family_id);
 end;
 $$;
 
 comment on function api.refresh_session(text, text) is
-    'POST /api/auth/refresh: rotates a refresh token (status ok with the user). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked.';
+    'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
 revoke all on function api.refresh_session(text, text) from public;
 grant execute on function api.refresh_session(text, text) to fasttrack_api;
@@ -177,7 +178,8 @@ as $$
     select jsonb_build_object('status', 'ok');
 $$;
 
-comment on function api.logout(text) is 'POST /api/auth/logout: revokes the refresh token''s whole family (idempotent).';
+comment on function api.logout(text) is
+    'POST /api/auth/logout: revokes the refresh token''s whole family (idempotent), which ends the session''s access tokens at once (shared.authenticated_user).';
 
 revoke all on function api.logout(text) from public;
 grant execute on function api.logout(text) to fasttrack_api;

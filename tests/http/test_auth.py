@@ -23,6 +23,7 @@ from live_http import (
     webhook_signature,
 )
 
+from fasttrack.tokens import access_token
 from support.program import expected_open_tools, required_sources
 
 ACCESS_TOKEN_SECONDS = 24 * 3600  # the contract: access tokens live 24 h
@@ -164,6 +165,34 @@ def test_an_sso_request_that_is_not_validly_signed_is_401_and_writes_nothing(
     assert refresh_cookie_of(response) is None
     assert _auth_state(conn) == before
     assert count_rows(conn, "shared.users", "lms_user_id = 'lw-bad'") == 0
+
+
+def test_a_signature_over_a_name_with_the_separator_cannot_register_another_email(
+    live_server, conn
+):
+    """Eve gets a genuine link for her own account with the name `victim@...|Eve`; the signed
+    text re-split says user `lw-eve|eve@...`, email `victim@...`. It must not register the
+    victim's email, or the victim's own sign-in is locked out with 409 EMAIL_TAKEN."""
+    tag = uuid.uuid4().hex[:8]
+    victim = f"victim-{tag}@example.com"
+    genuine = live_server.sso_fields(f"lw-eve-{tag}", f"eve-{tag}@example.com", f"{victim}|Eve")
+    forged = {
+        **genuine,
+        "user_id": f"{genuine['user_id']}|{genuine['email']}",
+        "email": victim,
+        "name": "Eve",
+    }
+
+    response = live_server.request("POST", "/api/auth/sso", json=forged)
+
+    assert response.status_code == 401, response.text
+    assert error_of(response) | {"message": ""} == {
+        "code": "SSO_INVALID",
+        "message": "",
+        "details": {"reason": "separator_in_field"},
+    }
+    assert count_rows(conn, "shared.users", f"email = '{victim}'") == 0
+    assert live_server.sso_login(f"lw-victim-{tag}", victim, "Vic Tim").user["email"] == victim
 
 
 def test_an_sso_request_with_a_bad_signature_by_link_is_401_not_a_redirect(live_server, conn):
@@ -309,6 +338,77 @@ def test_logout_revokes_the_refresh_token_and_clears_the_cookie(live_server):
     assert again.status_code == 200
 
 
+def _ended(response) -> None:
+    """The answer to a token whose session has ended: the same 401 as any invalid token."""
+    assert response.status_code == 401, response.text
+    assert error_of(response)["code"] == "UNAUTHORIZED"
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_logout_ends_the_sessions_access_tokens_at_once(live_server):
+    login = live_server.sso_login()
+    refreshed = live_server.request("POST", "/api/auth/refresh", cookie=login.refresh_token)
+    tokens = [login.access_token, data_of(refreshed)["access_token"]]
+    for token in tokens:  # verified and remembered by the worker
+        assert live_server.request("GET", "/api/tools", token=token).status_code == 200
+
+    live_server.request("POST", "/api/auth/logout", cookie=refresh_cookie_of(refreshed))
+
+    for token in tokens:
+        for path in ("/api/tools", "/api/auth/me", "/api/progress"):
+            _ended(live_server.request("GET", path, token=token))
+            _ended(live_server.request("GET", path, headers={"Authorization": f"bearer {token}"}))
+
+
+def test_a_reused_refresh_token_ends_its_sessions_access_tokens_and_no_other(live_server):
+    lms_id = f"lw-{uuid.uuid4().hex[:8]}"
+    laptop = live_server.sso_login(lms_id, f"{lms_id}@example.com", "Stolen Cookie")
+    phone = live_server.sso_login(
+        lms_id, f"{lms_id}@example.com", "Stolen Cookie", timestamp=int(time.time()) - 5
+    )
+    rotated = live_server.request("POST", "/api/auth/refresh", cookie=laptop.refresh_token)
+    thief = data_of(rotated)["access_token"]
+    assert live_server.request("GET", "/api/tools", token=thief).status_code == 200
+
+    reuse = live_server.request("POST", "/api/auth/refresh", cookie=laptop.refresh_token)
+
+    assert error_of(reuse)["details"]["reason"] == "reused"
+    for token in (laptop.access_token, thief):
+        _ended(live_server.request("GET", "/api/tools", token=token))
+    assert live_server.request("GET", "/api/tools", token=phone.access_token).status_code == 200
+
+
+def test_an_access_token_names_its_session_and_refresh_keeps_it(live_server, conn):
+    login = live_server.sso_login()
+    refreshed = live_server.request("POST", "/api/auth/refresh", cookie=login.refresh_token)
+
+    sessions = {
+        jwt_parts(token)[1]["sid"]
+        for token in (login.access_token, data_of(refreshed)["access_token"])
+    }
+
+    assert len(sessions) == 1
+    rows = conn.execute(
+        "select distinct family_id::text as family from shared.refresh_tokens where user_id = %s",
+        (login.user["id"],),
+    ).fetchall()
+    assert [row["family"] for row in rows] == list(sessions)
+
+
+def test_a_token_without_a_session_works_until_it_expires(live_server):
+    """Tokens of create-user, and those issued before tokens named their session, have none."""
+    login = live_server.sso_login()
+    with live_server.app.app_context():
+        token = access_token(login.user)
+    assert "sid" not in jwt_parts(token)[1]
+
+    live_server.request("POST", "/api/auth/logout", cookie=login.refresh_token)
+
+    assert (
+        data_of(live_server.request("GET", "/api/auth/me", token=token))["id"] == login.user["id"]
+    )
+
+
 @pytest.mark.parametrize("cookie", [None, "", "not-a-token-we-ever-issued"])
 def test_refresh_without_a_known_token_is_401(live_server, cookie):
     response = live_server.request("POST", "/api/auth/refresh", cookie=cookie)
@@ -326,6 +426,17 @@ def test_a_token_resigned_with_the_servers_secret_is_accepted(live_server):
     token = live_server.resign(login.access_token, exp=int(time.time()) + 600)
 
     assert live_server.request("GET", "/api/auth/me", token=token).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER"])
+def test_the_authorization_scheme_is_case_insensitive(live_server, scheme):
+    login = live_server.sso_login()
+
+    response = live_server.request(
+        "GET", "/api/auth/me", headers={"Authorization": f"{scheme} {login.access_token}"}
+    )
+
+    assert data_of(response)["id"] == login.user["id"]
 
 
 def _expired(server, token):
@@ -353,7 +464,24 @@ def _unknown_user(server, token):
     return server.resign(token, sub=str(uuid.uuid4()))
 
 
-BAD_TOKENS = [_expired, _other_secret, _alg_none, _garbage, _truncated, _unknown_user]
+def _unknown_session(server, token):
+    return server.resign(token, sid=str(uuid.uuid4()))
+
+
+def _malformed_session(server, token):
+    return server.resign(token, sid="not-a-session")
+
+
+BAD_TOKENS = [
+    _expired,
+    _other_secret,
+    _alg_none,
+    _garbage,
+    _truncated,
+    _unknown_user,
+    _unknown_session,
+    _malformed_session,
+]
 
 
 @pytest.mark.parametrize("forge", BAD_TOKENS, ids=lambda f: f.__name__.lstrip("_"))
