@@ -47,3 +47,9 @@ def _worker_timeout() -> int:
 
 
 timeout = _worker_timeout()
+
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user, so every instance
+# on a host (two services, a test run beside bin/run) would take over the same socket and remove
+# it for the others when it stops. The service is managed with signals and its orchestrator,
+# never through gunicornc: no socket at all.
+control_socket_disable = True
