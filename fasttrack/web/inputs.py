@@ -11,6 +11,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request
@@ -22,6 +23,7 @@ from fasttrack.web.errors import ApiError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
+NUMERIC_MAX_SCALE = 16383  # digits after the decimal point PostgreSQL's numeric can hold
 MAX_NESTING = 512  # objects and arrays within each other; a tool's answers use a handful
 
 
@@ -67,7 +69,7 @@ def json_object() -> dict[str, Any]:
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Raw bytes as a JSON object (also for webhooks, whose raw body is checked first)."""
     try:
-        body = json.loads(raw, parse_float=_storable_float, parse_constant=_not_a_json_number)
+        body = json.loads(raw, parse_float=_storable_decimal, parse_constant=_not_a_json_number)
     except _NumberOutOfRange:
         raise invalid_body(
             "The body contains a number that cannot be stored (NaN, Infinity or out of range)"
@@ -86,14 +88,20 @@ class _NumberOutOfRange(ValueError):
     pass
 
 
-def _storable_float(text: str) -> float:
-    """A JSON number with a fraction or exponent, as long as a float keeps it: 1e400 would
-    become Infinity (which jsonb refuses: a 500) and 1e-400 would silently become 0."""
+def _storable_decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, kept exactly as written (a float would round
+    123456789012345678901234567890.123456789), as long as it is within a double's range, which
+    every JSON reader handles: 1e400 and 1e-400 are refused, not turned into Infinity or 0.
+    jsonb (numeric) keeps at most NUMERIC_MAX_SCALE digits after the point."""
     value = float(text)
     underflow = value == 0.0 and text.lower().partition("e")[0].strip("+-0.") != ""
     if not math.isfinite(value) or underflow:
         raise _NumberOutOfRange(text)
-    return value
+    exact = Decimal(text)
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > NUMERIC_MAX_SCALE:
+        raise _NumberOutOfRange(text)
+    return exact
 
 
 def _not_a_json_number(name: str) -> Any:
