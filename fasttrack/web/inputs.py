@@ -23,6 +23,7 @@ from fasttrack.web.errors import ApiError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
+MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint (ids of the audit log)
 NUMERIC_MAX_SCALE = 16383  # digits after the decimal point PostgreSQL's numeric can hold
 MAX_NESTING = 512  # objects and arrays within each other; a tool's answers use a handful
 
@@ -59,11 +60,18 @@ def raw_body() -> bytes:
     return data
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object; only `application/json` bodies are read."""
+def json_object(shape: Any = None) -> dict[str, Any]:
+    """The request body as a JSON object; only `application/json` bodies are read.
+
+    `shape` is the body's typed dict, as its contract declares it: a field it does not name is
+    a 400. Every body of the API is closed this way (`additionalProperties: false` in the
+    document); only the LearnWorlds webhook, a document LearnWorlds defines, is read open."""
     if not request.is_json:
         raise invalid_body("The body must be JSON (Content-Type: application/json)")
-    return parse_object(raw_body())
+    body = parse_object(raw_body())
+    if shape is not None:
+        only_fields(body, tuple(shape.__annotations__))
+    return body
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
@@ -146,8 +154,11 @@ def boolean_field(body: dict[str, Any], name: str, *, required: bool = True) -> 
 
 
 def version_field(body: dict[str, Any], name: str = "version") -> int:
-    """A submission version: an integer >= 0 (JSON true is not 1)."""
+    """A submission version: an integer >= 0 (JSON true is not 1). JSON has one number type, so
+    an integral value written with a fraction or exponent (`3.0`, `3e0`) is that integer."""
     value = body.get(name)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
     if type(value) is not int or not 0 <= value <= MAX_INTEGER:
         raise invalid_body(f'"{name}" must be an integer >= 0', name)
     return value
@@ -185,11 +196,13 @@ def query_value(name: str) -> str | None:
     return values[0] if values and values[0] != "" else None
 
 
-def query_integer(name: str) -> int | None:
+def query_integer(name: str, maximum: int = MAX_INTEGER) -> int | None:
+    """An integer from -maximum to maximum (PostgreSQL integer unless told: bigint ids)."""
     raw = query_value(name)
     if raw is None:
         return None
-    if not re.fullmatch(r"-?[0-9]{1,10}", raw) or abs(int(raw)) > MAX_INTEGER:
+    digits = len(str(maximum))
+    if not re.fullmatch(rf"-?[0-9]{{1,{digits}}}", raw) or abs(int(raw)) > maximum:
         raise ApiError(
             400, f'Query parameter "{name}" must be an integer', code="INVALID_PARAMETER",
             details={"parameter": name},
