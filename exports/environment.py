@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ ROW_LABELS = (
     "problem", "hypothesis", "priority", "touchpoint", "source", "metric", "kpi", "goal", "item",
     "when",
 )  # fmt: skip
+# Numbers of the answers: JSON numbers with a fraction come from the database as Decimals.
+NUMBER = int | float | Decimal
 MAX_DEPTH = 4  # nesting rendered as structure; deeper values are shown as plain text
 MAX_PLAIN_DEPTH = 12
 # Words a key spells in lower case that a reader expects in capitals.
@@ -99,9 +102,9 @@ def paragraphs(text: Any) -> Markup:
 
 def number(value: Any) -> str:
     """1250000 -> 1,250,000; 3.14159 -> 3.14; anything else unchanged."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, NUMBER):
         return str(value)
-    if isinstance(value, float) and not value.is_integer():
+    if value != int(value):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{int(value):,}"
 
@@ -140,7 +143,7 @@ def kind(value: Any) -> str:
         return "empty"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, NUMBER):
         return "number"
     if isinstance(value, str):
         return "text" if value.strip() else "empty"
@@ -198,10 +201,10 @@ def plain(value: Any, depth: int = 0) -> str:
         return ", ".join(plain(item, depth + 1) for item in value)
     if value is None:
         return "—"
-    return number(value) if isinstance(value, int | float) else str(value)
+    return number(value) if isinstance(value, NUMBER) else str(value)
 
 
 def _short_list(value: Any) -> bool:
     return isinstance(value, list) and all(
-        isinstance(item, str | int | float) and not isinstance(item, bool) for item in value
+        isinstance(item, str | NUMBER) and not isinstance(item, bool) for item in value
     )

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fasttrack import cli, tokens
 from fasttrack.db import Database
+from fasttrack.exact_json import ExactJSONProvider
 from fasttrack.logs import configure_logging
 from fasttrack.settings import Settings
 from fasttrack.web import (
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         )
 
     app = Flask(__name__, static_folder=None)  # JSON only: no static route
+    app.json = ExactJSONProvider(app)  # numbers as written, never rounded through a float
     app.json.sort_keys = False  # keep the SQL result's key order
     if settings.trust_proxy:
         # One proxy in front: its X-Forwarded-For/-Proto become remote_addr and the scheme.

@@ -13,8 +13,10 @@ from typing import Any
 
 import psycopg
 from psycopg import Connection
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
+
+from fasttrack import exact_json
 
 API_ROLE = "fasttrack_api"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -78,6 +80,7 @@ class Database:
             max_size=max_size,
             open=False,
             kwargs={"autocommit": True},  # call_api's transaction is the pipeline's own
+            configure=exact_numbers,
             check=self._check,  # replace connections the server dropped
             reset=self._stamp,
             timeout=timeout,  # a request waits this long for a connection, then 503
@@ -147,6 +150,13 @@ class Database:
         idle = monotonic() - self._returned_at.get(conn, monotonic())
         if idle > IDLE_CHECK_SECONDS or _readable(conn):
             ConnectionPool.check_connection(conn)
+
+
+def exact_numbers(conn: Connection[Any]) -> None:
+    """json and jsonb in both directions through fasttrack.exact_json: a number keeps every
+    digit (Decimal), where psycopg's default would round it through a float."""
+    set_json_dumps(exact_json.dumps, conn)
+    set_json_loads(exact_json.loads, conn)
 
 
 def _readable(conn: Connection[Any]) -> bool:

@@ -33,10 +33,17 @@ accesslog = None
 # beside the others instead of holding a whole process. The request path releases the GIL
 # while PostgreSQL works, so threads overlap their database time; measured on 2 cores in
 # docs/PERFORMANCE.md (P4).
-worker_class = "gthread"
+worker_class = "fasttrack.gunicorn_worker.JsonErrorsThreadWorker"  # gthread, with JSON refusals
 workers = _settings.web_concurrency
 threads = _settings.web_threads
 keepalive = 5  # seconds an idle client connection stays open (a page's next autosave reuses it)
+
+# What gunicorn reads before the app sees a request, bounded (these are gunicorn's defaults,
+# stated because the README promises them): beyond them the worker answers 414 or 431 with the
+# service's JSON error envelope (fasttrack/gunicorn_worker.py).
+limit_request_line = 4094  # bytes of method, URL and version
+limit_request_fields = 100  # header fields
+limit_request_field_size = 8190  # bytes of one header field
 
 
 def _worker_timeout() -> int:
@@ -47,3 +54,9 @@ def _worker_timeout() -> int:
 
 
 timeout = _worker_timeout()
+
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user, so every instance
+# on a host (two services, a test run beside bin/run) would take over the same socket and remove
+# it for the others when it stops. The service is managed with signals and its orchestrator,
+# never through gunicornc: no socket at all.
+control_socket_disable = True

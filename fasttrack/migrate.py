@@ -23,6 +23,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
 FUNCTIONS_DIR = PROJECT_ROOT / "sql" / "functions"
 CONFIG_DIR = PROJECT_ROOT / "config"
+# yoyo's bookkeeping: which migrations ran, its log, its internal version, its lock. In a schema
+# of our own, not public (an exposed schema on hosted PostgreSQL, where tables need RLS).
+MIGRATIONS_SCHEMA = "fasttrack_migrations"
+YOYO_TABLES = ("_yoyo_migration", "_yoyo_log", "_yoyo_version", "yoyo_lock")
 
 
 class MigrationError(Exception):
@@ -57,9 +61,12 @@ def load_config(config_dir: Path) -> list[dict[str, Any]]:
     return loaded
 
 
-def yoyo_uri(conninfo: str) -> str:
-    """yoyo wants a URL with its own scheme; libpq key=value strings and URLs both come in."""
-    params = conninfo_to_dict(conninfo)
+def yoyo_uri(conninfo: str, *, schema: str | None = None) -> str:
+    """yoyo wants a URL with its own scheme; libpq key=value strings and URLs both come in.
+    `schema` is yoyo's own parameter (the schema of its tables), not libpq's."""
+    params: dict[str, Any] = dict(conninfo_to_dict(conninfo))
+    if schema is not None:
+        params["schema"] = schema
     user = quote(str(params.pop("user", "")), safe="")
     password = params.pop("password", None)
     credentials = (
@@ -77,8 +84,38 @@ def yoyo_uri(conninfo: str) -> str:
     return f"postgresql+psycopg://{credentials}{netloc}/{dbname}" + (f"?{query}" if query else "")
 
 
+def prepare_bookkeeping(conninfo: str) -> None:
+    """Create MIGRATIONS_SCHEMA; a database migrated while yoyo kept its tables in public has
+    them moved there, history and all, so that nothing is applied again. Idempotent."""
+    with psycopg.connect(conninfo) as conn:  # one transaction, serialized with other migrates
+        conn.execute(
+            "select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('fasttrack.migrate'))"
+        )
+        schema = sql.Identifier(MIGRATIONS_SCHEMA)
+        conn.execute(sql.SQL("create schema if not exists {}").format(schema))
+        conn.execute(
+            sql.SQL("comment on schema {} is {}").format(
+                schema, sql.Literal("yoyo's record of the versioned migrations (sql/migrations).")
+            )
+        )
+        for table in YOYO_TABLES:
+            row = conn.execute(
+                "select to_regclass(%s) is not null and to_regclass(%s) is null",
+                (f"public.{table}", f"{MIGRATIONS_SCHEMA}.{table}"),
+            ).fetchone()
+            if row is not None and row[0]:
+                conn.execute(
+                    sql.SQL("alter table public.{} set schema {}").format(
+                        sql.Identifier(table), schema
+                    )
+                )
+
+
 def apply_versioned_migrations(conninfo: str) -> list[str]:
-    backend = get_backend(yoyo_uri(conninfo))
+    prepare_bookkeeping(conninfo)
+    # yoyo's `schema` parameter: its connection's search_path, so its tables are made and read
+    # there (the migrations name every object with its schema).
+    backend = get_backend(yoyo_uri(conninfo, schema=MIGRATIONS_SCHEMA))
     migrations = read_migrations(str(MIGRATIONS_DIR))
     try:
         with backend.lock():

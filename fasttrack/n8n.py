@@ -15,6 +15,7 @@ from typing import Any, Literal
 import requests
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from fasttrack import exact_json
 from fasttrack.text_rules import is_storable_text
 
 Outcome = Literal["ok", "error", "timeout", "malformed", "unavailable"]
@@ -55,7 +56,7 @@ def ask(url: str, payload: dict[str, Any], *, timeout: float, request_id: str) -
     """
     started = time.monotonic()
     deadline = started + timeout
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    body = exact_json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
         "Accept": "application/json",

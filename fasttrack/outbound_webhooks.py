@@ -20,7 +20,6 @@ info, query and fragment (where tokens tend to live): `https://hooks.example.com
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from fasttrack import exact_json
 from fasttrack.signing import sign
 
 SIGNATURE_HEADER = "X-FastTrack-Signature"
@@ -37,7 +37,9 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 def canonical_body(payload: Mapping[str, Any]) -> bytes:
     """The exact bytes sent (and signed) for a payload: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return exact_json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def signature(secret: str, body: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from fasttrack import create_app
 from fasttrack.db import Database
 from fasttrack.settings import Settings
 from fasttrack.web import DB_EXTENSION
+from fasttrack.web.health import READY_CACHE_SECONDS
 
 REGISTRY = Path(__file__).resolve().parent.parent / "config" / "tool-registry.json"
 
@@ -70,6 +72,37 @@ def test_ready_reports_the_migrated_registry(client: FlaskClient) -> None:
     body = response.get_json()
     assert body["meta"] == {}
     assert body["data"]["tools"] == _tool_count()
+
+
+class _CountingDatabase(Database):
+    """The real pool, counting the calls it sends to PostgreSQL."""
+
+    calls = 0
+
+    def call(self, function, claims=None, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return super().call(function, claims, **kwargs)
+
+
+def test_ready_answers_a_burst_from_one_database_call_and_names_no_database(
+    database_url: str,
+) -> None:
+    with _app(database_url) as app:
+        app.extensions[DB_EXTENSION].close()
+        counting = app.extensions[DB_EXTENSION] = _CountingDatabase(database_url)
+        client = app.test_client()
+
+        burst = [client.get("/ready") for _ in range(50)]
+        assert {response.status_code for response in burst} == {200}
+        assert counting.calls == 1
+        time.sleep(READY_CACHE_SECONDS + 0.1)
+        assert client.get("/ready").status_code == 200
+        assert counting.calls == 2
+
+    body = burst[0].get_json()
+    assert set(body["data"]) == {"tools", "tool_schemas"}
+    database_name = conninfo_to_dict(database_url)["dbname"]
+    assert database_name not in burst[0].get_data(as_text=True)
 
 
 def test_ready_is_503_with_retry_after_when_the_database_is_unreachable(

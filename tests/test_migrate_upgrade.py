@@ -54,7 +54,8 @@ def _previous_release(conn: psycopg.Connection) -> None:
         " values ('130_api_people.sql', 'previous release')"
     )
     conn.execute(
-        "delete from public._yoyo_migration where migration_id = '0006_one_name_per_function'"
+        "delete from fasttrack_migrations._yoyo_migration"
+        " where migration_id = '0006_one_name_per_function'"
     )
 
 

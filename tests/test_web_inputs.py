@@ -81,7 +81,7 @@ def test_a_body_that_is_not_an_object_is_invalid(client: FlaskClient, body: Any)
         ({"data": {}}, "version"),
         ({"data": {}, "version": True}, "version"),
         ({"data": {}, "version": -1}, "version"),
-        ({"data": {}, "version": 1.0}, "version"),
+        ({"data": {}, "version": 1.5}, "version"),  # 1.0 is the integer 1
         ({"data": {}, "version": "1"}, "version"),
         ({"data": {}, "version": 2**31}, "version"),
     ],

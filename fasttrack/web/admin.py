@@ -16,20 +16,20 @@ from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract
 from fasttrack.web.inputs import (
+    MAX_BIGINT,
     boolean_field,
     given,
     invalid_body,
     json_object,
     nullable_uuid_field,
     object_field,
-    only_fields,
     optional_json_object,
     query_integer,
     query_string,
     query_uuid,
     string_field,
 )
-from fasttrack.web.models import limit
+from fasttrack.web.models import BigintId, limit
 from fasttrack.web.models.people import (
     AuditEntry,
     GuruAssignment,
@@ -53,8 +53,7 @@ ORGANIZATION_FIELDS = tuple(OrganizationChanges.__annotations__)  # name, slug, 
 
 def _reason() -> dict[str, Any]:
     """The optional body of an unlock or re-lock: {"reason"?: text}."""
-    body = optional_json_object()
-    only_fields(body, ("reason",))
+    body = optional_json_object(ToolOverride)
     return given(p_reason=string_field(body, "reason", required=False))
 
 
@@ -88,7 +87,7 @@ def admin_lock_tool(user_id: uuid.UUID, slug: str) -> Json:
 @contract("Change a user's role", returns=User, body=RoleChange, errors=(403, 409, 422))
 @authenticated
 def admin_set_role(user_id: uuid.UUID) -> Json:
-    role = string_field(json_object(), "role")
+    role = string_field(json_object(RoleChange), "role")
     return envelope(call("admin_set_role", p_user_id=user_id, p_role=role))
 
 
@@ -109,8 +108,7 @@ def admin_list_organizations() -> Json:
 )
 @authenticated
 def admin_create_organization() -> tuple[Json, int]:
-    body = json_object()
-    only_fields(body, ORGANIZATION_FIELDS)
+    body = json_object(NewOrganization)
     args = given(
         p_name=string_field(body, "name"),
         p_slug=string_field(body, "slug"),
@@ -128,8 +126,7 @@ def admin_create_organization() -> tuple[Json, int]:
 )
 @authenticated
 def admin_update_organization(organization_id: uuid.UUID) -> Json:
-    body = json_object()
-    only_fields(body, ORGANIZATION_FIELDS)
+    body = json_object(OrganizationChanges)
     if not body:
         raise invalid_body(f"Nothing to change: give any of {', '.join(ORGANIZATION_FIELDS)}")
     string_field(body, "name", required=False)
@@ -167,7 +164,7 @@ def admin_list_users() -> Json:
 )
 @authenticated
 def admin_set_user_organization(user_id: uuid.UUID) -> Json:
-    body = json_object()
+    body = json_object(OrganizationMove)
     organization_id = nullable_uuid_field(body, "organization_id")
     move_work = boolean_field(body, "move_work", required=False)
     return envelope(
@@ -200,10 +197,10 @@ def admin_unassign_guru(organization_id: uuid.UUID, user_id: uuid.UUID) -> Json:
 @contract(
     "Admin changes, newest first",
     returns=list[AuditEntry],
-    query={"limit": limit(500, 100), "before_id": int},
+    query={"limit": limit(500, 100), "before_id": BigintId},
     errors=(400, 403, 422),
 )
 @authenticated
 def admin_list_audit() -> Json:
-    args = given(p_limit=query_integer("limit"), p_before_id=query_integer("before_id"))
+    args = given(p_limit=query_integer("limit"), p_before_id=query_integer("before_id", MAX_BIGINT))
     return envelope(call("admin_list_audit", **args))

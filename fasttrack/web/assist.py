@@ -23,7 +23,6 @@ from fasttrack.web.errors import ApiError
 from fasttrack.web.inputs import (
     given,
     json_object,
-    only_fields,
     query_integer,
     query_timestamp,
     string_field,
@@ -67,8 +66,7 @@ def assist(slug: str) -> Json:
     current = settings()
     if current.n8n_webhook_url is None:
         raise ApiError(503, NOT_CONFIGURED, code="AI_NOT_CONFIGURED")
-    body = json_object()
-    only_fields(body, tuple(Question.__annotations__))
+    body = json_object(Question)
     question = string_field(body, "question")
 
     # Two api calls, by necessity (the web layer's rule is one per request): the call to n8n

@@ -36,7 +36,7 @@ Json = dict[str, Any]
     "Sign in with a LearnWorlds SSO signature", returns=Tokens, body=SsoFields, errors=(401, 429)
 )
 def sso_post() -> Response:
-    user, session_id, refresh_token = _sign_in(json_object())
+    user, session_id, refresh_token = _sign_in(json_object(SsoFields))
     response = jsonify(envelope(tokens.token_response(user, session_id)))
     return tokens.set_refresh_cookie(response, refresh_token)
 

@@ -11,6 +11,7 @@ import math
 import re
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request
@@ -22,6 +23,8 @@ from fasttrack.web.errors import ApiError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INTEGER = 2**31 - 1  # PostgreSQL integer: a larger value would not find the function
+MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint (ids of the audit log)
+NUMERIC_MAX_SCALE = 16383  # digits after the decimal point PostgreSQL's numeric can hold
 MAX_NESTING = 512  # objects and arrays within each other; a tool's answers use a handful
 
 
@@ -57,24 +60,32 @@ def raw_body() -> bytes:
     return data
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object; only `application/json` bodies are read."""
+def json_object(shape: Any = None) -> dict[str, Any]:
+    """The request body as a JSON object; only `application/json` bodies are read.
+
+    `shape` is the body's typed dict, as its contract declares it: a field it does not name is
+    a 400. Every body of the API is closed this way (`additionalProperties: false` in the
+    document); only the LearnWorlds webhook, a document LearnWorlds defines, is read open."""
     if not request.is_json:
         raise invalid_body("The body must be JSON (Content-Type: application/json)")
-    return parse_object(raw_body())
+    body = parse_object(raw_body())
+    if shape is not None:
+        only_fields(body, tuple(shape.__annotations__))
+    return body
 
 
-def optional_json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or {} when the request has no body at all."""
+def optional_json_object(shape: Any = None) -> dict[str, Any]:
+    """The request body as a JSON object (closed to `shape`, as json_object), or {} when the
+    request has no body at all."""
     if not request.is_json and not request.get_data(cache=True):
         return {}
-    return json_object()
+    return json_object(shape)
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Raw bytes as a JSON object (also for webhooks, whose raw body is checked first)."""
     try:
-        body = json.loads(raw, parse_float=_storable_float, parse_constant=_not_a_json_number)
+        body = json.loads(raw, parse_float=_storable_decimal, parse_constant=_not_a_json_number)
     except _NumberOutOfRange:
         raise invalid_body(
             "The body contains a number that cannot be stored (NaN, Infinity or out of range)"
@@ -93,14 +104,20 @@ class _NumberOutOfRange(ValueError):
     pass
 
 
-def _storable_float(text: str) -> float:
-    """A JSON number with a fraction or exponent, as long as a float keeps it: 1e400 would
-    become Infinity (which jsonb refuses: a 500) and 1e-400 would silently become 0."""
+def _storable_decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, kept exactly as written (a float would round
+    123456789012345678901234567890.123456789), as long as it is within a double's range, which
+    every JSON reader handles: 1e400 and 1e-400 are refused, not turned into Infinity or 0.
+    jsonb (numeric) keeps at most NUMERIC_MAX_SCALE digits after the point."""
     value = float(text)
     underflow = value == 0.0 and text.lower().partition("e")[0].strip("+-0.") != ""
     if not math.isfinite(value) or underflow:
         raise _NumberOutOfRange(text)
-    return value
+    exact = Decimal(text)
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > NUMERIC_MAX_SCALE:
+        raise _NumberOutOfRange(text)
+    return exact
 
 
 def _not_a_json_number(name: str) -> Any:
@@ -145,8 +162,11 @@ def boolean_field(body: dict[str, Any], name: str, *, required: bool = True) -> 
 
 
 def version_field(body: dict[str, Any], name: str = "version") -> int:
-    """A submission version: an integer >= 0 (JSON true is not 1)."""
+    """A submission version: an integer >= 0 (JSON true is not 1). JSON has one number type, so
+    an integral value written with a fraction or exponent (`3.0`, `3e0`) is that integer."""
     value = body.get(name)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
     if type(value) is not int or not 0 <= value <= MAX_INTEGER:
         raise invalid_body(f'"{name}" must be an integer >= 0', name)
     return value
@@ -184,11 +204,13 @@ def query_value(name: str) -> str | None:
     return values[0] if values and values[0] != "" else None
 
 
-def query_integer(name: str) -> int | None:
+def query_integer(name: str, maximum: int = MAX_INTEGER) -> int | None:
+    """An integer from -maximum to maximum (PostgreSQL integer unless told: bigint ids)."""
     raw = query_value(name)
     if raw is None:
         return None
-    if not re.fullmatch(r"-?[0-9]{1,10}", raw) or abs(int(raw)) > MAX_INTEGER:
+    digits = len(str(maximum))
+    if not re.fullmatch(rf"-?[0-9]{{1,{digits}}}", raw) or abs(int(raw)) > maximum:
         raise ApiError(
             400, f'Query parameter "{name}" must be an integer', code="INVALID_PARAMETER",
             details={"parameter": name},

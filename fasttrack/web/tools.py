@@ -6,6 +6,7 @@ import uuid
 from typing import Any, NotRequired
 
 from flask import Blueprint
+from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from fasttrack.web import envelope
@@ -32,15 +33,18 @@ bp = Blueprint("tools", __name__, url_prefix="/api")
 Json = dict[str, Any]
 
 
+@with_config(ConfigDict(extra="forbid"))  # every body is closed (inputs.json_object)
 class Draft(TypedDict):
     data: AnyObject
     version: VersionNumber
 
 
+@with_config(ConfigDict(extra="forbid"))
 class Restore(TypedDict):
     version: VersionNumber
 
 
+@with_config(ConfigDict(extra="forbid"))
 class Submit(TypedDict):
     version: VersionNumber
     data: NotRequired[AnyObject]
@@ -71,7 +75,7 @@ def get_submission(slug: str) -> Json:
 @contract("Save a draft", returns=SavedSubmission, body=Draft, errors=(409, 422, 423))
 @authenticated
 def save_draft(slug: str) -> Json:
-    body = json_object()
+    body = json_object(Draft)
     data, version = object_field(body, "data"), version_field(body)
     return envelope(call("save_draft", p_slug=slug, p_data=data, p_version=version))
 
@@ -85,7 +89,7 @@ def save_draft(slug: str) -> Json:
 )
 @authenticated
 def submit_tool(slug: str) -> Json:
-    body = json_object()
+    body = json_object(Submit)
     version, data = version_field(body), object_field(body, "data", required=False)
     return envelope(call("submit_tool", p_slug=slug, p_version=version, p_data=data))
 
@@ -123,7 +127,7 @@ def submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Jso
 @authenticated
 def restore_submission_version(slug: str, submission_id: uuid.UUID, version: int) -> Json:
     # the body's version is the active one the caller last saw, checked as a save checks it
-    expected_version = version_field(json_object())
+    expected_version = version_field(json_object(Restore))
     return envelope(
         call(
             "restore_submission_version",

@@ -3,7 +3,7 @@
 -- every call checks that the session is still live: some token of the family not revoked
 -- (logout and a detected reuse revoke the whole family). This index answers that check with
 -- one index-only probe, beside the caller's user row.
--- depends: 0006_one_name_per_function
+-- depends: 0007_restore_version_check_and_actors
 -- =============================================================================================
 
 create index refresh_tokens_live_family_idx on shared.refresh_tokens (family_id, user_id)

@@ -836,14 +836,13 @@ begin
     return jsonb_build_object(
         'tools', (select count(*) from shared.tools),
         'tool_schemas', (select count(*) from shared.tools as t
-                          where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name)),
-        'database', pg_catalog.current_database());
+                          where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name)));
 end;
 $$;
 
 -- COMMENT: FUNCTION readiness()
 COMMENT ON FUNCTION api.readiness ()
-  IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated).';
+  IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated); no names, since anyone may ask.';
 
 -- FUNCTION: refresh_session(text, text)
 CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)

@@ -73,7 +73,6 @@ class ServiceProcess:
             f"127.0.0.1:{self.port}",
             f"--workers={self.workers}",
             "--graceful-timeout=5",
-            *self._control_socket(),
         )
         env = {**os.environ, **self.env, "DATABASE_URL": self.database_url}
         self.process = subprocess.Popen(
@@ -86,15 +85,6 @@ class ServiceProcess:
         self.wait_until(lambda: self._answers("/health"), what="to answer /health")
         if wait_ready:
             self.wait_until(lambda: self._answers("/ready"), what="to be ready")
-
-    def _control_socket(self) -> list[str]:
-        """gunicorn's control socket defaults to one path in $HOME for every gunicorn: give this
-        one its own (a unix socket path has at most 107 bytes), so no other gunicorn on the
-        machine, a developer's bin/run included, is touched."""
-        path = self.log_dir / "gunicorn.ctl"
-        if len(str(path).encode()) > 100:
-            return ["--no-control-socket"]
-        return ["--control-socket", str(path)]
 
     def wait_until(self, condition, *, what: str, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout

@@ -88,7 +88,7 @@ SHAPE_ERRORS = {
     "version is false": b'{"data": {"wish": "x"}, "version": false}',
     "version is negative": b'{"data": {"wish": "x"}, "version": -1}',
     "version is a fraction": b'{"data": {"wish": "x"}, "version": 1.5}',
-    "version is a float": b'{"data": {"wish": "x"}, "version": 1.0}',
+    # "version": 1.0 is the integer 1 (tests/http/test_body_rules.py)
     "version is null": b'{"data": {"wish": "x"}, "version": null}',
     "version missing": b'{"data": {"wish": "x"}}',
     "version beyond integer": b'{"data": {"wish": "x"}, "version": 10000000000000000000000}',
@@ -150,6 +150,8 @@ NUMBER_ERRORS = {
     "negative overflow": b'{"data": {"wish": {"deep": -1.5e309}}, "version": 1}',
     "underflow": b'{"data": {"wish": 1e-400}, "version": 1}',
     "integer of 5000 digits": b'{"data": {"wish": ' + b"9" * 5000 + b'}, "version": 1}',
+    # numeric keeps at most 16383 digits after the point
+    "16384 decimals": b'{"data": {"wish": 0.' + b"1" * 16384 + b'}, "version": 1}',
 }
 
 
@@ -177,6 +179,34 @@ def test_numbers_at_the_edge_of_the_range_keep_their_value(live_server, leader):
     assert response.status_code == 200, response.text[:300]
     kept = json.loads(response.content, parse_float=Decimal, parse_int=Decimal)
     assert kept["data"]["data"]["wish"] == [Decimal(number) for number in sent]
+
+
+LONG_DECIMALS = [
+    "123456789012345678901234567890.123456789",
+    "0.1000000000000000000000000000001",
+    "-2.50",
+    "0." + "3" * 16383,
+]
+
+
+def test_long_decimals_are_stored_and_read_back_as_written(live_server, leader, conn):
+    """No float on the way: the number a client writes is the number jsonb stores (numeric)
+    and the number the API answers, digit for digit."""
+    body = b'{"data": {"wish": [' + ",".join(LONG_DECIMALS).encode() + b']}, "version": 1}'
+
+    saved = _post_raw(live_server, leader.access_token, "/api/tools/woop/data", body)
+    read = live_server.request("GET", "/api/tools/woop/data", token=leader.access_token)
+
+    assert saved.status_code == 200, saved.text[:300]
+    stored = conn.execute(
+        "select jsonb_path_query_array(data, '$.wish[*]')::text as wish"
+        " from sprint_00_woop.submissions where user_id = %s",
+        (leader.user["id"],),
+    ).fetchone()["wish"]
+    assert stored == "[" + ", ".join(LONG_DECIMALS) + "]"
+    for answer in (saved, read):
+        kept = json.loads(answer.content, parse_float=Decimal)["data"]["data"]["wish"]
+        assert [str(number) for number in kept] == LONG_DECIMALS
 
 
 def test_a_nul_in_a_signed_sso_name_is_a_4xx_and_creates_no_user(live_server, conn):

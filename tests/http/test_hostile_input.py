@@ -155,10 +155,13 @@ JSON_VALUES = st.recursive(
 
 
 def _valid_save(body: Any) -> bool:
-    """What POST .../data accepts (and would write): {"data": {...}, "version": int}."""
+    """What POST .../data accepts (and would write): {"data": {...}, "version": int}, where an
+    integral number written with a fraction (1.0) is that integer."""
     if not isinstance(body, dict) or type(body.get("data")) is not dict:
         return False
     version = body.get("version")
+    if type(version) is float and version.is_integer():
+        version = int(version)
     return type(version) is int and 0 <= version <= 2**31 - 1
 
 

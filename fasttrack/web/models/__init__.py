@@ -19,7 +19,8 @@ Slug = Annotated[str, Field(pattern=f"^{SLUG_PATTERN}$", max_length=MAX_SLUG_LEN
 Status = Literal["locked", "unlocked", "in_progress", "completed"]
 Role = Literal["user", "guru", "admin"]
 EventStatus = Literal["pending", "delivered", "dead"]
-VersionNumber = Annotated[int, Field(ge=0)]  # a submission version
+VersionNumber = Annotated[int, Field(ge=0, le=2**31 - 1)]  # a submission version (integer)
+BigintId = Annotated[int, Field(ge=-(2**63 - 1), le=2**63 - 1)]  # an id of a bigint column
 
 
 def limit(maximum: int, default: int) -> Any:

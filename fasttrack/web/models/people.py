@@ -80,6 +80,7 @@ class Tokens(TypedDict):
     user: User
 
 
+@with_config(ConfigDict(extra="forbid"))
 class SsoFields(TypedDict):
     user_id: str
     email: str
@@ -100,24 +101,27 @@ class ToolOverride(TypedDict):
     reason: NotRequired[Annotated[str, Field(max_length=500)]]
 
 
+@with_config(ConfigDict(extra="forbid"))  # every body is closed (inputs.json_object)
 class RoleChange(TypedDict):
     role: Role
 
 
-@with_config(ConfigDict(extra="forbid"))  # admin.py refuses unknown fields
+@with_config(ConfigDict(extra="forbid"))
 class NewOrganization(TypedDict):
     name: str
     slug: str
     settings: NotRequired[AnyObject]
 
 
-@with_config(ConfigDict(extra="forbid"))
+# At least one change: an empty PATCH is a 400 ("nothing to change"), not a silent no-op.
+@with_config(ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1}))
 class OrganizationChanges(TypedDict):
     name: NotRequired[str]
     slug: NotRequired[str]
     settings: NotRequired[AnyObject]
 
 
+@with_config(ConfigDict(extra="forbid"))
 class OrganizationMove(TypedDict):
     organization_id: UUID | None
     move_work: NotRequired[bool]

@@ -1,0 +1,93 @@
+"""How gunicorn serves the app (fasttrack/gunicorn_conf.py), checked on the real service: what
+gunicorn refuses itself is answered like the app's own errors, and several instances on one
+host do not share anything of gunicorn's own.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+from service_process import ServiceProcess
+
+from fasttrack.web.security import HEADERS
+
+
+@pytest.fixture(scope="module")
+def service(migrated_url_factory, tmp_path_factory):
+    """One real service for the refusals below: none of them reaches the app or the database."""
+    service = ServiceProcess(migrated_url_factory(), tmp_path_factory.mktemp("gunicorn"), workers=1)
+    service.start()
+    yield service
+    service.stop()
+
+
+def _assert_service_error(response: requests.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+    assert response.headers["X-Request-ID"]
+    assert response.headers["Cache-Control"] == "no-store"
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value
+
+
+REFUSED = {
+    "5,000-character query": ("GET", "/api/tools?q=" + "x" * 5000, {}, 414, "URI_TOO_LONG"),
+    "20 KB SSO link": (
+        "GET", "/api/auth/sso?user_id=u&email=e%40example.com&name=" + "n" * 20_000
+        + "&timestamp=1&signature=s", {}, 414, "URI_TOO_LONG",
+    ),
+    "header over 8190 bytes": (
+        "GET", "/api/tools", {"Authorization": "Bearer " + "t" * 9000}, 431, "HEADERS_TOO_LARGE",
+    ),
+    "101 headers": (
+        "GET", "/health", {f"X-Extra-{n}": "1" for n in range(101)}, 431, "HEADERS_TOO_LARGE",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("refused", REFUSED.values(), ids=REFUSED.keys())
+def test_what_gunicorn_refuses_is_the_services_json_error(service, refused):
+    method, path, headers, status, code = refused
+
+    response = requests.request(method, service.base_url + path, headers=headers, timeout=10)
+
+    _assert_service_error(response, status, code)
+
+
+def test_a_malformed_request_line_is_a_json_400(service):
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as client:
+        client.sendall(b"GET /health HTTP/1.1 extra\r\nHost: x\r\n\r\n")
+        answer = client.makefile("rb").read()
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nX-Request-ID: " in head
+    assert b'"code": "BAD_REQUEST"' in body
+
+
+def test_two_instances_started_at_once_both_serve_and_leave_no_control_socket(
+    database_url, tmp_path
+):
+    # gunicorn's default control socket is one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn):
+    # point both at this test's directory to see whether either creates it there.
+    home = tmp_path / "home"
+    home.mkdir()
+    shared = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home)}
+    services = [
+        ServiceProcess(database_url, tmp_path / name, workers=1, overrides=shared)
+        for name in ("one", "two")
+    ]
+    try:
+        for service in services:
+            service.log_dir.mkdir()
+            service.start()
+        for service in services:
+            assert requests.get(service.base_url + "/health", timeout=5).status_code == 200
+        assert sorted(path.name for path in home.rglob("*")) == []
+    finally:
+        for service in services:
+            service.stop()
