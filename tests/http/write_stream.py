@@ -21,6 +21,9 @@ import requests
 from support.program import answers_for, call
 
 TIMEOUT = 30  # seconds per request: a hung service fails the test, not the run
+# No answer, as a client of a killed service meets it: refused, dropped before the answer, or
+# dropped in the middle of its body (the status line came, the rest never will).
+NO_ANSWER = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class Writer(threading.Thread):
             response = requests.get(
                 self.base_url + f"/api/tools/{slug}/data", headers=self.headers, timeout=TIMEOUT
             )
-        except requests.ConnectionError as error:
+        except NO_ANSWER as error:
             self._no_answer(error)
             return None
         self.tally.statuses[response.status_code] += 1
@@ -146,7 +149,7 @@ class Writer(threading.Thread):
             response = requests.request(
                 method, self.base_url + path, json=body, headers=self.headers, timeout=TIMEOUT
             )
-        except requests.ConnectionError as error:
+        except NO_ANSWER as error:
             self._no_answer(error)
             return None
         self.tally.statuses[response.status_code] += 1
@@ -156,11 +159,12 @@ class Writer(threading.Thread):
             self._unexpected(response)
         return None
 
-    def _no_answer(self, error: requests.ConnectionError) -> None:
+    def _no_answer(self, error: requests.RequestException) -> None:
         self.tally.connection_errors += 1
         # urllib3 says "Connection aborted." when a connection it had was dropped (reset, or
-        # closed before the answer); a refused connection never got that far.
-        if "Connection aborted" in str(error):
+        # closed before the answer), "Connection broken" when it dropped in the middle of the
+        # answer's body; a refused connection never got that far.
+        if "Connection aborted" in str(error) or "Connection broken" in str(error):
             self.tally.cut += 1
         time.sleep(0.05)
 
