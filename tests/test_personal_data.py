@@ -5,11 +5,14 @@ touches no one else, and a second erasure answers that it is done."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import psycopg
 import pytest
 
+from support import connect
 from support.person import OPEN_TOOLS, Person, api, busy_person, new_person, tables_holding
 from support.program import create_organization
 
@@ -272,3 +275,38 @@ def test_the_api_lets_only_admins_erase_and_never_themselves(conn, people):
         "select actor_id, reason from shared.admin_audit where action = 'erase_user'"
     ).fetchone()
     assert entry == {"actor_id": admin.id, "reason": "LMS request"}
+
+
+def test_an_erasure_waits_for_their_write_in_flight_and_a_later_write_finds_no_one(
+    conn, people, database_url
+):
+    person: Person = people["person"]
+    version = conn.execute(
+        "select (shared.get_submission('cash', %s) ->> 'version')::integer as v", (person.id,)
+    ).fetchone()["v"]
+    late = json.dumps({"note": f"a late save {person.marker}"})
+    with connect(database_url) as writer, connect(database_url) as eraser:
+        writer.execute("begin")
+        writer.execute("select shared.save_draft('cash', %s, %s, %s)", (person.id, late, version))
+        eraser_pid = eraser.execute("select pg_backend_pid() as pid").fetchone()["pid"]
+        outcome: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: outcome.update(r=erase(eraser, person.id)))
+        thread.start()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:  # the erasure waits for the writer's lock
+            waiting = conn.execute(
+                "select wait_event_type from pg_stat_activity where pid = %s", (eraser_pid,)
+            ).fetchone()["wait_event_type"]
+            if waiting == "Lock":
+                break
+            time.sleep(0.05)
+        assert waiting == "Lock"
+        writer.execute("commit")
+        thread.join(15)
+        assert outcome["r"]["status"] == "erased"
+        with pytest.raises(psycopg.Error) as excinfo:
+            writer.execute(
+                "select shared.save_draft('cash', %s, %s, %s)", (person.id, late, version + 1)
+            )
+        assert excinfo.value.sqlstate == "PT404"
+    assert tables_holding(conn, person.needles) == {}
