@@ -163,7 +163,12 @@ def test_after_an_erasure_no_column_of_any_table_holds_anything_of_theirs(conn, 
     bystander_export = without_time(export(conn, bystander.id)["files"])
     audit_rows = conn.execute("select count(*) as n from shared.admin_audit").fetchone()["n"]
 
+    members = "select (shared.organization_json(%s) ->> 'member_count')::integer as n"
+    members_before = conn.execute(members, (people["org"],)).fetchone()["n"]
+
     result = erase(conn, person.id, reason=f"{person.full_name} asked through LearnWorlds")
+
+    assert conn.execute(members, (people["org"],)).fetchone()["n"] == members_before - 1
 
     assert result["status"] == "erased"
     assert result["removed"]["submissions"] == len(OPEN_TOOLS) + 1

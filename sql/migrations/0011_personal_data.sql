@@ -22,6 +22,15 @@ comment on column shared.erased_users.marker is
     'A random id that replaces the person''s id in shared.admin_audit and the history of others; it leads back to no one.';
 comment on column shared.erased_users.erased_by is 'The admin who erased them (null from the SQL editor).';
 
+/** Section: finding a person's events ------------------------------------------------------ */
+
+-- Deleting a user sets their events' user_id to null (the foreign key), and an erasure reads
+-- their events first: without this index both scan the whole outbox.
+create index outbox_events_user_idx on shared.outbox_events (user_id);
+
+comment on index shared.outbox_events_user_idx is
+    'A person''s events, for their export and erasure and the foreign key''s ON DELETE SET NULL.';
+
 /** Section: row-level security --------------------------------------------------------------- */
 
 do $$

@@ -5161,6 +5161,14 @@ CREATE INDEX outbox_events_due_idx
 CREATE INDEX outbox_events_status_idx
   ON shared.outbox_events (status, created_at);
 
+-- INDEX: outbox_events_user_idx
+CREATE INDEX outbox_events_user_idx
+  ON shared.outbox_events (user_id);
+
+-- COMMENT: INDEX outbox_events_user_idx
+COMMENT ON INDEX shared.outbox_events_user_idx
+  IS 'A person''s events, for their export and erasure and the foreign key''s ON DELETE SET NULL.';
+
 -- INDEX: progress_changes_user_idx
 CREATE INDEX progress_changes_user_idx
   ON shared.progress_changes (user_id, changed_at);
