@@ -96,6 +96,14 @@ def test_each_tool_file_has_active_and_archived_submissions_with_outputs_and_ver
     assert [v["data"].get("wish", "")[:14] for v in active["versions"]] == ["", "A second wish "]
 
 
+def test_an_admins_archive_shows_what_they_did_to_others_without_the_others_data(conn, people):
+    audit = export(conn, people["admin"].id)["files"]["audit.json"]
+    assert len(audit) >= 8
+    person: Person = people["person"]
+    assert all(not {"before", "after", "reason"} & set(entry) for entry in audit)
+    assert person.email not in json.dumps(audit)
+
+
 def test_sessions_are_exported_without_token_hashes(conn, people):
     files = export(conn, people["person"].id)["files"]
     sessions = files["sessions.json"]

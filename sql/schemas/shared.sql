@@ -1239,11 +1239,13 @@ begin
      $q$select coalesce(jsonb_agg(to_jsonb(e) - 'locked_by' - 'locked_until' order by e.created_at), '[]')
           from shared.outbox_events as e where e.user_id = $1$q$),
     ('audit.json', array['shared.admin_audit'], 'kept anonymised',
-     'Admin changes about you (role, organization, tools unlocked or locked, guru assignments) and, if you are an admin, the changes you made.',
-     $q$select coalesce(jsonb_agg(to_jsonb(a) order by a.id), '[]')
-          from shared.admin_audit as a
-         where a.actor_id = $1 or a.target_id = $1::text or a.target_id like $1::text || '/%'
-            or a.before ->> 'user_id' = $1::text or a.after ->> 'user_id' = $1::text$q$),
+     'Admin changes about you (role, organization, tools unlocked or locked, guru assignments) and, if you are an admin, the changes you made (about others: what, on whom and when, without the before, after and reason, which describe them).',
+     $q$select coalesce(jsonb_agg(case when x.about_them then to_jsonb(a) else to_jsonb(a) - 'before' - 'after' - 'reason' end
+                                  order by a.id), '[]')
+          from shared.admin_audit as a,
+               lateral (select a.target_id = $1::text or a.target_id like $1::text || '/%'
+                               or a.before ->> 'user_id' = $1::text or a.after ->> 'user_id' = $1::text) as x(about_them)
+         where a.actor_id = $1 or x.about_them$q$),
     ('sessions.json', array['shared.refresh_tokens'], 'deleted',
      'Your sign-in sessions: each refresh token''s session (family), when it was issued, expires, was rotated or revoked. Never the tokens themselves or their hashes.',
      $q$select coalesce(jsonb_agg(to_jsonb(t) - 'token_hash' order by t.issued_at), '[]')
