@@ -39,10 +39,15 @@ def rules(settings: Settings) -> list[Rule]:
 
 
 def apply_retention(
-    call: Callable[..., Any], settings: Settings, *, worker_id: str | None = None
+    call: Callable[..., Any],
+    settings: Settings,
+    *,
+    worker_id: str | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> dict[str, Any]:
     """One pass over every rule; returns (and logs) the rows deleted per rule and whether the
-    pass finished (False: a rule still had rows when its batches ran out)."""
+    pass finished (False: a rule still had rows when its batches ran out, or `stopping()` said
+    to stop between two batches)."""
     batch = settings.retention_batch_size
     deleted: dict[str, int] = {}
     batches = 0
@@ -50,6 +55,9 @@ def apply_retention(
     for rule in rules(settings):
         deleted[rule.name] = 0
         for _ in range(MAX_BATCHES_PER_RULE):
+            if stopping():
+                finished = False
+                break
             keep = {"p_keep": rule.keep} if rule.keep is not None else {}
             result = call(
                 "worker_apply_retention",

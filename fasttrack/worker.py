@@ -203,7 +203,9 @@ class Worker:
     def apply_retention(self) -> dict[str, Any]:
         """One retention pass (fasttrack/retention.py); a backlog it left is taken up again
         on the next turn, after the deliveries due meanwhile."""
-        report = apply_retention(self._call, self._settings, worker_id=self.worker_id)
+        report = apply_retention(
+            self._call, self._settings, worker_id=self.worker_id, stopping=lambda: self._stopping
+        )
         wait = self._settings.retention_interval_seconds if report["finished"] else 0.0
         self._next_retention = time.monotonic() + wait
         return report

@@ -170,3 +170,28 @@ def test_the_worker_applies_every_rule_and_logs_what_it_deleted(conn, user, data
     record = next(r for r in caplog.records if r.getMessage() == "retention applied")
     assert record.deleted == report["deleted"] and record.worker_id == worker.worker_id
     assert conn.execute("select count(*) as n from shared.outbox_events").fetchone()["n"] == 1
+
+
+def test_a_stopping_worker_ends_the_pass_between_two_batches(conn, user, database_url):
+    add_events(conn, user, 6, status="delivered", age_days=100)
+    settings = Settings.from_env(
+        {
+            "WEBHOOK_URLS": "http://127.0.0.1:9/never-called",
+            "WEBHOOK_SECRET": "s" * 40,
+            "RETENTION_BATCH_SIZE": "2",
+        }
+    )
+    worker = Worker(database_url, settings)
+    try:
+        worker.stop()
+        report = worker.apply_retention()
+    finally:
+        worker._database.close()
+    assert report == {
+        "deleted": dict.fromkeys(
+            ("delivered_events", "ai_requests", "versions", "expired_sessions"), 0
+        ),
+        "batches": 0,
+        "finished": False,
+    }
+    assert conn.execute("select count(*) as n from shared.outbox_events").fetchone()["n"] == 6
