@@ -29,6 +29,7 @@ from fasttrack.web import (
     inputs,
     learnworlds_webhook,
     openapi,
+    personal_data,
     request_log,
     security,
     tools,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(exports.bp)
     for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(personal_data.bp)
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

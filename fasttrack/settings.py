@@ -28,6 +28,7 @@ SIGNED_IN_PATH = "/dev/signed-in"  # fasttrack/web/dev_pages.py
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
 MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
 _LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
+_DAYS = parse.integer(1, 36_500)  # a retention period
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,50 @@ class Settings:
         5.0,
         parse.number(0.0, 600.0),
         "On SIGTERM, how long deliveries in hand may still finish.",
+    )
+    # Retention, applied by the worker (fasttrack/retention.py, sql/functions/215_retention.sql).
+    retention_interval_seconds: float = worker(
+        "RETENTION_INTERVAL_SECONDS",
+        3600.0,
+        parse.number(60.0, 7 * 86400.0),
+        "How often the worker applies retention (the first time when it starts).",
+    )
+    retention_events_days: int = worker(
+        "RETENTION_EVENTS_DAYS",
+        90,
+        _DAYS,
+        "Delivered events are deleted this many days after their delivery.",
+    )
+    retention_ai_requests_days: int = worker(
+        "RETENTION_AI_REQUESTS_DAYS",
+        180,
+        _DAYS,
+        "AI assistant requests (`shared.ai_requests`) are deleted after this many days.",
+    )
+    retention_versions_keep: int = worker(
+        "RETENTION_VERSIONS_KEEP",
+        50,
+        parse.integer(1, 1_000_000),
+        "Saved versions of a submission always kept: the newest this many.",
+    )
+    retention_versions_days: int = worker(
+        "RETENTION_VERSIONS_DAYS",
+        365,
+        _DAYS,
+        "Older saved versions beyond those are deleted after this many days (never the last "
+        "submitted one).",
+    )
+    retention_sessions_days: int = worker(
+        "RETENTION_SESSIONS_DAYS",
+        30,
+        _DAYS,
+        "Refresh tokens are deleted this many days after they expired.",
+    )
+    retention_batch_size: int = worker(
+        "RETENTION_BATCH_SIZE",
+        1000,
+        parse.integer(1, 100_000),
+        "Rows one retention statement deletes at most (each batch is its own short transaction).",
     )
     # The AI assistant (POST /api/tools/<slug>/assist); see fasttrack/n8n.py.
     n8n_webhook_url: str | None = assistant(

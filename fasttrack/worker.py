@@ -12,14 +12,16 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
    api.worker_event_failed with the receivers that did (retries skip them), which schedules the
    next attempt after WORKER_BASE_DELAY_SECONDS * 2^(attempt-1), capped at
    WORKER_MAX_DELAY_SECONDS, or parks the event as dead after WORKER_MAX_ATTEMPTS;
-5. sleeps until a NOTIFY or the next due time (api.worker_next_due), never in a tight loop.
+5. sleeps until a NOTIFY or the next due time (api.worker_next_due), never in a tight loop;
+6. every RETENTION_INTERVAL_SECONDS (and at start), deletes old history in small batches
+   (fasttrack/retention.py).
 
 SIGTERM or SIGINT stops the claiming. The batch in hand gets WORKER_SHUTDOWN_GRACE_SECONDS to
 finish and be settled; whatever is still in flight then is given back with
 api.worker_release_event (pending again, the attempt not counted) and the process exits 0.
 
 Every database call goes through Database.call as the fasttrack_worker role, which may execute
-the five worker functions and nothing else; the only other statement is LISTEN.
+the worker functions (api.worker_*) and nothing else; the only other statement is LISTEN.
 
 Why FOR UPDATE SKIP LOCKED on our own outbox instead of a job-queue library (procrastinate, pgmq,
 ...): the event row must be written by the submit trigger, inside the transaction whose outcome
@@ -59,6 +61,7 @@ from psycopg.conninfo import make_conninfo
 from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
+from fasttrack.retention import apply_retention
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
 from fasttrack.web import settings
@@ -115,6 +118,7 @@ class Worker:
         self._waker = Waker()
         self._stopping = False
         self._stop_reason = "stop requested"
+        self._next_retention = time.monotonic()  # retention's first pass: at start
 
     # -- control ------------------------------------------------------------------------------
 
@@ -178,6 +182,8 @@ class Worker:
             pass
         if self._stopping:
             return
+        if time.monotonic() >= self._next_retention:
+            self.apply_retention()
         events = self._call(
             "worker_claim_events",
             p_worker=self.worker_id,
@@ -190,8 +196,19 @@ class Worker:
         due = self._call("worker_next_due")["seconds"]
         timeout = self._idle_check if due is None else float(due)
         timeout = min(max(timeout, MIN_WAIT_SECONDS), self._idle_check)
+        timeout = min(timeout, max(self._next_retention - time.monotonic(), MIN_WAIT_SECONDS))
         if not self._stopping:
             self._waker.wait(timeout, listener.fileno())
+
+    def apply_retention(self) -> dict[str, Any]:
+        """One retention pass (fasttrack/retention.py); a backlog it left is taken up again
+        on the next turn, after the deliveries due meanwhile."""
+        report = apply_retention(
+            self._call, self._settings, worker_id=self.worker_id, stopping=lambda: self._stopping
+        )
+        wait = self._settings.retention_interval_seconds if report["finished"] else 0.0
+        self._next_retention = time.monotonic() + wait
+        return report
 
     def _listen(self) -> psycopg.Connection[Any]:
         if self._listener is None or self._listener.closed:

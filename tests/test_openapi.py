@@ -112,6 +112,7 @@ def test_bodies_are_described_where_the_route_reads_one(document: dict[str, Any]
         ("/api/admin/organizations", "post"),
         ("/api/admin/organizations/{organization_id}", "patch"),
         ("/api/admin/users/{user_id}/organization", "put"),
+        ("/api/admin/users/{user_id}", "delete"),
         ("/api/auth/sso", "post"),
         ("/api/webhooks/learnworlds", "post"),
     }

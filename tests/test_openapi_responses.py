@@ -132,6 +132,17 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("post", f"/api/admin/events/{dead}/retry")
     call("post", f"/api/admin/events/{dead}/retry", status=409)
 
+    # A person's archive is a zip, as documented; erasing answers JSON (the guru goes last).
+    for path in ("/api/me/data-export", f"/api/admin/users/{guru['id']}/data-export"):
+        response = call.client.get(path, headers={"Authorization": f"Bearer {call.token}"})
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        assert (
+            "application/zip"
+            in DOCUMENT["paths"][_template(path)]["get"]["responses"]["200"]["content"]
+        )
+        call.seen.add((_template(path), "get"))
+    call("delete", f"/api/admin/users/{guru['id']}", json={"reason": "Asked to be erased"})
+
     # Documented errors have the error envelope too.
     call("get", f"/api/users/{uuid.uuid4()}/progress", status=404)
     call("get", "/api/tools/woop/export", status=404)  # NOTHING_TO_EXPORT

@@ -56,6 +56,10 @@ begin
         create index field_outputs_field_id_idx on %1$I.field_outputs (field_id);
         create unique index field_outputs_submission_field_idx on %1$I.field_outputs (submission_id, field_id);
 
+        -- no policy: Supabase's REST API roles read nothing (200_exposure.sql)
+        alter table %1$I.submissions enable row level security;
+        alter table %1$I.field_outputs enable row level security;
+
         create trigger submissions_guard
             before insert or update on %1$I.submissions
             for each row execute function shared.tg_submission_guard();

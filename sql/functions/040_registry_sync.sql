@@ -329,6 +329,8 @@ begin
         v_report := v_report || jsonb_build_object('progress_rows_added', 0, 'tools_unlocked', 0);
     end if;
 
+    perform shared.close_exposure();  -- RLS and revokes on whatever this migrate added (200_exposure.sql)
+
     return v_report || jsonb_build_object(
         'changed', v_changes > 0 or cardinality(v_schemas) > 0,
         'tools', (select count(*) from shared.tools));

@@ -64,6 +64,44 @@ $$;
 COMMENT ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
   IS 'POST /api/admin/organizations: creates an organization (audited).';
 
+-- FUNCTION: admin_erase_user(uuid, text)
+CREATE FUNCTION api.admin_erase_user(p_user_id uuid, p_reason text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+begin
+    if p_user_id = v_admin.id then
+        raise sqlstate 'PT409'
+            using message = 'You cannot erase your own account; ask another admin',
+                  detail  = json_build_object('code', 'CANNOT_ERASE_SELF')::text;
+    end if;
+    return shared.erase_user(p_user_id, p_reason, v_admin.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_erase_user(p_user_id uuid, p_reason text)
+COMMENT ON FUNCTION api.admin_erase_user (p_user_id uuid, p_reason text)
+  IS 'DELETE /api/admin/users/{id}: erases a user (shared.erase_user), with the admin''s optional reason; answers status erased, or already_erased for an id erased before; PT404 for an id never known; an admin cannot erase themself (PT409 CANNOT_ERASE_SELF).';
+
+-- FUNCTION: admin_export_user_data(uuid)
+CREATE FUNCTION api.admin_export_user_data(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+begin
+    perform shared.consume_rate_limit('exports', v_admin.id::text, shared.request_limit('exports'));
+    return shared.person_data_export(p_user_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_export_user_data(p_user_id uuid)
+COMMENT ON FUNCTION api.admin_export_user_data (p_user_id uuid)
+  IS 'GET /api/admin/users/{id}/data-export: everything the service keeps about a user, for admins only (a guru reads a member''s tools, not their sessions, AI requests or audit). Counts against the admin''s RATE_LIMIT_EXPORTS; PT404 for an unknown user.';
+
 -- FUNCTION: admin_list_ai_requests(integer, timestamp with time zone)
 CREATE FUNCTION api.admin_list_ai_requests(p_limit integer = 100
                                          , p_before timestamp with time zone = CAST(NULL AS timestamp with time zone))
@@ -517,6 +555,23 @@ $$;
 -- COMMENT: FUNCTION assist_finish(p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
 COMMENT ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
   IS 'POST /api/tools/{slug}/assist, second half: records the outcome and latency; five failures in a row open the circuit breaker for the cool-down, a success closes it.';
+
+-- FUNCTION: export_my_data()
+CREATE FUNCTION api.export_my_data()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.person_data_export(v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_my_data()
+COMMENT ON FUNCTION api.export_my_data ()
+  IS 'GET /api/me/data-export: everything the service keeps about the caller, as archive files (limited per minute with the other exports: RATE_LIMIT_EXPORTS).';
 
 -- FUNCTION: export_tool(text)
 CREATE FUNCTION api.export_tool(p_slug text)
@@ -1050,6 +1105,25 @@ $$;
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
 
+-- FUNCTION: worker_apply_retention(text, integer, integer, integer)
+CREATE FUNCTION api.worker_apply_retention(p_rule text
+                                         , p_older_than_days integer
+                                         , p_batch integer
+                                         , p_keep integer = 50)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'rule', p_rule,
+        'deleted', shared.apply_retention(p_rule, pg_catalog.make_interval(days => p_older_than_days), p_batch, p_keep));
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
+COMMENT ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
+  IS 'The worker''s retention step: one batch of one rule (shared.apply_retention) with the age in days; {rule, deleted}.';
+
 -- FUNCTION: worker_claim_events(text, integer, integer)
 CREATE FUNCTION api.worker_claim_events(p_worker text
                                       , p_limit integer = 10
@@ -1199,6 +1273,24 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_erase_user(p_user_id uuid, p_reason text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_erase_user (p_user_id uuid, p_reason text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_erase_user (p_user_id uuid, p_reason text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_export_user_data(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_export_user_data (p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_export_user_data (p_user_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_list_ai_requests(p_limit integer, p_before timestamp with time zone)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_list_ai_requests (p_limit integer, p_before timestamp with time zone)
@@ -1323,6 +1415,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION export_my_data()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.export_my_data ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.export_my_data ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION export_tool(p_slug text)
@@ -1541,6 +1642,15 @@ REVOKE ALL PRIVILEGES
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   TO fasttrack_api;
+
+-- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
+  TO fasttrack_worker;
 
 -- ACL: FUNCTION worker_claim_events(p_worker text, p_limit integer, p_lease_seconds integer)
 REVOKE ALL PRIVILEGES

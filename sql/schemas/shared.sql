@@ -73,6 +73,62 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: apply_retention(text, interval, integer, integer)
+CREATE FUNCTION shared.apply_retention(p_rule text
+                                     , p_older_than interval
+                                     , p_batch integer = 1000
+                                     , p_keep integer = 50)
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_cutoff timestamptz := pg_catalog.now() - p_older_than;
+    v_count integer;
+begin
+    perform shared.require_retention_rule(p_rule, p_older_than, p_batch, p_keep);
+    case p_rule
+        when 'delivered_events' then
+            delete from shared.outbox_events as e
+             where e.id in (select x.id from shared.outbox_events as x
+                             where x.status = 'delivered' and coalesce(x.delivered_at, x.created_at) < v_cutoff
+                             limit p_batch for update skip locked);
+        when 'ai_requests' then
+            delete from shared.ai_requests as r
+             where r.id in (select x.id from shared.ai_requests as x
+                             where x.requested_at < v_cutoff
+                             limit p_batch for update skip locked);
+        when 'versions' then
+            delete from shared.submission_versions as v
+             where v.id in (
+                 select x.id
+                   from (select y.id, coalesce(y.saved_at, y.replaced_at) as saved,
+                                y.version,
+                                row_number() over w as newest_first,
+                                max(y.version) filter (where y.status in ('submitted', 'completed')) over (partition by y.tool_slug, y.submission_id)
+                                    as last_submitted
+                           from shared.submission_versions as y
+                          where (y.tool_slug, y.submission_id) in (
+                                    select z.tool_slug, z.submission_id from shared.submission_versions as z
+                                     group by z.tool_slug, z.submission_id having count(*) > p_keep)
+                         window w as (partition by y.tool_slug, y.submission_id order by y.version desc)) as x
+                  where x.newest_first > p_keep and x.saved < v_cutoff
+                    and x.version is distinct from x.last_submitted
+                  limit p_batch);  -- versions are never updated: nothing to lock against
+        when 'expired_sessions' then
+            delete from shared.refresh_tokens as t
+             where t.id in (select x.id from shared.refresh_tokens as x
+                             where x.expires_at < v_cutoff
+                             limit p_batch for update skip locked);
+    end case;
+    get diagnostics v_count = row_count;
+    return v_count;
+end;
+$$;
+
+-- COMMENT: FUNCTION apply_retention(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+COMMENT ON FUNCTION shared.apply_retention (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+  IS 'Deletes one batch (at most p_batch rows) of one retention rule: delivered_events, ai_requests, versions (beyond the newest p_keep of a submission, never its last submitted version) or expired_sessions, older than p_older_than. Returns the rows deleted; call again until it returns 0. DBA use: select shared.apply_retention(''delivered_events'', interval ''90 days'');';
+
 -- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb, text)
 CREATE FUNCTION shared.audit(p_actor_id uuid
                            , p_action text
@@ -226,6 +282,98 @@ $$;
 COMMENT ON FUNCTION shared.check_unlock_status (p_tool_slug text, p_user_id uuid)
   IS 'Whether the user may work on a tool (unlocked, from progress, so admin overrides count) and which required fields, of which tools, are still missing.';
 
+-- FUNCTION: client_roles()
+CREATE FUNCTION shared.client_roles()
+RETURNS text[]
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return coalesce((select array_agg(r.rolname::text order by r.rolname) from pg_catalog.pg_roles as r
+                      where r.rolname in ('anon', 'authenticated')), '{}');
+end;
+$$;
+
+-- COMMENT: FUNCTION client_roles()
+COMMENT ON FUNCTION shared.client_roles ()
+  IS 'The Supabase client roles (anon, authenticated) that exist in this cluster; empty on plain PostgreSQL.';
+
+-- FUNCTION: close_exposure()
+CREATE FUNCTION shared.close_exposure()
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_schemas text[] := shared.project_schemas();
+    v_object record;
+    v_role text;
+    v_tables integer := 0;
+    v_views integer := 0;
+    v_functions integer := 0;
+begin
+    -- row-level security on every table we own, with no policy: deny by default
+    for v_object in
+        select c.oid::regclass as name
+          from pg_catalog.pg_class as c
+          join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+         where n.nspname = any (v_schemas) and c.relkind in ('r', 'p')
+           and not c.relrowsecurity and pg_catalog.pg_has_role(c.relowner, 'USAGE')
+         order by 1
+    loop
+        execute format('alter table %s enable row level security', v_object.name);
+        v_tables := v_tables + 1;
+    end loop;
+
+    -- views check the reader's rights, not the owner's (PostgreSQL 15 and later)
+    if pg_catalog.current_setting('server_version_num')::integer >= 150000 then
+        for v_object in
+            select c.oid::regclass as name
+              from pg_catalog.pg_class as c
+              join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+             where n.nspname = any (v_schemas) and c.relkind = 'v'
+               and not coalesce('security_invoker=true' = any (c.reloptions), false)
+               and pg_catalog.pg_has_role(c.relowner, 'USAGE')
+        loop
+            execute format('alter view %s set (security_invoker = true)', v_object.name);
+            v_views := v_views + 1;
+        end loop;
+    end if;
+
+    -- no function is executable by PUBLIC (a function file revokes its own; this catches the rest)
+    for v_object in
+        select p.oid::regprocedure as name
+          from pg_catalog.pg_proc as p
+          join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+         where n.nspname = any (v_schemas) and pg_catalog.pg_has_role(p.proowner, 'USAGE')
+           and (p.proacl is null
+                or exists (select from pg_catalog.aclexplode(p.proacl) as a where a.grantee = 0))
+    loop
+        execute format('revoke all on function %s from public', v_object.name);
+        v_functions := v_functions + 1;
+    end loop;
+
+    -- and nothing at all for Supabase's client roles, whatever default privileges gave them
+    foreach v_role in array shared.client_roles() loop  -- 'public' stays Supabase's to grant
+        for v_object in
+            select n.nspname as name from pg_catalog.pg_namespace as n
+             where n.nspname = any (v_schemas) and n.nspname <> 'public'
+               and pg_catalog.pg_has_role(n.nspowner, 'USAGE')
+        loop
+            execute format('revoke all on all tables in schema %I from %I', v_object.name, v_role);
+            execute format('revoke all on all sequences in schema %I from %I', v_object.name, v_role);
+            execute format('revoke all on all functions in schema %I from %I', v_object.name, v_role);
+            execute format('revoke all on schema %I from %I', v_object.name, v_role);
+        end loop;
+    end loop;
+
+    return jsonb_build_object('tables_secured', v_tables, 'views_made_invoker', v_views,
+                              'functions_revoked', v_functions, 'client_roles', to_jsonb(shared.client_roles()));
+end;
+$$;
+
+-- COMMENT: FUNCTION close_exposure()
+COMMENT ON FUNCTION shared.close_exposure ()
+  IS 'Closes the project''s schemas to Supabase''s REST API: row-level security on every table (no policy: anon and authenticated read nothing), security_invoker on every view (PostgreSQL 15+), EXECUTE revoked from PUBLIC on every function, and every privilege revoked from anon and authenticated when they exist. Idempotent; run at the end of every migrate (shared.sync_registry). Returns what it changed.';
+
 -- FUNCTION: consume_rate_limit(text, text, integer)
 CREATE FUNCTION shared.consume_rate_limit(p_bucket text, p_key text, p_limit integer)
 RETURNS integer
@@ -333,6 +481,10 @@ begin
         create index field_outputs_submission_id_idx on %1$I.field_outputs (submission_id);
         create index field_outputs_field_id_idx on %1$I.field_outputs (field_id);
         create unique index field_outputs_submission_field_idx on %1$I.field_outputs (submission_id, field_id);
+
+        -- no policy: Supabase's REST API roles read nothing (200_exposure.sql)
+        alter table %1$I.submissions enable row level security;
+        alter table %1$I.field_outputs enable row level security;
 
         create trigger submissions_guard
             before insert or update on %1$I.submissions
@@ -442,6 +594,111 @@ $$;
 COMMENT ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
   IS 'Creates the missing progress rows of one user (or of everyone when null): unlocked when the tool''s requirements are met, else locked. Returns the number created.';
 
+-- FUNCTION: erase_user(uuid, text, uuid)
+CREATE FUNCTION shared.erase_user(p_user_id uuid
+                                , p_reason text = CAST(NULL AS text)
+                                , p_erased_by uuid = CAST(NULL AS uuid))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_digest bytea := pg_catalog.sha256(convert_to(p_user_id::text, 'UTF8'));
+    v_user shared.users;
+    v_receipt shared.erased_users;
+    v_marker uuid := gen_random_uuid();
+    v_id text := p_user_id::text;
+    v_needles text[];
+    v_reason text := shared.require_reason(p_reason);
+    v_tool shared.tools;
+    v_count integer;
+    v_submissions integer := 0;
+    v_removed jsonb;
+    v_anonymised jsonb := '{}';
+begin
+    -- FOR UPDATE: concurrent writes for them (which take KEY SHARE through foreign keys) wait
+    select u.* into v_user from shared.users as u where u.id = p_user_id for update;
+    if not found then
+        select e.* into v_receipt from shared.erased_users as e where e.id_sha256 = v_digest;
+        if found then
+            return jsonb_build_object('status', 'already_erased', 'user_id', p_user_id, 'erased_at', v_receipt.erased_at);
+        end if;
+        perform shared.require_user(p_user_id);  -- PT404 USER_NOT_FOUND
+    end if;
+    v_needles := array_remove(array[v_id, v_user.email, v_user.full_name, v_user.lms_user_id], null);
+    v_reason := shared.scrub_text(v_reason, v_needles, v_id, v_marker::text);
+
+    for v_tool in select t.* from shared.tools as t order by t.sprint_number loop
+        execute format('select count(*) from %I.submissions as s where s.user_id = $1', v_tool.schema_name)
+           into v_count using p_user_id;
+        v_submissions := v_submissions + v_count;
+    end loop;
+    v_removed := jsonb_build_object(
+        'submissions', v_submissions,
+        'versions', (select count(*) from shared.submission_versions as v where v.user_id = p_user_id),
+        'progress_rows', (select count(*) from shared.user_progress as p where p.user_id = p_user_id),
+        'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
+        'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
+        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id));
+
+    -- queued events would carry their data to other systems: they are not sent
+    delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
+    get diagnostics v_count = row_count;
+    v_removed := v_removed || jsonb_build_object('undelivered_events', v_count);
+    update shared.outbox_events as e
+       set user_id = null, payload = shared.scrub_json(e.payload, v_needles, v_id, v_marker::text),
+           last_error = shared.scrub_text(e.last_error, v_needles, v_id, v_marker::text)
+     where e.user_id = p_user_id or shared.mentions(e.payload::text, v_needles);
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('events', v_count);
+
+    update shared.admin_audit as a
+       set actor_id = case when a.actor_id = p_user_id then v_marker else a.actor_id end,
+           target_id = shared.scrub_text(a.target_id, v_needles, v_id, v_marker::text),
+           before = shared.scrub_json(a.before, v_needles, v_id, v_marker::text),
+           after = shared.scrub_json(a.after, v_needles, v_id, v_marker::text),
+           reason = shared.scrub_text(a.reason, v_needles, v_id, v_marker::text)
+     where a.actor_id = p_user_id or shared.mentions(a.target_id, v_needles)
+        or shared.mentions(a.before::text, v_needles) or shared.mentions(a.after::text, v_needles)
+        or shared.mentions(a.reason, v_needles);
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('audit_entries', v_count);
+
+    update shared.webhook_events as w
+       set payload = shared.scrub_json(w.payload, v_needles, v_id, v_marker::text),
+           outcome = shared.scrub_json(w.outcome, v_needles, v_id, v_marker::text)
+     where shared.mentions(w.payload::text, v_needles) or shared.mentions(w.outcome::text, v_needles);
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('lms_events', v_count);
+
+    -- what they did to other people's work stays, by the marker
+    update shared.progress_changes as c set changed_by = v_marker where c.changed_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('progress_changes_by_them', v_count);
+    update shared.submission_versions as v set replaced_by = v_marker where v.replaced_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('versions_replaced_by_them', v_count);
+    update shared.erased_users as e set erased_by = v_marker where e.erased_by = p_user_id;
+
+    delete from shared.rate_limit_counters as c where c.key = v_id;
+
+    -- the rest goes with the user row: every foreign key to shared.users cascades (or sets null)
+    delete from shared.users as u where u.id = p_user_id;
+
+    insert into shared.erased_users as e (id_sha256, marker, erased_by, reason)
+    values (v_digest, v_marker, p_erased_by, v_reason)
+    returning e.* into v_receipt;
+    perform shared.audit(p_erased_by, 'erase_user', 'user', v_marker::text, null,
+                         jsonb_build_object('erased', true, 'removed', v_removed, 'anonymised', v_anonymised), v_reason);
+
+    return jsonb_build_object('status', 'erased', 'user_id', p_user_id, 'erased_at', v_receipt.erased_at,
+                              'marker', v_marker, 'removed', v_removed, 'anonymised', v_anonymised);
+end;
+$$;
+
+-- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
+COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
 RETURNS jsonb
@@ -493,6 +750,71 @@ $$;
 -- COMMENT: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+
+-- FUNCTION: exposure_problems()
+CREATE FUNCTION shared.exposure_problems()
+RETURNS TABLE (lint text, object text, detail text)
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+with
+schemas as (select unnest(shared.project_schemas()) as name),
+relations as (
+    select c.oid, c.relkind, c.relrowsecurity, c.reloptions, c.oid::regclass::text as name
+      from pg_catalog.pg_class as c
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname in (select s.name from schemas as s)
+),
+functions as (
+    select p.oid, p.prosecdef, p.proconfig, p.proacl, p.oid::regprocedure::text as name
+      from pg_catalog.pg_proc as p
+      join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname in (select s.name from schemas as s)
+),
+client_roles as (select unnest(shared.client_roles()) as name)
+select 'rls_disabled', r.name, 'row-level security is off: the REST API''s roles could read it once granted'
+  from relations as r where r.relkind in ('r', 'p') and not r.relrowsecurity
+union all
+select 'policy_exists', r.name || ': ' || pol.polname, 'a policy opens rows to ' ||
+       coalesce((select string_agg(coalesce(g.rolname, 'public'), ', ')
+                   from unnest(pol.polroles) as x(role_id)
+                   left join pg_catalog.pg_roles as g on g.oid = x.role_id), 'public')
+  from relations as r join pg_catalog.pg_policy as pol on pol.polrelid = r.oid
+union all
+select 'security_definer_view', r.name, 'runs with its owner''s rights and ' ||
+       case when exists (select from client_roles) then 'is readable by ' ||
+            (select string_agg(cr.name, ', ') from client_roles as cr
+              where pg_catalog.has_table_privilege(cr.name, r.oid, 'SELECT'))
+            else 'is readable by PUBLIC' end
+  from relations as r
+ where r.relkind = 'v'
+   and not coalesce('security_invoker=true' = any (r.reloptions), false)
+   and (exists (select from client_roles as cr where pg_catalog.has_table_privilege(cr.name, r.oid, 'SELECT'))
+        or exists (select from pg_catalog.pg_class as c, pg_catalog.aclexplode(c.relacl) as a
+                    where c.oid = r.oid and a.grantee = 0 and a.privilege_type = 'SELECT'))
+union all
+select 'function_search_path_mutable', f.name,
+       case when f.prosecdef then 'SECURITY DEFINER without a pinned search_path'
+            else 'no pinned search_path' end
+  from functions as f
+ where not exists (select from unnest(f.proconfig) as c(setting) where c.setting like 'search_path=%')
+union all
+select 'function_executable_by_public', f.name, 'PUBLIC may execute it'
+  from functions as f
+ where f.proacl is null or exists (select from pg_catalog.aclexplode(f.proacl) as a where a.grantee = 0)
+union all
+select 'function_executable_by_client_role', f.name, cr.name || ' may execute it'
+  from functions as f cross join client_roles as cr
+ where pg_catalog.has_function_privilege(cr.name, f.oid, 'EXECUTE')
+union all
+select 'table_granted_to_client_role', r.name, cr.name || ' holds a privilege on it'
+  from relations as r cross join client_roles as cr
+ where r.relkind in ('r', 'p', 'v', 'm')
+   and pg_catalog.has_table_privilege(cr.name, r.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE');
+$$;
+
+-- COMMENT: FUNCTION exposure_problems()
+COMMENT ON FUNCTION shared.exposure_problems ()
+  IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
 -- FUNCTION: get_progress(uuid)
 CREATE FUNCTION shared.get_progress(p_user_id uuid)
@@ -667,6 +989,25 @@ $$;
 COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
   IS 'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
 
+-- FUNCTION: mentions(text, text[])
+CREATE FUNCTION shared.mentions(p_text text, p_needles text[])
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- a needle shorter than 4 characters (a name like "Al") would match half of all texts: it
+    -- counts only as the whole text
+    return p_text is not null
+       and exists (select from unnest(p_needles) as n(needle)
+                    where lower(p_text) = lower(n.needle)
+                       or (char_length(n.needle) >= 4 and strpos(lower(p_text), lower(n.needle)) > 0));
+end;
+$$;
+
+-- COMMENT: FUNCTION mentions(p_text text, p_needles text[])
+COMMENT ON FUNCTION shared.mentions (p_text text, p_needles text[])
+  IS 'Whether a text contains any of the needles (case-insensitive, plain substring: no LIKE wildcards); a needle under 4 characters only as the whole text.';
+
 -- FUNCTION: missing_required_outputs(text, jsonb)
 CREATE FUNCTION shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
 RETURNS text[]
@@ -792,6 +1133,172 @@ $$;
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
 
+-- FUNCTION: person_data_export(uuid)
+CREATE FUNCTION shared.person_data_export(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_user shared.users := shared.require_user(p_user_id);
+    v_source record;
+    v_content jsonb;
+    v_files jsonb := '{}';
+begin
+    for v_source in select s.file_name, s.query from shared.person_data_sources() as s loop
+        execute v_source.query into v_content using v_user.id;
+        if v_content is not null then
+            v_files := v_files || jsonb_build_object(v_source.file_name, v_content);
+        end if;
+    end loop;
+    v_files := jsonb_build_object('README.txt',
+                                  shared.person_data_readme(v_user, array(select jsonb_object_keys(v_files))))
+               || v_files;
+    return jsonb_build_object(
+        'user_id', v_user.id,
+        'generated_at', pg_catalog.now(),
+        'filename', format('fast-track-personal-data-%s.zip', to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD')),
+        'files', v_files);
+end;
+$$;
+
+-- COMMENT: FUNCTION person_data_export(p_user_id uuid)
+COMMENT ON FUNCTION shared.person_data_export (p_user_id uuid)
+  IS 'Everything the service keeps about a user, as archive files: {user_id, generated_at, filename, files: {"README.txt": text, "account.json": ..., "submissions/woop.json": ...}}. Raises PT404 for an unknown user. DBA use: select shared.person_data_export(''<uuid>'') -> ''files'';';
+
+-- FUNCTION: person_data_readme(shared.users, text[])
+CREATE FUNCTION shared.person_data_readme(p_user shared.users, p_files text[])
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_lines text[];
+begin
+    select array_agg(format('%s%s  %s', s.file_name, pg_catalog.repeat(' ', greatest(1, 34 - length(s.file_name))),
+                            s.description) order by s.file_name like 'submissions/%', s.file_name)
+      into v_lines
+      from shared.person_data_sources() as s
+     where s.file_name = any (p_files);
+    return concat_ws(E'\n',
+        'Fast Track: everything the service keeps about you',
+        format('Exported %s (UTC) for the account %s.', to_char(pg_catalog.now() at time zone 'UTC', 'YYYY-MM-DD HH24:MI'), p_user.id),
+        '',
+        'Every file is JSON (UTF-8). Times are ISO 8601 with their offset; ids are UUIDs.',
+        'A submissions/<tool>.json file is there for each tool you saved something in.',
+        '',
+        'Files:',
+        array_to_string(v_lines, E'\n'),
+        '',
+        'Not in this archive: awards and action items. The service does not keep them yet; when it does,',
+        'they will be added here. Nothing else about you is kept: no passwords (you sign in through',
+        'LearnWorlds), no copies of your sign-in tokens, and no text of your questions to the AI assistant.',
+        '');
+end;
+$$;
+
+-- COMMENT: FUNCTION person_data_readme(p_user shared.users, p_files text[])
+COMMENT ON FUNCTION shared.person_data_readme (p_user shared.users, p_files text[])
+  IS 'The README.txt of a person''s data archive: what each of its files holds (from shared.person_data_sources) and what is not there.';
+
+-- FUNCTION: person_data_sources()
+CREATE FUNCTION shared.person_data_sources()
+RETURNS TABLE (file_name text, table_names text[], on_erase text, description text, query text)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return query values
+    ('account.json', array['shared.users', 'shared.organization_gurus'], 'deleted',
+     'Your account: id, email, name, role, LearnWorlds id, when it was created and last used; your organization; the organizations you follow as a guru.',
+     $q$select jsonb_build_object(
+            'user', to_jsonb(u),
+            'organization', (select jsonb_build_object('id', o.id, 'name', o.name, 'slug', o.slug)
+                               from shared.organizations as o where o.id = u.organization_id),
+            'follows_organizations', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                 'organization_id', g.organization_id, 'assigned_at', g.assigned_at)
+                                             order by g.assigned_at), '[]')
+                                        from shared.organization_gurus as g where g.user_id = u.id))
+          from shared.users as u where u.id = $1$q$),
+    ('progress.json', array['shared.user_progress'], 'deleted',
+     'Your status in each of the tools (locked, unlocked, in progress, completed) with when it changed.',
+     $q$select coalesce(jsonb_agg(to_jsonb(p) order by t.sprint_number), '[]')
+          from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+         where p.user_id = $1$q$),
+    ('progress_history.json', array['shared.progress_changes'], 'deleted (changes you made for others: anonymised)',
+     'Every change of your progress: tool, from, to, why (system, override, direct), by whom, when.',
+     $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.changed_at, c.id), '[]')
+          from shared.progress_changes as c where c.user_id = $1$q$),
+    ('field_values.json', array['shared.current_field_values'], 'deleted',
+     'The latest submitted value of each field your tools produced, as later tools read it.',
+     $q$select coalesce(jsonb_agg(to_jsonb(v) order by v.tool_slug, v.field_id), '[]')
+          from shared.current_field_values as v where v.user_id = $1$q$),
+    ('ai_requests.json', array['shared.ai_requests'], 'deleted',
+     'Your questions to the AI assistant: tool, when, length, outcome, latency (the answer only when the service keeps answers; the question text is never kept).',
+     $q$select coalesce(jsonb_agg(to_jsonb(r) order by r.requested_at), '[]')
+          from shared.ai_requests as r where r.user_id = $1$q$),
+    ('events.json', array['shared.outbox_events'], 'undelivered: deleted; delivered: kept anonymised',
+     'The events the service sent other systems about you (tool completed, tool unlocked), with their delivery state.',
+     $q$select coalesce(jsonb_agg(to_jsonb(e) - 'locked_by' - 'locked_until' order by e.created_at), '[]')
+          from shared.outbox_events as e where e.user_id = $1$q$),
+    ('audit.json', array['shared.admin_audit'], 'kept anonymised',
+     'Admin changes about you (role, organization, tools unlocked or locked, guru assignments) and, if you are an admin, the changes you made (about others: what, on whom and when, without the before, after and reason, which describe them).',
+     $q$select coalesce(jsonb_agg(case when x.about_them then to_jsonb(a) else to_jsonb(a) - 'before' - 'after' - 'reason' end
+                                  order by a.id), '[]')
+          from shared.admin_audit as a,
+               lateral (select a.target_id = $1::text or a.target_id like $1::text || '/%'
+                               or a.before ->> 'user_id' = $1::text or a.after ->> 'user_id' = $1::text) as x(about_them)
+         where a.actor_id = $1 or x.about_them$q$),
+    ('sessions.json', array['shared.refresh_tokens'], 'deleted',
+     'Your sign-in sessions: each refresh token''s session (family), when it was issued, expires, was rotated or revoked. Never the tokens themselves or their hashes.',
+     $q$select coalesce(jsonb_agg(to_jsonb(t) - 'token_hash' order by t.issued_at), '[]')
+          from shared.refresh_tokens as t where t.user_id = $1$q$),
+    ('lms.json', array['shared.webhook_events'], 'kept anonymised',
+     'Your link to LearnWorlds: your LearnWorlds user id and the LearnWorlds events about you the service received (course completions).',
+     $q$select jsonb_build_object(
+            'lms_user_id', u.lms_user_id,
+            'webhook_events', (select coalesce(jsonb_agg(to_jsonb(w) order by w.received_at), '[]')
+                                 from shared.webhook_events as w
+                                where w.payload #>> '{data,user,id}' = u.lms_user_id
+                                   or w.outcome ->> 'user_id' = u.id::text))
+          from shared.users as u where u.id = $1$q$),
+    ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
+     'The request counters of the current minute that limit how often you may call the service.',
+     $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
+          from shared.rate_limit_counters as c where c.key = $1::text$q$);
+
+    -- one file per tool: its submissions (active and archived), their outputs and saved versions
+    return query
+    select 'submissions/' || t.slug || '.json', array[t.schema_name || '.submissions', t.schema_name || '.field_outputs',
+                                                      'shared.submission_versions'],
+           'deleted',
+           format('Your answers in %s (sprint %s): every submission, active and archived (start over), with the fields it produced and every earlier saved version.',
+                  t.name, t.sprint_number),
+           format($q$select case when count(*) = 0 then null else jsonb_build_object(
+                       'tool', (select shared.tool_ref(x) from shared.tools as x where x.slug = %2$L),
+                       'submissions', jsonb_agg(jsonb_build_object(
+                           'id', s.id, 'status', s.status, 'version', s.version, 'active', s.archived_at is null,
+                           'organization_id', s.organization_id, 'created_at', s.created_at,
+                           'updated_at', s.updated_at, 'submitted_at', s.submitted_at,
+                           'completed_at', s.completed_at, 'archived_at', s.archived_at, 'data', s.data,
+                           'field_outputs', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                     'field_id', o.field_id, 'value', o.field_value, 'extracted_at', o.created_at)
+                                                 order by o.field_id), '[]')
+                                               from %1$I.field_outputs as o where o.submission_id = s.id),
+                           'versions', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                'version', v.version, 'status', v.status, 'data', v.data,
+                                                'saved_at', v.saved_at, 'replaced_at', v.replaced_at)
+                                            order by v.version), '[]')
+                                          from shared.submission_versions as v
+                                         where v.tool_slug = %2$L and v.submission_id = s.id))
+                         order by s.created_at)) end
+                        from %1$I.submissions as s where s.user_id = $1$q$, t.schema_name, t.slug)
+      from shared.tools as t
+     order by t.sprint_number;
+end;
+$$;
+
+-- COMMENT: FUNCTION person_data_sources()
+COMMENT ON FUNCTION shared.person_data_sources ()
+  IS 'The one list of where the service keeps a person''s data: per export file, the tables it reads, what an erasure does to them, a description (the archive''s README.txt) and the query that reads them for user $1. Read by shared.person_data_export; every table with a user column must be in it.';
+
 -- FUNCTION: program_sections(uuid)
 CREATE FUNCTION shared.program_sections(p_user_id uuid)
 RETURNS jsonb
@@ -861,6 +1368,23 @@ $$;
 -- COMMENT: FUNCTION progress_transition_allowed(p_from text, p_to text)
 COMMENT ON FUNCTION shared.progress_transition_allowed (p_from text, p_to text)
   IS 'Which user_progress status changes are allowed (same status always is). Refused changes raise PT409 naming both statuses.';
+
+-- FUNCTION: project_schemas()
+CREATE FUNCTION shared.project_schemas()
+RETURNS text[]
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return array['shared', 'api', 'fasttrack_migrations']
+           || coalesce((select array_agg(t.schema_name::text order by t.sprint_number) from shared.tools as t), '{}')
+           -- public holds nothing of ours, but it is the schema Supabase exposes by default
+           || array['public'];
+end;
+$$;
+
+-- COMMENT: FUNCTION project_schemas()
+COMMENT ON FUNCTION shared.project_schemas ()
+  IS 'The schemas the service owns objects in: shared, api, fasttrack_migrations, every tool schema, and public (Supabase''s exposed schema).';
 
 -- FUNCTION: publish_outputs(text, uuid, uuid, jsonb)
 CREATE FUNCTION shared.publish_outputs(p_tool_slug text
@@ -1613,6 +2137,34 @@ $$;
 COMMENT ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
   IS 'Raises PT422 (MISSING_REQUIRED_OUTPUTS) unless the data has every required output of the tool: the message names the missing fields by their registry labels, the detail lists their ids (missing) and labels (missing_labels), in declaration order.';
 
+-- FUNCTION: require_retention_rule(text, interval, integer, integer)
+CREATE FUNCTION shared.require_retention_rule(p_rule text
+                                            , p_older_than interval
+                                            , p_batch integer
+                                            , p_keep integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_rule is null or p_rule not in ('delivered_events', 'ai_requests', 'versions', 'expired_sessions') then
+        raise sqlstate 'PT422'
+            using message = format('Unknown retention rule "%s"; use delivered_events, ai_requests, versions or expired_sessions', p_rule),
+                  detail  = json_build_object('code', 'INVALID_RETENTION_RULE', 'rule', p_rule)::text;
+    end if;
+    if p_older_than is null or p_older_than < interval '0' or p_batch is null or p_batch not between 1 and 100000
+       or (p_rule = 'versions' and (p_keep is null or p_keep < 1)) then
+        raise sqlstate 'PT422'
+            using message = 'Retention needs an age of at least 0, a batch of 1 to 100000 rows and, for versions, keep >= 1',
+                  detail  = json_build_object('code', 'INVALID_RETENTION', 'rule', p_rule, 'older_than', p_older_than,
+                                              'batch', p_batch, 'keep', p_keep)::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+COMMENT ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+  IS 'Raises PT422 unless the rule is known (INVALID_RETENTION_RULE) and the age, batch size and, for versions, the number kept are sane (INVALID_RETENTION).';
+
 -- FUNCTION: require_status_change(shared.tools, text, text, boolean)
 CREATE FUNCTION shared.require_status_change(p_tool shared.tools
                                            , p_from text
@@ -1942,6 +2494,47 @@ $$;
 -- COMMENT: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
 COMMENT ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
   IS 'Saves the user''s answers to a tool (autosave). p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
+
+-- FUNCTION: scrub_json(jsonb, text[], text, text)
+CREATE FUNCTION shared.scrub_json(p_doc jsonb, p_needles text[], p_id text, p_marker text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return case jsonb_typeof(p_doc)
+        when 'object' then (select coalesce(jsonb_object_agg(shared.scrub_text(e.key, p_needles, p_id, p_marker),
+                                                             shared.scrub_json(e.value, p_needles, p_id, p_marker)), '{}')
+                              from jsonb_each(p_doc) as e)
+        when 'array' then (select coalesce(jsonb_agg(shared.scrub_json(e.value, p_needles, p_id, p_marker) order by e.position), '[]')
+                             from jsonb_array_elements(p_doc) with ordinality as e(value, position))
+        when 'string' then to_jsonb(shared.scrub_text(p_doc #>> '{}', p_needles, p_id, p_marker))
+        else p_doc
+    end;
+end;
+$$;
+
+-- COMMENT: FUNCTION scrub_json(p_doc jsonb, p_needles text[], p_id text, p_marker text)
+COMMENT ON FUNCTION shared.scrub_json (p_doc jsonb, p_needles text[], p_id text, p_marker text)
+  IS 'A JSON document with shared.scrub_text applied to every key and string value, at any depth.';
+
+-- FUNCTION: scrub_text(text, text[], text, text)
+CREATE FUNCTION shared.scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_text text := replace(p_text, p_id, p_marker);
+begin
+    if shared.mentions(v_text, p_needles) then
+        return '[erased]';
+    end if;
+    return v_text;
+end;
+$$;
+
+-- COMMENT: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
+COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
+  IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
 
 -- FUNCTION: start_over(text, uuid)
 CREATE FUNCTION shared.start_over(p_tool_slug text, p_user_id uuid)
@@ -2304,6 +2897,8 @@ begin
     else
         v_report := v_report || jsonb_build_object('progress_rows_added', 0, 'tools_unlocked', 0);
     end if;
+
+    perform shared.close_exposure();  -- RLS and revokes on whatever this migrate added (200_exposure.sql)
 
     return v_report || jsonb_build_object(
         'changed', v_changes > 0 or cardinality(v_schemas) > 0,
@@ -3678,6 +4273,7 @@ COMMENT ON COLUMN shared.tool_fields.path
 
 -- VIEW: all_field_values
 CREATE VIEW shared.all_field_values
+  WITH (security_invoker = true)
   AS SELECT fv.tool_slug
           , t.sprint_number
           , fv.user_id
@@ -4112,8 +4708,33 @@ CREATE TABLE shared.current_field_values (
 COMMENT ON TABLE shared.current_field_values
   IS 'Index of each user''s latest submitted value per tool and field, kept by the submit trigger beside the tool''s field_outputs so dependency lookups are one cached-plan query.';
 
+-- TABLE: erased_users
+CREATE TABLE shared.erased_users (
+    id_sha256 bytea NOT NULL
+  , marker uuid NOT NULL
+  , erased_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , erased_by uuid
+  , reason text
+  , CONSTRAINT erased_users_id_sha256_check CHECK (octet_length(id_sha256) = 32)
+  , CONSTRAINT erased_users_reason_check CHECK (char_length(reason) >= 1
+                                            AND char_length(reason) <= 500)
+);
+
+-- COMMENT: TABLE erased_users
+COMMENT ON TABLE shared.erased_users
+  IS 'One row per erased person (shared.erase_user): the SHA-256 of their former id, so a second erasure answers "already erased" and an unknown id stays 404, and the marker that stands for them in the anonymised audit and event history. No name, email or id.';
+
+-- COMMENT: COLUMN erased_users.marker
+COMMENT ON COLUMN shared.erased_users.marker
+  IS 'A random id that replaces the person''s id in shared.admin_audit and the history of others; it leads back to no one.';
+
+-- COMMENT: COLUMN erased_users.erased_by
+COMMENT ON COLUMN shared.erased_users.erased_by
+  IS 'The admin who erased them (null from the SQL editor).';
+
 -- VIEW: field_values
 CREATE VIEW shared.field_values
+  WITH (security_invoker = true)
   AS SELECT tool_slug
           , sprint_number
           , user_id
@@ -4243,6 +4864,7 @@ COMMENT ON COLUMN shared.user_progress.progress_percentage
 
 -- VIEW: progress_overview
 CREATE VIEW shared.progress_overview
+  WITH (security_invoker = true)
   AS SELECT u.id AS user_id
           , u.email
           , u.full_name
@@ -4268,6 +4890,7 @@ COMMENT ON VIEW shared.progress_overview
 
 -- VIEW: progress_summary
 CREATE VIEW shared.progress_summary
+  WITH (security_invoker = true)
   AS SELECT p.user_id
           , count(*) AS total_tools
           , count(*) FILTER (WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS completed
@@ -4360,6 +4983,7 @@ ALTER TABLE shared.submission_versions ALTER COLUMN id ADD GENERATED ALWAYS AS I
 
 -- VIEW: unmet_requirements
 CREATE VIEW shared.unmet_requirements
+  WITH (security_invoker = true)
   AS SELECT u.id AS user_id
           , d.tool_slug
           , d.source_tool_slug
@@ -4381,6 +5005,7 @@ COMMENT ON VIEW shared.unmet_requirements
 
 -- VIEW: unmet_requirements_overview
 CREATE VIEW shared.unmet_requirements_overview
+  WITH (security_invoker = true)
   AS SELECT m.user_id
           , u.email
           , t.sprint_number
@@ -4428,6 +5053,12 @@ ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY 
 
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
+
+-- CONSTRAINT: erased_users erased_users_marker_key
+ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_marker_key UNIQUE (marker);
+
+-- CONSTRAINT: erased_users erased_users_pkey
+ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_pkey PRIMARY KEY (id_sha256);
 
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
@@ -4531,6 +5162,14 @@ CREATE INDEX outbox_events_due_idx
 -- INDEX: outbox_events_status_idx
 CREATE INDEX outbox_events_status_idx
   ON shared.outbox_events (status, created_at);
+
+-- INDEX: outbox_events_user_idx
+CREATE INDEX outbox_events_user_idx
+  ON shared.outbox_events (user_id);
+
+-- COMMENT: INDEX outbox_events_user_idx
+COMMENT ON INDEX shared.outbox_events_user_idx
+  IS 'A person''s events, for their export and erasure and the foreign key''s ON DELETE SET NULL.';
 
 -- INDEX: progress_changes_user_idx
 CREATE INDEX progress_changes_user_idx
@@ -4671,9 +5310,80 @@ ALTER TABLE ONLY shared.user_progress ADD CONSTRAINT user_progress_user_id_fkey 
 -- FK CONSTRAINT: users users_organization_id_fkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id);
 
+-- ROW SECURITY: admin_audit
+ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: ai_circuit
+ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: ai_requests
+ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: current_field_values
+ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: erased_users
+ALTER TABLE shared.erased_users ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: function_files
+ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: lms_courses
+ALTER TABLE shared.lms_courses ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: modules
+ALTER TABLE shared.modules ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: organization_gurus
+ALTER TABLE shared.organization_gurus ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: organizations
+ALTER TABLE shared.organizations ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: outbox_events
+ALTER TABLE shared.outbox_events ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: progress_changes
+ALTER TABLE shared.progress_changes ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: rate_limit_counters
+ALTER TABLE shared.rate_limit_counters ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: refresh_tokens
+ALTER TABLE shared.refresh_tokens ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: sso_signatures
+ALTER TABLE shared.sso_signatures ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submission_versions
+ALTER TABLE shared.submission_versions ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: tool_dependencies
+ALTER TABLE shared.tool_dependencies ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: tool_fields
+ALTER TABLE shared.tool_fields ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: tools
+ALTER TABLE shared.tools ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: user_progress
+ALTER TABLE shared.user_progress ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: users
+ALTER TABLE shared.users ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: webhook_events
+ALTER TABLE shared.webhook_events ENABLE ROW LEVEL SECURITY ;
+
 -- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION apply_retention(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.apply_retention (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
@@ -4694,6 +5404,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION check_unlock_status(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.check_unlock_status (p_tool_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION client_roles()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.client_roles ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION close_exposure()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.close_exposure ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION consume_rate_limit(p_bucket text, p_key text, p_limit integer)
@@ -4721,9 +5441,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION exposure_problems()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.exposure_problems ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION get_progress(p_user_id uuid)
@@ -4766,6 +5496,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.lock_user (p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION mentions(p_text text, p_needles text[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.mentions (p_text text, p_needles text[])
+  FROM PUBLIC;
+
 -- ACL: FUNCTION missing_required_outputs(p_tool_slug text, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.missing_required_outputs (p_tool_slug text, p_data jsonb)
@@ -4791,6 +5526,21 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION person_data_export(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.person_data_export (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION person_data_readme(p_user shared.users, p_files text[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.person_data_readme (p_user shared.users, p_files text[])
+  FROM PUBLIC;
+
+-- ACL: FUNCTION person_data_sources()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.person_data_sources ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION program_sections(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.program_sections (p_user_id uuid)
@@ -4804,6 +5554,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION progress_transition_allowed(p_from text, p_to text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.progress_transition_allowed (p_from text, p_to text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION project_schemas()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.project_schemas ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION publish_outputs(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
@@ -4906,6 +5661,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
@@ -4964,6 +5724,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION scrub_json(p_doc jsonb, p_needles text[], p_id text, p_marker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.scrub_json (p_doc jsonb, p_needles text[], p_id text, p_marker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION start_over(p_tool_slug text, p_user_id uuid)

@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_01_know_thyself.submissions ADD CONSTRAINT submissions_o
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_01_know_thyself.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_01_know_thyself.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_01_know_thyself.submissions ENABLE ROW LEVEL SECURITY ;

@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_02_dream.submissions ADD CONSTRAINT submissions_organiza
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_02_dream.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_02_dream.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_02_dream.submissions ENABLE ROW LEVEL SECURITY ;

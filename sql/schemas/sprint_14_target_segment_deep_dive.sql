@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_14_target_segment_deep_dive.submissions ADD CONSTRAINT s
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_14_target_segment_deep_dive.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_14_target_segment_deep_dive.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_14_target_segment_deep_dive.submissions ENABLE ROW LEVEL SECURITY ;

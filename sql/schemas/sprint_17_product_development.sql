@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_17_product_development.submissions ADD CONSTRAINT submis
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_17_product_development.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_17_product_development.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_17_product_development.submissions ENABLE ROW LEVEL SECURITY ;

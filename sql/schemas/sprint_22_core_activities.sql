@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_22_core_activities.submissions ADD CONSTRAINT submission
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_22_core_activities.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_22_core_activities.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_22_core_activities.submissions ENABLE ROW LEVEL SECURITY ;

@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_24_fit_abc_analysis.submissions ADD CONSTRAINT submissio
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_24_fit_abc_analysis.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_24_fit_abc_analysis.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_24_fit_abc_analysis.submissions ENABLE ROW LEVEL SECURITY ;

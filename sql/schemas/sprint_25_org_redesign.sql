@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_25_org_redesign.submissions ADD CONSTRAINT submissions_o
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_25_org_redesign.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_25_org_redesign.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_25_org_redesign.submissions ENABLE ROW LEVEL SECURITY ;

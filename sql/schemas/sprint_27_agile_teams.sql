@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_27_agile_teams.submissions ADD CONSTRAINT submissions_or
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_27_agile_teams.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_27_agile_teams.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_27_agile_teams.submissions ENABLE ROW LEVEL SECURITY ;

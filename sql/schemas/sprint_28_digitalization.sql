@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_28_digitalization.submissions ADD CONSTRAINT submissions
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_28_digitalization.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_28_digitalization.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_28_digitalization.submissions ENABLE ROW LEVEL SECURITY ;

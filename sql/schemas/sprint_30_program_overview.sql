@@ -128,3 +128,9 @@ ALTER TABLE ONLY sprint_30_program_overview.submissions ADD CONSTRAINT submissio
 
 -- FK CONSTRAINT: submissions submissions_user_id_fkey
 ALTER TABLE ONLY sprint_30_program_overview.submissions ADD CONSTRAINT submissions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- ROW SECURITY: field_outputs
+ALTER TABLE sprint_30_program_overview.field_outputs ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: submissions
+ALTER TABLE sprint_30_program_overview.submissions ENABLE ROW LEVEL SECURITY ;
