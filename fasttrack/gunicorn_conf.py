@@ -63,9 +63,11 @@ timeout = _worker_timeout()
 # never through gunicornc: no socket at all.
 control_socket_disable = True
 
-# GET /metrics sums what every worker counted (prometheus_client's multiprocess mode): the
-# directory is ready, and exported, before the first worker is forked.
-metrics_dir.prepare()
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    """GET /metrics sums what every worker counted (prometheus_client's multiprocess mode): the
+    directory is ready, and exported, before the master forks its first worker."""
+    metrics_dir.prepare()
 
 
 def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]

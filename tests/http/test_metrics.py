@@ -3,6 +3,8 @@ never in the public API; the figures read from the database move with the databa
 
 from __future__ import annotations
 
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,6 +65,21 @@ def test_a_scrape_sums_the_counts_of_every_gunicorn_worker(database_url, tmp_pat
             assert total - before == sent
             assert value(samples, "fasttrack_http_request_duration_seconds_count", OPENAPI) == total
         assert sum(per_worker.values()) == total
+
+        # A worker killed -9 is replaced: what it counted still counts, its live gauges do not.
+        victim = workers[0]
+        assert list(directory.glob(f"gauge_livesum_{victim}.db"))  # its pool gauges
+        os.kill(victim, signal.SIGKILL)
+        service.wait_until(
+            lambda: victim not in service.pids()["workers"] and len(service.pids()["workers"]) == 2,
+            what="to replace the killed worker",
+        )
+        service.wait_until(
+            lambda: not list(directory.glob(f"gauge_livesum_{victim}.db")),
+            what="to drop the dead worker's live gauges",
+        )
+        after = scrape(service.base_url, METRICS_TOKEN)
+        assert value(after, "fasttrack_http_requests_total", OPENAPI) == total
     finally:
         service.stop()
 
