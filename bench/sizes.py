@@ -91,14 +91,17 @@ def _changes(conn: psycopg.Connection) -> dict[str, tuple[int, int, int]]:
 
 
 def measure_writes(
-    url: str, admin_url: str, op: str, count: int, offset: int = 0
+    url: str, admin_url: str | None, op: str, count: int, offset: int = 0
 ) -> dict[str, Any]:
     """`count` calls of `op` (save_draft or submit) for distinct users (those from `offset` on
     among the users with a tool left, so two measurements touch different users), as the
     web layer makes them; WAL bytes (full-page images included: the first change of a page
     after a checkpoint writes all of it) and rows changed per call, by table."""
     # A superuser (CHECKPOINT) on the same database (the table statistics are per database).
-    watcher_url = make_conninfo(admin_url, dbname=conninfo_to_dict(url)["dbname"])
+    # Without a superuser (a given database), no CHECKPOINT: the WAL figure is then a lower one.
+    watcher_url = url
+    if admin_url is not None:
+        watcher_url = make_conninfo(admin_url, dbname=conninfo_to_dict(url)["dbname"])
     with (
         psycopg.connect(url, autocommit=True) as conn,
         psycopg.connect(watcher_url, autocommit=True) as watcher,
@@ -106,7 +109,8 @@ def measure_writes(
         watcher.execute("set stats_fetch_consistency = none")
         population = Population.load(conn)
         users = population.writers(1)[0][offset : offset + count]
-        watcher.execute("checkpoint")
+        if admin_url is not None:
+            watcher.execute("checkpoint")
         before_rows = _changes(watcher)
         before_wal = watcher.execute("select pg_current_wal_lsn()").fetchone()[0]
         started = time.perf_counter()
@@ -125,9 +129,10 @@ def measure_writes(
         wal = watcher.execute(
             "select pg_wal_lsn_diff(pg_current_wal_lsn(), %s)::bigint", (before_wal,)
         ).fetchone()[0]
-        conn.execute("select pg_stat_force_next_flush()")
-        conn.execute("select 1")  # the flush happens when this backend next goes idle
-        time.sleep(1.0)
+        # A backend sends its table statistics when it goes idle, at most once a second.
+        time.sleep(1.1)
+        conn.execute("select 1")
+        time.sleep(0.5)
         after_rows = _changes(watcher)
     per_table = {}
     for key, (ins, upd, delete) in after_rows.items():
@@ -186,33 +191,45 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def measure(url: str, admin_url: str | None, args: argparse.Namespace, result: dict) -> None:
+    print(f"seeding {args.users:,} users", file=sys.stderr, flush=True)
+    result["seed"] = seed.seed(url, args.users, progress=not args.quiet)
+    result["seed"]["verified"] = seed.verify(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        result["machine"] = "PostgreSQL " + conn.execute("show server_version").fetchone()[0]
+        result["database_bytes"] = conn.execute(
+            "select pg_database_size(current_database())"
+        ).fetchone()[0]
+        result["tables"] = table_sizes(conn)
+    result["groups"] = grouped(result["tables"])
+    result["writes"] = [
+        measure_writes(url, admin_url, op, args.writes, offset=n * args.writes)
+        for n, op in enumerate(("save_draft", "submit"))
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sizes", description=__doc__)
     parser.add_argument("--users", type=int, default=10000)
     parser.add_argument("--writes", type=int, default=500, help="autosaves and submits (500)")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--database-url",
+        help="measure this freshly migrated database instead of a throw-away server (no "
+        "CHECKPOINT before the writes then, unless the login may run one)",
+    )
     args = parser.parse_args(argv)
     result: dict[str, Any] = {
         "users": args.users,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    with throwaway_cluster() as cluster:
-        assert cluster.admin_url is not None
-        url = cluster.create_database(f"sizes_{args.users}")
-        print(f"seeding {args.users:,} users", file=sys.stderr, flush=True)
-        result["seed"] = seed.seed(url, args.users)
-        result["seed"]["verified"] = seed.verify(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            result["machine"] = "PostgreSQL " + conn.execute("show server_version").fetchone()[0]
-            result["database_bytes"] = conn.execute(
-                "select pg_database_size(current_database())"
-            ).fetchone()[0]
-            result["tables"] = table_sizes(conn)
-        result["groups"] = grouped(result["tables"])
-        result["writes"] = [
-            measure_writes(url, cluster.admin_url, op, args.writes, offset=n * args.writes)
-            for n, op in enumerate(("save_draft", "submit"))
-        ]
+    if args.database_url:
+        measure(args.database_url, None, args, result)
+    else:
+        with throwaway_cluster() as cluster:
+            url = cluster.create_database(f"sizes_{args.users}")
+            measure(url, cluster.admin_url, args, result)
     out = args.out or RESULTS / f"{time.strftime('%Y-%m-%d')}-{args.users}-sizes.json"
     out.write_text(json.dumps(result, indent=1, default=str) + "\n")
     print(markdown(result))
