@@ -1,4 +1,7 @@
-# Fast Track backend. Needs DATABASE_URL (an owner role, superuser not required) at run time.
+# Fast Track backend: one image, three process types chosen by the command (bin/docker-entrypoint):
+# `web` (the default), `worker`, and `migrate` (once per deploy, before the others). Needs
+# DATABASE_URL (an owner role, superuser not required) at run time. docker-compose.yml and
+# railway.json / railway.worker.json run it that way.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,4 +32,8 @@ COPY . .
 
 USER fasttrack
 EXPOSE 8000
+# Ready = the database answers and is migrated (GET /ready). For the web process; the worker
+# serves no HTTP (docker-compose.yml turns the check off for it).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["bin/healthcheck"]
 ENTRYPOINT ["bin/docker-entrypoint"]
+CMD ["web"]

@@ -28,6 +28,7 @@ from fasttrack.web import (
     health,
     inputs,
     learnworlds_webhook,
+    metrics,
     openapi,
     personal_data,
     request_log,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         else None
     )
     request_log.init_app(app)  # first: its after_request runs last and sees the final status
+    metrics.init_app(app, settings)  # counts what the app answers; serves /metrics before it
     errors.init_app(app)
     inputs.init_app(app)
     authentication.init_app(app, tokens.init_app(app, settings.jwt_secret_key))

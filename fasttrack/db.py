@@ -129,6 +129,11 @@ class Database:
         """Close the pool (app shutdown, tests)."""
         self._pool.close()
 
+    def pool_stats(self) -> dict[str, int]:
+        """The pool's figures (psycopg_pool: pool_size, pool_available, requests_waiting...),
+        for GET /metrics."""
+        return self._pool.get_stats()
+
     def _open(self) -> None:
         if not self._opened:
             with self._open_lock:

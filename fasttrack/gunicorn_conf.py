@@ -1,10 +1,12 @@
 """gunicorn settings for every way the service is served (`-c python:fasttrack.gunicorn_conf`:
-bin/run, the container, the benchmark and the HTTP tests): workers, threads, JSON logs."""
+bin/run, the container, the benchmark and the HTTP tests): workers, threads, JSON logs, and
+the directory the workers share their metrics in (fasttrack/metrics_dir.py)."""
 
 import math
 
 from gunicorn.glogging import Logger
 
+from fasttrack import metrics_dir
 from fasttrack.logs import gunicorn_logconfig
 from fasttrack.settings import Settings, SettingsError
 
@@ -60,3 +62,18 @@ timeout = _worker_timeout()
 # it for the others when it stops. The service is managed with signals and its orchestrator,
 # never through gunicornc: no socket at all.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    """GET /metrics sums what every worker counted (prometheus_client's multiprocess mode): the
+    directory is ready, and exported, before the master forks its first worker."""
+    metrics_dir.prepare()
+
+
+def child_exit(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """A worker exited (crashed, killed, replaced): its live gauges stop counting."""
+    metrics_dir.worker_exited(worker.pid)
+
+
+def on_exit(server) -> None:  # type: ignore[no-untyped-def]
+    metrics_dir.cleanup()

@@ -27,6 +27,7 @@ DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot li
 SIGNED_IN_PATH = "/dev/signed-in"  # fasttrack/web/dev_pages.py
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
 MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
+MIN_METRICS_TOKEN_BYTES = 32  # the scrape's bearer token: as hard to guess as the other keys
 _LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
 _DAYS = parse.integer(1, 36_500)  # a retention period
 
@@ -192,6 +193,15 @@ class Settings:
         "Behind one reverse proxy: take the client address from its `X-Forwarded-For` (rate "
         "limits per address use it). Leave off when clients reach the service directly, or "
         "they can pick their own address.",
+    )
+    metrics_token: str | None = service(
+        "METRICS_TOKEN",
+        None,
+        parse.secret(MIN_METRICS_TOKEN_BYTES),
+        "Bearer token Prometheus sends to scrape `GET /metrics` (`Authorization: Bearer "
+        "<token>`), at least 32 bytes. Unset: `/metrics` is open in development and off "
+        "(`404`) otherwise, so the public port never shows it unguarded.",
+        secret=True,
     )
     # The event delivery worker (flask --app app worker); see fasttrack/worker.py.
     webhook_urls: tuple[str, ...] = worker(

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import g, request
 
+from fasttrack.metrics import count_api_call
 from fasttrack.tokens import REFRESH_TTL_SECONDS
 from fasttrack.web import database, settings
 from fasttrack.web.request_log import request_id
@@ -15,7 +16,13 @@ from fasttrack.web.request_log import request_id
 def call(function: str, *, as_caller: bool = True, **args: Any) -> Any:
     """Run `api.<function>(**args)` as this request's caller (or as nobody), return its result."""
     claims = g.get("claims", {}) if as_caller else {}
-    return database().call(function, claims, context=request_context(), **args)
+    try:
+        result = database().call(function, claims, context=request_context(), **args)
+    except Exception:
+        count_api_call(function, "error")  # refused (PTnnn) or failed: GET /metrics
+        raise
+    count_api_call(function, "ok")
+    return result
 
 
 def request_context() -> dict[str, Any]:

@@ -7,12 +7,14 @@ first save are SQL's business); this module only picks the format and renders (e
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
 import exports
+from fasttrack.metrics import observe_render
 from fasttrack.web import envelope, settings
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
@@ -72,15 +74,19 @@ def export_format() -> str:
 
 def exported(bundle: dict[str, Any], chosen: str) -> Response:
     """The bundle as a download: the JSON envelope or a PDF, named for the tool and the day."""
+    started = time.perf_counter()
     if chosen == "pdf":
         try:
             pdf = exports.render_pdf(bundle, seconds=settings().export_render_seconds)
         except exports.RenderTimeout as late:  # the render was stopped: 503, never a held worker
+            outcome = late.code.removeprefix("EXPORT_").lower()  # timeout, busy
+            observe_render(chosen, outcome, time.perf_counter() - started)
             raise ApiError(503, late.message, code=late.code, details=late.details) from None
         response = Response(pdf, mimetype=PDF_MIMETYPE)
     else:
         document = exports.json_document(bundle)
         response = jsonify(envelope(document, filename=exports.filename(bundle, "json")))
+    observe_render(chosen, "ok", time.perf_counter() - started)
     name = exports.filename(bundle, chosen)  # [a-z0-9-.] only: no quoting problem
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

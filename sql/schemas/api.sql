@@ -817,6 +817,20 @@ $$;
 COMMENT ON FUNCTION api.me ()
   IS 'GET /api/auth/me: the calling user.';
 
+-- FUNCTION: metrics_snapshot()
+CREATE FUNCTION api.metrics_snapshot()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.metrics_snapshot();
+end;
+$$;
+
+-- COMMENT: FUNCTION metrics_snapshot()
+COMMENT ON FUNCTION api.metrics_snapshot ()
+  IS 'GET /metrics: outbox backlog, age of the oldest pending event, dead events and the AI circuit breaker''s state (shared.metrics_snapshot); counts only, no user data.';
+
 -- FUNCTION: operator_create_organization(text, text, text)
 CREATE FUNCTION api.operator_create_organization(p_name text
                                                , p_slug text
@@ -1532,6 +1546,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.me ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION metrics_snapshot()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.metrics_snapshot ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.metrics_snapshot ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION operator_create_organization(p_name text, p_slug text, p_time_zone text)

@@ -1008,6 +1008,41 @@ $$;
 COMMENT ON FUNCTION shared.mentions (p_text text, p_needles text[])
   IS 'Whether a text contains any of the needles (case-insensitive, plain substring: no LIKE wildcards); a needle under 4 characters only as the whole text.';
 
+-- FUNCTION: metrics_snapshot()
+CREATE FUNCTION shared.metrics_snapshot()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_outbox jsonb;
+    v_breaker jsonb;
+begin
+    -- outbox_events_status_idx (status, created_at) answers both counts and the oldest.
+    select jsonb_build_object(
+               'outbox_pending', count(*) filter (where e.status = 'pending'),
+               'outbox_dead', count(*) filter (where e.status = 'dead'),
+               'outbox_oldest_pending_age_seconds',
+               coalesce(extract(epoch from pg_catalog.now()
+                                 - min(e.created_at) filter (where e.status = 'pending')), 0))
+      into v_outbox
+      from shared.outbox_events as e
+     where e.status in ('pending', 'dead');
+
+    select jsonb_build_object(
+               'ai_breaker_open', coalesce(c.open_until > pg_catalog.now(), false),
+               'ai_breaker_consecutive_failures', c.consecutive_failures)
+      into v_breaker
+      from shared.ai_circuit as c;
+
+    return v_outbox || coalesce(v_breaker, jsonb_build_object(
+        'ai_breaker_open', false, 'ai_breaker_consecutive_failures', 0));
+end;
+$$;
+
+-- COMMENT: FUNCTION metrics_snapshot()
+COMMENT ON FUNCTION shared.metrics_snapshot ()
+  IS 'The figures GET /metrics reads from the database: pending and dead outbox events, the age in seconds of the oldest pending one (0 when none), and whether the AI circuit breaker is open with its count of failures in a row.';
+
 -- FUNCTION: missing_required_outputs(text, jsonb)
 CREATE FUNCTION shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
 RETURNS text[]
@@ -5499,6 +5534,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION mentions(p_text text, p_needles text[])
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.mentions (p_text text, p_needles text[])
+  FROM PUBLIC;
+
+-- ACL: FUNCTION metrics_snapshot()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.metrics_snapshot ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION missing_required_outputs(p_tool_slug text, p_data jsonb)
