@@ -175,10 +175,6 @@ function canonical(value) {
 const same = (a, b) => canonical(a) === canonical(b);
 const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
-function isList(el) {
-  return el.dataset.type === "list" || (el.tagName === "SELECT" && el.multiple);
-}
-
 /** The value a field holds; undefined when it is empty (an empty answer is no answer). */
 function readField(el) {
   if (el.type === "checkbox") return el.checked;
@@ -787,7 +783,7 @@ export class ToolPage extends EventTarget {
   }
 
   dispatch(name, detail) {
-    const event = new CustomEvent(`fasttrack:${name}`, { detail: { page: this, ...detail } });
+    const event = new CustomEvent(`fasttrack:${name}`, { bubbles: true, detail: { page: this, ...detail } });
     this.dispatchEvent(new CustomEvent(name, { detail }));
     this.form.dispatchEvent(event);
   }

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))  # service_process, live_http
 
-from service_process import ServiceProcess, free_port  # noqa: E402
+from service_process import ServiceProcess, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -83,15 +83,17 @@ def running(service: ServiceProcess) -> ServiceProcess:
 
 
 @pytest.fixture(scope="session")
-def other_origin(tmp_path_factory, other_origin_port: int, service: ServiceProcess) -> Iterator[str]:
+def other_origin(
+    tmp_path_factory, other_origin_port: int, service: ServiceProcess
+) -> Iterator[str]:
     """The demo pages on another origin, loading the client (and signing in) from the service,
     as the real program's static host serves them."""
     root = tmp_path_factory.mktemp("static-host")
     for name in ("woop.html", "know-thyself.html"):
         page = (REPO / "demo" / "tools" / name).read_text(encoding="utf-8")
-        page = page.replace('src="/static/', f'src="{service.base_url}/static/')
-        page = page.replace('href="/tools/tools.css"', f'href="{service.base_url}/tools/tools.css"')
-        page = page.replace('data-ft-sign-in="/dev/sign-in"', f'data-ft-sign-in="{service.base_url}/dev/sign-in"')
+        for attribute in ('src="', 'href="', 'data-ft-sign-in="'):  # the service's own paths
+            for path in ("/static/", "/tools/tools.css", "/dev/sign-in"):
+                page = page.replace(attribute + path, attribute + service.base_url + path)
         (root / name).write_text(page, encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", other_origin_port), handler)

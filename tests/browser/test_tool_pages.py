@@ -7,6 +7,7 @@ is checked over HTTP with the same user's token.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 from service_process import ServiceProcess
 
+WOOP_PAGE = "/tools/woop.html"
 WOOP = {
     "wish": "Double the recurring revenue by next summer",
     "outcome": "A calm team that knows where the company goes",
@@ -22,7 +24,7 @@ WOOP = {
 }
 
 
-def sign_in(page: Page, service: ServiceProcess, email: str, path: str = "/tools/woop.html") -> None:
+def sign_in(page: Page, service: ServiceProcess, email: str, path: str = WOOP_PAGE) -> None:
     """Through the development sign-in page, back to `path` on the service's origin."""
     page.goto(f"{service.base_url}/dev/sign-in?return_to={quote(service.base_url + path)}")
     page.get_by_label("Email").fill(email)
@@ -80,3 +82,143 @@ def test_fill_woop_reload_submit_and_see_the_wish_in_know_thyself(
     wait_state(page, "saved")
     expect(page.get_by_role("complementary")).to_contain_text(WOOP["wish"])
     shoot(page, tmp_path, "know-thyself")
+
+
+def pending_keys(page: Page) -> list[str]:
+    """The unsaved work the client keeps in localStorage."""
+    return page.evaluate(
+        "Object.keys(localStorage).filter(key => key.startsWith('fasttrack:pending:'))"
+    )
+
+
+def record_states(context: BrowserContext) -> None:
+    """Every save state the pages go through, in window.ftStates."""
+    context.add_init_script(
+        "window.ftStates = [];"
+        "document.addEventListener('fasttrack:state', e => window.ftStates.push(e.detail.state));"
+    )
+
+
+def test_stopping_the_service_while_typing_loses_nothing(
+    running: ServiceProcess, page: Page, email: str, tmp_path: Path
+) -> None:
+    sign_in(page, running, email)
+    wish = page.get_by_label("Wish")
+    wish.fill("Grow")
+    wait_state(page, "saved")
+    token = token_of(page)
+
+    running.stop()
+    wish.press("End")
+    wish.press_sequentially(" the company while the service is down")
+    wait_state(page, "offline")
+    expect(page.get_by_role("status")).to_contain_text("Offline")
+    page.get_by_label("Plan").fill("If the network drops, then I keep typing")
+    (key,) = pending_keys(page)
+    assert "while the service is down" in page.evaluate(f"localStorage.getItem('{key}')")
+    shoot(page, tmp_path, "woop-offline")
+
+    running.start()
+    wait_state(page, "saved")
+    expect(page.get_by_role("status")).to_have_text("All changes saved")
+    assert server_data(running, token)["data"] == {
+        "wish": "Grow the company while the service is down",
+        "plan": "If the network drops, then I keep typing",
+    }
+    assert pending_keys(page) == []
+
+
+def test_two_tabs_the_second_save_gets_the_conflict_and_keeps_both_texts(
+    running: ServiceProcess, context: BrowserContext, page: Page, email: str, tmp_path: Path
+) -> None:
+    sign_in(page, running, email)
+    page.get_by_label("Wish").fill("A first wish")
+    wait_state(page, "saved")
+
+    second = context.new_page()  # no token in its session storage: the refresh cookie signs in
+    second.goto(f"{running.base_url}/tools/woop.html")
+    wait_state(second, "saved")
+    expect(second.get_by_label("Wish")).to_have_value("A first wish")
+
+    page.get_by_label("Wish").fill("The wish as the first tab has it")
+    wait_state(page, "saved")
+    second.get_by_label("Wish").fill("The wish as the second tab has it")
+    wait_state(second, "conflict")
+
+    conflict = second.get_by_role("region", name="These answers were saved somewhere else too")
+    expect(conflict.locator(".ft-mine")).to_have_text("The wish as the second tab has it")
+    expect(conflict.locator(".ft-theirs")).to_have_text("The wish as the first tab has it")
+    assert len(pending_keys(second)) == 1  # its text is kept while the user decides
+    shoot(second, tmp_path, "woop-conflict")
+
+    conflict.get_by_role("button", name="Keep both").click()
+    wait_state(second, "saved")
+    both = "The wish as the second tab has it\n\nThe wish as the first tab has it"
+    expect(second.get_by_label("Wish")).to_have_value(both)
+    assert server_data(running, token_of(second))["data"]["wish"] == both
+    assert pending_keys(second) == []
+
+
+def test_closing_the_tab_right_after_typing_saves_through_the_keepalive_flush(
+    running: ServiceProcess, context: BrowserContext, page: Page, email: str
+) -> None:
+    # Autosave would wait a minute: only the flush on pagehide can save this in time.
+    context.add_init_script(
+        "Object.assign(window.fastTrackOptions, {debounceMs: 60000, maxWaitMs: 60000});"
+    )
+    sign_in(page, running, email)
+    token = token_of(page)
+    page.get_by_label("Outcome").fill("Typed a moment before the tab closed")
+    wait_state(page, "unsaved")
+
+    page.close(run_before_unload=True)
+
+    deadline = time.monotonic() + 10
+    typed = {"outcome": "Typed a moment before the tab closed"}
+    while server_data(running, token)["data"] != typed:
+        assert time.monotonic() < deadline, server_data(running, token)
+        time.sleep(0.1)
+
+
+def test_an_expired_access_token_is_refreshed_without_the_user_noticing(
+    running: ServiceProcess, context: BrowserContext, page: Page, email: str
+) -> None:
+    record_states(context)
+    sign_in(page, running, email)
+    token = token_of(page)
+    expired = running.live().resign(token, exp=int(time.time()) - 60)
+    page.evaluate(f"document.querySelector('form').fastTrack.client.token = '{expired}'")
+
+    page.get_by_label("Wish").fill("Saved with an expired token")
+    wait_state(page, "saved")
+    assert server_data(running, token)["data"] == {"wish": "Saved with an expired token"}
+    assert token_of(page) not in (token, expired)  # a new one, from the refresh cookie
+    # and after a reload with the expired one in session storage too
+    page.evaluate(f"sessionStorage.setItem('fasttrack:access-token', '{expired}')")
+    page.reload()
+    wait_state(page, "saved")
+    expect(page.get_by_label("Wish")).to_have_value("Saved with an expired token")
+    assert "signed-out" not in page.evaluate("window.ftStates")
+    assert page.url == f"{running.base_url}/tools/woop.html"
+
+
+def test_an_ended_session_asks_to_sign_in_and_keeps_what_was_typed(
+    running: ServiceProcess, context: BrowserContext, page: Page, email: str
+) -> None:
+    sign_in(page, running, email)
+    (cookie,) = [c for c in context.cookies() if c["name"] == "refresh_token"]
+    ended = requests.post(
+        f"{running.base_url}/api/auth/logout",
+        headers={"Cookie": f"refresh_token={cookie['value']}"},
+        timeout=10,
+    )
+    assert ended.status_code == 200, ended.text
+
+    page.get_by_label("Wish").fill("Typed after the session ended")
+    page.wait_for_url(f"{running.base_url}/dev/sign-in?**")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{running.base_url}/tools/woop.html")
+    wait_state(page, "saved")
+    expect(page.get_by_label("Wish")).to_have_value("Typed after the session ended")
+    assert server_data(running, token_of(page))["data"] == {"wish": "Typed after the session ended"}
