@@ -384,9 +384,13 @@ export class ToolPage extends EventTarget {
 
   async load() {
     const base = `/api/tools/${encodeURIComponent(this.slug)}`;
-    const [tool, data, dependencies, schema] = await Promise.all(
-      ["", "/data", "/dependencies", "/schema"].map((tail) => this.client.request("GET", base + tail)),
-    );
+    // The answer rules' schema is optional: a 404 (or, from another origin, a refused
+    // preflight to a route this service does not have) means no checks while typing.
+    const noSchema = { ok: false };
+    const [tool, data, dependencies, schema] = await Promise.all([
+      ...["", "/data", "/dependencies"].map((tail) => this.client.request("GET", base + tail)),
+      this.client.request("GET", `${base}/schema`).catch((error) => (error instanceof OfflineError ? noSchema : Promise.reject(error))),
+    ]);
     for (const answer of [tool, data, dependencies]) {
       if (!answer.ok) throw Object.assign(new Error(answer.body?.error?.message ?? "not loaded"), { answer });
     }
@@ -544,7 +548,8 @@ export class ToolPage extends EventTarget {
     if (answer.ok) {
       this.retries = 0;
       this.server = { version: answer.body.data.version, data: sent };
-      this.setProblems("save", answer.body.data.problems ?? []);
+      // "required" waits for the submit: an answer not written yet is no mistake while typing
+      this.setProblems("save", (answer.body.data.problems ?? []).filter((p) => p.rule !== "required"));
       this.keepLocally();
       if (this.dirty) this.schedule();
       else {

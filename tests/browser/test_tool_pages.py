@@ -7,6 +7,7 @@ is checked over HTTP with the same user's token.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -222,3 +223,87 @@ def test_an_ended_session_asks_to_sign_in_and_keeps_what_was_typed(
     wait_state(page, "saved")
     expect(page.get_by_label("Wish")).to_have_value("Typed after the session ended")
     assert server_data(running, token_of(page))["data"] == {"wish": "Typed after the session ended"}
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """What axe-core (vendored, run in the page) reports, as {id, impact, nodes} per rule."""
+    page.add_script_tag(path=AXE)
+    found = page.evaluate("axe.run(document).then(r => r.violations)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"]]}
+        for v in found
+    ]
+
+
+def test_submitting_without_required_answers_shows_the_servers_problems_on_the_fields(
+    running: ServiceProcess, page: Page, email: str, tmp_path: Path
+) -> None:
+    sign_in(page, running, email)
+    page.get_by_label("Wish").fill("Only a wish so far")
+    wait_state(page, "saved")
+    page.get_by_role("button", name="Submit WOOP").click()
+
+    outcome, plan = page.get_by_label("Outcome"), page.get_by_label("Plan")
+    expect(page.get_by_role("alert")).to_have_text("Not submitted: 2 answers need attention.")
+    expect(outcome).to_have_attribute("aria-invalid", "true")
+    expect(outcome).to_have_accessible_description(re.compile("Outcome is required"))
+    expect(plan).to_have_accessible_description(re.compile("Plan is required"))
+    expect(outcome).to_be_focused()  # the first answer to fix
+    expect(page.get_by_label("Wish")).not_to_have_attribute("aria-invalid", "true")
+    shoot(page, tmp_path, "woop-problems")
+
+    outcome.fill("A clear outcome")
+    expect(outcome).not_to_have_attribute("aria-invalid", "true")  # fixed: its problem goes
+    plan.fill("If it rains, then I work from home")
+    wait_state(page, "saved")
+    page.get_by_role("button", name="Submit WOOP").click()
+    wait_state(page, "submitted")
+    assert server_data(running, token_of(page))["status"] == "submitted"
+
+
+def test_the_pages_have_no_accessibility_violations(
+    running: ServiceProcess, browser, email: str, tmp_path: Path
+) -> None:
+    # axe is injected as a script: this profile lets it past the pages' own CSP
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{running.base_url}/dev/sign-in")
+        assert axe_violations(page) == []
+        sign_in(page, running, email)
+        assert axe_violations(page) == []
+        page.get_by_role("button", name="Submit WOOP").click()  # problems on every field
+        expect(page.get_by_role("alert")).to_contain_text("Not submitted")
+        assert axe_violations(page) == []
+        page.goto(f"{running.base_url}/tools/know-thyself.html")
+        wait_state(page, "saved")
+        assert axe_violations(page) == []
+        shoot(page, tmp_path, "know-thyself-axe")
+    finally:
+        context.close()
+
+
+def test_pages_on_another_origin_work_and_the_refresh_cookie_flows(
+    running: ServiceProcess, other_origin: str, context: BrowserContext, page: Page, email: str
+) -> None:
+    woop = f"{other_origin}/woop.html"
+    page.goto(f"{running.base_url}/dev/sign-in?return_to={quote(woop)}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(woop)
+    wait_state(page, "saved")
+    page.get_by_label("Wish").fill("Typed on the static host")
+    wait_state(page, "saved")
+    token = token_of(page)
+
+    # a new tab on the static host has no token: the refresh cookie, sent across origins
+    # (credentials: include, CORS with credentials), signs it in
+    second = context.new_page()
+    second.goto(woop)
+    wait_state(second, "saved")
+    expect(second.get_by_label("Wish")).to_have_value("Typed on the static host")
+    assert token_of(second) not in (None, token)
+    assert server_data(running, token)["data"] == {"wish": "Typed on the static host"}
