@@ -172,6 +172,19 @@ function canonical(value) {
   return JSON.stringify(value ?? null);
 }
 
+/** The value without empty objects, empty lists and nulls (rows of a table left empty go). */
+function prune(value) {
+  if (Array.isArray(value)) {
+    const items = value.map(prune).filter((item) => item !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).map(([k, v]) => [k, prune(v)]).filter(([, v]) => v !== undefined);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+  return value === null ? undefined : value;
+}
+
 const same = (a, b) => canonical(a) === canonical(b);
 const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
@@ -455,7 +468,16 @@ export class ToolPage extends EventTarget {
 
   collect() {
     const data = clone(this.server?.data ?? {});
-    for (const el of this.fields) setPath(data, el.dataset.field, readField(el));
+    const roots = new Set();
+    for (const el of this.fields) {
+      setPath(data, el.dataset.field, readField(el));
+      roots.add(parsePath(el.dataset.field)[0]);
+    }
+    for (const root of roots) {
+      const kept = prune(data[root]); // a table's empty rows and an empty group are no answer
+      if (kept === undefined) delete data[root];
+      else data[root] = kept;
+    }
     return data;
   }
 

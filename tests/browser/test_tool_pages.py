@@ -307,3 +307,27 @@ def test_pages_on_another_origin_work_and_the_refresh_cookie_flows(
     expect(second.get_by_label("Wish")).to_have_value("Typed on the static host")
     assert token_of(second) not in (None, token)
     assert server_data(running, token)["data"] == {"wish": "Typed on the static host"}
+
+
+def test_know_thyself_keeps_nested_answers_and_table_rows(
+    running: ServiceProcess, page: Page, email: str, tmp_path: Path
+) -> None:
+    sign_in(page, running, email, "/tools/know-thyself.html")
+    expect(page.get_by_role("complementary")).to_contain_text("You have not submitted")
+    page.get_by_label("Personal dream").fill("A company that runs without me")
+    page.get_by_label("Value 1").fill("Honesty")
+    page.get_by_label("How you live it (1)").fill("I say what I see")
+    page.get_by_label("Strength 2").fill("Focus")
+    page.get_by_label("Fit % (2)").fill("80")
+    wait_state(page, "saved")
+    page.reload()
+    wait_state(page, "saved")
+    expect(page.get_by_label("Strength 1")).to_have_value("Focus")  # the empty row is left out
+    shoot(page, tmp_path, "know-thyself-filled")
+    assert server_data(running, token_of(page), "know-thyself")["data"] == {
+        "identity": {
+            "personal_dream": "A company that runs without me",
+            "personal_values": [{"value": "Honesty", "how_live": "I say what I see"}],
+            "strengths": [{"strength": "Focus", "fit_percent": 80}],
+        }
+    }
