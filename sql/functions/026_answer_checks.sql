@@ -147,7 +147,7 @@ begin
                             shared.answer_value_case(p_rule, p_output, p_value, p_path, p_where, p_required))];
     if v_type = 'list' then
         v_parts := v_parts || format(
-            'select array[%1$s.i::integer] || c.k, c.p'
+            'select array[%1$s.i::integer] || c.k as k, c.p as p'
             ' from jsonb_array_elements(case when jsonb_typeof(%2$s) = ''array'' then %2$s else ''[]''::jsonb end)'
             ' with ordinality as %1$s (v, i) cross join lateral (%3$s) as c',
             v_x, p_value,
@@ -156,7 +156,7 @@ begin
                                      format('%s || '', item '' || %s.i', p_where, v_x), 'no', p_depth + 1));
     elsif v_type = 'table' then
         v_parts := v_parts || format(
-            'select array[%1$s.i::integer] || c.k, c.p'
+            'select array[%1$s.i::integer] || c.k as k, c.p as p'
             ' from jsonb_array_elements(case when jsonb_typeof(%2$s) = ''array'' then %2$s else ''[]''::jsonb end)'
             ' with ordinality as %1$s (v, i) cross join lateral (%3$s) as c',
             v_x, p_value,
@@ -164,7 +164,7 @@ begin
                                       format('%s || ''['' || (%s.i - 1) || '']''', p_path, v_x),
                                       format('%s || '', row '' || %s.i', p_where, v_x), true, p_depth + 1));
     elsif v_type = 'object' then
-        v_parts := v_parts || format('select array[1] || c.k, c.p from (%s) as c',
+        v_parts := v_parts || format('select array[1] || c.k as k, c.p as p from (%s) as c',
             shared.answer_member_rows(p_rule -> 'keys', p_output, p_value, p_path, p_where, false, p_depth + 1));
     end if;
     return array_to_string(v_parts, ' union all ');
@@ -193,7 +193,7 @@ begin
             p_value, shared.answer_problem_sql(p_output, 'type', format('%s || %L', p_where, ' must be a row of answers (an object).'), p_path));
     end if;
     for v_member in select m.value, m.pos from jsonb_array_elements(p_members) with ordinality as m(value, pos) loop
-        v_parts := v_parts || format('select array[%s] || c.k, c.p from (%s) as c where jsonb_typeof(%s) = ''object''',
+        v_parts := v_parts || format('select array[%s] || c.k as k, c.p as p from (%s) as c where jsonb_typeof(%s) = ''object''',
             v_member.pos, shared.answer_check_rows(
                 v_member.value, p_output, format('(%s -> %L)', p_value, v_member.value ->> 'key'),
                 format('%s || %L', p_path, '.' || (v_member.value ->> 'key')),
@@ -202,7 +202,7 @@ begin
             p_value);
     end loop;
     v_parts := v_parts || format(
-        'select array[%s], %s from jsonb_object_keys(case when jsonb_typeof(%s) = ''object'' then %s else ''{}''::jsonb end) as u (key)'
+        'select array[%s] as k, %s as p from jsonb_object_keys(case when jsonb_typeof(%s) = ''object'' then %s else ''{}''::jsonb end) as u (key)'
         ' where u.key not in (%s)',
         jsonb_array_length(p_members) + 1,
         shared.answer_problem_sql(p_output, 'unknown_key',
@@ -232,7 +232,7 @@ set search_path = ''
 as $$
 begin
     return format('select coalesce(jsonb_agg(q.p order by q.k), ''[]''::jsonb) from (%s) as q where q.p is not null',
-        (select coalesce(string_agg(format('select array[%s] || c.k as k, c.p from (%s) as c', o.pos,
+        (select coalesce(string_agg(format('select array[%s] || c.k as k, c.p as p from (%s) as c', o.pos,
                              shared.answer_check_rows(o.value, o.value,
                                  format('(%s #> %L)', p_data, string_to_array(o.value ->> 'field_id', '.')),
                                  format('%L', o.value ->> 'field_id'), format('%L', o.value ->> 'label'),
