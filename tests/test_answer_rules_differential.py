@@ -31,9 +31,13 @@ WRONG = st.sampled_from(["text", 7, 2.5, True, [], ["x"], {}, {"x": 1}])
 
 def _format_bound(minimum: bool):
     def check(validator, bound, instance, schema):
-        if isinstance(instance, str) and validator.format_checker.conforms(instance, "date"):
-            if (instance < bound) if minimum else (instance > bound):
-                yield jsonschema.ValidationError(f"{instance} is out of range")
+        out = (instance < bound) if minimum else (instance > bound)
+        if (
+            isinstance(instance, str)
+            and validator.format_checker.conforms(instance, "date")
+            and out
+        ):
+            yield jsonschema.ValidationError(f"{instance} is out of range")
 
     return check
 
@@ -71,8 +75,11 @@ def value(rule: dict[str, Any]) -> st.SearchStrategy[Any]:
         plausible = st.one_of(
             st.dates().map(datetime.date.isoformat),
             st.sampled_from(
-                [rule.get("minimum", "2024-01-01"), rule.get("maximum", "2030-12-31")]
-                + ["2023-02-30", "2023-13-01", "2023-1-5", "0000-01-01", "2024-02-29"]
+                [
+                    rule.get("minimum", "2024-01-01"),
+                    rule.get("maximum", "2030-12-31"),
+                    *("2023-02-30", "2023-13-01", "2023-1-5", "0000-01-01", "2024-02-29"),
+                ]
             ),
         )
     elif kind == "choice":
