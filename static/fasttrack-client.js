@@ -143,6 +143,11 @@ export function parsePath(path) {
   return parts;
 }
 
+/** ["goals", "quarterly", 2] -> "goals.quarterly[2]" */
+function pathOf(parts) {
+  return parts.reduce((path, part) => (typeof part === "number" ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+}
+
 function getPath(data, path) {
   return parsePath(path).reduce((node, key) => (node == null ? undefined : node[key]), data);
 }
@@ -250,34 +255,34 @@ function schemaAt(root, path) {
   return node ?? null;
 }
 
-/** The rules a value breaks while typing (required is the submit's business). */
-function checkValue(schema, value, label) {
+// Rule names and wording as the server's problems have them, so that one broken rule shows once.
+const AT_LEAST = new Set(["min_length", "min_items", "minimum"]); // shown once the field is left
+
+/** The rules of the schema a value breaks (required is the submit's business). */
+function checkValue(schema, value, label, deep = true) {
   if (!schema || value === undefined) return [];
   const name = schema.title ?? label;
   const problems = [];
-  const add = (rule, message) => problems.push({ rule, message: `${name}: ${message}` });
+  const add = (rule, message) => problems.push({ rule, message: `${name} ${message}.` });
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   if (typeof value === "string") {
-    if (schema.maxLength !== undefined && [...value].length > schema.maxLength) {
-      add("maxLength", `at most ${schema.maxLength} characters`);
-    }
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) {
-      add("minLength", `at least ${schema.minLength} characters`);
-    }
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) {
-      add("pattern", "not in the expected form");
-    }
+    const length = [...value].length;
+    if (schema.minLength !== undefined && length < schema.minLength) add("min_length", `must be at least ${plural(schema.minLength, "character")}`);
+    if (schema.maxLength !== undefined && length > schema.maxLength) add("max_length", `must be at most ${plural(schema.maxLength, "character")}`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) add("pattern", "is not in the expected form");
   }
   if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) add("minimum", `at least ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) add("maximum", `at most ${schema.maximum}`);
+    if (schema.minimum !== undefined && value < schema.minimum) add("minimum", `must be at least ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) add("maximum", `must be at most ${schema.maximum}`);
   }
   if (Array.isArray(value)) {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) add("maxItems", `at most ${schema.maxItems} items`);
-    if (schema.minItems !== undefined && value.length < schema.minItems) add("minItems", `at least ${schema.minItems} items`);
-    const items = schema.items;
-    value.forEach((item) => problems.push(...checkValue(items && { title: name, ...items }, item, name)));
+    const itemType = schema.items?.type;
+    const noun = itemType === "object" || (Array.isArray(itemType) && itemType.includes("object")) ? "row" : "item"; // a table has rows
+    if (schema.minItems !== undefined && value.length < schema.minItems) add("min_items", `needs at least ${plural(schema.minItems, noun)}`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) add("max_items", `can have at most ${plural(schema.maxItems, noun)}`);
+    if (deep) value.forEach((item) => problems.push(...checkValue(schema.items && { title: name, ...schema.items }, item, name)));
   }
-  if (schema.enum && !schema.enum.some((allowed) => same(allowed, value))) add("enum", "not one of the choices");
+  if (schema.enum && !schema.enum.some((allowed) => same(allowed, value))) add("choices", `must be one of: ${schema.enum.filter((c) => c !== null).join(", ")}`);
   return problems;
 }
 
@@ -375,8 +380,8 @@ export class ToolPage extends EventTarget {
   async start() {
     this.setState("loading");
     this.tab = await claimTab();
-    this.form.addEventListener("input", (event) => this.edited(event.target));
-    this.form.addEventListener("change", (event) => this.edited(event.target));
+    this.form.addEventListener("input", (event) => this.edited(event.target, true));
+    this.form.addEventListener("change", (event) => this.edited(event.target, false));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -492,11 +497,12 @@ export class ToolPage extends EventTarget {
     for (const el of this.form.querySelectorAll("input, textarea, select, button")) el.disabled = disabled;
   }
 
-  edited(el) {
+  edited(el, typing) {
     if (!el?.dataset?.field || this.server === null) return;
     this.data = this.collect();
-    this.problems.submit.delete(el.dataset.field);
-    this.validate(el);
+    for (const source of ["submit", "save"]) this.problems[source].delete(el.dataset.field);
+    this.validate(el, typing);
+    if (!typing) this.validateGroups();
     this.keepLocally();
     if (this.conflict || this.state === "signed-out") return; // kept; saved once resolved
     if (this.dirty) {
@@ -736,10 +742,11 @@ export class ToolPage extends EventTarget {
 
   // -- problems next to their fields ---------------------------------------------------------
 
-  validate(el) {
+  /** The schema's rules on one field; while typing, "too short" waits until the field is left. */
+  validate(el, typing = false) {
     if (!this.schema) return;
     const path = el.dataset.field;
-    const found = checkValue(schemaAt(this.schema, path), readField(el), labelOf(el));
+    const found = checkValue(schemaAt(this.schema, path), readField(el), labelOf(el)).filter((p) => !typing || !AT_LEAST.has(p.rule));
     if (found.length) this.problems.schema.set(path, found.map((p) => ({ ...p, path })));
     else this.problems.schema.delete(path);
     this.renderProblems();
@@ -747,6 +754,25 @@ export class ToolPage extends EventTarget {
 
   validateAll() {
     for (const el of this.fields) this.validate(el);
+    this.validateGroups();
+  }
+
+  /** The rules of lists and tables as a whole (their number of rows), once a field is left. */
+  validateGroups() {
+    if (!this.schema) return;
+    const groups = new Set();
+    for (const el of this.fields) {
+      const parts = parsePath(el.dataset.field);
+      parts.forEach((part, i) => {
+        if (typeof part === "number" && i > 0) groups.add(pathOf(parts.slice(0, i)));
+      });
+    }
+    for (const group of groups) {
+      const schema = schemaAt(this.schema, group);
+      const found = schema ? checkValue(schema, getPath(this.data, group), group, false) : [];
+      if (found.length) this.problems.schema.set(group, found.map((p) => ({ ...p, path: group })));
+      else this.problems.schema.delete(group);
+    }
     this.renderProblems();
   }
 
@@ -760,17 +786,19 @@ export class ToolPage extends EventTarget {
     this.renderProblems();
   }
 
-  /** The field a problem's path names: the field itself, or the nearest one containing it. */
+  /** The field a problem's path names: the field itself, the nearest one containing it, or
+   * for a group (a table's row count) the group's first field. */
   fieldFor(path) {
     if (!path) return null;
     const fields = this.fields;
+    const inside = (outer, inner) => inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
     let best = null;
     for (const el of fields) {
       const field = el.dataset.field;
       if (field === path) return el;
-      if ((path.startsWith(`${field}.`) || path.startsWith(`${field}[`)) && (!best || field.length > best.dataset.field.length)) best = el;
+      if (inside(field, path) && (!best || field.length > best.dataset.field.length)) best = el;
     }
-    return best;
+    return best ?? fields.find((el) => inside(path, el.dataset.field)) ?? null;
   }
 
   renderProblems() {
@@ -781,7 +809,10 @@ export class ToolPage extends EventTarget {
         const el = this.fieldFor(path);
         for (const problem of problems) {
           if (!el) unplaced.push(problem);
-          else if (!(byField.get(el) ?? []).some((p) => p.message === problem.message)) byField.set(el, [...(byField.get(el) ?? []), problem]);
+          // one rule broken at one path shows once, in the server's words when it sent them
+          else if (!(byField.get(el) ?? []).some((p) => p.message === problem.message || (p.rule === problem.rule && p.path === path))) {
+            byField.set(el, [...(byField.get(el) ?? []), { ...problem, path }]);
+          }
         }
       }
     }

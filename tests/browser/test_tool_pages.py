@@ -255,7 +255,7 @@ def test_submitting_without_required_answers_shows_the_servers_problems_on_the_f
     expect(page.get_by_label("Wish")).not_to_have_attribute("aria-invalid", "true")
     shoot(page, tmp_path, "woop-problems")
 
-    outcome.fill("A clear outcome")
+    outcome.fill("A clear outcome everyone can see")
     expect(outcome).not_to_have_attribute("aria-invalid", "true")  # fixed: its problem goes
     plan.fill("If it rains, then I work from home")
     wait_state(page, "saved")
@@ -323,6 +323,10 @@ def test_know_thyself_keeps_nested_answers_and_table_rows(
     page.reload()
     wait_state(page, "saved")
     expect(page.get_by_label("Strength 1")).to_have_value("Focus")  # the empty row is left out
+    # a table's own rule (rows) goes to its first field
+    expect(page.get_by_label("Value 1")).to_have_accessible_description(
+        re.compile("Personal values needs at least 3 rows")
+    )
     shoot(page, tmp_path, "know-thyself-filled")
     assert server_data(running, token_of(page), "know-thyself")["data"] == {
         "identity": {
@@ -331,3 +335,33 @@ def test_know_thyself_keeps_nested_answers_and_table_rows(
             "strengths": [{"strength": "Focus", "fit_percent": 80}],
         }
     }
+
+
+def test_the_answer_rules_show_next_to_their_fields_while_typing_and_on_submit(
+    running: ServiceProcess, page: Page, email: str, tmp_path: Path
+) -> None:
+    sign_in(page, running, email)
+    wish, obstacle = page.get_by_label("Wish"), page.get_by_label("Obstacle")
+    wish.fill("Short")
+    expect(wish).not_to_have_attribute("aria-invalid", "true")  # not while typing
+    wish.blur()  # left too short: the schema's minLength says so, in the server's words
+    expect(wish).to_have_accessible_description(re.compile("Wish must be at least 10 characters"))
+    wait_state(page, "saved")  # the save's problems name the same rule: shown once
+    expect(page.locator("#wish-problems")).to_have_text("Wish must be at least 10 characters.")
+    wish.fill("Short no more: a wish of some length")
+    expect(wish).not_to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("Outcome").fill("An outcome long enough to count")
+    page.get_by_label("Plan").fill("If I doubt, then I read my wish aloud")
+    obstacle.fill("x" * 1001)  # over the rule's 1,000 characters: shown at once
+    expect(obstacle).to_have_accessible_description(re.compile("at most 1000 characters"))
+    wait_state(page, "saved")
+    page.get_by_label("Wish").focus()
+    page.get_by_role("button", name="Submit WOOP").click()
+    expect(page.get_by_role("alert")).to_have_text("Not submitted: one answer needs attention.")
+    expect(obstacle).to_be_focused()  # the server's 422 INVALID_ANSWERS, mapped by path
+    shoot(page, tmp_path, "woop-rules")
+    obstacle.fill("Meetings")
+    wait_state(page, "saved")
+    page.get_by_role("button", name="Submit WOOP").click()
+    wait_state(page, "submitted")
