@@ -218,9 +218,12 @@ function writeField(el, value) {
   else el.value = typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+/** A value as a person reads it: a list one item a line, a table's row its cells. */
 function textOf(value) {
   if (value === undefined || value === null) return "(empty)";
-  return Array.isArray(value) ? value.join("\n") : String(value);
+  if (Array.isArray(value)) return value.map(textOf).join("\n");
+  if (typeof value === "object") return Object.values(value).filter((v) => v !== null && v !== "").map(textOf).join(" · ");
+  return String(value);
 }
 
 /** "Keep both": both texts, yours first; lists get every item of both. */
@@ -599,7 +602,12 @@ export class ToolPage extends EventTarget {
 
   /** Another tab or device saved first: load its version and let the user choose. */
   async stale() {
-    const answer = await this.client.request("GET", `/api/tools/${encodeURIComponent(this.slug)}/data`);
+    let answer;
+    try {
+      answer = await this.client.request("GET", `/api/tools/${encodeURIComponent(this.slug)}/data`);
+    } catch (error) {
+      return this.failed(error);
+    }
     if (!answer.ok) return this.offline();
     const theirs = { version: answer.body.data.version, data: answer.body.data.data ?? {} };
     if (same(theirs.data, this.data)) {
