@@ -308,6 +308,15 @@ def test_pages_on_another_origin_work_and_the_refresh_cookie_flows(
     assert token_of(second) not in (None, token)
     assert server_data(running, token)["data"] == {"wish": "Typed on the static host"}
 
+    # the keepalive flush crosses origins too (a preflighted request that outlives the tab)
+    second.evaluate("document.querySelector('form').fastTrack.options.debounceMs = 60000")
+    second.get_by_label("Plan").fill("Typed on the static host, then the tab closed")
+    second.close(run_before_unload=True)
+    deadline = time.monotonic() + 10
+    while "plan" not in server_data(running, token)["data"]:
+        assert time.monotonic() < deadline, server_data(running, token)
+        time.sleep(0.1)
+
 
 def test_know_thyself_keeps_nested_answers_and_table_rows(
     running: ServiceProcess, page: Page, email: str, tmp_path: Path
