@@ -170,3 +170,23 @@ def test_work_submitted_before_a_rule_stays_submitted_and_is_listed(tmp_path, da
     assert [(r["tool_slug"], r["version"]) for r in listed] == [("woop", submitted["version"])]
     assert [(p["path"], p["rule"]) for p in listed[0]["problems"]] == [("wish", "max_length")]
     assert json.dumps(listed[0]["problems"]).count("Wish") == 2  # label and message
+
+
+def test_exports_lay_tables_out_by_their_declared_columns_and_labels(conn):
+    from exports.context import document_context
+    from exports.environment import columns
+    from support.program import tool
+
+    user = create_user(conn)
+    call(conn, "save_draft", "meeting-rhythm", user, Jsonb(answers_for("meeting-rhythm")), 0)
+    bundle = call(conn, "export_bundle", "meeting-rhythm", user)
+    declared = output(tool("meeting-rhythm"), "meeting_cadence")["columns"]
+    exported = next(o for o in bundle["outputs"] if o["field_id"] == "meeting_cadence")
+    assert exported["columns"] == [{"key": c["key"], "label": c["label"]} for c in declared]
+    assert next(o for o in bundle["outputs"] if o["field_id"] == "meeting_rules")["columns"] is None
+
+    shown = next(
+        o for o in document_context(bundle)["outputs"] if o["field_id"] == "meeting_cadence"
+    )
+    # jsonb would have put "when" first (keys ordered by length); the registry's order wins
+    assert columns(shown["value"]) == [c["label"] for c in declared]

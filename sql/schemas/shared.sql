@@ -953,6 +953,23 @@ $$;
 COMMENT ON FUNCTION shared.create_tool_schema (p_tool_slug text)
   IS 'Creates the sprint_NN_<slug> schema of a registered tool (submissions, field_outputs, triggers). Returns false when it already exists.';
 
+-- FUNCTION: declared_columns(jsonb)
+CREATE FUNCTION shared.declared_columns(p_rules jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- jsonb orders an answer's keys by length: the registry's order is the one people read
+    return (select jsonb_agg(jsonb_build_object('key', c.value ->> 'key', 'label', c.value ->> 'label') order by c.pos)
+              from jsonb_array_elements(case when jsonb_typeof(p_rules -> 'columns') = 'array'
+                                             then p_rules -> 'columns' else '[]' end) with ordinality as c(value, pos));
+end;
+$$;
+
+-- COMMENT: FUNCTION declared_columns(p_rules jsonb)
+COMMENT ON FUNCTION shared.declared_columns (p_rules jsonb)
+  IS 'A table output''s declared columns as [{key, label}] in the registry''s order (null for any other output): exports lay tables out by them.';
+
 -- FUNCTION: define_tool_statement(text, text, text, text, text, text, text)
 CREATE FUNCTION shared.define_tool_statement(p_name text
                                            , p_arguments text
@@ -1082,6 +1099,7 @@ begin
         'answers', v_submission -> 'data',
         'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
                                                                  'type', f.value_type, 'required', f.required,
+                                                                 'columns', shared.declared_columns(f.rules),
                                                                  'value', (v_submission -> 'data') #> f.path)
                                               order by f.position), '[]')
                       from shared.tool_fields as f where f.tool_slug = v_tool.slug),
@@ -1098,7 +1116,7 @@ $$;
 
 -- COMMENT: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
-  IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+  IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs (a table''s with its declared columns: key and label, in order), dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
 
 -- FUNCTION: get_progress(uuid)
 CREATE FUNCTION shared.get_progress(p_user_id uuid)
@@ -1424,7 +1442,8 @@ AS $$
                'status', p.status,
                'completed_at', p.completed_at,
                'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
-                                                                        'type', f.value_type, 'value', v.field_value)
+                                                                        'type', f.value_type, 'value', v.field_value,
+                                                                        'columns', shared.declared_columns(f.rules))
                                                      order by f.position), '[]')
                              from shared.tool_fields as f
                              join shared.current_field_values as v
@@ -6004,6 +6023,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION create_tool_schema(p_tool_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.create_tool_schema (p_tool_slug text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION declared_columns(p_rules jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.declared_columns (p_rules jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION define_tool_statement(p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
