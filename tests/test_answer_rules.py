@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 from test_registry import write_config
 
-from fasttrack.migrate import migrate
+from fasttrack.migrate import MigrationError, migrate
 from support.program import answers_for, call, create_user, dependencies, registry
 from support.sqlerrors import detail_of, sqlstate_of
 
@@ -58,18 +58,27 @@ def test_the_registry_names_a_rule_it_does_not_understand(conn):
     )
 
 
-def test_the_registry_checks_each_example_against_its_own_rules(conn):
+def test_the_registry_checks_each_example_against_its_own_rules(conn, database_url, tmp_path):
     def edit(tools):
         tools["values"]["example"]["core_values"] = ["only one"]
+
+    def incomplete(tools):
         del tools["woop"]["example"]["obstacle"]
 
-    problems = registry_problems(conn, edited(edit))
-    assert (
-        'tool "values"',
-        'its "example" breaks its rules: Core values needs at least 5 items. (core_values)',
-    ) in problems
-    assert ('tool "woop"', 'its "example" has no answer for output "obstacle"') in problems
+    problems = registry_problems(conn, edited(incomplete))
+    assert problems == [('tool "woop"', 'its "example" has no answer for output "obstacle"')]
     assert registry_problems(conn, registry()) == []
+
+    deps = {"dependencies": dependencies()}
+    before = conn.execute("select example from shared.tools where slug = 'values'").fetchone()
+    with pytest.raises(MigrationError) as refused:
+        migrate(database_url, config_dir=write_config(tmp_path / "bad", edited(edit), deps))
+    assert (
+        'tool "values": its "example" breaks its rules: Core values needs at least 5 items.'
+        " (core_values)"
+    ) in str(refused.value)
+    after = conn.execute("select example from shared.tools where slug = 'values'").fetchone()
+    assert after == before  # nothing was applied
 
 
 def test_a_save_that_breaks_rules_is_kept_and_says_what_is_wrong(conn):
