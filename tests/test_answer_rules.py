@@ -12,7 +12,7 @@ import pytest
 from psycopg.types.json import Jsonb
 from test_registry import write_config
 
-from fasttrack.migrate import migrate
+from fasttrack.migrate import MigrationError, migrate
 from support.program import answers_for, call, create_user, dependencies, registry
 from support.sqlerrors import detail_of, sqlstate_of
 
@@ -58,18 +58,27 @@ def test_the_registry_names_a_rule_it_does_not_understand(conn):
     )
 
 
-def test_the_registry_checks_each_example_against_its_own_rules(conn):
+def test_the_registry_checks_each_example_against_its_own_rules(conn, database_url, tmp_path):
     def edit(tools):
         tools["values"]["example"]["core_values"] = ["only one"]
+
+    def incomplete(tools):
         del tools["woop"]["example"]["obstacle"]
 
-    problems = registry_problems(conn, edited(edit))
-    assert (
-        'tool "values"',
-        'its "example" breaks its rules: Core values needs at least 5 items. (core_values)',
-    ) in problems
-    assert ('tool "woop"', 'its "example" has no answer for output "obstacle"') in problems
+    problems = registry_problems(conn, edited(incomplete))
+    assert problems == [('tool "woop"', 'its "example" has no answer for output "obstacle"')]
     assert registry_problems(conn, registry()) == []
+
+    deps = {"dependencies": dependencies()}
+    before = conn.execute("select example from shared.tools where slug = 'values'").fetchone()
+    with pytest.raises(MigrationError) as refused:
+        migrate(database_url, config_dir=write_config(tmp_path / "bad", edited(edit), deps))
+    assert (
+        'tool "values": its "example" breaks its rules: Core values needs at least 5 items.'
+        " (core_values)"
+    ) in str(refused.value)
+    after = conn.execute("select example from shared.tools where slug = 'values'").fetchone()
+    assert after == before  # nothing was applied
 
 
 def test_a_save_that_breaks_rules_is_kept_and_says_what_is_wrong(conn):
@@ -170,3 +179,23 @@ def test_work_submitted_before_a_rule_stays_submitted_and_is_listed(tmp_path, da
     assert [(r["tool_slug"], r["version"]) for r in listed] == [("woop", submitted["version"])]
     assert [(p["path"], p["rule"]) for p in listed[0]["problems"]] == [("wish", "max_length")]
     assert json.dumps(listed[0]["problems"]).count("Wish") == 2  # label and message
+
+
+def test_exports_lay_tables_out_by_their_declared_columns_and_labels(conn):
+    from exports.context import document_context
+    from exports.environment import columns
+    from support.program import tool
+
+    user = create_user(conn)
+    call(conn, "save_draft", "meeting-rhythm", user, Jsonb(answers_for("meeting-rhythm")), 0)
+    bundle = call(conn, "export_bundle", "meeting-rhythm", user)
+    declared = output(tool("meeting-rhythm"), "meeting_cadence")["columns"]
+    exported = next(o for o in bundle["outputs"] if o["field_id"] == "meeting_cadence")
+    assert exported["columns"] == [{"key": c["key"], "label": c["label"]} for c in declared]
+    assert next(o for o in bundle["outputs"] if o["field_id"] == "meeting_rules")["columns"] is None
+
+    shown = next(
+        o for o in document_context(bundle)["outputs"] if o["field_id"] == "meeting_cadence"
+    )
+    # jsonb would have put "when" first (keys ordered by length); the registry's order wins
+    assert columns(shown["value"]) == [c["label"] for c in declared]

@@ -146,7 +146,7 @@ select o.entry, '"required" must be true or false'
 union all
 select o.entry, 'is declared more than once'
   from outputs as o where o.field_id is not null group by o.entry having count(*) > 1
--- examples: complete, and valid under the tool's rules (checked once the rules themselves are)
+-- examples: complete here; valid under the tool's rules once those are compiled (sync_registry)
 union all
 select t.entry, 'needs an "example": an object with a realistic answer for every output'
   from tools as t where jsonb_typeof(t.tool -> 'example') is distinct from 'object'
@@ -155,20 +155,6 @@ select t.entry, format('its "example" has no answer for output "%s"', o.field_id
   from tools as t join outputs as o on o.slug = t.slug
  where jsonb_typeof(t.tool -> 'example') = 'object' and o.field_id is not null
    and not shared.is_produced(t.tool -> 'example' #> string_to_array(o.field_id, '.'))
-union all
-select t.entry, format('its "example" breaks its rules: %s',
-                       (select string_agg(format('%s (%s)', e.value ->> 'message', e.value ->> 'path'), ' ')
-                          from jsonb_array_elements(t.example_problems) as e))
-  from (select t.*,
-               case when jsonb_typeof(t.tool -> 'example') = 'object' and jsonb_typeof(t.tool -> 'outputs') = 'array'
-                     and not exists (select from outputs as o
-                                      where o.slug is not distinct from t.slug
-                                        and (coalesce(o.field_id, '') !~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'
-                                             or jsonb_typeof(o.output -> 'label') is distinct from 'string'
-                                             or exists (select from shared.answer_rule_problems(o.output, 'output', o.field_id))))
-                    then shared.example_problems(t.tool -> 'outputs', t.tool -> 'example') end as example_problems
-          from tools as t) as t
- where jsonb_array_length(t.example_problems) > 0
 -- dependencies
 union all
 select format('dependencies of "%s"', l.tool_slug), 'names an unknown tool'
@@ -349,6 +335,22 @@ begin
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
                                                'statements_regenerated', to_jsonb(shared.refresh_tool_statements()),
                                                'answer_checks_regenerated', shared.refresh_answer_checks());
+    -- each example must pass its own tool's compiled check; a problem undoes the whole sync
+    select jsonb_agg(jsonb_build_object('entry', format('tool "%s"', t.slug),
+                                        'problem', format('its "example" breaks its rules: %s',
+                                                          (select string_agg(format('%s (%s)', e.value ->> 'message', e.value ->> 'path'), ' ')
+                                                             from jsonb_array_elements(c.problems) as e)))
+                     order by t.sprint_number)
+      into v_problems
+      from shared.tools as t
+     cross join lateral (select shared.answer_problems(t.slug, t.example) as problems) as c
+     where c.problems <> '[]'::jsonb;
+    if v_problems is not null then
+        raise sqlstate 'PT422'
+            using message = format('Invalid registry: %s %s', v_problems -> 0 ->> 'entry', v_problems -> 0 ->> 'problem'),
+                  detail  = jsonb_build_object('code', 'INVALID_REGISTRY', 'problems', v_problems)::text,
+                  hint    = 'Fix the example in config/tool-registry.json; nothing was applied.';
+    end if;
     if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.submissions_breaking_rules') is null then
         perform shared.refresh_rule_breaking_view();
     end if;
