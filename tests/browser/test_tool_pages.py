@@ -374,3 +374,23 @@ def test_the_answer_rules_show_next_to_their_fields_while_typing_and_on_submit(
     wait_state(page, "saved")
     page.get_by_role("button", name="Submit WOOP").click()
     wait_state(page, "submitted")
+
+
+def test_the_keyboard_reaches_every_field_in_reading_order_and_submits(
+    running: ServiceProcess, page: Page, email: str
+) -> None:
+    sign_in(page, running, email)
+    page.locator("body").focus()
+    order = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+    assert order == ["wish", "outcome", "obstacle", "plan", "Submit WOOP", "Next: Know Thyself"]
+    for field, text in WOOP.items():
+        page.get_by_label(field.capitalize()).press_sequentially(text)
+    wait_state(page, "saved")
+    page.get_by_role("button", name="Submit WOOP").focus()
+    page.keyboard.press("Enter")
+    wait_state(page, "submitted")
