@@ -23,6 +23,7 @@ from fasttrack.web import (
     auth,
     authentication,
     dev_pages,
+    dev_tools,
     errors,
     exports,
     health,
@@ -33,6 +34,7 @@ from fasttrack.web import (
     personal_data,
     request_log,
     security,
+    static_files,
     tools,
     users,
 )
@@ -80,6 +82,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     security.init_app(app)
     blueprints = (health.bp, openapi.bp, auth.bp, dev_pages.bp, tools.bp, users.bp, admin.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(static_files.bp)  # the tool pages' client
+    if settings.env == "development":  # demo pages and local sign-in: nowhere else
+        app.register_blueprint(dev_tools.bp)
     for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(personal_data.bp)

@@ -161,6 +161,15 @@ class Settings:
         "Comma-separated origins (`https://tools.example.com`) whose pages may call the API "
         "with credentials.",
     )
+    refresh_cookie_samesite: str = service(
+        "REFRESH_COOKIE_SAMESITE",
+        "Strict",
+        parse.choice(("Strict", "Lax", "None")),
+        "SameSite of the refresh cookie (always `Secure`, `HttpOnly`). `Strict` serves pages on "
+        "the API's own site, other origins of it included (`tools.example.com` with "
+        "`api.example.com`); `None` only for pages on another site, and browsers that block "
+        "third-party cookies then drop it: keep the pages on the API's site.",
+    )
     rate_limit_default: int = service(
         "RATE_LIMIT_DEFAULT",
         100,

@@ -59,7 +59,9 @@ def new_refresh_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def set_refresh_cookie(response: Response, token: str) -> Response:
+def set_refresh_cookie(response: Response, token: str, samesite: str = "Strict") -> Response:
+    """Secure always (browsers keep Secure cookies on http://localhost and 127.0.0.1 too);
+    SameSite as REFRESH_COOKIE_SAMESITE says: None only for pages on another site."""
     response.set_cookie(
         REFRESH_COOKIE,
         token,
@@ -67,14 +69,14 @@ def set_refresh_cookie(response: Response, token: str) -> Response:
         path=REFRESH_COOKIE_PATH,
         secure=True,
         httponly=True,
-        samesite="Strict",
+        samesite=samesite,
     )
     return response
 
 
-def clear_refresh_cookie(response: Response) -> Response:
+def clear_refresh_cookie(response: Response, samesite: str = "Strict") -> Response:
     # The same attributes as when set, or browsers keep the original cookie.
     response.delete_cookie(
-        REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="Strict"
+        REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite=samesite
     )
     return response

@@ -38,7 +38,7 @@ Json = dict[str, Any]
 def sso_post() -> Response:
     user, session_id, refresh_token = _sign_in(json_object(SsoFields))
     response = jsonify(envelope(tokens.token_response(user, session_id)))
-    return tokens.set_refresh_cookie(response, refresh_token)
+    return tokens.set_refresh_cookie(response, refresh_token, settings().refresh_cookie_samesite)
 
 
 @bp.get("/sso")
@@ -55,7 +55,7 @@ def sso_get() -> Response:
     fragment = urlencode({key: body[key] for key in ("access_token", "token_type", "expires_in")})
     # The fragment never reaches a server, so the token stays out of access logs and referers.
     response = redirect(f"{settings().frontend_url}#{fragment}", code=302)
-    return tokens.set_refresh_cookie(response, refresh_token)
+    return tokens.set_refresh_cookie(response, refresh_token, settings().refresh_cookie_samesite)
 
 
 @bp.post("/refresh")
@@ -75,7 +75,7 @@ def refresh() -> Response:
         return _refresh_refused(str(result.get("status")))
     set_user(str(result["user"]["id"]))
     response = jsonify(envelope(tokens.token_response(result["user"], result["session_id"])))
-    return tokens.set_refresh_cookie(response, new)
+    return tokens.set_refresh_cookie(response, new, settings().refresh_cookie_samesite)
 
 
 @bp.post("/logout")
@@ -87,7 +87,9 @@ def refresh() -> Response:
 def logout() -> Response:
     token = request.cookies.get(tokens.REFRESH_COOKIE)
     result = call("logout", as_caller=False, p_refresh_token=token) if token else {"status": "ok"}
-    return tokens.clear_refresh_cookie(jsonify(envelope(result)))
+    return tokens.clear_refresh_cookie(
+        jsonify(envelope(result)), settings().refresh_cookie_samesite
+    )
 
 
 @bp.get("/me")
@@ -136,4 +138,4 @@ def _refresh_refused(reason: str) -> Response:
         code="REFRESH_INVALID",
         details={"reason": reason},
     )
-    return tokens.clear_refresh_cookie(response)
+    return tokens.clear_refresh_cookie(response, settings().refresh_cookie_samesite)
