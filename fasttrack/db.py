@@ -28,6 +28,12 @@ _SETTINGS = (
 _SETTINGS_AS_OWNER = (
     "select set_config('request.jwt.claims', %s, true), set_config('request.context', %s, true)"
 )
+# autocommit: call_api's transaction is the pipeline's own. prepare_threshold=None: never
+# prepare statements on the server. A prepared statement belongs to one server session, and
+# behind a transaction pooler (PgBouncer, Supavisor: Supabase's port 6543) the next transaction
+# may run on another one ("prepared statement _pg3_0 already exists" / "does not exist").
+# Every call is one short statement whose plan the server caches per function anyway.
+CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
 # A pooled connection idle for longer than this is pinged before it is lent (see _check).
 IDLE_CHECK_SECONDS = 5.0
 
@@ -79,7 +85,7 @@ class Database:
             min_size=1,
             max_size=max_size,
             open=False,
-            kwargs={"autocommit": True},  # call_api's transaction is the pipeline's own
+            kwargs=CONNECTION_OPTIONS,
             configure=exact_numbers,
             check=self._check,  # replace connections the server dropped
             reset=self._stamp,
