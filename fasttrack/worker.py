@@ -3,7 +3,10 @@
 A submit or an unlock writes its event to `shared.outbox_events` in the same transaction (a
 trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. This process:
 
-1. listens on fasttrack_outbox on its own autocommit connection;
+1. listens on fasttrack_outbox on its own autocommit connection to DATABASE_DIRECT_URL (LISTEN
+   needs a session of its own: through a transaction pooler, such as Supabase's port 6543, the
+   next transaction may run on another server session and the notifications are lost). Without
+   DATABASE_DIRECT_URL it does not listen and polls every WORKER_POLL_SECONDS instead;
 2. claims due events in batches (api.worker_claim_events: a lease under this worker's id,
    `hostname:pid:random`, and one more attempt counted);
 3. sends each event to every receiver that has not acknowledged it yet
@@ -13,6 +16,9 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
    next attempt after WORKER_BASE_DELAY_SECONDS * 2^(attempt-1), capped at
    WORKER_MAX_DELAY_SECONDS, or parks the event as dead after WORKER_MAX_ATTEMPTS;
 5. sleeps until a NOTIFY or the next due time (api.worker_next_due), never in a tight loop.
+
+Every call is one transaction (Database.call), so claims, leases and settings hold behind a
+transaction pooler as on a direct connection.
 
 SIGTERM or SIGINT stops the claiming. The batch in hand gets WORKER_SHUTDOWN_GRACE_SECONDS to
 finish and be settled; whatever is still in flight then is given back with
@@ -92,17 +98,31 @@ class Worker:
         settings: Settings,
         *,
         worker_id: str | None = None,
+        listen_url: str | None = None,
         batch_size: int = BATCH_SIZE,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
     ) -> None:
+        """`database_url` may go through a transaction pooler; `listen_url` (default
+        DATABASE_DIRECT_URL) must not. Without one, the worker polls."""
         if not settings.webhook_urls or settings.webhook_secret is None:
             raise ValueError("WEBHOOK_URLS is not set: there is nowhere to deliver events")
         self.worker_id = worker_id or new_worker_id()
         self._settings = settings
         # DBAs see the worker's sessions in pg_stat_activity under this name.
         self._url = make_conninfo(database_url, application_name=APPLICATION_NAME)
+        listen_url = listen_url or settings.database_direct_url
+        self._listen_url = (
+            None
+            if listen_url is None
+            else make_conninfo(listen_url, application_name=APPLICATION_NAME)
+        )
         self._batch_size = batch_size
-        self._idle_check = idle_check_seconds
+        # Without LISTEN nothing wakes the worker early: look at least every poll interval.
+        self._idle_check = (
+            idle_check_seconds
+            if self._listen_url is not None
+            else min(idle_check_seconds, settings.worker_poll_seconds)
+        )
         self._sender = WebhookSender(
             settings.webhook_urls, settings.webhook_secret, settings.worker_http_timeout_seconds
         )
@@ -137,6 +157,8 @@ class Worker:
             extra={
                 "worker_id": self.worker_id,
                 "database": describe(self._url),
+                "listens": self._listen_url is not None,
+                "poll_seconds": None if self._listen_url is not None else self._idle_check,
                 "receivers": list(self._sender.names),
                 "lease_seconds": self._lease_seconds,
             },
@@ -174,8 +196,9 @@ class Worker:
     def _cycle(self) -> None:
         listener = self._listen()
         # Anything NOTIFY announced so far is visible to the claim below (NOTIFY follows commit).
-        for _ in listener.notifies(timeout=0):
-            pass
+        if listener is not None:
+            for _ in listener.notifies(timeout=0):
+                pass
         if self._stopping:
             return
         events = self._call(
@@ -191,11 +214,13 @@ class Worker:
         timeout = self._idle_check if due is None else float(due)
         timeout = min(max(timeout, MIN_WAIT_SECONDS), self._idle_check)
         if not self._stopping:
-            self._waker.wait(timeout, listener.fileno())
+            self._waker.wait(timeout, *([] if listener is None else [listener.fileno()]))
 
-    def _listen(self) -> psycopg.Connection[Any]:
+    def _listen(self) -> psycopg.Connection[Any] | None:
+        if self._listen_url is None:
+            return None
         if self._listener is None or self._listener.closed:
-            self._listener = psycopg.connect(self._url, autocommit=True)
+            self._listener = psycopg.connect(self._listen_url, autocommit=True)
             self._listener.execute(f"listen {CHANNEL}")
         return self._listener
 
@@ -362,8 +387,10 @@ def worker_command() -> None:
     if not current.webhook_urls:
         raise click.ClickException("WEBHOOK_URLS is not set: there is nowhere to deliver events")
     with resolved_database_url(current) as url:
+        # The embedded server has no pooler in front: listen on it.
+        listen = url if current.uses_embedded_server else current.database_direct_url
         try:
-            worker = Worker(url, current)
+            worker = Worker(url, current, listen_url=listen)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
         worker.run()
