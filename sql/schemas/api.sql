@@ -405,6 +405,32 @@ $$;
 COMMENT ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
   IS 'PATCH /api/admin/organizations/{id}: changes name, slug or settings (audited).';
 
+-- FUNCTION: admit_replica_read(text)
+CREATE FUNCTION api.admit_replica_read(p_function text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();  -- counts the per-user limit
+begin
+    case p_function
+        when 'export_tool', 'export_user_tool' then
+            perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+        when 'get_organization_progress' then
+            null;  -- the per-user limit only
+        else
+            raise sqlstate 'PT400'
+                using message = format('%s is not read from a replica', p_function),
+                      detail  = json_build_object('code', 'NOT_A_REPLICA_READ', 'function', p_function)::text;
+    end case;
+    return jsonb_build_object('lsn', pg_catalog.pg_current_wal_lsn()::text);
+end;
+$$;
+
+-- COMMENT: FUNCTION admit_replica_read(p_function text)
+COMMENT ON FUNCTION api.admit_replica_read (p_function text)
+  IS 'On the primary, before a replica read of api.<p_function>: counts the caller''s rate limits as that function would and returns the primary''s WAL position (lsn) the replica must have replayed. PT400 NOT_A_REPLICA_READ for any other function.';
+
 -- FUNCTION: assist_begin(text, text)
 CREATE FUNCTION api.assist_begin(p_slug text, p_question text)
 RETURNS jsonb
@@ -1305,6 +1331,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_update_organization (p_organization_id uuid, p_changes jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admit_replica_read(p_function text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admit_replica_read (p_function text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admit_replica_read (p_function text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION assist_begin(p_slug text, p_question text)
