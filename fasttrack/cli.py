@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -33,14 +34,19 @@ def init_app(app: Flask) -> None:
 def migrate_command() -> None:
     """Apply migrations, SQL functions and the tool registry to DATABASE_URL (idempotent).
 
-    In development without DATABASE_URL, migrates the embedded server's database.
+    Over DATABASE_DIRECT_URL when it is set: yoyo sets its search_path for the session, which a
+    transaction pooler (DATABASE_URL on Supabase's port 6543) would not keep. In development
+    without DATABASE_URL, migrates the embedded server's database.
     """
     # Imported here so the web app never loads the migration machinery.
     from fasttrack.migrate import migrate
 
     quiet_embedded_server()
+    current = settings()
+    if current.database_direct_url is not None:
+        current = dataclasses.replace(current, database_url=current.database_direct_url)
     try:
-        with resolved_database_url(settings()) as url:
+        with resolved_database_url(current) as url:
             click.echo(f"Migrating {describe(url)}")
             report = migrate(url)
     except Exception as error:
