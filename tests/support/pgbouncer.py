@@ -78,7 +78,8 @@ def running_pgbouncer(server: Server) -> Iterator[PgBouncer]:
         folder.chmod(0o755)  # readable by the unprivileged user pgbouncer runs as
         users = folder / "users.txt"
         # trust: no client authentication; the password is what pgbouncer logs in with.
-        users.write_text(f'"{server.owner}" "{server.owner_password or ""}"\n')
+        password = server.owner_password or target.get("password") or ""
+        users.write_text(f'"{server.owner}" "{password}"\n')
         config = folder / "pgbouncer.ini"
         config.write_text(
             "\n".join(
