@@ -1,4 +1,9 @@
-"""Session-wide real PostgreSQL, a migrated template, and a fresh clone of it per test."""
+"""Session-wide real PostgreSQL, a migrated template, and a fresh clone of it per test.
+
+With --through-pgbouncer the services reach each test's database through a real PgBouncer in
+transaction pooling mode (tests/support/pgbouncer.py): `database_url` is then the pooler's,
+while `direct_database_url` and `conn` stay on the server itself (set-up, checks, LISTEN).
+"""
 
 from __future__ import annotations
 
