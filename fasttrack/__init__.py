@@ -70,7 +70,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions[SETTINGS_EXTENSION] = settings
     app.extensions[DB_EXTENSION] = (
-        Database(settings.database_url, max_size=settings.db_pool_max)
+        Database(
+            settings.database_url,
+            max_size=settings.db_pool_max,
+            read_url=settings.database_read_url,
+            max_lag=settings.read_replica_max_lag,
+        )
         if settings.database_url
         else None
     )

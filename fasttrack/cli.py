@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -15,7 +16,7 @@ from fasttrack import tokens
 from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.db import call_api, exact_numbers
 from fasttrack.web import settings
-from fasttrack.worker import worker_command
+from fasttrack.worker_command import worker_command
 
 _MAX_LISTED = 8  # longer lists are summarised as "n items: first, ..., +k more"
 # What a database that was never migrated (or by an older version) answers an api call with.
@@ -26,21 +27,26 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(migrate_command)
     app.cli.add_command(create_organization_command)
     app.cli.add_command(create_user_command)
-    app.cli.add_command(worker_command)  # fasttrack/worker.py
+    app.cli.add_command(worker_command)  # fasttrack/worker_command.py
 
 
 @click.command("migrate")
 def migrate_command() -> None:
     """Apply migrations, SQL functions and the tool registry to DATABASE_URL (idempotent).
 
-    In development without DATABASE_URL, migrates the embedded server's database.
+    Over DATABASE_DIRECT_URL when it is set: yoyo sets its search_path for the session, which a
+    transaction pooler (DATABASE_URL on Supabase's port 6543) would not keep. In development
+    without DATABASE_URL, migrates the embedded server's database.
     """
     # Imported here so the web app never loads the migration machinery.
     from fasttrack.migrate import migrate
 
     quiet_embedded_server()
+    current = settings()
+    if current.database_direct_url is not None:
+        current = dataclasses.replace(current, database_url=current.database_direct_url)
     try:
-        with resolved_database_url(settings()) as url:
+        with resolved_database_url(current) as url:
             click.echo(f"Migrating {describe(url)}")
             report = migrate(url)
     except Exception as error:

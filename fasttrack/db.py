@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import select
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from time import monotonic
 from typing import Any
@@ -17,6 +20,17 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
 from fasttrack import exact_json
+from fasttrack.read_replica import (
+    PROBE_TIMEOUT_SECONDS,
+    REPLICA_READS,
+    UNAVAILABLE,
+    ReplicaHealth,
+    caught_up,
+    lag_seconds,
+    without_limits,
+)
+
+log = logging.getLogger("fasttrack.read_replica")
 
 API_ROLE = "fasttrack_api"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -28,6 +42,12 @@ _SETTINGS = (
 _SETTINGS_AS_OWNER = (
     "select set_config('request.jwt.claims', %s, true), set_config('request.context', %s, true)"
 )
+# autocommit: call_api's transaction is the pipeline's own. prepare_threshold=None: never
+# prepare statements on the server. A prepared statement belongs to one server session, and
+# behind a transaction pooler (PgBouncer, Supavisor: Supabase's port 6543) the next transaction
+# may run on another one ("prepared statement _pg3_0 already exists" / "does not exist").
+# Every call is one short statement whose plan the server caches per function anyway.
+CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
 # A pooled connection idle for longer than this is pinged before it is lent (see _check).
 IDLE_CHECK_SECONDS = 5.0
 
@@ -66,9 +86,18 @@ def call_api(
 
 
 class Database:
-    """A lazily opened connection pool that can only call `api` functions."""
+    """A lazily opened connection pool that can only call `api` functions; with `read_url`, a
+    second pool on a read replica for REPLICA_READS (fasttrack/read_replica.py)."""
 
-    def __init__(self, conninfo: str, *, max_size: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        max_size: int = 10,
+        timeout: float = 5.0,
+        read_url: str | None = None,
+        max_lag: float = 5.0,
+    ) -> None:
         self._returned_at: weakref.WeakKeyDictionary[Connection[Any], float] = (
             weakref.WeakKeyDictionary()
         )
@@ -79,7 +108,7 @@ class Database:
             min_size=1,
             max_size=max_size,
             open=False,
-            kwargs={"autocommit": True},  # call_api's transaction is the pipeline's own
+            kwargs=CONNECTION_OPTIONS,
             configure=exact_numbers,
             check=self._check,  # replace connections the server dropped
             reset=self._stamp,
@@ -94,6 +123,14 @@ class Database:
         )
         self._open_lock = threading.Lock()
         self._opened = False
+        self._replica = (
+            None
+            if read_url is None
+            else Database(read_url, max_size=max_size, timeout=PROBE_TIMEOUT_SECONDS)
+        )
+        self.replica_health = (
+            None if self._replica is None else ReplicaHealth(self._replica_lag, max_lag)
+        )
 
     def call(
         self,
@@ -114,8 +151,9 @@ class Database:
         fasttrack_worker).
         """
         _call_sql(function, tuple(args))  # refuse a bad name before waiting for a connection
-        self._open()
-        with self._pool.connection() as conn:
+        if self._replica is not None and function in REPLICA_READS and not as_owner:
+            return self._replica_read(function, claims, context, role, args)
+        with self.connection() as conn:
             return call_api(
                 conn,
                 function,
@@ -125,9 +163,65 @@ class Database:
                 **args,
             )
 
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
+        """A pooled autocommit connection (for call_api, and the replica's health checks)."""
+        self._open()
+        with self._pool.connection(timeout=timeout) as conn:
+            yield conn
+
     def close(self) -> None:
-        """Close the pool (app shutdown, tests)."""
+        """Close the pool(s) (app shutdown, tests)."""
         self._pool.close()
+        if self._replica is not None:
+            self._replica.close()
+
+    def _replica_read(
+        self,
+        function: str,
+        claims: dict[str, Any] | None,
+        context: dict[str, Any] | None,
+        role: str,
+        args: dict[str, Any],
+    ) -> Any:
+        """Admit on the primary (limits counted, its WAL position), read on the replica once it
+        has replayed that far, else on the primary. See fasttrack/read_replica.py."""
+        assert self._replica is not None and self.replica_health is not None
+        admitted = self.call(
+            "admit_replica_read", claims, context=context, role=role, p_function=function
+        )
+        claims_text, free_context = json.dumps(claims or {}), json.dumps(without_limits(context))
+        if self.replica_health.usable():
+            try:
+                with self._replica.connection() as conn:
+                    if caught_up(conn, admitted["lsn"]):
+                        result = call_api(
+                            conn, function, claims_text, free_context, role=role, **args
+                        )
+                        log.debug(
+                            "read from the replica",
+                            extra={"function": function, "server": "replica"},
+                        )
+                        return result
+                log.info(
+                    "read replica behind the request; reading from the primary",
+                    extra={"function": function},
+                )
+            except UNAVAILABLE as error:
+                self.replica_health.mark_down()
+                log.warning(
+                    "read replica failed; reading from the primary",
+                    extra={"function": function, "error": type(error).__name__},
+                )
+        with self.connection() as conn:
+            result = call_api(conn, function, claims_text, free_context, role=role, **args)
+        log.debug("read from the primary", extra={"function": function, "server": "primary"})
+        return result
+
+    def _replica_lag(self) -> float:
+        assert self._replica is not None
+        with self._replica.connection(timeout=PROBE_TIMEOUT_SECONDS) as conn:
+            return lag_seconds(conn)
 
     def pool_stats(self) -> dict[str, int]:
         """The pool's figures (psycopg_pool: pool_size, pool_available, requests_waiting...),

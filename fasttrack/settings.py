@@ -93,6 +93,29 @@ class Settings:
         required="in production",
         secret=True,
     )
+    database_direct_url: str | None = service(
+        "DATABASE_DIRECT_URL",
+        None,
+        parse.conninfo,
+        "libpq URL of the same database without a transaction pooler in between (Supabase's "
+        "port 5432, where `DATABASE_URL` is the pooled 6543): the worker's LISTEN, and the URL "
+        "to migrate with. Unset: the worker polls every `WORKER_POLL_SECONDS`.",
+        secret=True,
+    )
+    database_read_url: str | None = service(
+        "DATABASE_READ_URL",
+        None,
+        parse.conninfo,
+        "libpq URL of a read replica: the heavy read-only calls (exports, organization "
+        "progress) go there while it is up and close enough. Unset: everything on the primary.",
+        secret=True,
+    )
+    read_replica_max_lag: float = service(
+        "READ_REPLICA_MAX_LAG",
+        5.0,
+        parse.number(0.0, 3600.0),
+        "Seconds a replica may be behind the primary and still be read from.",
+    )
     pgdata: Path = service(
         "FASTTRACK_PGDATA",
         DEFAULT_PGDATA,
@@ -226,6 +249,12 @@ class Settings:
         parse.secret(MIN_WEBHOOK_SECRET_BYTES),
         "HMAC key of `X-FastTrack-Signature`, at least 32 bytes; required with `WEBHOOK_URLS`.",
         secret=True,
+    )
+    worker_poll_seconds: float = worker(
+        "WORKER_POLL_SECONDS",
+        5.0,
+        parse.number(0.05, 3600.0),
+        "Without `DATABASE_DIRECT_URL` (no LISTEN): how often an idle worker looks for events.",
     )
     worker_max_attempts: int = worker(
         "WORKER_MAX_ATTEMPTS",

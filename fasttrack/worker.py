@@ -3,7 +3,10 @@
 A submit or an unlock writes its event to `shared.outbox_events` in the same transaction (a
 trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. This process:
 
-1. listens on fasttrack_outbox on its own autocommit connection;
+1. listens on fasttrack_outbox on its own autocommit connection to DATABASE_DIRECT_URL (LISTEN
+   needs a session of its own: through a transaction pooler, such as Supabase's port 6543, the
+   next transaction may run on another server session and the notifications are lost). Without
+   DATABASE_DIRECT_URL it does not listen and polls every WORKER_POLL_SECONDS instead;
 2. claims due events in batches (api.worker_claim_events: a lease under this worker's id,
    `hostname:pid:random`, and one more attempt counted);
 3. sends each event to every receiver that has not acknowledged it yet
@@ -15,6 +18,9 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
 5. sleeps until a NOTIFY or the next due time (api.worker_next_due), never in a tight loop;
 6. every RETENTION_INTERVAL_SECONDS (and at start), deletes old history in small batches
    (fasttrack/retention.py).
+
+Every call is one transaction (Database.call), so claims, leases and settings hold behind a
+transaction pooler as on a direct connection.
 
 SIGTERM or SIGINT stops the claiming. The batch in hand gets WORKER_SHUTDOWN_GRACE_SECONDS to
 finish and be settled; whatever is still in flight then is given back with
@@ -54,17 +60,15 @@ from decimal import Decimal
 from types import FrameType
 from typing import Any
 
-import click
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from fasttrack.database_url import describe, resolved_database_url
+from fasttrack.database_url import describe
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
 from fasttrack.retention import apply_retention
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
-from fasttrack.web import settings
 
 log = logging.getLogger("fasttrack.worker")
 
@@ -95,17 +99,31 @@ class Worker:
         settings: Settings,
         *,
         worker_id: str | None = None,
+        listen_url: str | None = None,
         batch_size: int = BATCH_SIZE,
         idle_check_seconds: float = IDLE_CHECK_SECONDS,
     ) -> None:
+        """`database_url` may go through a transaction pooler; `listen_url` (default
+        DATABASE_DIRECT_URL) must not. Without one, the worker polls."""
         if not settings.webhook_urls or settings.webhook_secret is None:
             raise ValueError("WEBHOOK_URLS is not set: there is nowhere to deliver events")
         self.worker_id = worker_id or new_worker_id()
         self._settings = settings
         # DBAs see the worker's sessions in pg_stat_activity under this name.
         self._url = make_conninfo(database_url, application_name=APPLICATION_NAME)
+        listen_url = listen_url or settings.database_direct_url
+        self._listen_url = (
+            None
+            if listen_url is None
+            else make_conninfo(listen_url, application_name=APPLICATION_NAME)
+        )
         self._batch_size = batch_size
-        self._idle_check = idle_check_seconds
+        # Without LISTEN nothing wakes the worker early: look at least every poll interval.
+        self._idle_check = (
+            idle_check_seconds
+            if self._listen_url is not None
+            else min(idle_check_seconds, settings.worker_poll_seconds)
+        )
         self._sender = WebhookSender(
             settings.webhook_urls, settings.webhook_secret, settings.worker_http_timeout_seconds
         )
@@ -141,6 +159,8 @@ class Worker:
             extra={
                 "worker_id": self.worker_id,
                 "database": describe(self._url),
+                "listens": self._listen_url is not None,
+                "poll_seconds": None if self._listen_url is not None else self._idle_check,
                 "receivers": list(self._sender.names),
                 "lease_seconds": self._lease_seconds,
             },
@@ -178,8 +198,9 @@ class Worker:
     def _cycle(self) -> None:
         listener = self._listen()
         # Anything NOTIFY announced so far is visible to the claim below (NOTIFY follows commit).
-        for _ in listener.notifies(timeout=0):
-            pass
+        if listener is not None:
+            for _ in listener.notifies(timeout=0):
+                pass
         if self._stopping:
             return
         if time.monotonic() >= self._next_retention:
@@ -198,7 +219,7 @@ class Worker:
         timeout = min(max(timeout, MIN_WAIT_SECONDS), self._idle_check)
         timeout = min(timeout, max(self._next_retention - time.monotonic(), MIN_WAIT_SECONDS))
         if not self._stopping:
-            self._waker.wait(timeout, listener.fileno())
+            self._waker.wait(timeout, *([] if listener is None else [listener.fileno()]))
 
     def apply_retention(self) -> dict[str, Any]:
         """One retention pass (fasttrack/retention.py); a backlog it left is taken up again
@@ -210,9 +231,11 @@ class Worker:
         self._next_retention = time.monotonic() + wait
         return report
 
-    def _listen(self) -> psycopg.Connection[Any]:
+    def _listen(self) -> psycopg.Connection[Any] | None:
+        if self._listen_url is None:
+            return None
         if self._listener is None or self._listener.closed:
-            self._listener = psycopg.connect(self._url, autocommit=True)
+            self._listener = psycopg.connect(self._listen_url, autocommit=True)
             self._listener.execute(f"listen {CHANNEL}")
         return self._listener
 
@@ -364,23 +387,3 @@ class Worker:
 
 def _lease_lost(error: psycopg.Error) -> bool:
     return error.sqlstate == "PT409"
-
-
-@click.command("worker")
-def worker_command() -> None:
-    """Deliver completion events to WEBHOOK_URLS until SIGTERM or SIGINT.
-
-    Run it next to the web process (as many as you like). Without DATABASE_URL outside
-    production it uses the embedded server, like `migrate`.
-    """
-    current = settings()
-    # urllib3's debug lines carry full URLs, query strings (tokens) included.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-    if not current.webhook_urls:
-        raise click.ClickException("WEBHOOK_URLS is not set: there is nowhere to deliver events")
-    with resolved_database_url(current) as url:
-        try:
-            worker = Worker(url, current)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from None
-        worker.run()

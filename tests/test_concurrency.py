@@ -47,7 +47,9 @@ def test_concurrent_saves_and_submits_keep_every_acknowledged_write(database_url
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
-        with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as mine:
+        with psycopg.connect(
+            database_url, autocommit=True, row_factory=dict_row, prepare_threshold=None
+        ) as mine:
             for round_number in range(ROUNDS):
                 slug = rng.choice(tools)
                 data = answers_for(slug, marker=f" #{seed}.{round_number}")

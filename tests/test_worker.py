@@ -150,8 +150,9 @@ def worker_env(database_url: str, urls: list[str], **overrides: str) -> dict[str
 
 
 @pytest.fixture
-def start_worker(database_url: str) -> Iterator[Callable[..., Worker]]:
-    """Start a worker in a thread: start_worker([urls], WORKER_MAX_ATTEMPTS="3", batch_size=2)."""
+def start_worker(database_url: str, direct_database_url: str) -> Iterator[Callable[..., Worker]]:
+    """Start a worker in a thread: start_worker([urls], WORKER_MAX_ATTEMPTS="3", batch_size=2).
+    It listens on the direct URL unless told DATABASE_DIRECT_URL="" (then it polls)."""
     running: list[tuple[Worker, threading.Thread]] = []
 
     def start(
@@ -161,6 +162,7 @@ def start_worker(database_url: str) -> Iterator[Callable[..., Worker]]:
         idle_check_seconds: float = 60.0,
         **env: str,
     ) -> Worker:
+        env = {"DATABASE_DIRECT_URL": direct_database_url, **env}
         settings = Settings.from_env(worker_env(database_url, urls, **env))
         worker = Worker(
             database_url,
@@ -368,6 +370,32 @@ def test_an_idle_worker_sleeps_and_wakes_on_notify(conn, receivers, start_worker
 
     assert took < 3  # far below the 60 s it would otherwise sleep
     wait_until(all_settled(conn))
+
+
+def listening_sessions(conn: psycopg.Connection[Any]) -> int:
+    """The worker's sessions whose last statement was LISTEN, on the server itself."""
+    row = conn.execute(
+        "select count(*) as n from pg_stat_activity where datname = current_database()"
+        " and application_name = 'fasttrack-worker' and query ilike 'listen%%'"
+    ).fetchone()
+    return row["n"]
+
+
+def test_without_a_direct_url_the_worker_polls_and_never_listens(conn, receivers, start_worker):
+    # Only the (maybe pooled) DATABASE_URL: LISTEN would be lost behind a transaction pooler.
+    receiver = receivers()
+    user_id = create_user(conn)
+    start_worker(
+        [receiver.url], idle_check_seconds=60.0, DATABASE_DIRECT_URL="", WORKER_POLL_SECONDS="0.5"
+    )
+    wait_until(lambda: worker_idle_since(conn) is not None)
+    first_look = worker_idle_since(conn)
+    wait_until(lambda: worker_idle_since(conn) not in (None, first_look), timeout=5)  # it polls
+
+    submit(conn, "cash", user_id)
+    wait_until(lambda: receiver.keys().keys() == outbox(conn).keys(), timeout=10)
+    wait_until(all_settled(conn))
+    assert listening_sessions(conn) == 0
 
 
 def test_next_due_is_null_with_nothing_pending_and_counts_down_to_a_retry(conn):

@@ -16,8 +16,14 @@ TEMPLATE_DBNAME = "fasttrack_template"
 
 
 def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
-    """A connection as tests like it: autocommit, rows as dicts (both overridable)."""
-    options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row, **kwargs}
+    """A connection as tests like it: autocommit, rows as dicts (both overridable), and, as the
+    service's, no server-side prepared statements (it may go through a transaction pooler)."""
+    options: dict[str, Any] = {
+        "autocommit": True,
+        "row_factory": dict_row,
+        "prepare_threshold": None,
+        **kwargs,
+    }
     return psycopg.connect(url, **options)
 
 
