@@ -255,20 +255,26 @@ volatile
 set search_path = ''
 as $$
 declare
+    v_branches text;
+    v_depth integer;
     v_body text;
 begin
+    select coalesce(string_agg(format(E'        when %L then\n%s', t.slug,
+                                      shared.answer_check_branch(
+                                          (select coalesce(jsonb_agg(f.rules || jsonb_build_object(
+                                                      'field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                      'required', f.required) order by f.position), '[]')
+                                             from shared.tool_fields as f where f.tool_slug = t.slug))),
+                               E'\n' order by t.sprint_number), '        when null then null;')
+      into v_branches
+      from shared.tools as t;
     -- n<depth>: a list, table, row or object at that nesting level; i<depth>: its loop counter
+    select coalesce(max(m[1]::integer), 0) into v_depth
+      from regexp_matches(v_branches, '\mn([0-9]+) :=', 'g') as m;
     v_body := format(E'\ndeclare\n    v_problems jsonb := ''[]'';\n    p jsonb;\n    k text;\n%s\nbegin\n    case p_tool_slug\n%s\n        else\n            perform shared.require_tool(p_tool_slug);\n    end case;\n    return v_problems;\nend;\n',
         (select string_agg(format('    n%1$s jsonb;%2$s    i%1$s integer;', d, E'\n'), E'\n' order by d)
-           from generate_series(0, 15) as d),
-        (select coalesce(string_agg(format(E'        when %L then\n%s', t.slug,
-                                           shared.answer_check_branch(
-                                               (select coalesce(jsonb_agg(f.rules || jsonb_build_object(
-                                                           'field_id', f.field_id, 'label', f.label, 'type', f.value_type,
-                                                           'required', f.required) order by f.position), '[]')
-                                                  from shared.tool_fields as f where f.tool_slug = t.slug))),
-                                    E'\n' order by t.sprint_number), '        when null then null;')
-           from shared.tools as t));
+           from generate_series(0, v_depth) as d),
+        v_branches);
     if exists (select from pg_catalog.pg_proc as p
                 where p.oid = 'shared.answer_problems(text, jsonb)'::regprocedure and p.prosrc = v_body) then
         return false;

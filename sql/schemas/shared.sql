@@ -233,34 +233,6 @@ declare
     i0 integer;
     n1 jsonb;
     i1 integer;
-    n2 jsonb;
-    i2 integer;
-    n3 jsonb;
-    i3 integer;
-    n4 jsonb;
-    i4 integer;
-    n5 jsonb;
-    i5 integer;
-    n6 jsonb;
-    i6 integer;
-    n7 jsonb;
-    i7 integer;
-    n8 jsonb;
-    i8 integer;
-    n9 jsonb;
-    i9 integer;
-    n10 jsonb;
-    i10 integer;
-    n11 jsonb;
-    i11 integer;
-    n12 jsonb;
-    i12 integer;
-    n13 jsonb;
-    i13 integer;
-    n14 jsonb;
-    i14 integer;
-    n15 jsonb;
-    i15 integer;
 begin
     case p_tool_slug
         when 'woop' then
@@ -1479,25 +1451,12 @@ if p is not null then v_problems := v_problems || p; end if;
 p := case coalesce(jsonb_typeof((n0 -> 'model')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> 'model') #>> '{}')) > 300 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Structure model' || ' must be at most 300 characters.', 'path', 'org_structure' || '.model') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Structure model' || ' must be text.', 'path', 'org_structure' || '.model') end;
 if p is not null then v_problems := v_problems || p; end if;
 n1 := (n0 -> 'units');
-p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Units' || ' is required.', 'path', 'org_structure' || '.units') when 'array' then case when jsonb_array_length(n1) > 30 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_items', 'message', 'Target org structure' || ': Units' || ' can have at most 30 rows.', 'path', 'org_structure' || '.units') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ' must be a table (a list of rows).', 'path', 'org_structure' || '.units') end;
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Units and their leads' || ' is required.', 'path', 'org_structure' || '.units') when 'array' then case when jsonb_array_length(n1) < 1 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'min_items', 'message', 'Target org structure' || ': Units and their leads' || ' needs at least 1 item.', 'path', 'org_structure' || '.units') when jsonb_array_length(n1) > 30 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_items', 'message', 'Target org structure' || ': Units and their leads' || ' can have at most 30 items.', 'path', 'org_structure' || '.units') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units and their leads' || ' must be a list.', 'path', 'org_structure' || '.units') end;
 if p is not null then v_problems := v_problems || p; end if;
 if jsonb_typeof(n1) = 'array' then
 for i1 in 0 .. jsonb_array_length(n1) - 1 loop
-n2 := n1 -> i1;
-if jsonb_typeof(n2) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ' must be a row of answers (an object).', 'path', 'org_structure' || '.units' || '[' || i1 || ']'); end if;
-if jsonb_typeof(n2) = 'object' then
-p := case coalesce(jsonb_typeof((n2 -> 'unit')), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Unit' || ' is required.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.unit') when 'string' then case when pg_catalog.length(((n2 -> 'unit') #>> '{}')) > 200 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Unit' || ' must be at most 200 characters.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.unit') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Unit' || ' must be text.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.unit') end;
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 300 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Units and their leads' || ', item ' || (i1 + 1) || ' must be at most 300 characters.', 'path', 'org_structure' || '.units' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units and their leads' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'org_structure' || '.units' || '[' || i1 || ']') end;
 if p is not null then v_problems := v_problems || p; end if;
-p := case coalesce(jsonb_typeof((n2 -> 'lead')), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Lead' || ' is required.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.lead') when 'string' then case when pg_catalog.length(((n2 -> 'lead') #>> '{}')) > 200 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Lead' || ' must be at most 200 characters.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.lead') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Lead' || ' must be text.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.lead') end;
-if p is not null then v_problems := v_problems || p; end if;
-p := case coalesce(jsonb_typeof((n2 -> 'headcount')), 'null') when 'null' then null when 'number' then case when ((n2 -> 'headcount'))::numeric <> trunc(((n2 -> 'headcount'))::numeric) then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Headcount' || ' must be a whole number.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.headcount') when ((n2 -> 'headcount'))::numeric < 0 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'minimum', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Headcount' || ' must be at least 0.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.headcount') when ((n2 -> 'headcount'))::numeric > 10000 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'maximum', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Headcount' || ' must be at most 10000.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.headcount') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ': Headcount' || ' must be a whole number.', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.headcount') end;
-if p is not null then v_problems := v_problems || p; end if;
-if n2 - array['unit', 'lead', 'headcount']::text[] <> '{}'::jsonb then
-for k in select jsonb_object_keys(n2 - array['unit', 'lead', 'headcount']::text[]) loop
-v_problems := v_problems || jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'unknown_key', 'message', 'Target org structure' || ': Units' || ', row ' || (i1 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'org_structure' || '.units' || '[' || i1 || ']' || '.' || k);
-end loop;
-end if;
-end if;
 end loop;
 end if;
 if n0 - array['leader', 'model', 'units']::text[] <> '{}'::jsonb then
@@ -3703,20 +3662,26 @@ RETURNS boolean
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
+    v_branches text;
+    v_depth integer;
     v_body text;
 begin
+    select coalesce(string_agg(format(E'        when %L then\n%s', t.slug,
+                                      shared.answer_check_branch(
+                                          (select coalesce(jsonb_agg(f.rules || jsonb_build_object(
+                                                      'field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                      'required', f.required) order by f.position), '[]')
+                                             from shared.tool_fields as f where f.tool_slug = t.slug))),
+                               E'\n' order by t.sprint_number), '        when null then null;')
+      into v_branches
+      from shared.tools as t;
     -- n<depth>: a list, table, row or object at that nesting level; i<depth>: its loop counter
+    select coalesce(max(m[1]::integer), 0) into v_depth
+      from regexp_matches(v_branches, '\mn([0-9]+) :=', 'g') as m;
     v_body := format(E'\ndeclare\n    v_problems jsonb := ''[]'';\n    p jsonb;\n    k text;\n%s\nbegin\n    case p_tool_slug\n%s\n        else\n            perform shared.require_tool(p_tool_slug);\n    end case;\n    return v_problems;\nend;\n',
         (select string_agg(format('    n%1$s jsonb;%2$s    i%1$s integer;', d, E'\n'), E'\n' order by d)
-           from generate_series(0, 15) as d),
-        (select coalesce(string_agg(format(E'        when %L then\n%s', t.slug,
-                                           shared.answer_check_branch(
-                                               (select coalesce(jsonb_agg(f.rules || jsonb_build_object(
-                                                           'field_id', f.field_id, 'label', f.label, 'type', f.value_type,
-                                                           'required', f.required) order by f.position), '[]')
-                                                  from shared.tool_fields as f where f.tool_slug = t.slug))),
-                                    E'\n' order by t.sprint_number), '        when null then null;')
-           from shared.tools as t));
+           from generate_series(0, v_depth) as d),
+        v_branches);
     if exists (select from pg_catalog.pg_proc as p
                 where p.oid = 'shared.answer_problems(text, jsonb)'::regprocedure and p.prosrc = v_body) then
         return false;
