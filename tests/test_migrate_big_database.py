@@ -50,6 +50,7 @@ def _with_new_tool(directory: Path) -> Path:
             "description": "Any time, after the program",
             "module": tools["tools"][-1]["module"],
             "outputs": [{"field_id": "mood", "label": "Mood", "type": "text", "required": True}],
+            "example": {"mood": "Calm, and clear about the next quarter"},
         }
     )
     directory.mkdir()

@@ -108,6 +108,7 @@ POLICY = [
     # The caller's own tools: any role, own data only.
     Rule("GET", "/api/tools", OWN),
     Rule("GET", "/api/tools/woop", OWN),
+    Rule("GET", "/api/tools/woop/schema", OWN),  # the same schema for every signed-in caller
     Rule("GET", "/api/tools/woop/data", OWN),
     Rule("POST", f"/api/tools/{OPEN_TOOL}/data", OWN, {"data": {"note": "mine"}, "version": 0}),
     Rule(
