@@ -4,7 +4,7 @@
 -- read nothing (no policy: deny by default). Tables made later get it from
 -- shared.close_exposure(), which every migrate runs, and tool schemas from
 -- shared.create_tool_schema().
--- depends: 0008_live_session_index
+-- depends: 0009_answer_rules
 -- =============================================================================================
 
 /** Section: erasure receipts ----------------------------------------------------------------- */
