@@ -1,7 +1,8 @@
 """Service settings, read once from the environment and validated at start-up (fail fast).
 
-Every setting read from the environment is declared once, below: its variable, its default, how
-its text is read (fasttrack/setting_parsers.py) and what it means. from_env reads the
+Every setting read from the environment is declared once, below (with the helpers of
+fasttrack/setting_declarations.py): its variable, its default, how its text is read
+(fasttrack/setting_parsers.py) and what it means. from_env reads the
 declarations, and the README's configuration tables are the same declarations rendered
 (`python -m devtools.settings_table` prints them; tests/test_readme_settings.py compares).
 """
@@ -11,18 +12,26 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from fasttrack import setting_parsers as parse
-from fasttrack.setting_parsers import Parser, SettingsError
+from fasttrack.setting_declarations import Section, Variable, assistant, service, worker
+from fasttrack.setting_parsers import SettingsError
 
-__all__ = ["ENVIRONMENTS", "Environment", "Settings", "SettingsError", "Variable", "variables"]
+__all__ = [
+    "ENVIRONMENTS",
+    "Environment",
+    "Section",
+    "Settings",
+    "SettingsError",
+    "Variable",
+    "variables",
+]
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
-Section = Literal["service", "worker", "assistant"]  # the README table that lists a variable
 DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot live under /root
 SIGNED_IN_PATH = "/dev/signed-in"  # fasttrack/web/dev_pages.py
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
@@ -30,50 +39,6 @@ MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
 MIN_METRICS_TOKEN_BYTES = 32  # the scrape's bearer token: as hard to guess as the other keys
 _LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
 _DAYS = parse.integer(1, 36_500)  # a retention period
-
-
-@dataclass(frozen=True)
-class Variable:
-    """One environment variable: how its text becomes the value, and what the README says."""
-
-    name: str
-    parse: Parser
-    meaning: str
-    section: Section
-    # Unset is refused outside development, or only in production.
-    required: Literal["outside development", "in production"] | None = None
-    shown_default: str = "{}"  # the README's default column; {} stands for the default itself
-
-
-def _setting(
-    section: Section,
-    name: str,
-    default: Any,
-    parser: Parser,
-    meaning: str,
-    *,
-    secret: bool = False,
-    **options: Any,
-) -> Any:
-    """A Settings field read from `name`. repr=False on every secret: settings end up in logs
-    and tracebacks."""
-    variable = Variable(name, parser, meaning, section, **options)
-    return field(default=default, repr=not secret, metadata={"variable": variable})
-
-
-def service(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
-    """A setting of the web service (the README's Configuration table)."""
-    return _setting("service", name, default, parser, meaning, **options)
-
-
-def worker(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
-    """A setting of the event worker (its table under Completion events and the worker)."""
-    return _setting("worker", name, default, parser, meaning, **options)
-
-
-def assistant(name: str, default: Any, parser: Parser, meaning: str, **options: Any) -> Any:
-    """A setting of the AI assistant (its table under The AI assistant)."""
-    return _setting("assistant", name, default, parser, meaning, **options)
 
 
 @dataclass(frozen=True)
