@@ -22,6 +22,7 @@ from fasttrack.web import (
     assist,
     auth,
     authentication,
+    coaching,
     dev_pages,
     errors,
     exports,
@@ -29,6 +30,7 @@ from fasttrack.web import (
     inputs,
     learnworlds_webhook,
     openapi,
+    organization_groups,
     request_log,
     security,
     tools,
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(exports.bp)
     for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
+    app.register_blueprint(organization_groups.bp)
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app
