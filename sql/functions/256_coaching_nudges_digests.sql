@@ -94,13 +94,15 @@ declare
     v_guru shared.users;
     v_count integer := 0;
 begin
-    -- once per ISO week (UTC), by whichever worker gets the row first; the others wait on the
-    -- row, then find the week done
-    insert into shared.scheduled_runs as r (name, last_period) values ('guru_digest', v_week)
-        on conflict (name) do update set last_period = excluded.last_period where r.last_period < excluded.last_period;
+    -- once per ISO week (UTC), by whichever worker takes the row; the others skip it (never
+    -- wait: a claim must not block on another's open transaction) and find the week done
+    perform from shared.scheduled_runs as r
+     where r.name = 'guru_digest' and r.last_period < v_week
+       for update skip locked;
     if not found then
         return 0;
     end if;
+    update shared.scheduled_runs as r set last_period = v_week where r.name = 'guru_digest';
     for v_guru in
         select u.* from shared.users as u
          where u.role = 'guru'

@@ -148,11 +148,10 @@ begin
         if v_row.organization_id is null then  -- another write made version 1 meanwhile
             perform shared.require_current_version(p_tool.slug, p_expected_version, 1);
         end if;
+    elsif v_row.notes = v_notes then  -- the same notes again (a retried write) change nothing
+        return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
     else
         perform shared.require_current_version(p_tool.slug, p_expected_version, v_row.version);
-        if v_row.notes = v_notes then  -- the same notes again change nothing
-            return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
-        end if;
         update shared.meeting_notes as n
            set notes = v_notes, version = n.version + 1, updated_by = p_user_id, updated_at = pg_catalog.now()
          where n.organization_id = p_organization_id and n.tool_slug = p_tool.slug

@@ -86,3 +86,4 @@ create table shared.scheduled_runs (
 );
 comment on table shared.scheduled_runs is
     'Periodic work the workers do (guru_digest: the ISO week last done), so one worker does each period once.';
+insert into shared.scheduled_runs (name, last_period) values ('guru_digest', '');

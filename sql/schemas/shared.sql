@@ -116,6 +116,50 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: answer_summary(text, jsonb, jsonb)
+CREATE FUNCTION shared.answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_rows jsonb;
+begin
+    -- p_values: the answered values, one per member
+    case
+        when p_type in ('number', 'integer') then
+            return jsonb_build_object('shape', 'numbers') || shared.number_summary(p_values);
+        when p_type in ('choice', 'boolean') then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(p_values));
+        when p_type = 'list' then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(
+                (select coalesce(jsonb_agg(i), '[]') from jsonb_array_elements(p_values) as v,
+                        jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as i)));
+        when p_type = 'table' then
+            select coalesce(jsonb_agg(r), '[]') into v_rows
+              from jsonb_array_elements(p_values) as v,
+                   jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as r;
+            return jsonb_build_object(
+                'shape', 'table',
+                'rows', shared.number_summary((select coalesce(jsonb_agg(jsonb_array_length(v)), '[]')
+                                                 from jsonb_array_elements(p_values) as v where jsonb_typeof(v) = 'array')),
+                'columns', (select coalesce(jsonb_agg(jsonb_build_object('key', c ->> 'key', 'label', c ->> 'label')
+                                                      || shared.answer_summary(c ->> 'type', c,
+                                                             (select coalesce(jsonb_agg(r -> (c ->> 'key')), '[]')
+                                                                from jsonb_array_elements(v_rows) as r
+                                                               where r ? (c ->> 'key')))
+                                                      order by o), '[]')
+                              from jsonb_array_elements(coalesce(p_rules -> 'columns', '[]')) with ordinality as x (c, o)
+                             where c ->> 'type' in ('number', 'integer', 'choice', 'boolean')));
+        else
+            return jsonb_build_object('shape', 'answers');
+    end case;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+COMMENT ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
+  IS 'The summary of a team''s answers to one output by its shape: numbers, counts (choices, booleans, list items), a table''s rows and number/choice columns; none for text, dates and objects (their answers are the summary).';
+
 -- FUNCTION: arm_guru_digests()
 CREATE FUNCTION shared.arm_guru_digests()
 RETURNS integer
@@ -126,13 +170,15 @@ declare
     v_guru shared.users;
     v_count integer := 0;
 begin
-    -- once per ISO week (UTC), by whichever worker gets the row first; the others wait on the
-    -- row, then find the week done
-    insert into shared.scheduled_runs as r (name, last_period) values ('guru_digest', v_week)
-        on conflict (name) do update set last_period = excluded.last_period where r.last_period < excluded.last_period;
+    -- once per ISO week (UTC), by whichever worker takes the row; the others skip it (never
+    -- wait: a claim must not block on another's open transaction) and find the week done
+    perform from shared.scheduled_runs as r
+     where r.name = 'guru_digest' and r.last_period < v_week
+       for update skip locked;
     if not found then
         return 0;
     end if;
+    update shared.scheduled_runs as r set last_period = v_week where r.name = 'guru_digest';
     for v_guru in
         select u.* from shared.users as u
          where u.role = 'guru'
@@ -1397,6 +1443,21 @@ $$;
 -- COMMENT: FUNCTION nudge_members(p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
 COMMENT ON FUNCTION shared.nudge_members (p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
   IS 'A member_nudged event for every member who has not submitted the tool, unless they had one for it today (the organization''s day).';
+
+-- FUNCTION: number_summary(jsonb)
+CREATE FUNCTION shared.number_summary(p_values jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object('n', count(*), 'min', min(n), 'median', percentile_cont(0.5) within group (order by n),
+                              'max', max(n), 'mean', round(avg(n), 4))
+      from (select (v #>> '{}')::numeric as n from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) = 'number') as x;
+$$;
+
+-- COMMENT: FUNCTION number_summary(p_values jsonb)
+COMMENT ON FUNCTION shared.number_summary (p_values jsonb)
+  IS 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
 
 -- FUNCTION: organization_dashboard(shared.organizations)
 CREATE FUNCTION shared.organization_dashboard(p_organization shared.organizations)
@@ -2955,11 +3016,10 @@ begin
         if v_row.organization_id is null then  -- another write made version 1 meanwhile
             perform shared.require_current_version(p_tool.slug, p_expected_version, 1);
         end if;
+    elsif v_row.notes = v_notes then  -- the same notes again (a retried write) change nothing
+        return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
     else
         perform shared.require_current_version(p_tool.slug, p_expected_version, v_row.version);
-        if v_row.notes = v_notes then  -- the same notes again change nothing
-            return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
-        end if;
         update shared.meeting_notes as n
            set notes = v_notes, version = n.version + 1, updated_by = p_user_id, updated_at = pg_catalog.now()
          where n.organization_id = p_organization_id and n.tool_slug = p_tool.slug
@@ -3416,6 +3476,81 @@ $$;
 COMMENT ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   IS 'Validates the registry (raises PT422 INVALID_REGISTRY listing every problem, applying nothing) and applies it: modules, tools, outputs, dependencies, missing tool schemas, progress rows, unlocks. Applying the same registry twice changes nothing. Called by flask --app app migrate.';
 
+-- TABLE: tool_fields
+CREATE TABLE shared.tool_fields (
+    tool_slug varchar(255) NOT NULL
+  , field_id varchar(255) NOT NULL
+  , label text NOT NULL
+  , value_type text DEFAULT CAST('text' AS text) NOT NULL
+  , required boolean DEFAULT FALSE NOT NULL
+  , position integer NOT NULL
+  , path text[] GENERATED ALWAYS AS (string_to_array(CAST(field_id AS text), CAST('.' AS text))) STORED NOT NULL
+  , CONSTRAINT tool_fields_field_id_check CHECK (CAST(field_id AS text) ~ CAST('^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AS text))
+  , CONSTRAINT tool_fields_label_check CHECK (label <> CAST('' AS text))
+  , CONSTRAINT tool_fields_value_type_check CHECK (value_type = ANY(ARRAY[CAST('text' AS text)
+                                                                        , CAST('number' AS text)
+                                                                        , CAST('list' AS text)
+                                                                        , CAST('table' AS text)
+                                                                        , CAST('object' AS text)]))
+);
+
+-- COMMENT: TABLE tool_fields
+COMMENT ON TABLE shared.tool_fields
+  IS 'The outputs each tool produces. field_id is a dotted path into the submission''s data; required outputs must have a value before the tool can be submitted.';
+
+-- COMMENT: COLUMN tool_fields.value_type
+COMMENT ON COLUMN shared.tool_fields.value_type
+  IS 'Shape of the answer, for exports: text, number, list, table or object.';
+
+-- COMMENT: COLUMN tool_fields.path
+COMMENT ON COLUMN shared.tool_fields.path
+  IS 'field_id split on dots, ready for data #> path.';
+
+-- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
+CREATE FUNCTION shared.team_field(p_field shared.tool_fields
+                                , p_members jsonb
+                                , p_tool_anonymous boolean
+                                , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
+    v_answers jsonb;
+    v_values jsonb;
+    v_count integer;
+begin
+    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
+                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
+                              order by m -> 'user' ->> 'email'), '[]'),
+           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
+           count(*)
+      into v_answers, v_values, v_count
+      from jsonb_array_elements(p_members) as m
+     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
+       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
+    if v_anonymous then
+        if v_count < p_min_respondents then
+            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
+                                      'message', 'too few answers to show');
+        end if;
+        -- no names, and in value order so the order gives no one away
+        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
+                                  order by a -> 'value'), '[]')
+          into v_answers from jsonb_array_elements(v_answers) as a;
+    end if;
+    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
+                              'answers', v_answers,
+                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  IS 'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+
 -- FUNCTION: team_figures(shared.organizations)
 CREATE FUNCTION shared.team_figures(p_organization shared.organizations)
 RETURNS jsonb
@@ -3450,6 +3585,54 @@ $$;
 -- COMMENT: FUNCTION team_figures(p_organization shared.organizations)
 COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
   IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
+
+-- FUNCTION: team_view(shared.organizations, shared.tools, integer)
+CREATE FUNCTION shared.team_view(p_organization shared.organizations
+                               , p_tool shared.tools
+                               , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool_anonymous boolean := coalesce((select (r.rules ->> 'anonymous')::boolean from shared.tool_rules as r
+                                           where r.tool_slug = p_tool.slug), false);
+    v_members jsonb;
+begin
+    -- each member once: their active submission (draft or submitted) and progress
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
+               'data', s -> 'data',
+               'last_saved_at', greatest(p.started_at, p.completed_at,
+                                         (select max(v.replaced_at) from shared.submission_versions as v
+                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
+               order by u.email), '[]')
+      into v_members
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
+     where u.organization_id = p_organization.id;
+
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'tool', shared.tool_ref(p_tool),
+        'anonymous', v_tool_anonymous,
+        'min_respondents', p_min_respondents,
+        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                     || jsonb_build_object('to_nudge', (
+                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
+                                                                         'last_saved_at', m -> 'last_saved_at')
+                                                      order by m -> 'user' ->> 'email'), '[]')
+                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
+        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
+                                             order by f.position), '[]')
+                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
 
 -- FUNCTION: tg_outbox_notify()
 CREATE FUNCTION shared.tg_outbox_notify()
@@ -4772,6 +4955,23 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
+-- FUNCTION: value_counts(jsonb)
+CREATE FUNCTION shared.value_counts(p_values jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    -- one count per value, trimmed and case-insensitive; shown as first spelled (alphabetically)
+    select coalesce(jsonb_agg(jsonb_build_object('value', c.shown, 'count', c.n) order by c.n desc, c.shown), '[]')
+      from (select min(btrim(v #>> '{}')) as shown, count(*) as n
+              from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) in ('string', 'number', 'boolean') and btrim(v #>> '{}') <> ''
+             group by lower(btrim(v #>> '{}'))) as c;
+$$;
+
+-- COMMENT: FUNCTION value_counts(p_values jsonb)
+COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
+  IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
     id bigint NOT NULL
@@ -4836,36 +5036,6 @@ CREATE TABLE shared.ai_requests (
 -- COMMENT: TABLE ai_requests
 COMMENT ON TABLE shared.ai_requests
   IS 'Every AI assistant request: who, which tool, when, how long, the outcome (the answer only when the service is configured to keep it). Also the per-user hourly limit.';
-
--- TABLE: tool_fields
-CREATE TABLE shared.tool_fields (
-    tool_slug varchar(255) NOT NULL
-  , field_id varchar(255) NOT NULL
-  , label text NOT NULL
-  , value_type text DEFAULT CAST('text' AS text) NOT NULL
-  , required boolean DEFAULT FALSE NOT NULL
-  , position integer NOT NULL
-  , path text[] GENERATED ALWAYS AS (string_to_array(CAST(field_id AS text), CAST('.' AS text))) STORED NOT NULL
-  , CONSTRAINT tool_fields_field_id_check CHECK (CAST(field_id AS text) ~ CAST('^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AS text))
-  , CONSTRAINT tool_fields_label_check CHECK (label <> CAST('' AS text))
-  , CONSTRAINT tool_fields_value_type_check CHECK (value_type = ANY(ARRAY[CAST('text' AS text)
-                                                                        , CAST('number' AS text)
-                                                                        , CAST('list' AS text)
-                                                                        , CAST('table' AS text)
-                                                                        , CAST('object' AS text)]))
-);
-
--- COMMENT: TABLE tool_fields
-COMMENT ON TABLE shared.tool_fields
-  IS 'The outputs each tool produces. field_id is a dotted path into the submission''s data; required outputs must have a value before the tool can be submitted.';
-
--- COMMENT: COLUMN tool_fields.value_type
-COMMENT ON COLUMN shared.tool_fields.value_type
-  IS 'Shape of the answer, for exports: text, number, list, table or object.';
-
--- COMMENT: COLUMN tool_fields.path
-COMMENT ON COLUMN shared.tool_fields.path
-  IS 'field_id split on dots, ready for data #> path.';
 
 -- VIEW: all_field_values
 CREATE VIEW shared.all_field_values
@@ -6009,6 +6179,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION arm_guru_digests()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.arm_guru_digests ()
@@ -6207,6 +6382,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION nudge_members(p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.nudge_members (p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION number_summary(p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.number_summary (p_values jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
@@ -6529,9 +6709,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_figures (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_outbox_notify()
@@ -6642,4 +6832,9 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION value_counts(p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.value_counts (p_values jsonb)
   FROM PUBLIC;
