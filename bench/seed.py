@@ -38,13 +38,6 @@ SEED_SQL = Path(__file__).parent / "sql" / "seed.sql"
 USERS_PER_ORGANIZATION = 20
 MARKER = "@U@"
 
-SAMPLE_BY_TYPE: dict[str, Any] = {
-    "text": "{label} by user @U@: a considered answer of a sentence or two, as people write them.",
-    "number": 42,
-    "list": ["First point of user @U@", "Second point", "Third point"],
-    "table": [{"name": "Row one of user @U@", "value": "10"}, {"name": "Row two", "value": "20"}],
-    "object": {"summary": "Summary by user @U@", "detail": "Some supporting detail"},
-}
 PAGE_STATE = {"page_state": {"step": 3, "notes": "Working notes of user @U@, kept by the page."}}
 
 
@@ -83,17 +76,26 @@ def install(conn: psycopg.Connection) -> list[Tool]:
     """Create the bench schema and the answer templates from the registry in the database."""
     conn.execute(SEED_SQL.read_text(encoding="utf-8").encode())
     rows = conn.execute(
-        "select t.slug, t.schema_name, f.field_id, f.value_type, f.label"
+        "select t.slug, t.schema_name, t.example, f.field_id"
         "  from shared.tools as t join shared.tool_fields as f on f.tool_slug = t.slug"
         " order by t.sprint_number, f.position"
     ).fetchall()
-    by_tool: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
-    for slug, schema_name, field_id, value_type, label in rows:
-        by_tool.setdefault(slug, (schema_name, []))[1].append((field_id, value_type, label))
+    by_tool: dict[str, tuple[str, dict[str, Any], list[str]]] = {}
+    for slug, schema_name, example, field_id in rows:
+        by_tool.setdefault(slug, (schema_name, example, []))[2].append(field_id)
     tools = []
-    for ord_, (slug, (schema_name, fields)) in enumerate(by_tool.items()):
+    for ord_, (slug, (schema_name, example, fields)) in enumerate(by_tool.items()):
         half = fields[: max(1, (len(fields) + 1) // 2)]
-        tools.append(Tool(slug, ord_, schema_name, _data(fields), _data(fields[:1]), _data(half)))
+        tools.append(
+            Tool(
+                slug,
+                ord_,
+                schema_name,
+                _data(example, fields),
+                _data(example, fields[:1]),
+                _data(example, half),
+            )
+        )
     conn.execute("truncate bench.templates")
     with conn.cursor() as cur:
         cur.executemany(
@@ -122,17 +124,16 @@ def load_tools(conn: psycopg.Connection) -> list[Tool]:
     return [Tool(*row) for row in rows]
 
 
-def _data(fields: list[tuple[str, str, str]]) -> dict[str, Any]:
+def _data(example: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """The page state (which names the user) and the registry example's answers to `fields`:
+    valid under the tool's rules, so every save and submit does all its work."""
     data: dict[str, Any] = json.loads(json.dumps(PAGE_STATE))
-    for field_id, value_type, label in fields:
-        value = SAMPLE_BY_TYPE.get(value_type, SAMPLE_BY_TYPE["text"])
-        if isinstance(value, str):
-            value = value.replace("{label}", label)
+    for field_id in fields:
         *parents, leaf = field_id.split(".")
-        node = data
+        node, source = data, example
         for name in parents:
-            node = node.setdefault(name, {})
-        node[leaf] = value
+            node, source = node.setdefault(name, {}), source[name]
+        node[leaf] = source[leaf]
     return data
 
 

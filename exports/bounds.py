@@ -161,6 +161,7 @@ def fit_table(rows: list[dict[Any, Any]], budget: Budget, depth: int, tables: in
         return rows_as_text(rows, budget, "columns", len(keys))
     limit = min(MAX_ITEMS, MAX_TABLE_CELLS // max(1, len(keys)))
     fitted = NotedList()
+    fitted.declared = getattr(rows, "declared", False)
     for taken, row in enumerate(rows):
         if taken == limit or budget.spent:
             fitted.note = left_out_note(len(rows) - taken, "more row", budget)

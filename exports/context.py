@@ -8,7 +8,7 @@ from typing import Any
 
 from exports.bounds import MAX_ITEMS, NO_ROOM, Budget, fit, fit_key
 from exports.environment import day, humanize
-from exports.left_out import LeftOut
+from exports.left_out import LeftOut, NotedList
 
 Json = dict[str, Any]
 
@@ -47,8 +47,31 @@ def document_context(bundle: Json) -> Json:
 
 
 def fitted(entries: list[Json], budget: Budget) -> list[Json]:
-    """Outputs or dependencies with their values fitted to the document's bounds."""
-    return [{**entry, "value": fit(entry.get("value"), budget)} for entry in entries]
+    """Outputs or dependencies with their values fitted to the document's bounds; a table
+    whose columns the registry declares shows them in its order, under their labels."""
+    return [
+        {**entry, "value": fit(declared_table(entry.get("value"), entry.get("columns")), budget)}
+        for entry in entries
+    ]
+
+
+def declared_table(value: Any, declared: list[Json] | None) -> Any:
+    """Rows keyed by the declared columns' labels, in their order (a column a row leaves out
+    is an empty cell; keys it should not have follow, as they are). Anything else unchanged."""
+    if not declared or not isinstance(value, list) or not value:
+        return value
+    if not all(isinstance(row, dict) for row in value):
+        return value
+    labels = {column["key"]: column["label"] for column in declared}
+    rows = NotedList(
+        {
+            **{label: row.get(key) for key, label in labels.items()},
+            **{key: item for key, item in row.items() if key not in labels},
+        }
+        for row in value
+    )
+    rows.declared = True
+    return rows
 
 
 def status_line(submission: Json) -> str:

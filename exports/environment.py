@@ -163,14 +163,17 @@ def kind(value: Any) -> str:
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
-    """The keys of a table's rows, in the order they first appear, with the column that names
-    the row (person, quarter, step...) first: stored answers are jsonb, which keeps keys ordered
-    by length rather than as the tool page wrote them."""
+    """The keys of a table's rows, in the order they first appear. A table the registry
+    declares (its rows marked `declared`) keeps its declared columns' order; for any other
+    the column that names the row (person, quarter, step...) comes first: stored answers are
+    jsonb, which keeps keys ordered by length rather than as the tool page wrote them."""
     seen: dict[str, None] = {}
     for row in rows:
         for key in row:
             seen.setdefault(key, None)
     keys = list(seen)
+    if getattr(rows, "declared", False):
+        return keys  # the registry's columns, in its order (context.declared_table)
     leading = next((key for name in ROW_LABELS for key in keys if key.lower() == name), None)
     return keys if leading is None else [leading, *(key for key in keys if key != leading)]
 

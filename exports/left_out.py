@@ -17,9 +17,12 @@ class NotedText(str):
 
 
 class NotedList(list[Any]):
-    """A list cut short, or rows shown as text; `note` says what was left out."""
+    """A list cut short, or rows shown as text; `note` says what was left out. `declared`:
+    the rows of a table whose columns the registry declares, keyed by their labels in the
+    declared order (environment.columns keeps that order)."""
 
     note = ""
+    declared = False
 
 
 class NotedDict(dict[str, Any]):

@@ -89,7 +89,10 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("get", "/api/tools")
     call("get", "/api/tools/know-thyself")
     call("get", "/api/tools/know-thyself/data")
-    answers = {"identity": {"personal_dream": "Run itself", "purpose": "Growth"}}
+    call("get", "/api/tools/know-thyself/schema")
+    answers = {
+        "identity": {"personal_dream": "A company that runs itself", "purpose": "Help people grow"}
+    }
     saved = call("post", "/api/tools/know-thyself/data", json={"data": answers, "version": 0})
     call("post", "/api/tools/know-thyself/data", json={"data": {**answers, "x": 1}, "version": 1})
     submitted = call("post", "/api/tools/know-thyself/submit", json={"version": 2})

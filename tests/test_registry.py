@@ -194,6 +194,7 @@ def test_a_new_tool_in_config_gets_its_schema_registry_rows_and_progress_rows(
                         "required": True,
                     }
                 ],
+                "example": {"plan": {"first_quarter": "Open the second shop"}},
             }
         )
         tools["tools"].append(
@@ -206,6 +207,7 @@ def test_a_new_tool_in_config_gets_its_schema_registry_rows_and_progress_rows(
                 "outputs": [
                     {"field_id": "mood", "label": "Mood", "type": "text", "required": True}
                 ],
+                "example": {"mood": "Confident"},
             }
         )
         deps["dependencies"]["next-year"] = [

@@ -48,12 +48,18 @@ def test_submit_refuses_missing_required_outputs_listing_them_and_writes_nothing
         submit(conn, "woop", user_id, {"wish": "   ", "unrelated": 1})
 
     assert sqlstate_of(excinfo) == "PT422"
-    assert detail_of(excinfo) == {
+    detail = detail_of(excinfo)
+    assert detail == {
         "code": "MISSING_REQUIRED_OUTPUTS",
         "tool": "woop",
         "missing": [o["field_id"] for o in outputs],
         "missing_labels": [o["label"] for o in outputs],
+        "problems": detail["problems"],
     }
+    # the same, as problems: each one the rule "required" at the output's path
+    assert [(p["path"], p["rule"]) for p in detail["problems"]] == [
+        (o["field_id"], "required") for o in outputs
+    ]
     # people read the registry's labels, not the internal field ids
     message = excinfo.value.diag.message_primary
     assert message.endswith(", ".join(o["label"] for o in outputs))

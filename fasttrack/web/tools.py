@@ -12,10 +12,11 @@ from typing_extensions import TypedDict
 from fasttrack.web import envelope
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
-from fasttrack.web.contract import contract
+from fasttrack.web.contract import contract, schema_of
 from fasttrack.web.inputs import json_object, object_field, version_field
 from fasttrack.web.models import AnyObject, VersionNumber
 from fasttrack.web.models.tools import (
+    AnswerSchema,
     Dependencies,
     Progress,
     SavedSubmission,
@@ -58,10 +59,25 @@ def list_tools() -> Json:
 
 
 @bp.get("/tools/<slug:slug>")
-@contract("A tool, its outputs, dependencies and the caller's status", returns=Tool)
+@contract(
+    "A tool, its outputs, dependencies and the caller's status; answer_schema_url is "
+    "GET /api/tools/{slug}/schema, its answers as JSON Schema",
+    returns=Tool,
+)
 @authenticated
 def get_tool(slug: str) -> Json:
     return envelope(call("get_tool", p_slug=slug))
+
+
+@bp.get("/tools/<slug:slug>/schema")
+@contract(
+    "The tool's answers as a JSON Schema (draft 2020-12): data is the schema itself, ready for a "
+    "validator; title = label at every level, examples = one complete valid set of answers",
+    returns=schema_of(AnswerSchema),
+)
+@authenticated
+def get_tool_answer_schema(slug: str) -> Json:
+    return envelope(call("get_tool_answer_schema", p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/data")

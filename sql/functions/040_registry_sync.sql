@@ -135,15 +135,26 @@ union all
 select o.entry, 'needs a non-empty "label" (shown in exports)'
   from outputs as o where jsonb_typeof(o.output -> 'label') is distinct from 'string' or o.output ->> 'label' = ''
 union all
-select o.entry, '"type" must be one of text, number, list, table, object'
-  from outputs as o
- where o.output ? 'type' and coalesce(o.output ->> 'type', '') not in ('text', 'number', 'list', 'table', 'object')
+select o.entry, p.problem
+  from outputs as o, shared.answer_rule_problems(o.output, 'output', o.field_id) as p (problem)
+union all
+select o.entry, format('cannot hold another output: "%s" is inside it', x.field_id)
+  from outputs as o join outputs as x on x.slug = o.slug and x.field_id like o.field_id || '.%'
 union all
 select o.entry, '"required" must be true or false'
   from outputs as o where jsonb_typeof(o.output -> 'required') is distinct from 'boolean'
 union all
 select o.entry, 'is declared more than once'
   from outputs as o where o.field_id is not null group by o.entry having count(*) > 1
+-- examples: complete here; valid under the tool's rules once those are compiled (sync_registry)
+union all
+select t.entry, 'needs an "example": an object with a realistic answer for every output'
+  from tools as t where jsonb_typeof(t.tool -> 'example') is distinct from 'object'
+union all
+select t.entry, format('its "example" has no answer for output "%s"', o.field_id)
+  from tools as t join outputs as o on o.slug = t.slug
+ where jsonb_typeof(t.tool -> 'example') = 'object' and o.field_id is not null
+   and not shared.is_produced(t.tool -> 'example' #> string_to_array(o.field_id, '.'))
 -- dependencies
 union all
 select format('dependencies of "%s"', l.tool_slug), 'names an unknown tool'
@@ -235,13 +246,16 @@ begin
     v_changes := v_changes + v_count;
 
     -- tools
-    insert into shared.tools as t (slug, sprint_number, name, description, module_id)
+    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema)
     select x.value ->> 'slug', (x.value ->> 'sprint_number')::integer, x.value ->> 'name',
-           coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer
+           coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer, x.value -> 'example',
+           shared.tool_answer_schema(x.value)
       from jsonb_array_elements(p_registry -> 'tools') as x
         on conflict (slug) do update
-       set name = excluded.name, description = excluded.description, module_id = excluded.module_id
-     where (t.name, t.description, t.module_id) is distinct from (excluded.name, excluded.description, excluded.module_id);
+       set name = excluded.name, description = excluded.description, module_id = excluded.module_id,
+           example = excluded.example, answer_schema = excluded.answer_schema
+     where (t.name, t.description, t.module_id, t.example, t.answer_schema)
+           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema);
     get diagnostics v_count = row_count;
     v_report := v_report || jsonb_build_object('tools_upserted', v_count);
     v_changes := v_changes + v_count;
@@ -278,15 +292,15 @@ begin
         returning 1
     ),
     upserted as (
-        insert into shared.tool_fields as f (tool_slug, field_id, label, value_type, required, position)
+        insert into shared.tool_fields as f (tool_slug, field_id, label, value_type, required, position, rules)
         select x.tool_slug, x.output ->> 'field_id', x.output ->> 'label', coalesce(x.output ->> 'type', 'text'),
-               (x.output ->> 'required')::boolean, x.pos
+               (x.output ->> 'required')::boolean, x.pos, x.output - 'field_id' - 'label' - 'type' - 'required'
           from declared as x
             on conflict (tool_slug, field_id) do update
            set label = excluded.label, value_type = excluded.value_type, required = excluded.required,
-               position = excluded.position
-         where (f.label, f.value_type, f.required, f.position)
-               is distinct from (excluded.label, excluded.value_type, excluded.required, excluded.position)
+               position = excluded.position, rules = excluded.rules
+         where (f.label, f.value_type, f.required, f.position, f.rules)
+               is distinct from (excluded.label, excluded.value_type, excluded.required, excluded.position, excluded.rules)
         returning 1
     )
     select (select count(*) from removed) + (select count(*) from upserted) into v_count;
@@ -319,7 +333,27 @@ begin
         perform shared.refresh_field_values_view();
     end if;
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
-                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()));
+                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()),
+                                               'answer_checks_regenerated', shared.refresh_answer_checks());
+    -- each example must pass its own tool's compiled check; a problem undoes the whole sync
+    select jsonb_agg(jsonb_build_object('entry', format('tool "%s"', t.slug),
+                                        'problem', format('its "example" breaks its rules: %s',
+                                                          (select string_agg(format('%s (%s)', e.value ->> 'message', e.value ->> 'path'), ' ')
+                                                             from jsonb_array_elements(c.problems) as e)))
+                     order by t.sprint_number)
+      into v_problems
+      from shared.tools as t
+     cross join lateral (select shared.answer_problems(t.slug, t.example) as problems) as c
+     where c.problems <> '[]'::jsonb;
+    if v_problems is not null then
+        raise sqlstate 'PT422'
+            using message = format('Invalid registry: %s %s', v_problems -> 0 ->> 'entry', v_problems -> 0 ->> 'problem'),
+                  detail  = jsonb_build_object('code', 'INVALID_REGISTRY', 'problems', v_problems)::text,
+                  hint    = 'Fix the example in config/tool-registry.json; nothing was applied.';
+    end if;
+    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.submissions_breaking_rules') is null then
+        perform shared.refresh_rule_breaking_view();
+    end if;
 
     if v_changes > 0 or cardinality(v_schemas) > 0 then
         v_report := v_report || jsonb_build_object(

@@ -5,28 +5,8 @@
 
 /** Section: reading outputs from data -------------------------------------------------------- */
 
-create or replace function shared.is_produced(p_value jsonb)
-returns boolean
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    return p_value is not null
-       and case jsonb_typeof(p_value)
-               when 'null' then false
-               when 'string' then btrim(p_value #>> '{}') <> ''
-               when 'array' then jsonb_array_length(p_value) > 0
-               when 'object' then p_value <> '{}'::jsonb
-               else true
-           end;
-end;
-$$;
-
-comment on function shared.is_produced(jsonb) is
-    'Whether a field holds an answer: absent, JSON null, a blank string, [] and {} do not.';
-
-revoke all on function shared.is_produced(jsonb) from public;
+-- shared.is_produced (whether a field holds an answer) is in 025_answer_rules.sql: the answer
+-- checks and the registry's examples use it too.
 
 create or replace function shared.missing_required_outputs(p_tool_slug text, p_data jsonb)
 returns text[]

@@ -17,7 +17,8 @@
 --        shared.record_version            the replaced data into shared.submission_versions
 --        shared.is_submit                 whether this write is a submit (decides the rest)
 --        shared.require_tool_open         no writing into a locked tool (PT423)
---        shared.require_required_outputs  on a submit only (PT422)
+--        shared.require_valid_answers     on a submit only: every rule (shared.answer_problems,
+--                                         026_answer_checks.sql), PT422 listing every problem
 --        stamp_submit_and_completion      (block: submitted_at, completed_at)
 --   6. AFTER shared.tg_submission_effects a save: the progress row (in_progress, percentage)
 --
@@ -207,34 +208,47 @@ comment on function shared.require_tool_open(shared.tools, uuid) is
 
 revoke all on function shared.require_tool_open(shared.tools, uuid) from public;
 
-create or replace function shared.require_required_outputs(p_tool shared.tools, p_data jsonb)
+-- Every problem at once, computed once: missing required outputs alone keep their code and
+-- detail keys (missing, missing_labels); any other problem makes it INVALID_ANSWERS.
+create or replace function shared.require_valid_answers(p_tool shared.tools, p_data jsonb)
 returns void
 language plpgsql
 stable
 set search_path = ''
 as $$
 declare
-    v_missing text[] := shared.missing_required_outputs(p_tool.slug, p_data);
-    v_labels text[];
+    v_problems jsonb := shared.answer_problems(p_tool.slug, p_data);
+    v_missing jsonb;
+    v_only_missing boolean;
 begin
-    if cardinality(v_missing) > 0 then
-        -- people read the registry's labels; programs get the field ids in the detail
-        select array_agg(coalesce(f.label, f.field_id::text) order by f.position) into v_labels
-          from shared.tool_fields as f
-         where f.tool_slug = p_tool.slug and f.field_id::text = any (v_missing);
-        raise sqlstate 'PT422'
-            using message = format('Cannot submit %s: required fields are missing: %s', p_tool.name,
-                                   array_to_string(v_labels, ', ')),
-                  detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', p_tool.slug,
-                                              'missing', v_missing, 'missing_labels', v_labels)::text;
+    if v_problems = '[]'::jsonb then
+        return;
     end if;
+    select coalesce(jsonb_agg(e.value order by e.pos) filter (where e.value ->> 'path' = e.value ->> 'field_id'
+                                                               and e.value ->> 'rule' = 'required'), '[]'),
+           bool_and(e.value ->> 'path' = e.value ->> 'field_id' and e.value ->> 'rule' = 'required')
+      into v_missing, v_only_missing
+      from jsonb_array_elements(v_problems) with ordinality as e(value, pos);
+    raise sqlstate 'PT422'
+        using message = case when v_only_missing
+                             then format('Cannot submit %s: required fields are missing: %s', p_tool.name,
+                                         (select string_agg(m.value ->> 'label', ', ') from jsonb_array_elements(v_missing) as m))
+                             else format('Cannot submit %s: %s', p_tool.name,
+                                         (select string_agg(e.value ->> 'message', ' ') from jsonb_array_elements(v_problems) as e))
+                        end,
+              detail  = jsonb_build_object(
+                            'code', case when v_only_missing then 'MISSING_REQUIRED_OUTPUTS' else 'INVALID_ANSWERS' end,
+                            'tool', p_tool.slug,
+                            'missing', (select coalesce(jsonb_agg(m.value -> 'field_id'), '[]') from jsonb_array_elements(v_missing) as m),
+                            'missing_labels', (select coalesce(jsonb_agg(m.value -> 'label'), '[]') from jsonb_array_elements(v_missing) as m),
+                            'problems', v_problems)::text;
 end;
 $$;
 
-comment on function shared.require_required_outputs(shared.tools, jsonb) is
-    'Raises PT422 (MISSING_REQUIRED_OUTPUTS) unless the data has every required output of the tool: the message names the missing fields by their registry labels, the detail lists their ids (missing) and labels (missing_labels), in declaration order.';
+comment on function shared.require_valid_answers(shared.tools, jsonb) is
+    'Raises PT422 unless the answers break none of the tool''s rules (shared.answer_problems): MISSING_REQUIRED_OUTPUTS when the only problems are missing required outputs (the message names them by label, the detail lists ids in missing and labels in missing_labels), INVALID_ANSWERS otherwise (the message says every problem); the detail''s problems lists them all.';
 
-revoke all on function shared.require_required_outputs(shared.tools, jsonb) from public;
+revoke all on function shared.require_valid_answers(shared.tools, jsonb) from public;
 
 /** Section: guard (before) ------------------------------------------------------------------- */
 
@@ -311,7 +325,7 @@ begin
 
     -- step stamp_submit_and_completion
     if v_submit then
-        perform shared.require_required_outputs(v_tool, new.data);
+        perform shared.require_valid_answers(v_tool, new.data);
         -- clock time, not transaction time: two submits in one transaction are told apart
         new.submitted_at := pg_catalog.clock_timestamp();
     end if;
@@ -325,7 +339,7 @@ end;
 $$;
 
 comment on function shared.tg_submission_guard() is
-    'BEFORE trigger of every tool''s submissions, in named steps: serializes the user, shared.require_writable and shared.require_status_change (PT409), stamps version and timestamps, shared.record_version keeps history, shared.require_tool_open (PT423) and, on a submit (shared.is_submit), shared.require_required_outputs (PT422).';
+    'BEFORE trigger of every tool''s submissions, in named steps: serializes the user, shared.require_writable and shared.require_status_change (PT409), stamps version and timestamps, shared.record_version keeps history, shared.require_tool_open (PT423) and, on a submit (shared.is_submit), shared.require_valid_answers (PT422, every rule of the registry).';
 
 revoke all on function shared.tg_submission_guard() from public;
 

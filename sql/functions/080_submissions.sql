@@ -68,6 +68,8 @@ declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
     v_row jsonb;
 begin
+    -- the answer always says what breaks the tool's rules (computed once, as it is returned);
+    -- the work is saved all the same
     perform shared.require_data_object(p_data);
     perform shared.lock_user(p_user_id);
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
@@ -75,12 +77,12 @@ begin
     if v_row is null then
         perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
         v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
-        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'problems', shared.answer_problems(v_tool.slug, p_data));
     end if;
 
     -- The same body again (an autosave retried after a lost response) changes nothing.
     if v_row -> 'data' = p_data then
-        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false);
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'problems', shared.answer_problems(v_tool.slug, p_data));
     end if;
     perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
 
@@ -88,12 +90,12 @@ begin
     v_row := shared.tool_submission_update(
                  v_tool.slug, (v_row ->> 'id')::uuid, p_data,
                  case when v_row ->> 'status' in ('submitted', 'completed') then 'in_progress' else v_row ->> 'status' end);
-    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'problems', shared.answer_problems(v_tool.slug, p_data));
 end;
 $$;
 
 comment on function shared.save_draft(text, uuid, jsonb, integer) is
-    'Saves the user''s answers to a tool (autosave). p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
+    'Saves the user''s answers to a tool (autosave), even when they break its rules: the answer''s problems lists what does (shared.answer_problems), as a submit would refuse it. p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
 
 revoke all on function shared.save_draft(text, uuid, jsonb, integer) from public;
 

@@ -61,15 +61,37 @@ begin
                            from shared.tool_dependencies as d where d.tool_slug = v_tool.slug),
         'status', v_status -> 'status',
         'unlocked', v_status -> 'unlocked',
-        'missing_dependencies', v_status -> 'missing_dependencies');
+        'missing_dependencies', v_status -> 'missing_dependencies',
+        'answer_schema_url', format('/api/tools/%s/schema', v_tool.slug));
 end;
 $$;
 
 comment on function api.get_tool(text) is
-    'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, and the caller''s status with what is still missing.';
+    'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, the caller''s status with what is still missing, and answer_schema_url (its answers'' JSON Schema).';
 
 revoke all on function api.get_tool(text) from public;
 grant execute on function api.get_tool(text) to fasttrack_api;
+
+create or replace function api.get_tool_answer_schema(p_slug text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    return v_tool.answer_schema;
+end;
+$$;
+
+comment on function api.get_tool_answer_schema(text) is
+    'GET /api/tools/{slug}/schema: the tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules.';
+
+revoke all on function api.get_tool_answer_schema(text) from public;
+grant execute on function api.get_tool_answer_schema(text) to fasttrack_api;
 
 /** Section: the caller's work ---------------------------------------------------------------- */
 

@@ -6,6 +6,25 @@
 
 /** Section: bundle --------------------------------------------------------------------------- */
 
+create or replace function shared.declared_columns(p_rules jsonb)
+returns jsonb
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    -- jsonb orders an answer's keys by length: the registry's order is the one people read
+    return (select jsonb_agg(jsonb_build_object('key', c.value ->> 'key', 'label', c.value ->> 'label') order by c.pos)
+              from jsonb_array_elements(case when jsonb_typeof(p_rules -> 'columns') = 'array'
+                                             then p_rules -> 'columns' else '[]' end) with ordinality as c(value, pos));
+end;
+$$;
+
+comment on function shared.declared_columns(jsonb) is
+    'A table output''s declared columns as [{key, label}] in the registry''s order (null for any other output): exports lay tables out by them.';
+
+revoke all on function shared.declared_columns(jsonb) from public;
+
 create or replace function shared.export_bundle(p_slug text, p_user_id uuid)
 returns jsonb
 language plpgsql
@@ -41,6 +60,7 @@ begin
         'answers', v_submission -> 'data',
         'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
                                                                  'type', f.value_type, 'required', f.required,
+                                                                 'columns', shared.declared_columns(f.rules),
                                                                  'value', (v_submission -> 'data') #> f.path)
                                               order by f.position), '[]')
                       from shared.tool_fields as f where f.tool_slug = v_tool.slug),
@@ -56,7 +76,7 @@ end;
 $$;
 
 comment on function shared.export_bundle(text, uuid) is
-    'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+    'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs (a table''s with its declared columns: key and label, in order), dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
 
 revoke all on function shared.export_bundle(text, uuid) from public;
 
@@ -71,7 +91,8 @@ as $$
                'status', p.status,
                'completed_at', p.completed_at,
                'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
-                                                                        'type', f.value_type, 'value', v.field_value)
+                                                                        'type', f.value_type, 'value', v.field_value,
+                                                                        'columns', shared.declared_columns(f.rules))
                                                      order by f.position), '[]')
                              from shared.tool_fields as f
                              join shared.current_field_values as v

@@ -848,13 +848,31 @@ begin
                            from shared.tool_dependencies as d where d.tool_slug = v_tool.slug),
         'status', v_status -> 'status',
         'unlocked', v_status -> 'unlocked',
-        'missing_dependencies', v_status -> 'missing_dependencies');
+        'missing_dependencies', v_status -> 'missing_dependencies',
+        'answer_schema_url', format('/api/tools/%s/schema', v_tool.slug));
 end;
 $$;
 
 -- COMMENT: FUNCTION get_tool(p_slug text)
 COMMENT ON FUNCTION api.get_tool (p_slug text)
-  IS 'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, and the caller''s status with what is still missing.';
+  IS 'GET /api/tools/{slug}: the tool, its labelled outputs, its dependencies, the caller''s status with what is still missing, and answer_schema_url (its answers'' JSON Schema).';
+
+-- FUNCTION: get_tool_answer_schema(text)
+CREATE FUNCTION api.get_tool_answer_schema(p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    return v_tool.answer_schema;
+end;
+$$;
+
+-- COMMENT: FUNCTION get_tool_answer_schema(p_slug text)
+COMMENT ON FUNCTION api.get_tool_answer_schema (p_slug text)
+  IS 'GET /api/tools/{slug}/schema: the tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules.';
 
 -- FUNCTION: get_user_progress(uuid)
 CREATE FUNCTION api.get_user_progress(p_user_id uuid)
@@ -1853,6 +1871,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.get_tool (p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_tool_answer_schema(p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_tool_answer_schema (p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_tool_answer_schema (p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION get_user_progress(p_user_id uuid)

@@ -116,6 +116,1941 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: answer_check_branch(jsonb)
+CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return (select coalesce(string_agg(shared.answer_check_code(
+                                o.value, o.value,
+                                format('(p_data #> %L)', string_to_array(o.value ->> 'field_id', '.')),
+                                format('%L', o.value ->> 'field_id'), format('%L', o.value ->> 'label'),
+                                case when o.value -> 'required' = 'true' then 'filled' else 'no' end, 0),
+                            '' order by o.pos), '')
+              from jsonb_array_elements(p_outputs) with ordinality as o(value, pos));
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_check_branch(p_outputs jsonb)
+COMMENT ON FUNCTION shared.answer_check_branch (p_outputs jsonb)
+  IS 'Generates the statements appending to v_problems every problem of the answers document p_data under a tool''s outputs, in output order.';
+
+-- FUNCTION: answer_check_code(jsonb, jsonb, text, text, text, text, integer)
+CREATE FUNCTION shared.answer_check_code(p_rule jsonb
+                                       , p_output jsonb
+                                       , p_value text
+                                       , p_path text
+                                       , p_where text
+                                       , p_required text
+                                       , p_depth integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_type text := coalesce(p_rule ->> 'type', 'text');
+    v_n text := 'n' || p_depth;
+    v_i text := 'i' || p_depth;
+    v_own text;
+begin
+    if v_type not in ('list', 'table', 'object') then
+        return format(E'p := %s;\nif p is not null then v_problems := v_problems || p; end if;\n',
+                      shared.answer_value_case(p_rule, p_output, p_value, p_path, p_where, p_required));
+    end if;
+    v_own := format(E'%s := %s;\np := %s;\nif p is not null then v_problems := v_problems || p; end if;\n',
+                    v_n, p_value, shared.answer_value_case(p_rule, p_output, v_n, p_path, p_where, p_required));
+    if v_type = 'object' then
+        return v_own || shared.answer_member_code(p_rule -> 'keys', p_output, v_n, p_path, p_where, false, p_depth);
+    end if;
+    return v_own || format(
+        E'if jsonb_typeof(%1$s) = ''array'' then\nfor %2$s in 0 .. jsonb_array_length(%1$s) - 1 loop\n%3$send loop;\nend if;\n',
+        v_n, v_i,
+        case when v_type = 'list'
+             then shared.answer_check_code(coalesce(p_rule -> 'items', '{"type": "text"}'), p_output,
+                                           format('(%s -> %s)', v_n, v_i),
+                                           format('%s || ''['' || %s || '']''', p_path, v_i),
+                                           format('%s || '', item '' || (%s + 1)', p_where, v_i), 'no', p_depth + 1)
+             else format(E'n%s := %s -> %s;\n', p_depth + 1, v_n, v_i)
+                  || shared.answer_member_code(p_rule -> 'columns', p_output, 'n' || (p_depth + 1),
+                                               format('%s || ''['' || %s || '']''', p_path, v_i),
+                                               format('%s || '', row '' || (%s + 1)', p_where, v_i), true, p_depth + 1)
+        end);
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_check_code(p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text, p_depth integer)
+COMMENT ON FUNCTION shared.answer_check_code (p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text, p_depth integer)
+  IS 'Generates the PL/pgSQL statements appending to v_problems every problem of one value under a rule, its items, rows and members included.';
+
+-- FUNCTION: answer_member_code(jsonb, jsonb, text, text, text, boolean, integer)
+CREATE FUNCTION shared.answer_member_code(p_members jsonb
+                                        , p_output jsonb
+                                        , p_value text
+                                        , p_path text
+                                        , p_where text
+                                        , p_is_row boolean
+                                        , p_depth integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_keys text := (select format('array[%s]::text[]', string_agg(format('%L', m.value ->> 'key'), ', '))
+                      from jsonb_array_elements(p_members) as m);
+begin
+    return case when p_is_row
+                then format(E'if jsonb_typeof(%s) not in (''object'', ''null'') then v_problems := v_problems || %s; end if;\n',
+                            p_value, shared.answer_problem_sql(p_output, 'type',
+                                format('%s || %L', p_where, ' must be a row of answers (an object).'), p_path))
+                else '' end
+        || format(E'if jsonb_typeof(%s) = ''object'' then\n', p_value)
+        || (select string_agg(shared.answer_check_code(
+                       m.value, p_output, format('(%s -> %L)', p_value, m.value ->> 'key'),
+                       format('%s || %L', p_path, '.' || (m.value ->> 'key')),
+                       format('%s || %L', p_where, ': ' || (m.value ->> 'label')),
+                       case when m.value -> 'required' = 'true' then 'present' else 'no' end, p_depth + 1),
+                   '' order by m.pos)
+              from jsonb_array_elements(p_members) with ordinality as m(value, pos))
+        || format(E'if %1$s - %2$s <> ''{}''::jsonb then\nfor k in select jsonb_object_keys(%1$s - %2$s) loop\nv_problems := v_problems || %3$s;\nend loop;\nend if;\nend if;\n',
+                  p_value, v_keys,
+                  shared.answer_problem_sql(p_output, 'unknown_key',
+                      format('%s || %L || k || %L', p_where,
+                             case when p_is_row then ' has an answer that is not one of its columns: "'
+                                  else ' has an answer that is not one of its parts: "' end, '".'),
+                      format('%s || ''.'' || k', p_path)));
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_member_code(p_members jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_is_row boolean, p_depth integer)
+COMMENT ON FUNCTION shared.answer_member_code (p_members jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_is_row boolean, p_depth integer)
+  IS 'Generates the statements checking a table row (p_is_row) or an object: the row not an object, each declared column or key, and every key it does not declare.';
+
+-- FUNCTION: answer_members_schema(jsonb, text, text)
+CREATE FUNCTION shared.answer_members_schema(p_members jsonb, p_title text, p_required text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return (select jsonb_build_object(
+                       'title', p_title,
+                       'type', case when p_required = 'no' then '["object", "null"]'::jsonb else '"object"'::jsonb end,
+                       'properties', jsonb_object_agg(m.value ->> 'key', shared.answer_value_schema(
+                           m.value, m.value ->> 'label',
+                           case when m.value -> 'required' = 'true' then 'present' else 'no' end)),
+                       'required', coalesce(jsonb_agg(m.value ->> 'key' order by m.pos)
+                                                filter (where m.value -> 'required' = 'true'), '[]'),
+                       'additionalProperties', false)
+                   || case when p_required = 'filled' then '{"minProperties": 1}'::jsonb else '{}'::jsonb end
+              from jsonb_array_elements(p_members) with ordinality as m(value, pos));
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_members_schema(p_members jsonb, p_title text, p_required text)
+COMMENT ON FUNCTION shared.answer_members_schema (p_members jsonb, p_title text, p_required text)
+  IS 'The JSON Schema of a table row or an object answer: its declared columns or keys, required ones listed, any other key refused.';
+
+-- FUNCTION: answer_problem_sql(jsonb, text, text, text)
+CREATE FUNCTION shared.answer_problem_sql(p_output jsonb, p_rule text, p_message text, p_path text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return format('jsonb_build_object(''field_id'', %L, ''label'', %L, ''rule'', %L, ''message'', %s, ''path'', %s)',
+                  p_output ->> 'field_id', p_output ->> 'label', p_rule, p_message, p_path);
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_problem_sql(p_output jsonb, p_rule text, p_message text, p_path text)
+COMMENT ON FUNCTION shared.answer_problem_sql (p_output jsonb, p_rule text, p_message text, p_path text)
+  IS 'SQL building one problem {field_id, label, rule, message, path} of an output; p_message and p_path are SQL text expressions.';
+
+-- FUNCTION: answer_problems(text, jsonb)
+CREATE FUNCTION shared.answer_problems(p_tool_slug text, p_data jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_problems jsonb := '[]';
+    p jsonb;
+    k text;
+    n0 jsonb;
+    i0 integer;
+    n1 jsonb;
+    i1 integer;
+    n2 jsonb;
+    i2 integer;
+    n3 jsonb;
+    i3 integer;
+    n4 jsonb;
+    i4 integer;
+    n5 jsonb;
+    i5 integer;
+    n6 jsonb;
+    i6 integer;
+    n7 jsonb;
+    i7 integer;
+    n8 jsonb;
+    i8 integer;
+    n9 jsonb;
+    i9 integer;
+    n10 jsonb;
+    i10 integer;
+    n11 jsonb;
+    i11 integer;
+    n12 jsonb;
+    i12 integer;
+    n13 jsonb;
+    i13 integer;
+    n14 jsonb;
+    i14 integer;
+    n15 jsonb;
+    i15 integer;
+begin
+    case p_tool_slug
+        when 'woop' then
+p := case coalesce(jsonb_typeof((p_data #> '{wish}')), 'null') when 'null' then jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'required', 'message', 'Wish' || ' is required.', 'path', 'wish') when 'string' then case when btrim(((p_data #> '{wish}') #>> '{}')) = '' then jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'required', 'message', 'Wish' || ' is required.', 'path', 'wish') when pg_catalog.length(((p_data #> '{wish}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'min_length', 'message', 'Wish' || ' must be at least 10 characters.', 'path', 'wish') when pg_catalog.length(((p_data #> '{wish}') #>> '{}')) > 500 then jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'max_length', 'message', 'Wish' || ' must be at most 500 characters.', 'path', 'wish') end else case when (p_data #> '{wish}') = '[]'::jsonb or (p_data #> '{wish}') = '{}'::jsonb or (p_data #> '{wish}') = '""'::jsonb or (jsonb_typeof((p_data #> '{wish}')) = 'string' and btrim(((p_data #> '{wish}') #>> '{}')) = '') then jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'required', 'message', 'Wish' || ' is required.', 'path', 'wish') else jsonb_build_object('field_id', 'wish', 'label', 'Wish', 'rule', 'type', 'message', 'Wish' || ' must be text.', 'path', 'wish') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{outcome}')), 'null') when 'null' then jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'required', 'message', 'Outcome' || ' is required.', 'path', 'outcome') when 'string' then case when btrim(((p_data #> '{outcome}') #>> '{}')) = '' then jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'required', 'message', 'Outcome' || ' is required.', 'path', 'outcome') when pg_catalog.length(((p_data #> '{outcome}') #>> '{}')) < 20 then jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'min_length', 'message', 'Outcome' || ' must be at least 20 characters.', 'path', 'outcome') when pg_catalog.length(((p_data #> '{outcome}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'max_length', 'message', 'Outcome' || ' must be at most 2000 characters.', 'path', 'outcome') end else case when (p_data #> '{outcome}') = '[]'::jsonb or (p_data #> '{outcome}') = '{}'::jsonb or (p_data #> '{outcome}') = '""'::jsonb or (jsonb_typeof((p_data #> '{outcome}')) = 'string' and btrim(((p_data #> '{outcome}') #>> '{}')) = '') then jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'required', 'message', 'Outcome' || ' is required.', 'path', 'outcome') else jsonb_build_object('field_id', 'outcome', 'label', 'Outcome', 'rule', 'type', 'message', 'Outcome' || ' must be text.', 'path', 'outcome') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{obstacle}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{obstacle}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'obstacle', 'label', 'Obstacle', 'rule', 'max_length', 'message', 'Obstacle' || ' must be at most 1000 characters.', 'path', 'obstacle') end else jsonb_build_object('field_id', 'obstacle', 'label', 'Obstacle', 'rule', 'type', 'message', 'Obstacle' || ' must be text.', 'path', 'obstacle') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{plan}')), 'null') when 'null' then jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'required', 'message', 'Plan' || ' is required.', 'path', 'plan') when 'string' then case when btrim(((p_data #> '{plan}') #>> '{}')) = '' then jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'required', 'message', 'Plan' || ' is required.', 'path', 'plan') when pg_catalog.length(((p_data #> '{plan}') #>> '{}')) < 20 then jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'min_length', 'message', 'Plan' || ' must be at least 20 characters.', 'path', 'plan') when pg_catalog.length(((p_data #> '{plan}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'max_length', 'message', 'Plan' || ' must be at most 1000 characters.', 'path', 'plan') end else case when (p_data #> '{plan}') = '[]'::jsonb or (p_data #> '{plan}') = '{}'::jsonb or (p_data #> '{plan}') = '""'::jsonb or (jsonb_typeof((p_data #> '{plan}')) = 'string' and btrim(((p_data #> '{plan}') #>> '{}')) = '') then jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'required', 'message', 'Plan' || ' is required.', 'path', 'plan') else jsonb_build_object('field_id', 'plan', 'label', 'Plan', 'rule', 'type', 'message', 'Plan' || ' must be text.', 'path', 'plan') end end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'know-thyself' then
+p := case coalesce(jsonb_typeof((p_data #> '{identity,personal_dream}')), 'null') when 'null' then jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'required', 'message', 'Personal dream' || ' is required.', 'path', 'identity.personal_dream') when 'string' then case when btrim(((p_data #> '{identity,personal_dream}') #>> '{}')) = '' then jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'required', 'message', 'Personal dream' || ' is required.', 'path', 'identity.personal_dream') when pg_catalog.length(((p_data #> '{identity,personal_dream}') #>> '{}')) < 20 then jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'min_length', 'message', 'Personal dream' || ' must be at least 20 characters.', 'path', 'identity.personal_dream') when pg_catalog.length(((p_data #> '{identity,personal_dream}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'max_length', 'message', 'Personal dream' || ' must be at most 2000 characters.', 'path', 'identity.personal_dream') end else case when (p_data #> '{identity,personal_dream}') = '[]'::jsonb or (p_data #> '{identity,personal_dream}') = '{}'::jsonb or (p_data #> '{identity,personal_dream}') = '""'::jsonb or (jsonb_typeof((p_data #> '{identity,personal_dream}')) = 'string' and btrim(((p_data #> '{identity,personal_dream}') #>> '{}')) = '') then jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'required', 'message', 'Personal dream' || ' is required.', 'path', 'identity.personal_dream') else jsonb_build_object('field_id', 'identity.personal_dream', 'label', 'Personal dream', 'rule', 'type', 'message', 'Personal dream' || ' must be text.', 'path', 'identity.personal_dream') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{identity,purpose}')), 'null') when 'null' then jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'required', 'message', 'Purpose' || ' is required.', 'path', 'identity.purpose') when 'string' then case when btrim(((p_data #> '{identity,purpose}') #>> '{}')) = '' then jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'required', 'message', 'Purpose' || ' is required.', 'path', 'identity.purpose') when pg_catalog.length(((p_data #> '{identity,purpose}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'min_length', 'message', 'Purpose' || ' must be at least 10 characters.', 'path', 'identity.purpose') when pg_catalog.length(((p_data #> '{identity,purpose}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'max_length', 'message', 'Purpose' || ' must be at most 1000 characters.', 'path', 'identity.purpose') end else case when (p_data #> '{identity,purpose}') = '[]'::jsonb or (p_data #> '{identity,purpose}') = '{}'::jsonb or (p_data #> '{identity,purpose}') = '""'::jsonb or (jsonb_typeof((p_data #> '{identity,purpose}')) = 'string' and btrim(((p_data #> '{identity,purpose}') #>> '{}')) = '') then jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'required', 'message', 'Purpose' || ' is required.', 'path', 'identity.purpose') else jsonb_build_object('field_id', 'identity.purpose', 'label', 'Purpose', 'rule', 'type', 'message', 'Purpose' || ' must be text.', 'path', 'identity.purpose') end end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{identity,personal_values}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) < 3 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'min_items', 'message', 'Personal values' || ' needs at least 3 rows.', 'path', 'identity.personal_values') when jsonb_array_length(n0) > 5 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'max_items', 'message', 'Personal values' || ' can have at most 5 rows.', 'path', 'identity.personal_values') end else jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'type', 'message', 'Personal values' || ' must be a table (a list of rows).', 'path', 'identity.personal_values') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'type', 'message', 'Personal values' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'identity.personal_values' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'value')), 'null') when 'null' then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'required', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Your core value' || ' is required.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.value') when 'string' then case when pg_catalog.length(((n1 -> 'value') #>> '{}')) > 100 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'max_length', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Your core value' || ' must be at most 100 characters.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.value') end else jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'type', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Your core value' || ' must be text.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.value') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'how_live')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'how_live') #>> '{}')) > 500 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'max_length', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': How you live it daily' || ' must be at most 500 characters.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.how_live') end else jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'type', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': How you live it daily' || ' must be text.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.how_live') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'alignment')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'alignment'))::numeric < 0 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'minimum', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Alignment % (0-100)' || ' must be at least 0.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.alignment') when ((n1 -> 'alignment'))::numeric > 100 then jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'maximum', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Alignment % (0-100)' || ' must be at most 100.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.alignment') end else jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'type', 'message', 'Personal values' || ', row ' || (i0 + 1) || ': Alignment % (0-100)' || ' must be a number.', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.alignment') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['value', 'how_live', 'alignment']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['value', 'how_live', 'alignment']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'identity.personal_values', 'label', 'Personal values', 'rule', 'unknown_key', 'message', 'Personal values' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'identity.personal_values' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{identity,strengths}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) < 3 then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'min_items', 'message', 'Strengths' || ' needs at least 3 rows.', 'path', 'identity.strengths') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'max_items', 'message', 'Strengths' || ' can have at most 10 rows.', 'path', 'identity.strengths') end else jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'type', 'message', 'Strengths' || ' must be a table (a list of rows).', 'path', 'identity.strengths') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'type', 'message', 'Strengths' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'identity.strengths' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'strength')), 'null') when 'null' then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'required', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Strength' || ' is required.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.strength') when 'string' then case when pg_catalog.length(((n1 -> 'strength') #>> '{}')) > 200 then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'max_length', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Strength' || ' must be at most 200 characters.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.strength') end else jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'type', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Strength' || ' must be text.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.strength') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'fit_percent')), 'null') when 'null' then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'required', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Fit % (0-100)' || ' is required.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.fit_percent') when 'number' then case when ((n1 -> 'fit_percent'))::numeric < 0 then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'minimum', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Fit % (0-100)' || ' must be at least 0.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.fit_percent') when ((n1 -> 'fit_percent'))::numeric > 100 then jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'maximum', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Fit % (0-100)' || ' must be at most 100.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.fit_percent') end else jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'type', 'message', 'Strengths' || ', row ' || (i0 + 1) || ': Fit % (0-100)' || ' must be a number.', 'path', 'identity.strengths' || '[' || i0 || ']' || '.fit_percent') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['strength', 'fit_percent']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['strength', 'fit_percent']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'identity.strengths', 'label', 'Strengths', 'rule', 'unknown_key', 'message', 'Strengths' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'identity.strengths' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'dream' then
+p := case coalesce(jsonb_typeof((p_data #> '{company_dream}')), 'null') when 'null' then jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'required', 'message', 'Company dream' || ' is required.', 'path', 'company_dream') when 'string' then case when btrim(((p_data #> '{company_dream}') #>> '{}')) = '' then jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'required', 'message', 'Company dream' || ' is required.', 'path', 'company_dream') when pg_catalog.length(((p_data #> '{company_dream}') #>> '{}')) < 50 then jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'min_length', 'message', 'Company dream' || ' must be at least 50 characters.', 'path', 'company_dream') when pg_catalog.length(((p_data #> '{company_dream}') #>> '{}')) > 4000 then jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'max_length', 'message', 'Company dream' || ' must be at most 4000 characters.', 'path', 'company_dream') end else case when (p_data #> '{company_dream}') = '[]'::jsonb or (p_data #> '{company_dream}') = '{}'::jsonb or (p_data #> '{company_dream}') = '""'::jsonb or (jsonb_typeof((p_data #> '{company_dream}')) = 'string' and btrim(((p_data #> '{company_dream}') #>> '{}')) = '') then jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'required', 'message', 'Company dream' || ' is required.', 'path', 'company_dream') else jsonb_build_object('field_id', 'company_dream', 'label', 'Company dream', 'rule', 'type', 'message', 'Company dream' || ' must be text.', 'path', 'company_dream') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{target_market}')), 'null') when 'null' then jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'required', 'message', 'Target market' || ' is required.', 'path', 'target_market') when 'string' then case when btrim(((p_data #> '{target_market}') #>> '{}')) = '' then jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'required', 'message', 'Target market' || ' is required.', 'path', 'target_market') when pg_catalog.length(((p_data #> '{target_market}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'min_length', 'message', 'Target market' || ' must be at least 10 characters.', 'path', 'target_market') when pg_catalog.length(((p_data #> '{target_market}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'max_length', 'message', 'Target market' || ' must be at most 1000 characters.', 'path', 'target_market') end else case when (p_data #> '{target_market}') = '[]'::jsonb or (p_data #> '{target_market}') = '{}'::jsonb or (p_data #> '{target_market}') = '""'::jsonb or (jsonb_typeof((p_data #> '{target_market}')) = 'string' and btrim(((p_data #> '{target_market}') #>> '{}')) = '') then jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'required', 'message', 'Target market' || ' is required.', 'path', 'target_market') else jsonb_build_object('field_id', 'target_market', 'label', 'Target market', 'rule', 'type', 'message', 'Target market' || ' must be text.', 'path', 'target_market') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{timeline}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{timeline}') #>> '{}')) > 500 then jsonb_build_object('field_id', 'timeline', 'label', 'Timeline', 'rule', 'max_length', 'message', 'Timeline' || ' must be at most 500 characters.', 'path', 'timeline') end else jsonb_build_object('field_id', 'timeline', 'label', 'Timeline', 'rule', 'type', 'message', 'Timeline' || ' must be text.', 'path', 'timeline') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{success_picture}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{success_picture}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'success_picture', 'label', 'Picture of success', 'rule', 'max_length', 'message', 'Picture of success' || ' must be at most 2000 characters.', 'path', 'success_picture') end else jsonb_build_object('field_id', 'success_picture', 'label', 'Picture of success', 'rule', 'type', 'message', 'Picture of success' || ' must be text.', 'path', 'success_picture') end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'values' then
+n0 := (p_data #> '{core_values}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'required', 'message', 'Core values' || ' is required.', 'path', 'core_values') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'required', 'message', 'Core values' || ' is required.', 'path', 'core_values') when jsonb_array_length(n0) < 5 then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'min_items', 'message', 'Core values' || ' needs at least 5 items.', 'path', 'core_values') when jsonb_array_length(n0) > 7 then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'max_items', 'message', 'Core values' || ' can have at most 7 items.', 'path', 'core_values') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'required', 'message', 'Core values' || ' is required.', 'path', 'core_values') else jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'type', 'message', 'Core values' || ' must be a list.', 'path', 'core_values') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) < 2 then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'min_length', 'message', 'Core values' || ', item ' || (i0 + 1) || ' must be at least 2 characters.', 'path', 'core_values' || '[' || i0 || ']') when pg_catalog.length(((n0 -> i0) #>> '{}')) > 100 then jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'max_length', 'message', 'Core values' || ', item ' || (i0 + 1) || ' must be at most 100 characters.', 'path', 'core_values' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'core_values', 'label', 'Core values', 'rule', 'type', 'message', 'Core values' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'core_values' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{value_behaviors}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'max_items', 'message', 'Behaviours per value' || ' can have at most 30 rows.', 'path', 'value_behaviors') end else jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'type', 'message', 'Behaviours per value' || ' must be a table (a list of rows).', 'path', 'value_behaviors') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'type', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'value_behaviors' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'value')), 'null') when 'null' then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'required', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Value' || ' is required.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.value') when 'string' then case when pg_catalog.length(((n1 -> 'value') #>> '{}')) > 100 then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'max_length', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Value' || ' must be at most 100 characters.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.value') end else jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'type', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Value' || ' must be text.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.value') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'cool')), 'null') when 'null' then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'required', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Cool (encouraged)' || ' is required.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.cool') when 'string' then case when pg_catalog.length(((n1 -> 'cool') #>> '{}')) > 500 then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'max_length', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Cool (encouraged)' || ' must be at most 500 characters.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.cool') end else jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'type', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Cool (encouraged)' || ' must be text.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.cool') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'not_cool')), 'null') when 'null' then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'required', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Not cool (unacceptable)' || ' is required.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.not_cool') when 'string' then case when pg_catalog.length(((n1 -> 'not_cool') #>> '{}')) > 500 then jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'max_length', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Not cool (unacceptable)' || ' must be at most 500 characters.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.not_cool') end else jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'type', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ': Not cool (unacceptable)' || ' must be text.', 'path', 'value_behaviors' || '[' || i0 || ']' || '.not_cool') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['value', 'cool', 'not_cool']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['value', 'cool', 'not_cool']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'value_behaviors', 'label', 'Behaviours per value', 'rule', 'unknown_key', 'message', 'Behaviours per value' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'value_behaviors' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{non_negotiables}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'non_negotiables', 'label', 'Non-negotiables', 'rule', 'max_items', 'message', 'Non-negotiables' || ' can have at most 10 items.', 'path', 'non_negotiables') end else jsonb_build_object('field_id', 'non_negotiables', 'label', 'Non-negotiables', 'rule', 'type', 'message', 'Non-negotiables' || ' must be a list.', 'path', 'non_negotiables') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'non_negotiables', 'label', 'Non-negotiables', 'rule', 'max_length', 'message', 'Non-negotiables' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'non_negotiables' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'non_negotiables', 'label', 'Non-negotiables', 'rule', 'type', 'message', 'Non-negotiables' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'non_negotiables' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'team' then
+n0 := (p_data #> '{team_members}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'required', 'message', 'Team members' || ' is required.', 'path', 'team_members') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'required', 'message', 'Team members' || ' is required.', 'path', 'team_members') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'min_items', 'message', 'Team members' || ' needs at least 1 row.', 'path', 'team_members') when jsonb_array_length(n0) > 200 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'max_items', 'message', 'Team members' || ' can have at most 200 rows.', 'path', 'team_members') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'required', 'message', 'Team members' || ' is required.', 'path', 'team_members') else jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ' must be a table (a list of rows).', 'path', 'team_members') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'team_members' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'name')), 'null') when 'null' then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'required', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Name' || ' is required.', 'path', 'team_members' || '[' || i0 || ']' || '.name') when 'string' then case when pg_catalog.length(((n1 -> 'name') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'max_length', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Name' || ' must be at most 200 characters.', 'path', 'team_members' || '[' || i0 || ']' || '.name') end else jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Name' || ' must be text.', 'path', 'team_members' || '[' || i0 || ']' || '.name') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'role')), 'null') when 'null' then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'required', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Role' || ' is required.', 'path', 'team_members' || '[' || i0 || ']' || '.role') when 'string' then case when pg_catalog.length(((n1 -> 'role') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'max_length', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Role' || ' must be at most 200 characters.', 'path', 'team_members' || '[' || i0 || ']' || '.role') end else jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ', row ' || (i0 + 1) || ': Role' || ' must be text.', 'path', 'team_members' || '[' || i0 || ']' || '.role') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'since')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'since'))::numeric <> trunc(((n1 -> 'since'))::numeric) then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ', row ' || (i0 + 1) || ': In the company since (year)' || ' must be a whole number.', 'path', 'team_members' || '[' || i0 || ']' || '.since') when ((n1 -> 'since'))::numeric < 1950 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'minimum', 'message', 'Team members' || ', row ' || (i0 + 1) || ': In the company since (year)' || ' must be at least 1950.', 'path', 'team_members' || '[' || i0 || ']' || '.since') when ((n1 -> 'since'))::numeric > 2100 then jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'maximum', 'message', 'Team members' || ', row ' || (i0 + 1) || ': In the company since (year)' || ' must be at most 2100.', 'path', 'team_members' || '[' || i0 || ']' || '.since') end else jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'type', 'message', 'Team members' || ', row ' || (i0 + 1) || ': In the company since (year)' || ' must be a whole number.', 'path', 'team_members' || '[' || i0 || ']' || '.since') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['name', 'role', 'since']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['name', 'role', 'since']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'team_members', 'label', 'Team members', 'rule', 'unknown_key', 'message', 'Team members' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'team_members' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{roles_responsibilities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 100 then jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'max_items', 'message', 'Roles and responsibilities' || ' can have at most 100 rows.', 'path', 'roles_responsibilities') end else jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'type', 'message', 'Roles and responsibilities' || ' must be a table (a list of rows).', 'path', 'roles_responsibilities') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'type', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'roles_responsibilities' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'role')), 'null') when 'null' then jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'required', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Role' || ' is required.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.role') when 'string' then case when pg_catalog.length(((n1 -> 'role') #>> '{}')) > 200 then jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'max_length', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Role' || ' must be at most 200 characters.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.role') end else jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'type', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Role' || ' must be text.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.role') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'accountable_for')), 'null') when 'null' then jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'required', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Accountable for' || ' is required.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.accountable_for') when 'string' then case when pg_catalog.length(((n1 -> 'accountable_for') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'max_length', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Accountable for' || ' must be at most 1000 characters.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.accountable_for') end else jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'type', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ': Accountable for' || ' must be text.', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.accountable_for') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['role', 'accountable_for']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['role', 'accountable_for']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'roles_responsibilities', 'label', 'Roles and responsibilities', 'rule', 'unknown_key', 'message', 'Roles and responsibilities' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'roles_responsibilities' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{team_gaps}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'team_gaps', 'label', 'Team gaps', 'rule', 'max_items', 'message', 'Team gaps' || ' can have at most 20 items.', 'path', 'team_gaps') end else jsonb_build_object('field_id', 'team_gaps', 'label', 'Team gaps', 'rule', 'type', 'message', 'Team gaps' || ' must be a list.', 'path', 'team_gaps') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'team_gaps', 'label', 'Team gaps', 'rule', 'max_length', 'message', 'Team gaps' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'team_gaps' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'team_gaps', 'label', 'Team gaps', 'rule', 'type', 'message', 'Team gaps' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'team_gaps' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'fit' then
+n0 := (p_data #> '{fit_scores}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' is required.', 'path', 'fit_scores') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' is required.', 'path', 'fit_scores') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'min_items', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' needs at least 1 row.', 'path', 'fit_scores') when jsonb_array_length(n0) > 200 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'max_items', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' can have at most 200 rows.', 'path', 'fit_scores') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' is required.', 'path', 'fit_scores') else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ' must be a table (a list of rows).', 'path', 'fit_scores') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'fit_scores' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'person')), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Person' || ' is required.', 'path', 'fit_scores' || '[' || i0 || ']' || '.person') when 'string' then case when pg_catalog.length(((n1 -> 'person') #>> '{}')) > 200 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'max_length', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Person' || ' must be at most 200 characters.', 'path', 'fit_scores' || '[' || i0 || ']' || '.person') end else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Person' || ' must be text.', 'path', 'fit_scores' || '[' || i0 || ']' || '.person') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'values')), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Values (1-5)' || ' is required.', 'path', 'fit_scores' || '[' || i0 || ']' || '.values') when 'number' then case when ((n1 -> 'values'))::numeric <> trunc(((n1 -> 'values'))::numeric) then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Values (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.values') when ((n1 -> 'values'))::numeric < 1 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'minimum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Values (1-5)' || ' must be at least 1.', 'path', 'fit_scores' || '[' || i0 || ']' || '.values') when ((n1 -> 'values'))::numeric > 5 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'maximum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Values (1-5)' || ' must be at most 5.', 'path', 'fit_scores' || '[' || i0 || ']' || '.values') end else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Values (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.values') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'job')), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Job (1-5)' || ' is required.', 'path', 'fit_scores' || '[' || i0 || ']' || '.job') when 'number' then case when ((n1 -> 'job'))::numeric <> trunc(((n1 -> 'job'))::numeric) then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Job (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.job') when ((n1 -> 'job'))::numeric < 1 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'minimum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Job (1-5)' || ' must be at least 1.', 'path', 'fit_scores' || '[' || i0 || ']' || '.job') when ((n1 -> 'job'))::numeric > 5 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'maximum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Job (1-5)' || ' must be at most 5.', 'path', 'fit_scores' || '[' || i0 || ']' || '.job') end else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Job (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.job') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'team')), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Team (1-5)' || ' is required.', 'path', 'fit_scores' || '[' || i0 || ']' || '.team') when 'number' then case when ((n1 -> 'team'))::numeric <> trunc(((n1 -> 'team'))::numeric) then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Team (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.team') when ((n1 -> 'team'))::numeric < 1 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'minimum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Team (1-5)' || ' must be at least 1.', 'path', 'fit_scores' || '[' || i0 || ']' || '.team') when ((n1 -> 'team'))::numeric > 5 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'maximum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Team (1-5)' || ' must be at most 5.', 'path', 'fit_scores' || '[' || i0 || ']' || '.team') end else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Team (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.team') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'boss')), 'null') when 'null' then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'required', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Boss (1-5)' || ' is required.', 'path', 'fit_scores' || '[' || i0 || ']' || '.boss') when 'number' then case when ((n1 -> 'boss'))::numeric <> trunc(((n1 -> 'boss'))::numeric) then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Boss (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.boss') when ((n1 -> 'boss'))::numeric < 1 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'minimum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Boss (1-5)' || ' must be at least 1.', 'path', 'fit_scores' || '[' || i0 || ']' || '.boss') when ((n1 -> 'boss'))::numeric > 5 then jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'maximum', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Boss (1-5)' || ' must be at most 5.', 'path', 'fit_scores' || '[' || i0 || ']' || '.boss') end else jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'type', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ': Boss (1-5)' || ' must be a whole number.', 'path', 'fit_scores' || '[' || i0 || ']' || '.boss') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['person', 'values', 'job', 'team', 'boss']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['person', 'values', 'job', 'team', 'boss']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'fit_scores', 'label', 'FIT scores (Values, Job, Team, Boss)', 'rule', 'unknown_key', 'message', 'FIT scores (Values, Job, Team, Boss)' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'fit_scores' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{abc_matrix}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'required', 'message', 'ABC matrix' || ' is required.', 'path', 'abc_matrix') when 'object' then case when n0 = '{}'::jsonb then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'required', 'message', 'ABC matrix' || ' is required.', 'path', 'abc_matrix') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'required', 'message', 'ABC matrix' || ' is required.', 'path', 'abc_matrix') else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ' must be a group of answers (an object).', 'path', 'abc_matrix') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'object' then
+n1 := (n0 -> 'a_players');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_items', 'message', 'ABC matrix' || ': A players (top performers)' || ' can have at most 200 items.', 'path', 'abc_matrix' || '.a_players') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': A players (top performers)' || ' must be a list.', 'path', 'abc_matrix' || '.a_players') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_length', 'message', 'ABC matrix' || ': A players (top performers)' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'abc_matrix' || '.a_players' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': A players (top performers)' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'abc_matrix' || '.a_players' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n1 := (n0 -> 'b_players');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_items', 'message', 'ABC matrix' || ': B players (solid)' || ' can have at most 200 items.', 'path', 'abc_matrix' || '.b_players') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': B players (solid)' || ' must be a list.', 'path', 'abc_matrix' || '.b_players') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_length', 'message', 'ABC matrix' || ': B players (solid)' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'abc_matrix' || '.b_players' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': B players (solid)' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'abc_matrix' || '.b_players' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n1 := (n0 -> 'c_players');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_items', 'message', 'ABC matrix' || ': C players (underperforming)' || ' can have at most 200 items.', 'path', 'abc_matrix' || '.c_players') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': C players (underperforming)' || ' must be a list.', 'path', 'abc_matrix' || '.c_players') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'max_length', 'message', 'ABC matrix' || ': C players (underperforming)' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'abc_matrix' || '.c_players' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'type', 'message', 'ABC matrix' || ': C players (underperforming)' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'abc_matrix' || '.c_players' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+if n0 - array['a_players', 'b_players', 'c_players']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n0 - array['a_players', 'b_players', 'c_players']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'abc_matrix', 'label', 'ABC matrix', 'rule', 'unknown_key', 'message', 'ABC matrix' || ' has an answer that is not one of its parts: "' || k || '".', 'path', 'abc_matrix' || '.' || k);
+end loop;
+end if;
+end if;
+n0 := (p_data #> '{improvement_actions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'improvement_actions', 'label', 'Improvement actions', 'rule', 'max_items', 'message', 'Improvement actions' || ' can have at most 30 items.', 'path', 'improvement_actions') end else jsonb_build_object('field_id', 'improvement_actions', 'label', 'Improvement actions', 'rule', 'type', 'message', 'Improvement actions' || ' must be a list.', 'path', 'improvement_actions') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'improvement_actions', 'label', 'Improvement actions', 'rule', 'max_length', 'message', 'Improvement actions' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'improvement_actions' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'improvement_actions', 'label', 'Improvement actions', 'rule', 'type', 'message', 'Improvement actions' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'improvement_actions' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'cash' then
+p := case coalesce(jsonb_typeof((p_data #> '{cash_position}')), 'null') when 'null' then jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'required', 'message', 'Current cash position' || ' is required.', 'path', 'cash_position') when 'number' then case when false then jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'required', 'message', 'Current cash position' || ' is required.', 'path', 'cash_position') when ((p_data #> '{cash_position}'))::numeric < -1000000000 then jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'minimum', 'message', 'Current cash position' || ' must be at least -1000000000.', 'path', 'cash_position') when ((p_data #> '{cash_position}'))::numeric > 1000000000000 then jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'maximum', 'message', 'Current cash position' || ' must be at most 1000000000000.', 'path', 'cash_position') end else case when (p_data #> '{cash_position}') = '[]'::jsonb or (p_data #> '{cash_position}') = '{}'::jsonb or (p_data #> '{cash_position}') = '""'::jsonb or (jsonb_typeof((p_data #> '{cash_position}')) = 'string' and btrim(((p_data #> '{cash_position}') #>> '{}')) = '') then jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'required', 'message', 'Current cash position' || ' is required.', 'path', 'cash_position') else jsonb_build_object('field_id', 'cash_position', 'label', 'Current cash position', 'rule', 'type', 'message', 'Current cash position' || ' must be a number.', 'path', 'cash_position') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{cash_conversion_cycle}')), 'null') when 'null' then null when 'number' then case when ((p_data #> '{cash_conversion_cycle}'))::numeric < -365 then jsonb_build_object('field_id', 'cash_conversion_cycle', 'label', 'Cash conversion cycle (days)', 'rule', 'minimum', 'message', 'Cash conversion cycle (days)' || ' must be at least -365.', 'path', 'cash_conversion_cycle') when ((p_data #> '{cash_conversion_cycle}'))::numeric > 730 then jsonb_build_object('field_id', 'cash_conversion_cycle', 'label', 'Cash conversion cycle (days)', 'rule', 'maximum', 'message', 'Cash conversion cycle (days)' || ' must be at most 730.', 'path', 'cash_conversion_cycle') end else jsonb_build_object('field_id', 'cash_conversion_cycle', 'label', 'Cash conversion cycle (days)', 'rule', 'type', 'message', 'Cash conversion cycle (days)' || ' must be a number.', 'path', 'cash_conversion_cycle') end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{cash_levers}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'required', 'message', 'Cash levers' || ' is required.', 'path', 'cash_levers') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'required', 'message', 'Cash levers' || ' is required.', 'path', 'cash_levers') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'min_items', 'message', 'Cash levers' || ' needs at least 1 item.', 'path', 'cash_levers') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'max_items', 'message', 'Cash levers' || ' can have at most 10 items.', 'path', 'cash_levers') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'required', 'message', 'Cash levers' || ' is required.', 'path', 'cash_levers') else jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'type', 'message', 'Cash levers' || ' must be a list.', 'path', 'cash_levers') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'max_length', 'message', 'Cash levers' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'cash_levers' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'cash_levers', 'label', 'Cash levers', 'rule', 'type', 'message', 'Cash levers' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'cash_levers' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{cash_forecast}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 60 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'max_items', 'message', 'Cash flow forecast' || ' can have at most 60 rows.', 'path', 'cash_forecast') end else jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ' must be a table (a list of rows).', 'path', 'cash_forecast') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'cash_forecast' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'period')), 'null') when 'null' then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'required', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Period' || ' is required.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.period') when 'string' then case when pg_catalog.length(((n1 -> 'period') #>> '{}')) > 50 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'max_length', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Period' || ' must be at most 50 characters.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.period') end else jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Period' || ' must be text.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.period') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'inflow')), 'null') when 'null' then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'required', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash in' || ' is required.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.inflow') when 'number' then case when ((n1 -> 'inflow'))::numeric < 0 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'minimum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash in' || ' must be at least 0.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.inflow') when ((n1 -> 'inflow'))::numeric > 1000000000000 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'maximum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash in' || ' must be at most 1000000000000.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.inflow') end else jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash in' || ' must be a number.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.inflow') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'outflow')), 'null') when 'null' then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'required', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash out' || ' is required.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.outflow') when 'number' then case when ((n1 -> 'outflow'))::numeric < 0 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'minimum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash out' || ' must be at least 0.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.outflow') when ((n1 -> 'outflow'))::numeric > 1000000000000 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'maximum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash out' || ' must be at most 1000000000000.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.outflow') end else jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Cash out' || ' must be a number.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.outflow') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'closing')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'closing'))::numeric < -1000000000 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'minimum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Closing cash' || ' must be at least -1000000000.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.closing') when ((n1 -> 'closing'))::numeric > 1000000000000 then jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'maximum', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Closing cash' || ' must be at most 1000000000000.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.closing') end else jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'type', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ': Closing cash' || ' must be a number.', 'path', 'cash_forecast' || '[' || i0 || ']' || '.closing') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['period', 'inflow', 'outflow', 'closing']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['period', 'inflow', 'outflow', 'closing']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'cash_forecast', 'label', 'Cash flow forecast', 'rule', 'unknown_key', 'message', 'Cash flow forecast' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'cash_forecast' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'energy' then
+n0 := (p_data #> '{energy_audit}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) < 3 then jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'min_items', 'message', 'Energy audit' || ' needs at least 3 rows.', 'path', 'energy_audit') when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'max_items', 'message', 'Energy audit' || ' can have at most 50 rows.', 'path', 'energy_audit') end else jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'type', 'message', 'Energy audit' || ' must be a table (a list of rows).', 'path', 'energy_audit') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'type', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'energy_audit' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'activity')), 'null') when 'null' then jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'required', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Activity' || ' is required.', 'path', 'energy_audit' || '[' || i0 || ']' || '.activity') when 'string' then case when pg_catalog.length(((n1 -> 'activity') #>> '{}')) > 200 then jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'max_length', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Activity' || ' must be at most 200 characters.', 'path', 'energy_audit' || '[' || i0 || ']' || '.activity') end else jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'type', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Activity' || ' must be text.', 'path', 'energy_audit' || '[' || i0 || ']' || '.activity') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'energy') is null or (n1 -> 'energy') = 'null'::jsonb then jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'required', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Energy (+ gives, - drains)' || ' is required.', 'path', 'energy_audit' || '[' || i0 || ']' || '.energy') when (n1 -> 'energy') in ('"+"'::jsonb, '"-"'::jsonb) then null else jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'choices', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Energy (+ gives, - drains)' || ' must be one of: +, -.', 'path', 'energy_audit' || '[' || i0 || ']' || '.energy') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'action') is null or (n1 -> 'action') = 'null'::jsonb then null when (n1 -> 'action') in ('"Stop"'::jsonb, '"Do less"'::jsonb, '"Do more"'::jsonb) then null else jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'choices', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ': Stop, do less or do more' || ' must be one of: Stop, Do less, Do more.', 'path', 'energy_audit' || '[' || i0 || ']' || '.action') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['activity', 'energy', 'action']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['activity', 'energy', 'action']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'energy_audit', 'label', 'Energy audit', 'rule', 'unknown_key', 'message', 'Energy audit' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'energy_audit' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{body_mind_habits}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'required', 'message', 'Body and mind habits' || ' is required.', 'path', 'body_mind_habits') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'required', 'message', 'Body and mind habits' || ' is required.', 'path', 'body_mind_habits') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'min_items', 'message', 'Body and mind habits' || ' needs at least 1 item.', 'path', 'body_mind_habits') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'max_items', 'message', 'Body and mind habits' || ' can have at most 10 items.', 'path', 'body_mind_habits') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'required', 'message', 'Body and mind habits' || ' is required.', 'path', 'body_mind_habits') else jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'type', 'message', 'Body and mind habits' || ' must be a list.', 'path', 'body_mind_habits') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'max_length', 'message', 'Body and mind habits' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'body_mind_habits' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'body_mind_habits', 'label', 'Body and mind habits', 'rule', 'type', 'message', 'Body and mind habits' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'body_mind_habits' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{energy_commitments}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'required', 'message', 'Energy commitments' || ' is required.', 'path', 'energy_commitments') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'required', 'message', 'Energy commitments' || ' is required.', 'path', 'energy_commitments') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'min_items', 'message', 'Energy commitments' || ' needs at least 1 item.', 'path', 'energy_commitments') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'max_items', 'message', 'Energy commitments' || ' can have at most 10 items.', 'path', 'energy_commitments') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'required', 'message', 'Energy commitments' || ' is required.', 'path', 'energy_commitments') else jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'type', 'message', 'Energy commitments' || ' must be a list.', 'path', 'energy_commitments') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'max_length', 'message', 'Energy commitments' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'energy_commitments' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'energy_commitments', 'label', 'Energy commitments', 'rule', 'type', 'message', 'Energy commitments' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'energy_commitments' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{team_energy_practices}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'team_energy_practices', 'label', 'Team energy practices', 'rule', 'max_items', 'message', 'Team energy practices' || ' can have at most 10 items.', 'path', 'team_energy_practices') end else jsonb_build_object('field_id', 'team_energy_practices', 'label', 'Team energy practices', 'rule', 'type', 'message', 'Team energy practices' || ' must be a list.', 'path', 'team_energy_practices') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'team_energy_practices', 'label', 'Team energy practices', 'rule', 'max_length', 'message', 'Team energy practices' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'team_energy_practices' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'team_energy_practices', 'label', 'Team energy practices', 'rule', 'type', 'message', 'Team energy practices' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'team_energy_practices' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'goals' then
+n0 := (p_data #> '{annual_goals}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'required', 'message', 'Annual goals' || ' is required.', 'path', 'annual_goals') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'required', 'message', 'Annual goals' || ' is required.', 'path', 'annual_goals') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'min_items', 'message', 'Annual goals' || ' needs at least 1 item.', 'path', 'annual_goals') when jsonb_array_length(n0) > 5 then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'max_items', 'message', 'Annual goals' || ' can have at most 5 items.', 'path', 'annual_goals') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'required', 'message', 'Annual goals' || ' is required.', 'path', 'annual_goals') else jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'type', 'message', 'Annual goals' || ' must be a list.', 'path', 'annual_goals') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) < 5 then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'min_length', 'message', 'Annual goals' || ', item ' || (i0 + 1) || ' must be at least 5 characters.', 'path', 'annual_goals' || '[' || i0 || ']') when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'max_length', 'message', 'Annual goals' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'annual_goals' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'annual_goals', 'label', 'Annual goals', 'rule', 'type', 'message', 'Annual goals' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'annual_goals' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{quarterly_goals}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ' is required.', 'path', 'quarterly_goals') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ' is required.', 'path', 'quarterly_goals') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'min_items', 'message', 'Quarterly goals' || ' needs at least 1 row.', 'path', 'quarterly_goals') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'max_items', 'message', 'Quarterly goals' || ' can have at most 20 rows.', 'path', 'quarterly_goals') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ' is required.', 'path', 'quarterly_goals') else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ' must be a table (a list of rows).', 'path', 'quarterly_goals') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'quarterly_goals' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case when (n1 -> 'quarter') is null or (n1 -> 'quarter') = 'null'::jsonb then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Quarter' || ' is required.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.quarter') when (n1 -> 'quarter') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'choices', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.quarter') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'goal')), 'null') when 'null' then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Goal' || ' is required.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.goal') when 'string' then case when pg_catalog.length(((n1 -> 'goal') #>> '{}')) > 300 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'max_length', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Goal' || ' must be at most 300 characters.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.goal') end else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Goal' || ' must be text.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.goal') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'metric')), 'null') when 'null' then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Metric' || ' is required.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.metric') when 'string' then case when pg_catalog.length(((n1 -> 'metric') #>> '{}')) > 200 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'max_length', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Metric' || ' must be at most 200 characters.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.metric') end else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Metric' || ' must be text.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.metric') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'target')), 'null') when 'null' then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'required', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Target' || ' is required.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.target') when 'string' then case when pg_catalog.length(((n1 -> 'target') #>> '{}')) > 100 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'max_length', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Target' || ' must be at most 100 characters.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.target') end else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Target' || ' must be text.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.target') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'max_length', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'type', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['quarter', 'goal', 'metric', 'target', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['quarter', 'goal', 'metric', 'target', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'quarterly_goals', 'label', 'Quarterly goals', 'rule', 'unknown_key', 'message', 'Quarterly goals' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'quarterly_goals' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{key_metrics}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'max_items', 'message', 'Key metrics' || ' can have at most 30 rows.', 'path', 'key_metrics') end else jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'type', 'message', 'Key metrics' || ' must be a table (a list of rows).', 'path', 'key_metrics') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'type', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'key_metrics' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'metric')), 'null') when 'null' then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'required', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Metric' || ' is required.', 'path', 'key_metrics' || '[' || i0 || ']' || '.metric') when 'string' then case when pg_catalog.length(((n1 -> 'metric') #>> '{}')) > 200 then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'max_length', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Metric' || ' must be at most 200 characters.', 'path', 'key_metrics' || '[' || i0 || ']' || '.metric') end else jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'type', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Metric' || ' must be text.', 'path', 'key_metrics' || '[' || i0 || ']' || '.metric') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'target')), 'null') when 'null' then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'required', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Target' || ' is required.', 'path', 'key_metrics' || '[' || i0 || ']' || '.target') when 'string' then case when pg_catalog.length(((n1 -> 'target') #>> '{}')) > 100 then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'max_length', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Target' || ' must be at most 100 characters.', 'path', 'key_metrics' || '[' || i0 || ']' || '.target') end else jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'type', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Target' || ' must be text.', 'path', 'key_metrics' || '[' || i0 || ']' || '.target') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'frequency') is null or (n1 -> 'frequency') = 'null'::jsonb then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'required', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Measured' || ' is required.', 'path', 'key_metrics' || '[' || i0 || ']' || '.frequency') when (n1 -> 'frequency') in ('"Daily"'::jsonb, '"Weekly"'::jsonb, '"Monthly"'::jsonb, '"Quarterly"'::jsonb, '"Yearly"'::jsonb) then null else jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'choices', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Measured' || ' must be one of: Daily, Weekly, Monthly, Quarterly, Yearly.', 'path', 'key_metrics' || '[' || i0 || ']' || '.frequency') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'max_length', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'key_metrics' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'type', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'key_metrics' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['metric', 'target', 'frequency', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['metric', 'target', 'frequency', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'key_metrics', 'label', 'Key metrics', 'rule', 'unknown_key', 'message', 'Key metrics' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'key_metrics' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'focus' then
+n0 := (p_data #> '{focus_priorities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'required', 'message', 'Focus priorities' || ' is required.', 'path', 'focus_priorities') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'required', 'message', 'Focus priorities' || ' is required.', 'path', 'focus_priorities') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'min_items', 'message', 'Focus priorities' || ' needs at least 1 item.', 'path', 'focus_priorities') when jsonb_array_length(n0) > 3 then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'max_items', 'message', 'Focus priorities' || ' can have at most 3 items.', 'path', 'focus_priorities') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'required', 'message', 'Focus priorities' || ' is required.', 'path', 'focus_priorities') else jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'type', 'message', 'Focus priorities' || ' must be a list.', 'path', 'focus_priorities') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) < 3 then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'min_length', 'message', 'Focus priorities' || ', item ' || (i0 + 1) || ' must be at least 3 characters.', 'path', 'focus_priorities' || '[' || i0 || ']') when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'max_length', 'message', 'Focus priorities' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'focus_priorities' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'focus_priorities', 'label', 'Focus priorities', 'rule', 'type', 'message', 'Focus priorities' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'focus_priorities' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{eliminate_limit_delegate}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'object' then null else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ' must be a group of answers (an object).', 'path', 'eliminate_limit_delegate') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'object' then
+n1 := (n0 -> 'eliminate');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 20 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_items', 'message', 'Eliminate, limit, delegate' || ': Eliminate' || ' can have at most 20 items.', 'path', 'eliminate_limit_delegate' || '.eliminate') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Eliminate' || ' must be a list.', 'path', 'eliminate_limit_delegate' || '.eliminate') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_length', 'message', 'Eliminate, limit, delegate' || ': Eliminate' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'eliminate_limit_delegate' || '.eliminate' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Eliminate' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'eliminate_limit_delegate' || '.eliminate' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n1 := (n0 -> 'limit');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 20 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_items', 'message', 'Eliminate, limit, delegate' || ': Limit' || ' can have at most 20 items.', 'path', 'eliminate_limit_delegate' || '.limit') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Limit' || ' must be a list.', 'path', 'eliminate_limit_delegate' || '.limit') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_length', 'message', 'Eliminate, limit, delegate' || ': Limit' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'eliminate_limit_delegate' || '.limit' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Limit' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'eliminate_limit_delegate' || '.limit' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n1 := (n0 -> 'delegate');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 20 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_items', 'message', 'Eliminate, limit, delegate' || ': Delegate' || ' can have at most 20 items.', 'path', 'eliminate_limit_delegate' || '.delegate') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Delegate' || ' must be a list.', 'path', 'eliminate_limit_delegate' || '.delegate') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'max_length', 'message', 'Eliminate, limit, delegate' || ': Delegate' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'eliminate_limit_delegate' || '.delegate' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'type', 'message', 'Eliminate, limit, delegate' || ': Delegate' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'eliminate_limit_delegate' || '.delegate' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+if n0 - array['eliminate', 'limit', 'delegate']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n0 - array['eliminate', 'limit', 'delegate']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'eliminate_limit_delegate', 'label', 'Eliminate, limit, delegate', 'rule', 'unknown_key', 'message', 'Eliminate, limit, delegate' || ' has an answer that is not one of its parts: "' || k || '".', 'path', 'eliminate_limit_delegate' || '.' || k);
+end loop;
+end if;
+end if;
+n0 := (p_data #> '{daily_routines}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'required', 'message', 'Daily routines' || ' is required.', 'path', 'daily_routines') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'required', 'message', 'Daily routines' || ' is required.', 'path', 'daily_routines') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'min_items', 'message', 'Daily routines' || ' needs at least 1 item.', 'path', 'daily_routines') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'max_items', 'message', 'Daily routines' || ' can have at most 10 items.', 'path', 'daily_routines') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'required', 'message', 'Daily routines' || ' is required.', 'path', 'daily_routines') else jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'type', 'message', 'Daily routines' || ' must be a list.', 'path', 'daily_routines') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'max_length', 'message', 'Daily routines' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'daily_routines' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'daily_routines', 'label', 'Daily routines', 'rule', 'type', 'message', 'Daily routines' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'daily_routines' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{distraction_rules}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'distraction_rules', 'label', 'Distraction rules', 'rule', 'max_items', 'message', 'Distraction rules' || ' can have at most 15 items.', 'path', 'distraction_rules') end else jsonb_build_object('field_id', 'distraction_rules', 'label', 'Distraction rules', 'rule', 'type', 'message', 'Distraction rules' || ' must be a list.', 'path', 'distraction_rules') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'distraction_rules', 'label', 'Distraction rules', 'rule', 'max_length', 'message', 'Distraction rules' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'distraction_rules' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'distraction_rules', 'label', 'Distraction rules', 'rule', 'type', 'message', 'Distraction rules' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'distraction_rules' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{team_www}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'max_items', 'message', 'Team WWW (who, what, when)' || ' can have at most 50 rows.', 'path', 'team_www') end else jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'type', 'message', 'Team WWW (who, what, when)' || ' must be a table (a list of rows).', 'path', 'team_www') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'type', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'team_www' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'who')), 'null') when 'null' then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'required', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': Who' || ' is required.', 'path', 'team_www' || '[' || i0 || ']' || '.who') when 'string' then case when pg_catalog.length(((n1 -> 'who') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'max_length', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': Who' || ' must be at most 200 characters.', 'path', 'team_www' || '[' || i0 || ']' || '.who') end else jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'type', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': Who' || ' must be text.', 'path', 'team_www' || '[' || i0 || ']' || '.who') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'what')), 'null') when 'null' then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'required', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': What' || ' is required.', 'path', 'team_www' || '[' || i0 || ']' || '.what') when 'string' then case when pg_catalog.length(((n1 -> 'what') #>> '{}')) > 300 then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'max_length', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': What' || ' must be at most 300 characters.', 'path', 'team_www' || '[' || i0 || ']' || '.what') end else jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'type', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': What' || ' must be text.', 'path', 'team_www' || '[' || i0 || ']' || '.what') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'when')), 'null') when 'null' then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'required', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': When' || ' is required.', 'path', 'team_www' || '[' || i0 || ']' || '.when') when 'string' then case when pg_catalog.length(((n1 -> 'when') #>> '{}')) > 100 then jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'max_length', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': When' || ' must be at most 100 characters.', 'path', 'team_www' || '[' || i0 || ']' || '.when') end else jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'type', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ': When' || ' must be text.', 'path', 'team_www' || '[' || i0 || ']' || '.when') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['who', 'what', 'when']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['who', 'what', 'when']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'team_www', 'label', 'Team WWW (who, what, when)', 'rule', 'unknown_key', 'message', 'Team WWW (who, what, when)' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'team_www' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'performance' then
+n0 := (p_data #> '{root_causes}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'max_items', 'message', 'Root causes (5 Whys)' || ' can have at most 20 rows.', 'path', 'root_causes') end else jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'type', 'message', 'Root causes (5 Whys)' || ' must be a table (a list of rows).', 'path', 'root_causes') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'type', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'root_causes' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'problem')), 'null') when 'null' then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'required', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Problem' || ' is required.', 'path', 'root_causes' || '[' || i0 || ']' || '.problem') when 'string' then case when pg_catalog.length(((n1 -> 'problem') #>> '{}')) > 300 then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'max_length', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Problem' || ' must be at most 300 characters.', 'path', 'root_causes' || '[' || i0 || ']' || '.problem') end else jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'type', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Problem' || ' must be text.', 'path', 'root_causes' || '[' || i0 || ']' || '.problem') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'root_cause')), 'null') when 'null' then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'required', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Root cause' || ' is required.', 'path', 'root_causes' || '[' || i0 || ']' || '.root_cause') when 'string' then case when pg_catalog.length(((n1 -> 'root_cause') #>> '{}')) > 500 then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'max_length', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Root cause' || ' must be at most 500 characters.', 'path', 'root_causes' || '[' || i0 || ']' || '.root_cause') end else jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'type', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Root cause' || ' must be text.', 'path', 'root_causes' || '[' || i0 || ']' || '.root_cause') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'countermeasure')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'countermeasure') #>> '{}')) > 500 then jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'max_length', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Countermeasure' || ' must be at most 500 characters.', 'path', 'root_causes' || '[' || i0 || ']' || '.countermeasure') end else jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'type', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ': Countermeasure' || ' must be text.', 'path', 'root_causes' || '[' || i0 || ']' || '.countermeasure') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['problem', 'root_cause', 'countermeasure']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['problem', 'root_cause', 'countermeasure']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'root_causes', 'label', 'Root causes (5 Whys)', 'rule', 'unknown_key', 'message', 'Root causes (5 Whys)' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'root_causes' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{eighty_twenty_insights}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'eighty_twenty_insights', 'label', '80/20 insights', 'rule', 'max_items', 'message', '80/20 insights' || ' can have at most 10 items.', 'path', 'eighty_twenty_insights') end else jsonb_build_object('field_id', 'eighty_twenty_insights', 'label', '80/20 insights', 'rule', 'type', 'message', '80/20 insights' || ' must be a list.', 'path', 'eighty_twenty_insights') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'eighty_twenty_insights', 'label', '80/20 insights', 'rule', 'max_length', 'message', '80/20 insights' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'eighty_twenty_insights' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'eighty_twenty_insights', 'label', '80/20 insights', 'rule', 'type', 'message', '80/20 insights' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'eighty_twenty_insights' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{accountability_framework}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ' is required.', 'path', 'accountability_framework') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ' is required.', 'path', 'accountability_framework') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'min_items', 'message', 'Accountability framework' || ' needs at least 1 row.', 'path', 'accountability_framework') when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'max_items', 'message', 'Accountability framework' || ' can have at most 50 rows.', 'path', 'accountability_framework') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ' is required.', 'path', 'accountability_framework') else jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'type', 'message', 'Accountability framework' || ' must be a table (a list of rows).', 'path', 'accountability_framework') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'type', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'accountability_framework' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'area')), 'null') when 'null' then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Area' || ' is required.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.area') when 'string' then case when pg_catalog.length(((n1 -> 'area') #>> '{}')) > 200 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'max_length', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Area' || ' must be at most 200 characters.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.area') end else jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'type', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Area' || ' must be text.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.area') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Owner' || ' is required.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.owner') when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'max_length', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'type', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'review')), 'null') when 'null' then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'required', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Reviewed in' || ' is required.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.review') when 'string' then case when pg_catalog.length(((n1 -> 'review') #>> '{}')) > 200 then jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'max_length', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Reviewed in' || ' must be at most 200 characters.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.review') end else jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'type', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ': Reviewed in' || ' must be text.', 'path', 'accountability_framework' || '[' || i0 || ']' || '.review') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['area', 'owner', 'review']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['area', 'owner', 'review']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'accountability_framework', 'label', 'Accountability framework', 'rule', 'unknown_key', 'message', 'Accountability framework' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'accountability_framework' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{performance_kpis}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'required', 'message', 'Performance KPIs' || ' is required.', 'path', 'performance_kpis') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'required', 'message', 'Performance KPIs' || ' is required.', 'path', 'performance_kpis') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'min_items', 'message', 'Performance KPIs' || ' needs at least 1 row.', 'path', 'performance_kpis') when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'max_items', 'message', 'Performance KPIs' || ' can have at most 30 rows.', 'path', 'performance_kpis') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'required', 'message', 'Performance KPIs' || ' is required.', 'path', 'performance_kpis') else jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ' must be a table (a list of rows).', 'path', 'performance_kpis') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'performance_kpis' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'kpi')), 'null') when 'null' then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'required', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': KPI' || ' is required.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.kpi') when 'string' then case when pg_catalog.length(((n1 -> 'kpi') #>> '{}')) > 200 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'max_length', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': KPI' || ' must be at most 200 characters.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.kpi') end else jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': KPI' || ' must be text.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.kpi') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'current')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'current') #>> '{}')) > 100 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'max_length', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Now' || ' must be at most 100 characters.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.current') end else jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Now' || ' must be text.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.current') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'target')), 'null') when 'null' then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'required', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Target' || ' is required.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.target') when 'string' then case when pg_catalog.length(((n1 -> 'target') #>> '{}')) > 100 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'max_length', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Target' || ' must be at most 100 characters.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.target') end else jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Target' || ' must be text.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.target') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'max_length', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'type', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'performance_kpis' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['kpi', 'current', 'target', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['kpi', 'current', 'target', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'performance_kpis', 'label', 'Performance KPIs', 'rule', 'unknown_key', 'message', 'Performance KPIs' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'performance_kpis' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{consequences}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'consequences', 'label', 'Consequences', 'rule', 'max_items', 'message', 'Consequences' || ' can have at most 10 items.', 'path', 'consequences') end else jsonb_build_object('field_id', 'consequences', 'label', 'Consequences', 'rule', 'type', 'message', 'Consequences' || ' must be a list.', 'path', 'consequences') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'consequences', 'label', 'Consequences', 'rule', 'max_length', 'message', 'Consequences' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'consequences' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'consequences', 'label', 'Consequences', 'rule', 'type', 'message', 'Consequences' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'consequences' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'meeting-rhythm' then
+n0 := (p_data #> '{meeting_cadence}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'required', 'message', 'Meeting cadence' || ' is required.', 'path', 'meeting_cadence') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'required', 'message', 'Meeting cadence' || ' is required.', 'path', 'meeting_cadence') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'min_items', 'message', 'Meeting cadence' || ' needs at least 1 row.', 'path', 'meeting_cadence') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'max_items', 'message', 'Meeting cadence' || ' can have at most 20 rows.', 'path', 'meeting_cadence') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'required', 'message', 'Meeting cadence' || ' is required.', 'path', 'meeting_cadence') else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ' must be a table (a list of rows).', 'path', 'meeting_cadence') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'meeting_cadence' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'meeting')), 'null') when 'null' then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'required', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Meeting' || ' is required.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.meeting') when 'string' then case when pg_catalog.length(((n1 -> 'meeting') #>> '{}')) > 200 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'max_length', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Meeting' || ' must be at most 200 characters.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.meeting') end else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Meeting' || ' must be text.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.meeting') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'frequency') is null or (n1 -> 'frequency') = 'null'::jsonb then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'required', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': How often' || ' is required.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.frequency') when (n1 -> 'frequency') in ('"Daily"'::jsonb, '"Weekly"'::jsonb, '"Monthly"'::jsonb, '"Quarterly"'::jsonb, '"Yearly"'::jsonb) then null else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'choices', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': How often' || ' must be one of: Daily, Weekly, Monthly, Quarterly, Yearly.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.frequency') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'when')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'when') #>> '{}')) > 200 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'max_length', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': When' || ' must be at most 200 characters.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.when') end else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': When' || ' must be text.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.when') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'duration_minutes')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'duration_minutes'))::numeric <> trunc(((n1 -> 'duration_minutes'))::numeric) then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be a whole number.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.duration_minutes') when ((n1 -> 'duration_minutes'))::numeric < 5 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'minimum', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be at least 5.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.duration_minutes') when ((n1 -> 'duration_minutes'))::numeric > 1440 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'maximum', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be at most 1440.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.duration_minutes') end else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be a whole number.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.duration_minutes') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'attendees')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'attendees') #>> '{}')) > 300 then jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'max_length', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Who attends' || ' must be at most 300 characters.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.attendees') end else jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'type', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ': Who attends' || ' must be text.', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.attendees') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['meeting', 'frequency', 'when', 'duration_minutes', 'attendees']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['meeting', 'frequency', 'when', 'duration_minutes', 'attendees']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'meeting_cadence', 'label', 'Meeting cadence', 'rule', 'unknown_key', 'message', 'Meeting cadence' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'meeting_cadence' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{meeting_agendas}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'max_items', 'message', 'Meeting agendas' || ' can have at most 20 rows.', 'path', 'meeting_agendas') end else jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'type', 'message', 'Meeting agendas' || ' must be a table (a list of rows).', 'path', 'meeting_agendas') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'type', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'meeting_agendas' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'meeting')), 'null') when 'null' then jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'required', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Meeting' || ' is required.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.meeting') when 'string' then case when pg_catalog.length(((n1 -> 'meeting') #>> '{}')) > 200 then jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'max_length', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Meeting' || ' must be at most 200 characters.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.meeting') end else jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'type', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Meeting' || ' must be text.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.meeting') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'agenda')), 'null') when 'null' then jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'required', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Agenda' || ' is required.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.agenda') when 'string' then case when pg_catalog.length(((n1 -> 'agenda') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'max_length', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Agenda' || ' must be at most 2000 characters.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.agenda') end else jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'type', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ': Agenda' || ' must be text.', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.agenda') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['meeting', 'agenda']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['meeting', 'agenda']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'meeting_agendas', 'label', 'Meeting agendas', 'rule', 'unknown_key', 'message', 'Meeting agendas' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'meeting_agendas' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{meeting_rules}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'meeting_rules', 'label', 'Meeting rules', 'rule', 'max_items', 'message', 'Meeting rules' || ' can have at most 15 items.', 'path', 'meeting_rules') end else jsonb_build_object('field_id', 'meeting_rules', 'label', 'Meeting rules', 'rule', 'type', 'message', 'Meeting rules' || ' must be a list.', 'path', 'meeting_rules') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'meeting_rules', 'label', 'Meeting rules', 'rule', 'max_length', 'message', 'Meeting rules' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'meeting_rules' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'meeting_rules', 'label', 'Meeting rules', 'rule', 'type', 'message', 'Meeting rules' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'meeting_rules' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'market-size' then
+p := case coalesce(jsonb_typeof((p_data #> '{tam}')), 'null') when 'null' then jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'required', 'message', 'Total addressable market (TAM)' || ' is required.', 'path', 'tam') when 'number' then case when false then jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'required', 'message', 'Total addressable market (TAM)' || ' is required.', 'path', 'tam') when ((p_data #> '{tam}'))::numeric < 0 then jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'minimum', 'message', 'Total addressable market (TAM)' || ' must be at least 0.', 'path', 'tam') when ((p_data #> '{tam}'))::numeric > 10000000000000 then jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'maximum', 'message', 'Total addressable market (TAM)' || ' must be at most 10000000000000.', 'path', 'tam') end else case when (p_data #> '{tam}') = '[]'::jsonb or (p_data #> '{tam}') = '{}'::jsonb or (p_data #> '{tam}') = '""'::jsonb or (jsonb_typeof((p_data #> '{tam}')) = 'string' and btrim(((p_data #> '{tam}') #>> '{}')) = '') then jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'required', 'message', 'Total addressable market (TAM)' || ' is required.', 'path', 'tam') else jsonb_build_object('field_id', 'tam', 'label', 'Total addressable market (TAM)', 'rule', 'type', 'message', 'Total addressable market (TAM)' || ' must be a number.', 'path', 'tam') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{sam}')), 'null') when 'null' then null when 'number' then case when ((p_data #> '{sam}'))::numeric < 0 then jsonb_build_object('field_id', 'sam', 'label', 'Serviceable available market (SAM)', 'rule', 'minimum', 'message', 'Serviceable available market (SAM)' || ' must be at least 0.', 'path', 'sam') when ((p_data #> '{sam}'))::numeric > 10000000000000 then jsonb_build_object('field_id', 'sam', 'label', 'Serviceable available market (SAM)', 'rule', 'maximum', 'message', 'Serviceable available market (SAM)' || ' must be at most 10000000000000.', 'path', 'sam') end else jsonb_build_object('field_id', 'sam', 'label', 'Serviceable available market (SAM)', 'rule', 'type', 'message', 'Serviceable available market (SAM)' || ' must be a number.', 'path', 'sam') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{som}')), 'null') when 'null' then null when 'number' then case when ((p_data #> '{som}'))::numeric < 0 then jsonb_build_object('field_id', 'som', 'label', 'Serviceable obtainable market (SOM)', 'rule', 'minimum', 'message', 'Serviceable obtainable market (SOM)' || ' must be at least 0.', 'path', 'som') when ((p_data #> '{som}'))::numeric > 10000000000000 then jsonb_build_object('field_id', 'som', 'label', 'Serviceable obtainable market (SOM)', 'rule', 'maximum', 'message', 'Serviceable obtainable market (SOM)' || ' must be at most 10000000000000.', 'path', 'som') end else jsonb_build_object('field_id', 'som', 'label', 'Serviceable obtainable market (SOM)', 'rule', 'type', 'message', 'Serviceable obtainable market (SOM)' || ' must be a number.', 'path', 'som') end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{market_segments}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'required', 'message', 'Market segments' || ' is required.', 'path', 'market_segments') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'required', 'message', 'Market segments' || ' is required.', 'path', 'market_segments') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'min_items', 'message', 'Market segments' || ' needs at least 1 row.', 'path', 'market_segments') when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'max_items', 'message', 'Market segments' || ' can have at most 30 rows.', 'path', 'market_segments') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'required', 'message', 'Market segments' || ' is required.', 'path', 'market_segments') else jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'type', 'message', 'Market segments' || ' must be a table (a list of rows).', 'path', 'market_segments') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'type', 'message', 'Market segments' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'market_segments' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'segment')), 'null') when 'null' then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'required', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Segment' || ' is required.', 'path', 'market_segments' || '[' || i0 || ']' || '.segment') when 'string' then case when pg_catalog.length(((n1 -> 'segment') #>> '{}')) > 200 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'max_length', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Segment' || ' must be at most 200 characters.', 'path', 'market_segments' || '[' || i0 || ']' || '.segment') end else jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'type', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Segment' || ' must be text.', 'path', 'market_segments' || '[' || i0 || ']' || '.segment') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'size')), 'null') when 'null' then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'required', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Size (yearly revenue)' || ' is required.', 'path', 'market_segments' || '[' || i0 || ']' || '.size') when 'number' then case when ((n1 -> 'size'))::numeric < 0 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'minimum', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Size (yearly revenue)' || ' must be at least 0.', 'path', 'market_segments' || '[' || i0 || ']' || '.size') when ((n1 -> 'size'))::numeric > 10000000000000 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'maximum', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Size (yearly revenue)' || ' must be at most 10000000000000.', 'path', 'market_segments' || '[' || i0 || ']' || '.size') end else jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'type', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Size (yearly revenue)' || ' must be a number.', 'path', 'market_segments' || '[' || i0 || ']' || '.size') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'growth_percent')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'growth_percent'))::numeric < -100 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'minimum', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Growth % per year' || ' must be at least -100.', 'path', 'market_segments' || '[' || i0 || ']' || '.growth_percent') when ((n1 -> 'growth_percent'))::numeric > 1000 then jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'maximum', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Growth % per year' || ' must be at most 1000.', 'path', 'market_segments' || '[' || i0 || ']' || '.growth_percent') end else jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'type', 'message', 'Market segments' || ', row ' || (i0 + 1) || ': Growth % per year' || ' must be a number.', 'path', 'market_segments' || '[' || i0 || ']' || '.growth_percent') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['segment', 'size', 'growth_percent']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['segment', 'size', 'growth_percent']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'market_segments', 'label', 'Market segments', 'rule', 'unknown_key', 'message', 'Market segments' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'market_segments' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{market_assumptions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'market_assumptions', 'label', 'Market assumptions', 'rule', 'max_items', 'message', 'Market assumptions' || ' can have at most 20 items.', 'path', 'market_assumptions') end else jsonb_build_object('field_id', 'market_assumptions', 'label', 'Market assumptions', 'rule', 'type', 'message', 'Market assumptions' || ' must be a list.', 'path', 'market_assumptions') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 500 then jsonb_build_object('field_id', 'market_assumptions', 'label', 'Market assumptions', 'rule', 'max_length', 'message', 'Market assumptions' || ', item ' || (i0 + 1) || ' must be at most 500 characters.', 'path', 'market_assumptions' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'market_assumptions', 'label', 'Market assumptions', 'rule', 'type', 'message', 'Market assumptions' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'market_assumptions' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'segmentation-target-market' then
+n0 := (p_data #> '{segmentation_criteria}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'segmentation_criteria', 'label', 'Segmentation criteria', 'rule', 'max_items', 'message', 'Segmentation criteria' || ' can have at most 10 items.', 'path', 'segmentation_criteria') end else jsonb_build_object('field_id', 'segmentation_criteria', 'label', 'Segmentation criteria', 'rule', 'type', 'message', 'Segmentation criteria' || ' must be a list.', 'path', 'segmentation_criteria') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'segmentation_criteria', 'label', 'Segmentation criteria', 'rule', 'max_length', 'message', 'Segmentation criteria' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'segmentation_criteria' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'segmentation_criteria', 'label', 'Segmentation criteria', 'rule', 'type', 'message', 'Segmentation criteria' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'segmentation_criteria' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{segment_evaluation}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'max_items', 'message', 'Segment evaluation' || ' can have at most 30 rows.', 'path', 'segment_evaluation') end else jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'type', 'message', 'Segment evaluation' || ' must be a table (a list of rows).', 'path', 'segment_evaluation') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'type', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'segment_evaluation' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'segment')), 'null') when 'null' then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'required', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Segment' || ' is required.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.segment') when 'string' then case when pg_catalog.length(((n1 -> 'segment') #>> '{}')) > 200 then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'max_length', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Segment' || ' must be at most 200 characters.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.segment') end else jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'type', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Segment' || ' must be text.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.segment') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'attractiveness') is null or (n1 -> 'attractiveness') = 'null'::jsonb then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'required', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Attractiveness' || ' is required.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.attractiveness') when (n1 -> 'attractiveness') in ('"High"'::jsonb, '"Medium"'::jsonb, '"Low"'::jsonb) then null else jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'choices', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Attractiveness' || ' must be one of: High, Medium, Low.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.attractiveness') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'fit') is null or (n1 -> 'fit') = 'null'::jsonb then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'required', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Fit with us' || ' is required.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.fit') when (n1 -> 'fit') in ('"High"'::jsonb, '"Medium"'::jsonb, '"Low"'::jsonb) then null else jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'choices', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Fit with us' || ' must be one of: High, Medium, Low.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.fit') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'notes')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'notes') #>> '{}')) > 500 then jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'max_length', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Notes' || ' must be at most 500 characters.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.notes') end else jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'type', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ': Notes' || ' must be text.', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.notes') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['segment', 'attractiveness', 'fit', 'notes']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['segment', 'attractiveness', 'fit', 'notes']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'segment_evaluation', 'label', 'Segment evaluation', 'rule', 'unknown_key', 'message', 'Segment evaluation' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'segment_evaluation' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((p_data #> '{selected_segment}')), 'null') when 'null' then jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'required', 'message', 'Selected target segment' || ' is required.', 'path', 'selected_segment') when 'string' then case when btrim(((p_data #> '{selected_segment}') #>> '{}')) = '' then jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'required', 'message', 'Selected target segment' || ' is required.', 'path', 'selected_segment') when pg_catalog.length(((p_data #> '{selected_segment}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'min_length', 'message', 'Selected target segment' || ' must be at least 10 characters.', 'path', 'selected_segment') when pg_catalog.length(((p_data #> '{selected_segment}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'max_length', 'message', 'Selected target segment' || ' must be at most 1000 characters.', 'path', 'selected_segment') end else case when (p_data #> '{selected_segment}') = '[]'::jsonb or (p_data #> '{selected_segment}') = '{}'::jsonb or (p_data #> '{selected_segment}') = '""'::jsonb or (jsonb_typeof((p_data #> '{selected_segment}')) = 'string' and btrim(((p_data #> '{selected_segment}') #>> '{}')) = '') then jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'required', 'message', 'Selected target segment' || ' is required.', 'path', 'selected_segment') else jsonb_build_object('field_id', 'selected_segment', 'label', 'Selected target segment', 'rule', 'type', 'message', 'Selected target segment' || ' must be text.', 'path', 'selected_segment') end end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'target-segment-deep-dive' then
+n0 := (p_data #> '{customer_jobs}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'required', 'message', 'Customer jobs' || ' is required.', 'path', 'customer_jobs') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'required', 'message', 'Customer jobs' || ' is required.', 'path', 'customer_jobs') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'min_items', 'message', 'Customer jobs' || ' needs at least 1 item.', 'path', 'customer_jobs') when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'max_items', 'message', 'Customer jobs' || ' can have at most 15 items.', 'path', 'customer_jobs') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'required', 'message', 'Customer jobs' || ' is required.', 'path', 'customer_jobs') else jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'type', 'message', 'Customer jobs' || ' must be a list.', 'path', 'customer_jobs') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'max_length', 'message', 'Customer jobs' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'customer_jobs' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'customer_jobs', 'label', 'Customer jobs', 'rule', 'type', 'message', 'Customer jobs' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'customer_jobs' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{pains}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'required', 'message', 'Pains' || ' is required.', 'path', 'pains') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'required', 'message', 'Pains' || ' is required.', 'path', 'pains') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'min_items', 'message', 'Pains' || ' needs at least 1 item.', 'path', 'pains') when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'max_items', 'message', 'Pains' || ' can have at most 15 items.', 'path', 'pains') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'required', 'message', 'Pains' || ' is required.', 'path', 'pains') else jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'type', 'message', 'Pains' || ' must be a list.', 'path', 'pains') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'max_length', 'message', 'Pains' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'pains' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'pains', 'label', 'Pains', 'rule', 'type', 'message', 'Pains' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'pains' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{gains}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'required', 'message', 'Gains' || ' is required.', 'path', 'gains') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'required', 'message', 'Gains' || ' is required.', 'path', 'gains') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'min_items', 'message', 'Gains' || ' needs at least 1 item.', 'path', 'gains') when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'max_items', 'message', 'Gains' || ' can have at most 15 items.', 'path', 'gains') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'required', 'message', 'Gains' || ' is required.', 'path', 'gains') else jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'type', 'message', 'Gains' || ' must be a list.', 'path', 'gains') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'max_length', 'message', 'Gains' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'gains' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'gains', 'label', 'Gains', 'rule', 'type', 'message', 'Gains' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'gains' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{customer_journey}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'max_items', 'message', 'Customer journey' || ' can have at most 20 rows.', 'path', 'customer_journey') end else jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'type', 'message', 'Customer journey' || ' must be a table (a list of rows).', 'path', 'customer_journey') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'type', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'customer_journey' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'stage')), 'null') when 'null' then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'required', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Stage' || ' is required.', 'path', 'customer_journey' || '[' || i0 || ']' || '.stage') when 'string' then case when pg_catalog.length(((n1 -> 'stage') #>> '{}')) > 100 then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'max_length', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Stage' || ' must be at most 100 characters.', 'path', 'customer_journey' || '[' || i0 || ']' || '.stage') end else jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'type', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Stage' || ' must be text.', 'path', 'customer_journey' || '[' || i0 || ']' || '.stage') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'touchpoint')), 'null') when 'null' then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'required', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Touchpoints' || ' is required.', 'path', 'customer_journey' || '[' || i0 || ']' || '.touchpoint') when 'string' then case when pg_catalog.length(((n1 -> 'touchpoint') #>> '{}')) > 300 then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'max_length', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Touchpoints' || ' must be at most 300 characters.', 'path', 'customer_journey' || '[' || i0 || ']' || '.touchpoint') end else jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'type', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': Touchpoints' || ' must be text.', 'path', 'customer_journey' || '[' || i0 || ']' || '.touchpoint') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'pain_point')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'pain_point') #>> '{}')) > 300 then jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'max_length', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': What goes wrong' || ' must be at most 300 characters.', 'path', 'customer_journey' || '[' || i0 || ']' || '.pain_point') end else jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'type', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ': What goes wrong' || ' must be text.', 'path', 'customer_journey' || '[' || i0 || ']' || '.pain_point') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['stage', 'touchpoint', 'pain_point']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['stage', 'touchpoint', 'pain_point']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'customer_journey', 'label', 'Customer journey', 'rule', 'unknown_key', 'message', 'Customer journey' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'customer_journey' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((p_data #> '{buying_behavior}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{buying_behavior}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'buying_behavior', 'label', 'Buying behaviour', 'rule', 'max_length', 'message', 'Buying behaviour' || ' must be at most 2000 characters.', 'path', 'buying_behavior') end else jsonb_build_object('field_id', 'buying_behavior', 'label', 'Buying behaviour', 'rule', 'type', 'message', 'Buying behaviour' || ' must be text.', 'path', 'buying_behavior') end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'value-proposition' then
+n0 := (p_data #> '{value_propositions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'required', 'message', 'Value propositions' || ' is required.', 'path', 'value_propositions') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'required', 'message', 'Value propositions' || ' is required.', 'path', 'value_propositions') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'min_items', 'message', 'Value propositions' || ' needs at least 1 item.', 'path', 'value_propositions') when jsonb_array_length(n0) > 5 then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'max_items', 'message', 'Value propositions' || ' can have at most 5 items.', 'path', 'value_propositions') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'required', 'message', 'Value propositions' || ' is required.', 'path', 'value_propositions') else jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'type', 'message', 'Value propositions' || ' must be a list.', 'path', 'value_propositions') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) < 10 then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'min_length', 'message', 'Value propositions' || ', item ' || (i0 + 1) || ' must be at least 10 characters.', 'path', 'value_propositions' || '[' || i0 || ']') when pg_catalog.length(((n0 -> i0) #>> '{}')) > 500 then jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'max_length', 'message', 'Value propositions' || ', item ' || (i0 + 1) || ' must be at most 500 characters.', 'path', 'value_propositions' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'value_propositions', 'label', 'Value propositions', 'rule', 'type', 'message', 'Value propositions' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'value_propositions' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{products_services}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'products_services', 'label', 'Products and services', 'rule', 'max_items', 'message', 'Products and services' || ' can have at most 20 items.', 'path', 'products_services') end else jsonb_build_object('field_id', 'products_services', 'label', 'Products and services', 'rule', 'type', 'message', 'Products and services' || ' must be a list.', 'path', 'products_services') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'products_services', 'label', 'Products and services', 'rule', 'max_length', 'message', 'Products and services' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'products_services' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'products_services', 'label', 'Products and services', 'rule', 'type', 'message', 'Products and services' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'products_services' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{pain_relievers}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'pain_relievers', 'label', 'Pain relievers', 'rule', 'max_items', 'message', 'Pain relievers' || ' can have at most 15 items.', 'path', 'pain_relievers') end else jsonb_build_object('field_id', 'pain_relievers', 'label', 'Pain relievers', 'rule', 'type', 'message', 'Pain relievers' || ' must be a list.', 'path', 'pain_relievers') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'pain_relievers', 'label', 'Pain relievers', 'rule', 'max_length', 'message', 'Pain relievers' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'pain_relievers' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'pain_relievers', 'label', 'Pain relievers', 'rule', 'type', 'message', 'Pain relievers' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'pain_relievers' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{gain_creators}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'gain_creators', 'label', 'Gain creators', 'rule', 'max_items', 'message', 'Gain creators' || ' can have at most 15 items.', 'path', 'gain_creators') end else jsonb_build_object('field_id', 'gain_creators', 'label', 'Gain creators', 'rule', 'type', 'message', 'Gain creators' || ' must be a list.', 'path', 'gain_creators') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'gain_creators', 'label', 'Gain creators', 'rule', 'max_length', 'message', 'Gain creators' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'gain_creators' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'gain_creators', 'label', 'Gain creators', 'rule', 'type', 'message', 'Gain creators' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'gain_creators' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'value-proposition-testing' then
+n0 := (p_data #> '{test_results}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'max_items', 'message', 'Test results' || ' can have at most 30 rows.', 'path', 'test_results') end else jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ' must be a table (a list of rows).', 'path', 'test_results') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'test_results' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'hypothesis')), 'null') when 'null' then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'required', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Hypothesis' || ' is required.', 'path', 'test_results' || '[' || i0 || ']' || '.hypothesis') when 'string' then case when pg_catalog.length(((n1 -> 'hypothesis') #>> '{}')) > 300 then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'max_length', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Hypothesis' || ' must be at most 300 characters.', 'path', 'test_results' || '[' || i0 || ']' || '.hypothesis') end else jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Hypothesis' || ' must be text.', 'path', 'test_results' || '[' || i0 || ']' || '.hypothesis') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'method')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'method') #>> '{}')) > 300 then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'max_length', 'message', 'Test results' || ', row ' || (i0 + 1) || ': How it was tested' || ' must be at most 300 characters.', 'path', 'test_results' || '[' || i0 || ']' || '.method') end else jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ', row ' || (i0 + 1) || ': How it was tested' || ' must be text.', 'path', 'test_results' || '[' || i0 || ']' || '.method') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'result')), 'null') when 'null' then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'required', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Result' || ' is required.', 'path', 'test_results' || '[' || i0 || ']' || '.result') when 'string' then case when pg_catalog.length(((n1 -> 'result') #>> '{}')) > 500 then jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'max_length', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Result' || ' must be at most 500 characters.', 'path', 'test_results' || '[' || i0 || ']' || '.result') end else jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Result' || ' must be text.', 'path', 'test_results' || '[' || i0 || ']' || '.result') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'validated')), 'null') when 'null' then null when 'boolean' then null else jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'type', 'message', 'Test results' || ', row ' || (i0 + 1) || ': Validated' || ' must be true or false.', 'path', 'test_results' || '[' || i0 || ']' || '.validated') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['hypothesis', 'method', 'result', 'validated']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['hypothesis', 'method', 'result', 'validated']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'test_results', 'label', 'Test results', 'rule', 'unknown_key', 'message', 'Test results' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'test_results' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{validated_propositions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'required', 'message', 'Validated propositions' || ' is required.', 'path', 'validated_propositions') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'required', 'message', 'Validated propositions' || ' is required.', 'path', 'validated_propositions') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'min_items', 'message', 'Validated propositions' || ' needs at least 1 item.', 'path', 'validated_propositions') when jsonb_array_length(n0) > 5 then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'max_items', 'message', 'Validated propositions' || ' can have at most 5 items.', 'path', 'validated_propositions') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'required', 'message', 'Validated propositions' || ' is required.', 'path', 'validated_propositions') else jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'type', 'message', 'Validated propositions' || ' must be a list.', 'path', 'validated_propositions') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) < 10 then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'min_length', 'message', 'Validated propositions' || ', item ' || (i0 + 1) || ' must be at least 10 characters.', 'path', 'validated_propositions' || '[' || i0 || ']') when pg_catalog.length(((n0 -> i0) #>> '{}')) > 500 then jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'max_length', 'message', 'Validated propositions' || ', item ' || (i0 + 1) || ' must be at most 500 characters.', 'path', 'validated_propositions' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'validated_propositions', 'label', 'Validated propositions', 'rule', 'type', 'message', 'Validated propositions' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'validated_propositions' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{willingness_to_pay}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'required', 'message', 'Willingness to pay' || ' is required.', 'path', 'willingness_to_pay') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'required', 'message', 'Willingness to pay' || ' is required.', 'path', 'willingness_to_pay') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'min_items', 'message', 'Willingness to pay' || ' needs at least 1 row.', 'path', 'willingness_to_pay') when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'max_items', 'message', 'Willingness to pay' || ' can have at most 30 rows.', 'path', 'willingness_to_pay') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'required', 'message', 'Willingness to pay' || ' is required.', 'path', 'willingness_to_pay') else jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'type', 'message', 'Willingness to pay' || ' must be a table (a list of rows).', 'path', 'willingness_to_pay') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'type', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'willingness_to_pay' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'product')), 'null') when 'null' then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'required', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Product' || ' is required.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.product') when 'string' then case when pg_catalog.length(((n1 -> 'product') #>> '{}')) > 200 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'max_length', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Product' || ' must be at most 200 characters.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.product') end else jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'type', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Product' || ' must be text.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.product') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'price_today')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'price_today'))::numeric < 0 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'minimum', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price today' || ' must be at least 0.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.price_today') when ((n1 -> 'price_today'))::numeric > 1000000000 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'maximum', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price today' || ' must be at most 1000000000.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.price_today') end else jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'type', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price today' || ' must be a number.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.price_today') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'accepted_price')), 'null') when 'null' then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'required', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price customers accept' || ' is required.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.accepted_price') when 'number' then case when ((n1 -> 'accepted_price'))::numeric < 0 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'minimum', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price customers accept' || ' must be at least 0.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.accepted_price') when ((n1 -> 'accepted_price'))::numeric > 1000000000 then jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'maximum', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price customers accept' || ' must be at most 1000000000.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.accepted_price') end else jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'type', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ': Price customers accept' || ' must be a number.', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.accepted_price') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['product', 'price_today', 'accepted_price']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['product', 'price_today', 'accepted_price']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'willingness_to_pay', 'label', 'Willingness to pay', 'rule', 'unknown_key', 'message', 'Willingness to pay' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'willingness_to_pay' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'product-development' then
+n0 := (p_data #> '{product_tiers}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'required', 'message', 'Product tiers' || ' is required.', 'path', 'product_tiers') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'required', 'message', 'Product tiers' || ' is required.', 'path', 'product_tiers') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'min_items', 'message', 'Product tiers' || ' needs at least 1 row.', 'path', 'product_tiers') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'max_items', 'message', 'Product tiers' || ' can have at most 10 rows.', 'path', 'product_tiers') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'required', 'message', 'Product tiers' || ' is required.', 'path', 'product_tiers') else jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ' must be a table (a list of rows).', 'path', 'product_tiers') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'product_tiers' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'tier')), 'null') when 'null' then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'required', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Tier' || ' is required.', 'path', 'product_tiers' || '[' || i0 || ']' || '.tier') when 'string' then case when pg_catalog.length(((n1 -> 'tier') #>> '{}')) > 100 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'max_length', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Tier' || ' must be at most 100 characters.', 'path', 'product_tiers' || '[' || i0 || ']' || '.tier') end else jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Tier' || ' must be text.', 'path', 'product_tiers' || '[' || i0 || ']' || '.tier') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'description')), 'null') when 'null' then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'required', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': What it includes' || ' is required.', 'path', 'product_tiers' || '[' || i0 || ']' || '.description') when 'string' then case when pg_catalog.length(((n1 -> 'description') #>> '{}')) > 500 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'max_length', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': What it includes' || ' must be at most 500 characters.', 'path', 'product_tiers' || '[' || i0 || ']' || '.description') end else jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': What it includes' || ' must be text.', 'path', 'product_tiers' || '[' || i0 || ']' || '.description') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'price_from')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'price_from'))::numeric < 0 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'minimum', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price from' || ' must be at least 0.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_from') when ((n1 -> 'price_from'))::numeric > 1000000000 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'maximum', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price from' || ' must be at most 1000000000.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_from') end else jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price from' || ' must be a number.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_from') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'price_to')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'price_to'))::numeric < 0 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'minimum', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price to' || ' must be at least 0.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_to') when ((n1 -> 'price_to'))::numeric > 1000000000 then jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'maximum', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price to' || ' must be at most 1000000000.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_to') end else jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'type', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ': Price to' || ' must be a number.', 'path', 'product_tiers' || '[' || i0 || ']' || '.price_to') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['tier', 'description', 'price_from', 'price_to']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['tier', 'description', 'price_from', 'price_to']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'product_tiers', 'label', 'Product tiers', 'rule', 'unknown_key', 'message', 'Product tiers' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'product_tiers' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{mvp_features}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'mvp_features', 'label', 'MVP features', 'rule', 'max_items', 'message', 'MVP features' || ' can have at most 20 items.', 'path', 'mvp_features') end else jsonb_build_object('field_id', 'mvp_features', 'label', 'MVP features', 'rule', 'type', 'message', 'MVP features' || ' must be a list.', 'path', 'mvp_features') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'mvp_features', 'label', 'MVP features', 'rule', 'max_length', 'message', 'MVP features' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'mvp_features' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'mvp_features', 'label', 'MVP features', 'rule', 'type', 'message', 'MVP features' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'mvp_features' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{product_roadmap}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'max_items', 'message', 'Product roadmap' || ' can have at most 30 rows.', 'path', 'product_roadmap') end else jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'type', 'message', 'Product roadmap' || ' must be a table (a list of rows).', 'path', 'product_roadmap') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'type', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'product_roadmap' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case when (n1 -> 'quarter') is null or (n1 -> 'quarter') = 'null'::jsonb then jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'required', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ': Quarter' || ' is required.', 'path', 'product_roadmap' || '[' || i0 || ']' || '.quarter') when (n1 -> 'quarter') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'choices', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ': Quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'product_roadmap' || '[' || i0 || ']' || '.quarter') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'deliverable')), 'null') when 'null' then jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'required', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ': What' || ' is required.', 'path', 'product_roadmap' || '[' || i0 || ']' || '.deliverable') when 'string' then case when pg_catalog.length(((n1 -> 'deliverable') #>> '{}')) > 300 then jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'max_length', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ': What' || ' must be at most 300 characters.', 'path', 'product_roadmap' || '[' || i0 || ']' || '.deliverable') end else jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'type', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ': What' || ' must be text.', 'path', 'product_roadmap' || '[' || i0 || ']' || '.deliverable') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['quarter', 'deliverable']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['quarter', 'deliverable']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'product_roadmap', 'label', 'Product roadmap', 'rule', 'unknown_key', 'message', 'Product roadmap' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'product_roadmap' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'pricing' then
+p := case coalesce(jsonb_typeof((p_data #> '{pricing_model}')), 'null') when 'null' then jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'required', 'message', 'Pricing model' || ' is required.', 'path', 'pricing_model') when 'string' then case when btrim(((p_data #> '{pricing_model}') #>> '{}')) = '' then jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'required', 'message', 'Pricing model' || ' is required.', 'path', 'pricing_model') when pg_catalog.length(((p_data #> '{pricing_model}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'min_length', 'message', 'Pricing model' || ' must be at least 10 characters.', 'path', 'pricing_model') when pg_catalog.length(((p_data #> '{pricing_model}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'max_length', 'message', 'Pricing model' || ' must be at most 2000 characters.', 'path', 'pricing_model') end else case when (p_data #> '{pricing_model}') = '[]'::jsonb or (p_data #> '{pricing_model}') = '{}'::jsonb or (p_data #> '{pricing_model}') = '""'::jsonb or (jsonb_typeof((p_data #> '{pricing_model}')) = 'string' and btrim(((p_data #> '{pricing_model}') #>> '{}')) = '') then jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'required', 'message', 'Pricing model' || ' is required.', 'path', 'pricing_model') else jsonb_build_object('field_id', 'pricing_model', 'label', 'Pricing model', 'rule', 'type', 'message', 'Pricing model' || ' must be text.', 'path', 'pricing_model') end end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{price_points}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'required', 'message', 'Price points' || ' is required.', 'path', 'price_points') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'required', 'message', 'Price points' || ' is required.', 'path', 'price_points') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'min_items', 'message', 'Price points' || ' needs at least 1 row.', 'path', 'price_points') when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'max_items', 'message', 'Price points' || ' can have at most 50 rows.', 'path', 'price_points') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'required', 'message', 'Price points' || ' is required.', 'path', 'price_points') else jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'type', 'message', 'Price points' || ' must be a table (a list of rows).', 'path', 'price_points') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'type', 'message', 'Price points' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'price_points' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'product')), 'null') when 'null' then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'required', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Product' || ' is required.', 'path', 'price_points' || '[' || i0 || ']' || '.product') when 'string' then case when pg_catalog.length(((n1 -> 'product') #>> '{}')) > 200 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'max_length', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Product' || ' must be at most 200 characters.', 'path', 'price_points' || '[' || i0 || ']' || '.product') end else jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'type', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Product' || ' must be text.', 'path', 'price_points' || '[' || i0 || ']' || '.product') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'price')), 'null') when 'null' then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'required', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Price' || ' is required.', 'path', 'price_points' || '[' || i0 || ']' || '.price') when 'number' then case when ((n1 -> 'price'))::numeric < 0 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'minimum', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Price' || ' must be at least 0.', 'path', 'price_points' || '[' || i0 || ']' || '.price') when ((n1 -> 'price'))::numeric > 1000000000 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'maximum', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Price' || ' must be at most 1000000000.', 'path', 'price_points' || '[' || i0 || ']' || '.price') end else jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'type', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Price' || ' must be a number.', 'path', 'price_points' || '[' || i0 || ']' || '.price') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'unit')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'unit') #>> '{}')) > 50 then jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'max_length', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Per' || ' must be at most 50 characters.', 'path', 'price_points' || '[' || i0 || ']' || '.unit') end else jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'type', 'message', 'Price points' || ', row ' || (i0 + 1) || ': Per' || ' must be text.', 'path', 'price_points' || '[' || i0 || ']' || '.unit') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['product', 'price', 'unit']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['product', 'price', 'unit']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'price_points', 'label', 'Price points', 'rule', 'unknown_key', 'message', 'Price points' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'price_points' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((p_data #> '{discount_policy}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{discount_policy}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'discount_policy', 'label', 'Discount policy', 'rule', 'max_length', 'message', 'Discount policy' || ' must be at most 2000 characters.', 'path', 'discount_policy') end else jsonb_build_object('field_id', 'discount_policy', 'label', 'Discount policy', 'rule', 'type', 'message', 'Discount policy' || ' must be text.', 'path', 'discount_policy') end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'brand-marketing' then
+p := case coalesce(jsonb_typeof((p_data #> '{brand_positioning}')), 'null') when 'null' then jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'required', 'message', 'Brand positioning' || ' is required.', 'path', 'brand_positioning') when 'string' then case when btrim(((p_data #> '{brand_positioning}') #>> '{}')) = '' then jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'required', 'message', 'Brand positioning' || ' is required.', 'path', 'brand_positioning') when pg_catalog.length(((p_data #> '{brand_positioning}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'min_length', 'message', 'Brand positioning' || ' must be at least 10 characters.', 'path', 'brand_positioning') when pg_catalog.length(((p_data #> '{brand_positioning}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'max_length', 'message', 'Brand positioning' || ' must be at most 1000 characters.', 'path', 'brand_positioning') end else case when (p_data #> '{brand_positioning}') = '[]'::jsonb or (p_data #> '{brand_positioning}') = '{}'::jsonb or (p_data #> '{brand_positioning}') = '""'::jsonb or (jsonb_typeof((p_data #> '{brand_positioning}')) = 'string' and btrim(((p_data #> '{brand_positioning}') #>> '{}')) = '') then jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'required', 'message', 'Brand positioning' || ' is required.', 'path', 'brand_positioning') else jsonb_build_object('field_id', 'brand_positioning', 'label', 'Brand positioning', 'rule', 'type', 'message', 'Brand positioning' || ' must be text.', 'path', 'brand_positioning') end end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((p_data #> '{brand_promise}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{brand_promise}') #>> '{}')) > 500 then jsonb_build_object('field_id', 'brand_promise', 'label', 'Brand promise', 'rule', 'max_length', 'message', 'Brand promise' || ' must be at most 500 characters.', 'path', 'brand_promise') end else jsonb_build_object('field_id', 'brand_promise', 'label', 'Brand promise', 'rule', 'type', 'message', 'Brand promise' || ' must be text.', 'path', 'brand_promise') end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{marketing_channels}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'required', 'message', 'Marketing channels' || ' is required.', 'path', 'marketing_channels') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'required', 'message', 'Marketing channels' || ' is required.', 'path', 'marketing_channels') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'min_items', 'message', 'Marketing channels' || ' needs at least 1 item.', 'path', 'marketing_channels') when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'max_items', 'message', 'Marketing channels' || ' can have at most 15 items.', 'path', 'marketing_channels') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'required', 'message', 'Marketing channels' || ' is required.', 'path', 'marketing_channels') else jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'type', 'message', 'Marketing channels' || ' must be a list.', 'path', 'marketing_channels') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'max_length', 'message', 'Marketing channels' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'marketing_channels' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'marketing_channels', 'label', 'Marketing channels', 'rule', 'type', 'message', 'Marketing channels' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'marketing_channels' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{marketing_plan}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'max_items', 'message', 'Marketing plan' || ' can have at most 50 rows.', 'path', 'marketing_plan') end else jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'type', 'message', 'Marketing plan' || ' must be a table (a list of rows).', 'path', 'marketing_plan') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'type', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'marketing_plan' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case when (n1 -> 'quarter') is null or (n1 -> 'quarter') = 'null'::jsonb then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'required', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Quarter' || ' is required.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.quarter') when (n1 -> 'quarter') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'choices', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.quarter') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'activity')), 'null') when 'null' then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'required', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Activity' || ' is required.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.activity') when 'string' then case when pg_catalog.length(((n1 -> 'activity') #>> '{}')) > 300 then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'max_length', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Activity' || ' must be at most 300 characters.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.activity') end else jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'type', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Activity' || ' must be text.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.activity') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'channel')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'channel') #>> '{}')) > 200 then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'max_length', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Channel' || ' must be at most 200 characters.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.channel') end else jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'type', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Channel' || ' must be text.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.channel') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'budget')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'budget'))::numeric < 0 then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'minimum', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Budget' || ' must be at least 0.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.budget') when ((n1 -> 'budget'))::numeric > 1000000000 then jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'maximum', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Budget' || ' must be at most 1000000000.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.budget') end else jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'type', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ': Budget' || ' must be a number.', 'path', 'marketing_plan' || '[' || i0 || ']' || '.budget') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['quarter', 'activity', 'channel', 'budget']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['quarter', 'activity', 'channel', 'budget']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'marketing_plan', 'label', 'Marketing plan', 'rule', 'unknown_key', 'message', 'Marketing plan' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'marketing_plan' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'customer-service' then
+p := case coalesce(jsonb_typeof((p_data #> '{service_promise}')), 'null') when 'null' then jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'required', 'message', 'Service promise' || ' is required.', 'path', 'service_promise') when 'string' then case when btrim(((p_data #> '{service_promise}') #>> '{}')) = '' then jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'required', 'message', 'Service promise' || ' is required.', 'path', 'service_promise') when pg_catalog.length(((p_data #> '{service_promise}') #>> '{}')) < 10 then jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'min_length', 'message', 'Service promise' || ' must be at least 10 characters.', 'path', 'service_promise') when pg_catalog.length(((p_data #> '{service_promise}') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'max_length', 'message', 'Service promise' || ' must be at most 1000 characters.', 'path', 'service_promise') end else case when (p_data #> '{service_promise}') = '[]'::jsonb or (p_data #> '{service_promise}') = '{}'::jsonb or (p_data #> '{service_promise}') = '""'::jsonb or (jsonb_typeof((p_data #> '{service_promise}')) = 'string' and btrim(((p_data #> '{service_promise}') #>> '{}')) = '') then jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'required', 'message', 'Service promise' || ' is required.', 'path', 'service_promise') else jsonb_build_object('field_id', 'service_promise', 'label', 'Service promise', 'rule', 'type', 'message', 'Service promise' || ' must be text.', 'path', 'service_promise') end end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{service_standards}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'required', 'message', 'Service standards' || ' is required.', 'path', 'service_standards') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'required', 'message', 'Service standards' || ' is required.', 'path', 'service_standards') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'min_items', 'message', 'Service standards' || ' needs at least 1 item.', 'path', 'service_standards') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'max_items', 'message', 'Service standards' || ' can have at most 20 items.', 'path', 'service_standards') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'required', 'message', 'Service standards' || ' is required.', 'path', 'service_standards') else jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'type', 'message', 'Service standards' || ' must be a list.', 'path', 'service_standards') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'max_length', 'message', 'Service standards' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'service_standards' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'service_standards', 'label', 'Service standards', 'rule', 'type', 'message', 'Service standards' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'service_standards' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{touchpoint_map}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'max_items', 'message', 'Touchpoint map' || ' can have at most 30 rows.', 'path', 'touchpoint_map') end else jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'type', 'message', 'Touchpoint map' || ' must be a table (a list of rows).', 'path', 'touchpoint_map') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'type', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'touchpoint_map' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'touchpoint')), 'null') when 'null' then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'required', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Touchpoint' || ' is required.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.touchpoint') when 'string' then case when pg_catalog.length(((n1 -> 'touchpoint') #>> '{}')) > 200 then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'max_length', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Touchpoint' || ' must be at most 200 characters.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.touchpoint') end else jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'type', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Touchpoint' || ' must be text.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.touchpoint') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'required', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Owner' || ' is required.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.owner') when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'max_length', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'type', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'standard')), 'null') when 'null' then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'required', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Standard' || ' is required.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.standard') when 'string' then case when pg_catalog.length(((n1 -> 'standard') #>> '{}')) > 300 then jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'max_length', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Standard' || ' must be at most 300 characters.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.standard') end else jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'type', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ': Standard' || ' must be text.', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.standard') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['touchpoint', 'owner', 'standard']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['touchpoint', 'owner', 'standard']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'touchpoint_map', 'label', 'Touchpoint map', 'rule', 'unknown_key', 'message', 'Touchpoint map' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'touchpoint_map' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((p_data #> '{feedback_loop}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{feedback_loop}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'feedback_loop', 'label', 'Customer feedback loop', 'rule', 'max_length', 'message', 'Customer feedback loop' || ' must be at most 2000 characters.', 'path', 'feedback_loop') end else jsonb_build_object('field_id', 'feedback_loop', 'label', 'Customer feedback loop', 'rule', 'type', 'message', 'Customer feedback loop' || ' must be text.', 'path', 'feedback_loop') end;
+if p is not null then v_problems := v_problems || p; end if;
+
+        when 'route-to-market' then
+p := case coalesce(jsonb_typeof((p_data #> '{gtm_strategy}')), 'null') when 'null' then jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'required', 'message', 'Go-to-market strategy' || ' is required.', 'path', 'gtm_strategy') when 'string' then case when btrim(((p_data #> '{gtm_strategy}') #>> '{}')) = '' then jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'required', 'message', 'Go-to-market strategy' || ' is required.', 'path', 'gtm_strategy') when pg_catalog.length(((p_data #> '{gtm_strategy}') #>> '{}')) < 20 then jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'min_length', 'message', 'Go-to-market strategy' || ' must be at least 20 characters.', 'path', 'gtm_strategy') when pg_catalog.length(((p_data #> '{gtm_strategy}') #>> '{}')) > 4000 then jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'max_length', 'message', 'Go-to-market strategy' || ' must be at most 4000 characters.', 'path', 'gtm_strategy') end else case when (p_data #> '{gtm_strategy}') = '[]'::jsonb or (p_data #> '{gtm_strategy}') = '{}'::jsonb or (p_data #> '{gtm_strategy}') = '""'::jsonb or (jsonb_typeof((p_data #> '{gtm_strategy}')) = 'string' and btrim(((p_data #> '{gtm_strategy}') #>> '{}')) = '') then jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'required', 'message', 'Go-to-market strategy' || ' is required.', 'path', 'gtm_strategy') else jsonb_build_object('field_id', 'gtm_strategy', 'label', 'Go-to-market strategy', 'rule', 'type', 'message', 'Go-to-market strategy' || ' must be text.', 'path', 'gtm_strategy') end end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{sales_channels}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'max_items', 'message', 'Sales channels' || ' can have at most 15 rows.', 'path', 'sales_channels') end else jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'type', 'message', 'Sales channels' || ' must be a table (a list of rows).', 'path', 'sales_channels') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'type', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'sales_channels' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'channel')), 'null') when 'null' then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'required', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Channel' || ' is required.', 'path', 'sales_channels' || '[' || i0 || ']' || '.channel') when 'string' then case when pg_catalog.length(((n1 -> 'channel') #>> '{}')) > 200 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'max_length', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Channel' || ' must be at most 200 characters.', 'path', 'sales_channels' || '[' || i0 || ']' || '.channel') end else jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'type', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Channel' || ' must be text.', 'path', 'sales_channels' || '[' || i0 || ']' || '.channel') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'share_now')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'share_now'))::numeric < 0 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'minimum', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Share of revenue now (%)' || ' must be at least 0.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_now') when ((n1 -> 'share_now'))::numeric > 100 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'maximum', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Share of revenue now (%)' || ' must be at most 100.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_now') end else jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'type', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Share of revenue now (%)' || ' must be a number.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_now') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'share_target')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'share_target'))::numeric < 0 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'minimum', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Target share (%)' || ' must be at least 0.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_target') when ((n1 -> 'share_target'))::numeric > 100 then jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'maximum', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Target share (%)' || ' must be at most 100.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_target') end else jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'type', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ': Target share (%)' || ' must be a number.', 'path', 'sales_channels' || '[' || i0 || ']' || '.share_target') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['channel', 'share_now', 'share_target']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['channel', 'share_now', 'share_target']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'sales_channels', 'label', 'Sales channels', 'rule', 'unknown_key', 'message', 'Sales channels' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'sales_channels' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{sales_process}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'sales_process', 'label', 'Sales process', 'rule', 'max_items', 'message', 'Sales process' || ' can have at most 15 items.', 'path', 'sales_process') end else jsonb_build_object('field_id', 'sales_process', 'label', 'Sales process', 'rule', 'type', 'message', 'Sales process' || ' must be a list.', 'path', 'sales_process') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'sales_process', 'label', 'Sales process', 'rule', 'max_length', 'message', 'Sales process' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'sales_process' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'sales_process', 'label', 'Sales process', 'rule', 'type', 'message', 'Sales process' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'sales_process' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'core-activities' then
+n0 := (p_data #> '{activities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ' is required.', 'path', 'activities') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ' is required.', 'path', 'activities') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'min_items', 'message', 'Core activities' || ' needs at least 1 row.', 'path', 'activities') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'max_items', 'message', 'Core activities' || ' can have at most 20 rows.', 'path', 'activities') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ' is required.', 'path', 'activities') else jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'type', 'message', 'Core activities' || ' must be a table (a list of rows).', 'path', 'activities') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'type', 'message', 'Core activities' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'activities' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'activity')), 'null') when 'null' then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Activity' || ' is required.', 'path', 'activities' || '[' || i0 || ']' || '.activity') when 'string' then case when pg_catalog.length(((n1 -> 'activity') #>> '{}')) > 200 then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'max_length', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Activity' || ' must be at most 200 characters.', 'path', 'activities' || '[' || i0 || ']' || '.activity') end else jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'type', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Activity' || ' must be text.', 'path', 'activities' || '[' || i0 || ']' || '.activity') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'kind') is null or (n1 -> 'kind') = 'null'::jsonb then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Core or support' || ' is required.', 'path', 'activities' || '[' || i0 || ']' || '.kind') when (n1 -> 'kind') in ('"Core"'::jsonb, '"Support"'::jsonb) then null else jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'choices', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Core or support' || ' must be one of: Core, Support.', 'path', 'activities' || '[' || i0 || ']' || '.kind') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'required', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Owner' || ' is required.', 'path', 'activities' || '[' || i0 || ']' || '.owner') when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'max_length', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'activities' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'type', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'activities' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'keep_in_house')), 'null') when 'null' then null when 'boolean' then null else jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'type', 'message', 'Core activities' || ', row ' || (i0 + 1) || ': Keep in house' || ' must be true or false.', 'path', 'activities' || '[' || i0 || ']' || '.keep_in_house') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['activity', 'kind', 'owner', 'keep_in_house']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['activity', 'kind', 'owner', 'keep_in_house']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'activities', 'label', 'Core activities', 'rule', 'unknown_key', 'message', 'Core activities' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'activities' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{outsourcing_decisions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'max_items', 'message', 'Outsourcing decisions' || ' can have at most 20 rows.', 'path', 'outsourcing_decisions') end else jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'type', 'message', 'Outsourcing decisions' || ' must be a table (a list of rows).', 'path', 'outsourcing_decisions') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'type', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'outsourcing_decisions' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'activity')), 'null') when 'null' then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'required', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Activity' || ' is required.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.activity') when 'string' then case when pg_catalog.length(((n1 -> 'activity') #>> '{}')) > 200 then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'max_length', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Activity' || ' must be at most 200 characters.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.activity') end else jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'type', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Activity' || ' must be text.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.activity') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'decision') is null or (n1 -> 'decision') = 'null'::jsonb then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'required', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Decision' || ' is required.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.decision') when (n1 -> 'decision') in ('"Keep in house"'::jsonb, '"Outsource"'::jsonb, '"Partner"'::jsonb) then null else jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'choices', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Decision' || ' must be one of: Keep in house, Outsource, Partner.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.decision') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'reason')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'reason') #>> '{}')) > 500 then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'max_length', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Reason' || ' must be at most 500 characters.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.reason') end else jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'type', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': Reason' || ' must be text.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.reason') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'by_when')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'by_when') #>> '{}')) > 50 then jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'max_length', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': By when' || ' must be at most 50 characters.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.by_when') end else jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'type', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ': By when' || ' must be text.', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.by_when') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['activity', 'decision', 'reason', 'by_when']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['activity', 'decision', 'reason', 'by_when']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'outsourcing_decisions', 'label', 'Outsourcing decisions', 'rule', 'unknown_key', 'message', 'Outsourcing decisions' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'outsourcing_decisions' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{activity_gaps}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'activity_gaps', 'label', 'Activity gaps', 'rule', 'max_items', 'message', 'Activity gaps' || ' can have at most 15 items.', 'path', 'activity_gaps') end else jsonb_build_object('field_id', 'activity_gaps', 'label', 'Activity gaps', 'rule', 'type', 'message', 'Activity gaps' || ' must be a list.', 'path', 'activity_gaps') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'activity_gaps', 'label', 'Activity gaps', 'rule', 'max_length', 'message', 'Activity gaps' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'activity_gaps' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'activity_gaps', 'label', 'Activity gaps', 'rule', 'type', 'message', 'Activity gaps' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'activity_gaps' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'processes-decisions' then
+n0 := (p_data #> '{core_decisions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'required', 'message', 'Core decisions' || ' is required.', 'path', 'core_decisions') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'required', 'message', 'Core decisions' || ' is required.', 'path', 'core_decisions') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'min_items', 'message', 'Core decisions' || ' needs at least 1 row.', 'path', 'core_decisions') when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'max_items', 'message', 'Core decisions' || ' can have at most 50 rows.', 'path', 'core_decisions') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'required', 'message', 'Core decisions' || ' is required.', 'path', 'core_decisions') else jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'type', 'message', 'Core decisions' || ' must be a table (a list of rows).', 'path', 'core_decisions') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'type', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'core_decisions' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'decision')), 'null') when 'null' then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'required', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decision' || ' is required.', 'path', 'core_decisions' || '[' || i0 || ']' || '.decision') when 'string' then case when pg_catalog.length(((n1 -> 'decision') #>> '{}')) > 300 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'max_length', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decision' || ' must be at most 300 characters.', 'path', 'core_decisions' || '[' || i0 || ']' || '.decision') end else jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'type', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decision' || ' must be text.', 'path', 'core_decisions' || '[' || i0 || ']' || '.decision') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'required', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decides' || ' is required.', 'path', 'core_decisions' || '[' || i0 || ']' || '.owner') when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'max_length', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decides' || ' must be at most 200 characters.', 'path', 'core_decisions' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'type', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Decides' || ' must be text.', 'path', 'core_decisions' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'input_from')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'input_from') #>> '{}')) > 300 then jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'max_length', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Consulted' || ' must be at most 300 characters.', 'path', 'core_decisions' || '[' || i0 || ']' || '.input_from') end else jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'type', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ': Consulted' || ' must be text.', 'path', 'core_decisions' || '[' || i0 || ']' || '.input_from') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['decision', 'owner', 'input_from']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['decision', 'owner', 'input_from']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'core_decisions', 'label', 'Core decisions', 'rule', 'unknown_key', 'message', 'Core decisions' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'core_decisions' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{key_capabilities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'required', 'message', 'Key capabilities' || ' is required.', 'path', 'key_capabilities') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'required', 'message', 'Key capabilities' || ' is required.', 'path', 'key_capabilities') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'min_items', 'message', 'Key capabilities' || ' needs at least 1 item.', 'path', 'key_capabilities') when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'max_items', 'message', 'Key capabilities' || ' can have at most 15 items.', 'path', 'key_capabilities') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'required', 'message', 'Key capabilities' || ' is required.', 'path', 'key_capabilities') else jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'type', 'message', 'Key capabilities' || ' must be a list.', 'path', 'key_capabilities') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'max_length', 'message', 'Key capabilities' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'key_capabilities' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'key_capabilities', 'label', 'Key capabilities', 'rule', 'type', 'message', 'Key capabilities' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'key_capabilities' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{process_map}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'max_items', 'message', 'Process map' || ' can have at most 50 rows.', 'path', 'process_map') end else jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ' must be a table (a list of rows).', 'path', 'process_map') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'process_map' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'process')), 'null') when 'null' then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'required', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Process' || ' is required.', 'path', 'process_map' || '[' || i0 || ']' || '.process') when 'string' then case when pg_catalog.length(((n1 -> 'process') #>> '{}')) > 200 then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'max_length', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Process' || ' must be at most 200 characters.', 'path', 'process_map' || '[' || i0 || ']' || '.process') end else jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Process' || ' must be text.', 'path', 'process_map' || '[' || i0 || ']' || '.process') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'activity')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'activity') #>> '{}')) > 200 then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'max_length', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Core activity' || ' must be at most 200 characters.', 'path', 'process_map' || '[' || i0 || ']' || '.activity') end else jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Core activity' || ' must be text.', 'path', 'process_map' || '[' || i0 || ']' || '.activity') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'steps')), 'null') when 'null' then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'required', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Steps' || ' is required.', 'path', 'process_map' || '[' || i0 || ']' || '.steps') when 'string' then case when pg_catalog.length(((n1 -> 'steps') #>> '{}')) > 1000 then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'max_length', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Steps' || ' must be at most 1000 characters.', 'path', 'process_map' || '[' || i0 || ']' || '.steps') end else jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Steps' || ' must be text.', 'path', 'process_map' || '[' || i0 || ']' || '.steps') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'max_length', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'process_map' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'type', 'message', 'Process map' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'process_map' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['process', 'activity', 'steps', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['process', 'activity', 'steps', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'process_map', 'label', 'Process map', 'rule', 'unknown_key', 'message', 'Process map' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'process_map' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'fit-abc-analysis' then
+n0 := (p_data #> '{team_assessment}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ' is required.', 'path', 'team_assessment') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ' is required.', 'path', 'team_assessment') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'min_items', 'message', 'Team assessment' || ' needs at least 1 row.', 'path', 'team_assessment') when jsonb_array_length(n0) > 200 then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'max_items', 'message', 'Team assessment' || ' can have at most 200 rows.', 'path', 'team_assessment') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ' is required.', 'path', 'team_assessment') else jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'type', 'message', 'Team assessment' || ' must be a table (a list of rows).', 'path', 'team_assessment') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'type', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'team_assessment' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'person')), 'null') when 'null' then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': Person' || ' is required.', 'path', 'team_assessment' || '[' || i0 || ']' || '.person') when 'string' then case when pg_catalog.length(((n1 -> 'person') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'max_length', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': Person' || ' must be at most 200 characters.', 'path', 'team_assessment' || '[' || i0 || ']' || '.person') end else jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'type', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': Person' || ' must be text.', 'path', 'team_assessment' || '[' || i0 || ']' || '.person') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'role')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'role') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'max_length', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': Role' || ' must be at most 200 characters.', 'path', 'team_assessment' || '[' || i0 || ']' || '.role') end else jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'type', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': Role' || ' must be text.', 'path', 'team_assessment' || '[' || i0 || ']' || '.role') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'fit') is null or (n1 -> 'fit') = 'null'::jsonb then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': FIT with our values' || ' is required.', 'path', 'team_assessment' || '[' || i0 || ']' || '.fit') when (n1 -> 'fit') in ('"High"'::jsonb, '"Medium"'::jsonb, '"Low"'::jsonb) then null else jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'choices', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': FIT with our values' || ' must be one of: High, Medium, Low.', 'path', 'team_assessment' || '[' || i0 || ']' || '.fit') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'abc') is null or (n1 -> 'abc') = 'null'::jsonb then jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'required', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': ABC rating' || ' is required.', 'path', 'team_assessment' || '[' || i0 || ']' || '.abc') when (n1 -> 'abc') in ('"A"'::jsonb, '"B"'::jsonb, '"C"'::jsonb) then null else jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'choices', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ': ABC rating' || ' must be one of: A, B, C.', 'path', 'team_assessment' || '[' || i0 || ']' || '.abc') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['person', 'role', 'fit', 'abc']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['person', 'role', 'fit', 'abc']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'team_assessment', 'label', 'Team assessment', 'rule', 'unknown_key', 'message', 'Team assessment' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'team_assessment' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{abc_distribution}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'object' then null else jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ' must be a group of answers (an object).', 'path', 'abc_distribution') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'object' then
+p := case coalesce(jsonb_typeof((n0 -> 'a')), 'null') when 'null' then null when 'number' then case when ((n0 -> 'a'))::numeric <> trunc(((n0 -> 'a'))::numeric) then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': A players' || ' must be a whole number.', 'path', 'abc_distribution' || '.a') when ((n0 -> 'a'))::numeric < 0 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'minimum', 'message', 'ABC distribution' || ': A players' || ' must be at least 0.', 'path', 'abc_distribution' || '.a') when ((n0 -> 'a'))::numeric > 500 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'maximum', 'message', 'ABC distribution' || ': A players' || ' must be at most 500.', 'path', 'abc_distribution' || '.a') end else jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': A players' || ' must be a whole number.', 'path', 'abc_distribution' || '.a') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n0 -> 'b')), 'null') when 'null' then null when 'number' then case when ((n0 -> 'b'))::numeric <> trunc(((n0 -> 'b'))::numeric) then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': B players' || ' must be a whole number.', 'path', 'abc_distribution' || '.b') when ((n0 -> 'b'))::numeric < 0 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'minimum', 'message', 'ABC distribution' || ': B players' || ' must be at least 0.', 'path', 'abc_distribution' || '.b') when ((n0 -> 'b'))::numeric > 500 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'maximum', 'message', 'ABC distribution' || ': B players' || ' must be at most 500.', 'path', 'abc_distribution' || '.b') end else jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': B players' || ' must be a whole number.', 'path', 'abc_distribution' || '.b') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n0 -> 'c')), 'null') when 'null' then null when 'number' then case when ((n0 -> 'c'))::numeric <> trunc(((n0 -> 'c'))::numeric) then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': C players' || ' must be a whole number.', 'path', 'abc_distribution' || '.c') when ((n0 -> 'c'))::numeric < 0 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'minimum', 'message', 'ABC distribution' || ': C players' || ' must be at least 0.', 'path', 'abc_distribution' || '.c') when ((n0 -> 'c'))::numeric > 500 then jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'maximum', 'message', 'ABC distribution' || ': C players' || ' must be at most 500.', 'path', 'abc_distribution' || '.c') end else jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'type', 'message', 'ABC distribution' || ': C players' || ' must be a whole number.', 'path', 'abc_distribution' || '.c') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n0 - array['a', 'b', 'c']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n0 - array['a', 'b', 'c']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'abc_distribution', 'label', 'ABC distribution', 'rule', 'unknown_key', 'message', 'ABC distribution' || ' has an answer that is not one of its parts: "' || k || '".', 'path', 'abc_distribution' || '.' || k);
+end loop;
+end if;
+end if;
+n0 := (p_data #> '{development_actions}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'development_actions', 'label', 'Development actions', 'rule', 'max_items', 'message', 'Development actions' || ' can have at most 30 items.', 'path', 'development_actions') end else jsonb_build_object('field_id', 'development_actions', 'label', 'Development actions', 'rule', 'type', 'message', 'Development actions' || ' must be a list.', 'path', 'development_actions') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'development_actions', 'label', 'Development actions', 'rule', 'max_length', 'message', 'Development actions' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'development_actions' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'development_actions', 'label', 'Development actions', 'rule', 'type', 'message', 'Development actions' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'development_actions' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'org-redesign' then
+n0 := (p_data #> '{org_structure}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ' is required.', 'path', 'org_structure') when 'object' then case when n0 = '{}'::jsonb then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ' is required.', 'path', 'org_structure') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ' is required.', 'path', 'org_structure') else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ' must be a group of answers (an object).', 'path', 'org_structure') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'object' then
+p := case coalesce(jsonb_typeof((n0 -> 'leader')), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Leads the company' || ' is required.', 'path', 'org_structure' || '.leader') when 'string' then case when pg_catalog.length(((n0 -> 'leader') #>> '{}')) > 200 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Leads the company' || ' must be at most 200 characters.', 'path', 'org_structure' || '.leader') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Leads the company' || ' must be text.', 'path', 'org_structure' || '.leader') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n0 -> 'model')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> 'model') #>> '{}')) > 300 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Structure model' || ' must be at most 300 characters.', 'path', 'org_structure' || '.model') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Structure model' || ' must be text.', 'path', 'org_structure' || '.model') end;
+if p is not null then v_problems := v_problems || p; end if;
+n1 := (n0 -> 'units');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'required', 'message', 'Target org structure' || ': Units and their leads' || ' is required.', 'path', 'org_structure' || '.units') when 'array' then case when jsonb_array_length(n1) < 1 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'min_items', 'message', 'Target org structure' || ': Units and their leads' || ' needs at least 1 item.', 'path', 'org_structure' || '.units') when jsonb_array_length(n1) > 30 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_items', 'message', 'Target org structure' || ': Units and their leads' || ' can have at most 30 items.', 'path', 'org_structure' || '.units') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units and their leads' || ' must be a list.', 'path', 'org_structure' || '.units') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 300 then jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'max_length', 'message', 'Target org structure' || ': Units and their leads' || ', item ' || (i1 + 1) || ' must be at most 300 characters.', 'path', 'org_structure' || '.units' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'type', 'message', 'Target org structure' || ': Units and their leads' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'org_structure' || '.units' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+if n0 - array['leader', 'model', 'units']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n0 - array['leader', 'model', 'units']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'org_structure', 'label', 'Target org structure', 'rule', 'unknown_key', 'message', 'Target org structure' || ' has an answer that is not one of its parts: "' || k || '".', 'path', 'org_structure' || '.' || k);
+end loop;
+end if;
+end if;
+n0 := (p_data #> '{target_roles}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'required', 'message', 'Target roles' || ' is required.', 'path', 'target_roles') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'required', 'message', 'Target roles' || ' is required.', 'path', 'target_roles') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'min_items', 'message', 'Target roles' || ' needs at least 1 row.', 'path', 'target_roles') when jsonb_array_length(n0) > 100 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'max_items', 'message', 'Target roles' || ' can have at most 100 rows.', 'path', 'target_roles') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'required', 'message', 'Target roles' || ' is required.', 'path', 'target_roles') else jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'type', 'message', 'Target roles' || ' must be a table (a list of rows).', 'path', 'target_roles') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'type', 'message', 'Target roles' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'target_roles' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'role')), 'null') when 'null' then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'required', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Role' || ' is required.', 'path', 'target_roles' || '[' || i0 || ']' || '.role') when 'string' then case when pg_catalog.length(((n1 -> 'role') #>> '{}')) > 200 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'max_length', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Role' || ' must be at most 200 characters.', 'path', 'target_roles' || '[' || i0 || ']' || '.role') end else jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'type', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Role' || ' must be text.', 'path', 'target_roles' || '[' || i0 || ']' || '.role') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'reports_to')), 'null') when 'null' then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'required', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Reports to' || ' is required.', 'path', 'target_roles' || '[' || i0 || ']' || '.reports_to') when 'string' then case when pg_catalog.length(((n1 -> 'reports_to') #>> '{}')) > 200 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'max_length', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Reports to' || ' must be at most 200 characters.', 'path', 'target_roles' || '[' || i0 || ']' || '.reports_to') end else jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'type', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Reports to' || ' must be text.', 'path', 'target_roles' || '[' || i0 || ']' || '.reports_to') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'filled_by')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'filled_by') #>> '{}')) > 200 then jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'max_length', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Filled by' || ' must be at most 200 characters.', 'path', 'target_roles' || '[' || i0 || ']' || '.filled_by') end else jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'type', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': Filled by' || ' must be text.', 'path', 'target_roles' || '[' || i0 || ']' || '.filled_by') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'by_when') is null or (n1 -> 'by_when') = 'null'::jsonb then null when (n1 -> 'by_when') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'choices', 'message', 'Target roles' || ', row ' || (i0 + 1) || ': By quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'target_roles' || '[' || i0 || ']' || '.by_when') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['role', 'reports_to', 'filled_by', 'by_when']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['role', 'reports_to', 'filled_by', 'by_when']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'target_roles', 'label', 'Target roles', 'rule', 'unknown_key', 'message', 'Target roles' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'target_roles' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{personal_development_plans}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 200 then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'max_items', 'message', 'Personal development plans' || ' can have at most 200 rows.', 'path', 'personal_development_plans') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ' must be a table (a list of rows).', 'path', 'personal_development_plans') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'personal_development_plans' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'person')), 'null') when 'null' then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'required', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Person' || ' is required.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.person') when 'string' then case when pg_catalog.length(((n1 -> 'person') #>> '{}')) > 200 then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'max_length', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Person' || ' must be at most 200 characters.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.person') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Person' || ' must be text.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.person') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'focus')), 'null') when 'null' then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'required', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Focus' || ' is required.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.focus') when 'string' then case when pg_catalog.length(((n1 -> 'focus') #>> '{}')) > 300 then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'max_length', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Focus' || ' must be at most 300 characters.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.focus') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Focus' || ' must be text.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.focus') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'support')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'support') #>> '{}')) > 300 then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'max_length', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Support' || ' must be at most 300 characters.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.support') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Support' || ' must be text.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.support') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'review_on')), 'null') when 'null' then null when 'string' then case when not (((n1 -> 'review_on') #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and pg_catalog.pg_input_is_valid(((n1 -> 'review_on') #>> '{}'), 'date')) then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date < '2000-01-01'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'minimum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or after 2000-01-01.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date > '2100-12-31'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'maximum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or before 2100-12-31.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['person', 'focus', 'support', 'review_on']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['person', 'focus', 'support', 'review_on']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'unknown_key', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{transition_plan}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'transition_plan', 'label', 'Transition plan', 'rule', 'max_items', 'message', 'Transition plan' || ' can have at most 20 items.', 'path', 'transition_plan') end else jsonb_build_object('field_id', 'transition_plan', 'label', 'Transition plan', 'rule', 'type', 'message', 'Transition plan' || ' must be a list.', 'path', 'transition_plan') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'transition_plan', 'label', 'Transition plan', 'rule', 'max_length', 'message', 'Transition plan' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'transition_plan' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'transition_plan', 'label', 'Transition plan', 'rule', 'type', 'message', 'Transition plan' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'transition_plan' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'employer-branding' then
+p := case coalesce(jsonb_typeof((p_data #> '{employer_value_proposition}')), 'null') when 'null' then jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'required', 'message', 'Employer value proposition' || ' is required.', 'path', 'employer_value_proposition') when 'string' then case when btrim(((p_data #> '{employer_value_proposition}') #>> '{}')) = '' then jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'required', 'message', 'Employer value proposition' || ' is required.', 'path', 'employer_value_proposition') when pg_catalog.length(((p_data #> '{employer_value_proposition}') #>> '{}')) < 20 then jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'min_length', 'message', 'Employer value proposition' || ' must be at least 20 characters.', 'path', 'employer_value_proposition') when pg_catalog.length(((p_data #> '{employer_value_proposition}') #>> '{}')) > 2000 then jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'max_length', 'message', 'Employer value proposition' || ' must be at most 2000 characters.', 'path', 'employer_value_proposition') end else case when (p_data #> '{employer_value_proposition}') = '[]'::jsonb or (p_data #> '{employer_value_proposition}') = '{}'::jsonb or (p_data #> '{employer_value_proposition}') = '""'::jsonb or (jsonb_typeof((p_data #> '{employer_value_proposition}')) = 'string' and btrim(((p_data #> '{employer_value_proposition}') #>> '{}')) = '') then jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'required', 'message', 'Employer value proposition' || ' is required.', 'path', 'employer_value_proposition') else jsonb_build_object('field_id', 'employer_value_proposition', 'label', 'Employer value proposition', 'rule', 'type', 'message', 'Employer value proposition' || ' must be text.', 'path', 'employer_value_proposition') end end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{talent_profiles}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'max_items', 'message', 'Target talent profiles' || ' can have at most 20 rows.', 'path', 'talent_profiles') end else jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'type', 'message', 'Target talent profiles' || ' must be a table (a list of rows).', 'path', 'talent_profiles') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'type', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'talent_profiles' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'profile')), 'null') when 'null' then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'required', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Profile' || ' is required.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.profile') when 'string' then case when pg_catalog.length(((n1 -> 'profile') #>> '{}')) > 200 then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'max_length', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Profile' || ' must be at most 200 characters.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.profile') end else jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'type', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Profile' || ' must be text.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.profile') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'must_have')), 'null') when 'null' then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'required', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Must have' || ' is required.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.must_have') when 'string' then case when pg_catalog.length(((n1 -> 'must_have') #>> '{}')) > 500 then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'max_length', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Must have' || ' must be at most 500 characters.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.must_have') end else jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'type', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Must have' || ' must be text.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.must_have') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'nice_to_have')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'nice_to_have') #>> '{}')) > 500 then jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'max_length', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Nice to have' || ' must be at most 500 characters.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.nice_to_have') end else jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'type', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ': Nice to have' || ' must be text.', 'path', 'talent_profiles' || '[' || i0 || ']' || '.nice_to_have') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['profile', 'must_have', 'nice_to_have']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['profile', 'must_have', 'nice_to_have']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'talent_profiles', 'label', 'Target talent profiles', 'rule', 'unknown_key', 'message', 'Target talent profiles' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'talent_profiles' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{recruitment_channels}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'recruitment_channels', 'label', 'Recruitment channels', 'rule', 'max_items', 'message', 'Recruitment channels' || ' can have at most 15 items.', 'path', 'recruitment_channels') end else jsonb_build_object('field_id', 'recruitment_channels', 'label', 'Recruitment channels', 'rule', 'type', 'message', 'Recruitment channels' || ' must be a list.', 'path', 'recruitment_channels') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 200 then jsonb_build_object('field_id', 'recruitment_channels', 'label', 'Recruitment channels', 'rule', 'max_length', 'message', 'Recruitment channels' || ', item ' || (i0 + 1) || ' must be at most 200 characters.', 'path', 'recruitment_channels' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'recruitment_channels', 'label', 'Recruitment channels', 'rule', 'type', 'message', 'Recruitment channels' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'recruitment_channels' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{candidate_journey}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'max_items', 'message', 'Candidate journey' || ' can have at most 15 rows.', 'path', 'candidate_journey') end else jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'type', 'message', 'Candidate journey' || ' must be a table (a list of rows).', 'path', 'candidate_journey') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'type', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'candidate_journey' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'step')), 'null') when 'null' then jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'required', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Step' || ' is required.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.step') when 'string' then case when pg_catalog.length(((n1 -> 'step') #>> '{}')) > 200 then jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'max_length', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Step' || ' must be at most 200 characters.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.step') end else jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'type', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Step' || ' must be text.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.step') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'promise')), 'null') when 'null' then jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'required', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Our promise' || ' is required.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.promise') when 'string' then case when pg_catalog.length(((n1 -> 'promise') #>> '{}')) > 300 then jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'max_length', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Our promise' || ' must be at most 300 characters.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.promise') end else jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'type', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ': Our promise' || ' must be text.', 'path', 'candidate_journey' || '[' || i0 || ']' || '.promise') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['step', 'promise']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['step', 'promise']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'candidate_journey', 'label', 'Candidate journey', 'rule', 'unknown_key', 'message', 'Candidate journey' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'candidate_journey' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'agile-teams' then
+n0 := (p_data #> '{agile_teams}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ' is required.', 'path', 'agile_teams') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ' is required.', 'path', 'agile_teams') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'min_items', 'message', 'Agile teams' || ' needs at least 1 row.', 'path', 'agile_teams') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'max_items', 'message', 'Agile teams' || ' can have at most 20 rows.', 'path', 'agile_teams') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ' is required.', 'path', 'agile_teams') else jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ' must be a table (a list of rows).', 'path', 'agile_teams') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'agile_teams' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'team')), 'null') when 'null' then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Team' || ' is required.', 'path', 'agile_teams' || '[' || i0 || ']' || '.team') when 'string' then case when pg_catalog.length(((n1 -> 'team') #>> '{}')) > 200 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'max_length', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Team' || ' must be at most 200 characters.', 'path', 'agile_teams' || '[' || i0 || ']' || '.team') end else jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Team' || ' must be text.', 'path', 'agile_teams' || '[' || i0 || ']' || '.team') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'mission')), 'null') when 'null' then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Mission' || ' is required.', 'path', 'agile_teams' || '[' || i0 || ']' || '.mission') when 'string' then case when pg_catalog.length(((n1 -> 'mission') #>> '{}')) > 500 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'max_length', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Mission' || ' must be at most 500 characters.', 'path', 'agile_teams' || '[' || i0 || ']' || '.mission') end else jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Mission' || ' must be text.', 'path', 'agile_teams' || '[' || i0 || ']' || '.mission') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'members')), 'null') when 'null' then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'required', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Members' || ' is required.', 'path', 'agile_teams' || '[' || i0 || ']' || '.members') when 'string' then case when pg_catalog.length(((n1 -> 'members') #>> '{}')) > 500 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'max_length', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Members' || ' must be at most 500 characters.', 'path', 'agile_teams' || '[' || i0 || ']' || '.members') end else jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Members' || ' must be text.', 'path', 'agile_teams' || '[' || i0 || ']' || '.members') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'boundaries')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'boundaries') #>> '{}')) > 500 then jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'max_length', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Boundaries' || ' must be at most 500 characters.', 'path', 'agile_teams' || '[' || i0 || ']' || '.boundaries') end else jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'type', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ': Boundaries' || ' must be text.', 'path', 'agile_teams' || '[' || i0 || ']' || '.boundaries') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['team', 'mission', 'members', 'boundaries']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['team', 'mission', 'members', 'boundaries']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'agile_teams', 'label', 'Agile teams', 'rule', 'unknown_key', 'message', 'Agile teams' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'agile_teams' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{working_agreements}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'working_agreements', 'label', 'Working agreements', 'rule', 'max_items', 'message', 'Working agreements' || ' can have at most 20 items.', 'path', 'working_agreements') end else jsonb_build_object('field_id', 'working_agreements', 'label', 'Working agreements', 'rule', 'type', 'message', 'Working agreements' || ' must be a list.', 'path', 'working_agreements') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'working_agreements', 'label', 'Working agreements', 'rule', 'max_length', 'message', 'Working agreements' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'working_agreements' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'working_agreements', 'label', 'Working agreements', 'rule', 'type', 'message', 'Working agreements' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'working_agreements' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{team_cadence}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'max_items', 'message', 'Team cadence' || ' can have at most 20 rows.', 'path', 'team_cadence') end else jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ' must be a table (a list of rows).', 'path', 'team_cadence') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'team_cadence' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'ritual')), 'null') when 'null' then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'required', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Ritual' || ' is required.', 'path', 'team_cadence' || '[' || i0 || ']' || '.ritual') when 'string' then case when pg_catalog.length(((n1 -> 'ritual') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'max_length', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Ritual' || ' must be at most 200 characters.', 'path', 'team_cadence' || '[' || i0 || ']' || '.ritual') end else jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Ritual' || ' must be text.', 'path', 'team_cadence' || '[' || i0 || ']' || '.ritual') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'when')), 'null') when 'null' then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'required', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': When' || ' is required.', 'path', 'team_cadence' || '[' || i0 || ']' || '.when') when 'string' then case when pg_catalog.length(((n1 -> 'when') #>> '{}')) > 200 then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'max_length', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': When' || ' must be at most 200 characters.', 'path', 'team_cadence' || '[' || i0 || ']' || '.when') end else jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': When' || ' must be text.', 'path', 'team_cadence' || '[' || i0 || ']' || '.when') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'duration_minutes')), 'null') when 'null' then null when 'number' then case when ((n1 -> 'duration_minutes'))::numeric <> trunc(((n1 -> 'duration_minutes'))::numeric) then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be a whole number.', 'path', 'team_cadence' || '[' || i0 || ']' || '.duration_minutes') when ((n1 -> 'duration_minutes'))::numeric < 5 then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'minimum', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be at least 5.', 'path', 'team_cadence' || '[' || i0 || ']' || '.duration_minutes') when ((n1 -> 'duration_minutes'))::numeric > 480 then jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'maximum', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be at most 480.', 'path', 'team_cadence' || '[' || i0 || ']' || '.duration_minutes') end else jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'type', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ': Duration (minutes)' || ' must be a whole number.', 'path', 'team_cadence' || '[' || i0 || ']' || '.duration_minutes') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['ritual', 'when', 'duration_minutes']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['ritual', 'when', 'duration_minutes']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'team_cadence', 'label', 'Team cadence', 'rule', 'unknown_key', 'message', 'Team cadence' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'team_cadence' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'digitalization' then
+n0 := (p_data #> '{digitalization_priorities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ' is required.', 'path', 'digitalization_priorities') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ' is required.', 'path', 'digitalization_priorities') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'min_items', 'message', 'Digitalization priorities' || ' needs at least 1 row.', 'path', 'digitalization_priorities') when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'max_items', 'message', 'Digitalization priorities' || ' can have at most 20 rows.', 'path', 'digitalization_priorities') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ' is required.', 'path', 'digitalization_priorities') else jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'type', 'message', 'Digitalization priorities' || ' must be a table (a list of rows).', 'path', 'digitalization_priorities') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'type', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'digitalization_priorities' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'priority')), 'null') when 'null' then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Priority' || ' is required.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.priority') when 'string' then case when pg_catalog.length(((n1 -> 'priority') #>> '{}')) > 300 then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'max_length', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Priority' || ' must be at most 300 characters.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.priority') end else jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'type', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Priority' || ' must be text.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.priority') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'impact') is null or (n1 -> 'impact') = 'null'::jsonb then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Impact' || ' is required.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.impact') when (n1 -> 'impact') in ('"High"'::jsonb, '"Medium"'::jsonb, '"Low"'::jsonb) then null else jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'choices', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Impact' || ' must be one of: High, Medium, Low.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.impact') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'effort') is null or (n1 -> 'effort') = 'null'::jsonb then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'required', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Effort' || ' is required.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.effort') when (n1 -> 'effort') in ('"High"'::jsonb, '"Medium"'::jsonb, '"Low"'::jsonb) then null else jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'choices', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Effort' || ' must be one of: High, Medium, Low.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.effort') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'max_length', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'type', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['priority', 'impact', 'effort', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['priority', 'impact', 'effort', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'digitalization_priorities', 'label', 'Digitalization priorities', 'rule', 'unknown_key', 'message', 'Digitalization priorities' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'digitalization_priorities' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+n0 := (p_data #> '{ai_opportunities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 15 then jsonb_build_object('field_id', 'ai_opportunities', 'label', 'AI opportunities', 'rule', 'max_items', 'message', 'AI opportunities' || ' can have at most 15 items.', 'path', 'ai_opportunities') end else jsonb_build_object('field_id', 'ai_opportunities', 'label', 'AI opportunities', 'rule', 'type', 'message', 'AI opportunities' || ' must be a list.', 'path', 'ai_opportunities') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'ai_opportunities', 'label', 'AI opportunities', 'rule', 'max_length', 'message', 'AI opportunities' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'ai_opportunities' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'ai_opportunities', 'label', 'AI opportunities', 'rule', 'type', 'message', 'AI opportunities' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'ai_opportunities' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{data_requirements}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'required', 'message', 'Data requirements' || ' is required.', 'path', 'data_requirements') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'required', 'message', 'Data requirements' || ' is required.', 'path', 'data_requirements') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'min_items', 'message', 'Data requirements' || ' needs at least 1 item.', 'path', 'data_requirements') when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'max_items', 'message', 'Data requirements' || ' can have at most 30 items.', 'path', 'data_requirements') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'required', 'message', 'Data requirements' || ' is required.', 'path', 'data_requirements') else jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'type', 'message', 'Data requirements' || ' must be a list.', 'path', 'data_requirements') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'max_length', 'message', 'Data requirements' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'data_requirements' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'data_requirements', 'label', 'Data requirements', 'rule', 'type', 'message', 'Data requirements' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'data_requirements' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{tech_stack}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 30 then jsonb_build_object('field_id', 'tech_stack', 'label', 'Technology stack', 'rule', 'max_items', 'message', 'Technology stack' || ' can have at most 30 items.', 'path', 'tech_stack') end else jsonb_build_object('field_id', 'tech_stack', 'label', 'Technology stack', 'rule', 'type', 'message', 'Technology stack' || ' must be a list.', 'path', 'tech_stack') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 100 then jsonb_build_object('field_id', 'tech_stack', 'label', 'Technology stack', 'rule', 'max_length', 'message', 'Technology stack' || ', item ' || (i0 + 1) || ' must be at most 100 characters.', 'path', 'tech_stack' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'tech_stack', 'label', 'Technology stack', 'rule', 'type', 'message', 'Technology stack' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'tech_stack' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+
+        when 'digital-heart' then
+n0 := (p_data #> '{data_lake_architecture}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'required', 'message', 'Data lake architecture' || ' is required.', 'path', 'data_lake_architecture') when 'object' then case when n0 = '{}'::jsonb then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'required', 'message', 'Data lake architecture' || ' is required.', 'path', 'data_lake_architecture') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'required', 'message', 'Data lake architecture' || ' is required.', 'path', 'data_lake_architecture') else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ' must be a group of answers (an object).', 'path', 'data_lake_architecture') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'object' then
+n1 := (n0 -> 'sources');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'required', 'message', 'Data lake architecture' || ': Sources feeding it' || ' is required.', 'path', 'data_lake_architecture' || '.sources') when 'array' then case when jsonb_array_length(n1) < 1 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'min_items', 'message', 'Data lake architecture' || ': Sources feeding it' || ' needs at least 1 item.', 'path', 'data_lake_architecture' || '.sources') when jsonb_array_length(n1) > 50 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'max_items', 'message', 'Data lake architecture' || ': Sources feeding it' || ' can have at most 50 items.', 'path', 'data_lake_architecture' || '.sources') end else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ': Sources feeding it' || ' must be a list.', 'path', 'data_lake_architecture' || '.sources') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'max_length', 'message', 'Data lake architecture' || ': Sources feeding it' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'data_lake_architecture' || '.sources' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ': Sources feeding it' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'data_lake_architecture' || '.sources' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((n0 -> 'storage')), 'null') when 'null' then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'required', 'message', 'Data lake architecture' || ': Storage and processing' || ' is required.', 'path', 'data_lake_architecture' || '.storage') when 'string' then case when pg_catalog.length(((n0 -> 'storage') #>> '{}')) > 500 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'max_length', 'message', 'Data lake architecture' || ': Storage and processing' || ' must be at most 500 characters.', 'path', 'data_lake_architecture' || '.storage') end else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ': Storage and processing' || ' must be text.', 'path', 'data_lake_architecture' || '.storage') end;
+if p is not null then v_problems := v_problems || p; end if;
+n1 := (n0 -> 'consumers');
+p := case coalesce(jsonb_typeof(n1), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n1) > 50 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'max_items', 'message', 'Data lake architecture' || ': Reports and uses' || ' can have at most 50 items.', 'path', 'data_lake_architecture' || '.consumers') end else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ': Reports and uses' || ' must be a list.', 'path', 'data_lake_architecture' || '.consumers') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n1) = 'array' then
+for i1 in 0 .. jsonb_array_length(n1) - 1 loop
+p := case coalesce(jsonb_typeof((n1 -> i1)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> i1) #>> '{}')) > 200 then jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'max_length', 'message', 'Data lake architecture' || ': Reports and uses' || ', item ' || (i1 + 1) || ' must be at most 200 characters.', 'path', 'data_lake_architecture' || '.consumers' || '[' || i1 || ']') end else jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'type', 'message', 'Data lake architecture' || ': Reports and uses' || ', item ' || (i1 + 1) || ' must be text.', 'path', 'data_lake_architecture' || '.consumers' || '[' || i1 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+if n0 - array['sources', 'storage', 'consumers']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n0 - array['sources', 'storage', 'consumers']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'data_lake_architecture', 'label', 'Data lake architecture', 'rule', 'unknown_key', 'message', 'Data lake architecture' || ' has an answer that is not one of its parts: "' || k || '".', 'path', 'data_lake_architecture' || '.' || k);
+end loop;
+end if;
+end if;
+n0 := (p_data #> '{data_sources}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 50 then jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'max_items', 'message', 'Data sources' || ' can have at most 50 rows.', 'path', 'data_sources') end else jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'type', 'message', 'Data sources' || ' must be a table (a list of rows).', 'path', 'data_sources') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'type', 'message', 'Data sources' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'data_sources' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'source')), 'null') when 'null' then jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'required', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Source' || ' is required.', 'path', 'data_sources' || '[' || i0 || ']' || '.source') when 'string' then case when pg_catalog.length(((n1 -> 'source') #>> '{}')) > 200 then jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'max_length', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Source' || ' must be at most 200 characters.', 'path', 'data_sources' || '[' || i0 || ']' || '.source') end else jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'type', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Source' || ' must be text.', 'path', 'data_sources' || '[' || i0 || ']' || '.source') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'data')), 'null') when 'null' then jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'required', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Data it holds' || ' is required.', 'path', 'data_sources' || '[' || i0 || ']' || '.data') when 'string' then case when pg_catalog.length(((n1 -> 'data') #>> '{}')) > 500 then jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'max_length', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Data it holds' || ' must be at most 500 characters.', 'path', 'data_sources' || '[' || i0 || ']' || '.data') end else jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'type', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Data it holds' || ' must be text.', 'path', 'data_sources' || '[' || i0 || ']' || '.data') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'refresh') is null or (n1 -> 'refresh') = 'null'::jsonb then null when (n1 -> 'refresh') in ('"Real time"'::jsonb, '"Hourly"'::jsonb, '"Daily"'::jsonb, '"Weekly"'::jsonb, '"Monthly"'::jsonb) then null else jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'choices', 'message', 'Data sources' || ', row ' || (i0 + 1) || ': Refreshed' || ' must be one of: Real time, Hourly, Daily, Weekly, Monthly.', 'path', 'data_sources' || '[' || i0 || ']' || '.refresh') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['source', 'data', 'refresh']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['source', 'data', 'refresh']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'data_sources', 'label', 'Data sources', 'rule', 'unknown_key', 'message', 'Data sources' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'data_sources' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+p := case coalesce(jsonb_typeof((p_data #> '{data_governance}')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((p_data #> '{data_governance}') #>> '{}')) > 4000 then jsonb_build_object('field_id', 'data_governance', 'label', 'Data governance', 'rule', 'max_length', 'message', 'Data governance' || ' must be at most 4000 characters.', 'path', 'data_governance') end else jsonb_build_object('field_id', 'data_governance', 'label', 'Data governance', 'rule', 'type', 'message', 'Data governance' || ' must be text.', 'path', 'data_governance') end;
+if p is not null then v_problems := v_problems || p; end if;
+n0 := (p_data #> '{implementation_roadmap}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 20 then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'max_items', 'message', 'Implementation roadmap' || ' can have at most 20 rows.', 'path', 'implementation_roadmap') end else jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'type', 'message', 'Implementation roadmap' || ' must be a table (a list of rows).', 'path', 'implementation_roadmap') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'type', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'implementation_roadmap' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case coalesce(jsonb_typeof((n1 -> 'phase')), 'null') when 'null' then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'required', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Phase' || ' is required.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.phase') when 'number' then case when ((n1 -> 'phase'))::numeric <> trunc(((n1 -> 'phase'))::numeric) then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'type', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Phase' || ' must be a whole number.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.phase') when ((n1 -> 'phase'))::numeric < 1 then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'minimum', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Phase' || ' must be at least 1.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.phase') when ((n1 -> 'phase'))::numeric > 20 then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'maximum', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Phase' || ' must be at most 20.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.phase') end else jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'type', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Phase' || ' must be a whole number.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.phase') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'scope')), 'null') when 'null' then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'required', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Scope' || ' is required.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.scope') when 'string' then case when pg_catalog.length(((n1 -> 'scope') #>> '{}')) > 500 then jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'max_length', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Scope' || ' must be at most 500 characters.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.scope') end else jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'type', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Scope' || ' must be text.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.scope') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case when (n1 -> 'quarter') is null or (n1 -> 'quarter') = 'null'::jsonb then null when (n1 -> 'quarter') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'choices', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ': Quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.quarter') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['phase', 'scope', 'quarter']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['phase', 'scope', 'quarter']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'implementation_roadmap', 'label', 'Implementation roadmap', 'rule', 'unknown_key', 'message', 'Implementation roadmap' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'implementation_roadmap' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        when 'program-overview' then
+n0 := (p_data #> '{key_insights}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'required', 'message', 'Key insights' || ' is required.', 'path', 'key_insights') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'required', 'message', 'Key insights' || ' is required.', 'path', 'key_insights') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'min_items', 'message', 'Key insights' || ' needs at least 1 item.', 'path', 'key_insights') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'max_items', 'message', 'Key insights' || ' can have at most 10 items.', 'path', 'key_insights') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'required', 'message', 'Key insights' || ' is required.', 'path', 'key_insights') else jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'type', 'message', 'Key insights' || ' must be a list.', 'path', 'key_insights') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 500 then jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'max_length', 'message', 'Key insights' || ', item ' || (i0 + 1) || ' must be at most 500 characters.', 'path', 'key_insights' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'key_insights', 'label', 'Key insights', 'rule', 'type', 'message', 'Key insights' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'key_insights' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{twelve_month_priorities}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'required', 'message', 'Twelve-month priorities' || ' is required.', 'path', 'twelve_month_priorities') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'required', 'message', 'Twelve-month priorities' || ' is required.', 'path', 'twelve_month_priorities') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'min_items', 'message', 'Twelve-month priorities' || ' needs at least 1 item.', 'path', 'twelve_month_priorities') when jsonb_array_length(n0) > 5 then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'max_items', 'message', 'Twelve-month priorities' || ' can have at most 5 items.', 'path', 'twelve_month_priorities') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'required', 'message', 'Twelve-month priorities' || ' is required.', 'path', 'twelve_month_priorities') else jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'type', 'message', 'Twelve-month priorities' || ' must be a list.', 'path', 'twelve_month_priorities') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'max_length', 'message', 'Twelve-month priorities' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'twelve_month_priorities' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'twelve_month_priorities', 'label', 'Twelve-month priorities', 'rule', 'type', 'message', 'Twelve-month priorities' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'twelve_month_priorities' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{commitments}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'required', 'message', 'Commitments' || ' is required.', 'path', 'commitments') when 'array' then case when jsonb_array_length(n0) = 0 then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'required', 'message', 'Commitments' || ' is required.', 'path', 'commitments') when jsonb_array_length(n0) < 1 then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'min_items', 'message', 'Commitments' || ' needs at least 1 item.', 'path', 'commitments') when jsonb_array_length(n0) > 10 then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'max_items', 'message', 'Commitments' || ' can have at most 10 items.', 'path', 'commitments') end else case when n0 = '[]'::jsonb or n0 = '{}'::jsonb or n0 = '""'::jsonb or (jsonb_typeof(n0) = 'string' and btrim((n0 #>> '{}')) = '') then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'required', 'message', 'Commitments' || ' is required.', 'path', 'commitments') else jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'type', 'message', 'Commitments' || ' must be a list.', 'path', 'commitments') end end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+p := case coalesce(jsonb_typeof((n0 -> i0)), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n0 -> i0) #>> '{}')) > 300 then jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'max_length', 'message', 'Commitments' || ', item ' || (i0 + 1) || ' must be at most 300 characters.', 'path', 'commitments' || '[' || i0 || ']') end else jsonb_build_object('field_id', 'commitments', 'label', 'Commitments', 'rule', 'type', 'message', 'Commitments' || ', item ' || (i0 + 1) || ' must be text.', 'path', 'commitments' || '[' || i0 || ']') end;
+if p is not null then v_problems := v_problems || p; end if;
+end loop;
+end if;
+n0 := (p_data #> '{program_roadmap}');
+p := case coalesce(jsonb_typeof(n0), 'null') when 'null' then null when 'array' then case when jsonb_array_length(n0) > 12 then jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'max_items', 'message', 'Program roadmap' || ' can have at most 12 rows.', 'path', 'program_roadmap') end else jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'type', 'message', 'Program roadmap' || ' must be a table (a list of rows).', 'path', 'program_roadmap') end;
+if p is not null then v_problems := v_problems || p; end if;
+if jsonb_typeof(n0) = 'array' then
+for i0 in 0 .. jsonb_array_length(n0) - 1 loop
+n1 := n0 -> i0;
+if jsonb_typeof(n1) not in ('object', 'null') then v_problems := v_problems || jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'type', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ' must be a row of answers (an object).', 'path', 'program_roadmap' || '[' || i0 || ']'); end if;
+if jsonb_typeof(n1) = 'object' then
+p := case when (n1 -> 'quarter') is null or (n1 -> 'quarter') = 'null'::jsonb then jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'required', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Quarter' || ' is required.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.quarter') when (n1 -> 'quarter') in ('"Q1"'::jsonb, '"Q2"'::jsonb, '"Q3"'::jsonb, '"Q4"'::jsonb) then null else jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'choices', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Quarter' || ' must be one of: Q1, Q2, Q3, Q4.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.quarter') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'focus')), 'null') when 'null' then jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'required', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Focus' || ' is required.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.focus') when 'string' then case when pg_catalog.length(((n1 -> 'focus') #>> '{}')) > 500 then jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'max_length', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Focus' || ' must be at most 500 characters.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.focus') end else jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'type', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Focus' || ' must be text.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.focus') end;
+if p is not null then v_problems := v_problems || p; end if;
+p := case coalesce(jsonb_typeof((n1 -> 'owner')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'owner') #>> '{}')) > 200 then jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'max_length', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Owner' || ' must be at most 200 characters.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.owner') end else jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'type', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ': Owner' || ' must be text.', 'path', 'program_roadmap' || '[' || i0 || ']' || '.owner') end;
+if p is not null then v_problems := v_problems || p; end if;
+if n1 - array['quarter', 'focus', 'owner']::text[] <> '{}'::jsonb then
+for k in select jsonb_object_keys(n1 - array['quarter', 'focus', 'owner']::text[]) loop
+v_problems := v_problems || jsonb_build_object('field_id', 'program_roadmap', 'label', 'Program roadmap', 'rule', 'unknown_key', 'message', 'Program roadmap' || ', row ' || (i0 + 1) || ' has an answer that is not one of its columns: "' || k || '".', 'path', 'program_roadmap' || '[' || i0 || ']' || '.' || k);
+end loop;
+end if;
+end if;
+end loop;
+end if;
+
+        else
+            perform shared.require_tool(p_tool_slug);
+    end case;
+    return v_problems;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_problems(p_tool_slug text, p_data jsonb)
+COMMENT ON FUNCTION shared.answer_problems (p_tool_slug text, p_data jsonb)
+  IS 'Every problem of an answers document under the tool''s rules, in output order: [{field_id, label, rule, message, path}], missing required outputs included (rule required at the output''s path). Generated by shared.refresh_answer_checks() from the registry: one static branch per tool.';
+
+-- FUNCTION: answer_rule_ceiling(text)
+CREATE FUNCTION shared.answer_rule_ceiling(p_type text)
+RETURNS integer
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return case p_type when 'text' then 20000 when 'list' then 200 when 'table' then 500 end;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_rule_ceiling(p_type text)
+COMMENT ON FUNCTION shared.answer_rule_ceiling (p_type text)
+  IS 'The default and highest max_length (text) or max_items (list, table): one answer cannot blow up an export.';
+
+-- FUNCTION: answer_rule_keys(text)
+CREATE FUNCTION shared.answer_rule_keys(p_type text)
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return case p_type
+               when 'text' then array['min_length', 'max_length']
+               when 'number' then array['minimum', 'maximum']
+               when 'integer' then array['minimum', 'maximum']
+               when 'boolean' then array[]::text[]
+               when 'date' then array['minimum', 'maximum']
+               when 'choice' then array['choices']
+               when 'list' then array['min_items', 'max_items', 'items']
+               when 'table' then array['min_items', 'max_items', 'columns']
+               when 'object' then array['keys']
+           end;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_rule_keys(p_type text)
+COMMENT ON FUNCTION shared.answer_rule_keys (p_type text)
+  IS 'The constraint keys an answer of that type may declare (null for an unknown type).';
+
+-- FUNCTION: answer_rule_problems(jsonb, text, text)
+CREATE FUNCTION shared.answer_rule_problems(p_rule jsonb, p_level text, p_at text)
+RETURNS SETOF text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_type text := coalesce(p_rule ->> 'type', 'text');
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required']
+                                  when 'item' then array['label', 'type']
+                                  else array['key', 'label', 'type', 'required'] end;
+    v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
+    v_where text := case when p_level = 'output' then '' else p_at || ': ' end;
+    v_ceiling integer := shared.answer_rule_ceiling(coalesce(p_rule ->> 'type', 'text'));
+    v_pair text[];
+    v_key text;
+    v_child record;
+begin
+    if jsonb_typeof(p_rule) is distinct from 'object' then
+        return next v_where || 'must be an object declaring "type" and its rules';
+        return;
+    end if;
+    if p_level <> 'output' then
+        if p_level <> 'item' and coalesce(p_rule ->> 'key', '') !~ '^[a-z][a-z0-9_]*$' then
+            return next v_where || 'needs a "key" in snake_case (e.g. "metric")';
+        end if;
+        if (p_level <> 'item' or p_rule ? 'label')
+           and (jsonb_typeof(p_rule -> 'label') is distinct from 'string' or p_rule ->> 'label' = '') then
+            return next v_where || 'needs a non-empty "label"';
+        end if;
+        if p_rule ? 'required' and jsonb_typeof(p_rule -> 'required') <> 'boolean' then
+            return next v_where || '"required" must be true or false';
+        end if;
+    end if;
+    if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
+        return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',
+                                      p_rule -> 'type');
+        return;
+    end if;
+    if p_level = 'column' and v_type in ('list', 'table', 'object') then
+        return next v_where || format('a table column holds one value: text, number, integer, boolean, date or choice (not %s)', v_type);
+    end if;
+    for v_key in select k from jsonb_object_keys(p_rule) as k where not k = any (v_base || v_known) order by k loop
+        return next v_where || format('unknown rule "%s" (known for %s: %s)', v_key, v_type,
+                                      coalesce(nullif(array_to_string(v_known, ', '), ''), 'none'));
+    end loop;
+
+    -- lengths and item counts: non-negative integers, under the ceiling, min <= max
+    foreach v_pair slice 1 in array array[['min_length', 'max_length'], ['min_items', 'max_items']] loop
+        continue when not v_pair[1] = any (v_known);
+        foreach v_key in array v_pair loop
+            if p_rule ? v_key and (jsonb_typeof(p_rule -> v_key) <> 'number'
+                                   or (p_rule ->> v_key)::numeric < 0
+                                   or (p_rule ->> v_key)::numeric <> trunc((p_rule ->> v_key)::numeric)
+                                   or (p_rule ->> v_key)::numeric > v_ceiling) then
+                return next v_where || format('"%s" must be a whole number from 0 to %s', v_key, v_ceiling);
+            end if;
+        end loop;
+        if jsonb_typeof(p_rule -> v_pair[1]) = 'number' and jsonb_typeof(p_rule -> v_pair[2]) = 'number'
+           and (p_rule ->> v_pair[1])::numeric > (p_rule ->> v_pair[2])::numeric then
+            return next v_where || format('"%s" is greater than "%s"', v_pair[1], v_pair[2]);
+        end if;
+    end loop;
+
+    if v_type in ('number', 'integer') then
+        foreach v_key in array array['minimum', 'maximum'] loop
+            if p_rule ? v_key and jsonb_typeof(p_rule -> v_key) <> 'number' then
+                return next v_where || format('"%s" must be a number', v_key);
+            end if;
+        end loop;
+        if jsonb_typeof(p_rule -> 'minimum') = 'number' and jsonb_typeof(p_rule -> 'maximum') = 'number'
+           and (p_rule ->> 'minimum')::numeric > (p_rule ->> 'maximum')::numeric then
+            return next v_where || '"minimum" is greater than "maximum"';
+        end if;
+    elsif v_type = 'date' then
+        foreach v_key in array array['minimum', 'maximum'] loop
+            if p_rule ? v_key and not shared.is_iso_date(p_rule -> v_key) then
+                return next v_where || format('"%s" must be a date written YYYY-MM-DD', v_key);
+            end if;
+        end loop;
+        if shared.is_iso_date(p_rule -> 'minimum') and shared.is_iso_date(p_rule -> 'maximum')
+           and (p_rule ->> 'minimum')::date > (p_rule ->> 'maximum')::date then
+            return next v_where || '"minimum" is after "maximum"';
+        end if;
+    elsif v_type = 'choice' then
+        if jsonb_typeof(p_rule -> 'choices') is distinct from 'array' or jsonb_array_length(p_rule -> 'choices') = 0
+           or exists (select from jsonb_array_elements(p_rule -> 'choices') as c where jsonb_typeof(c) not in ('string', 'number'))
+           or (select count(distinct c) <> count(*) from jsonb_array_elements(p_rule -> 'choices') as c) then
+            return next v_where || '"choices" must be a non-empty array of distinct strings or numbers';
+        end if;
+    elsif v_type = 'list' and p_rule ? 'items' then
+        return query select * from shared.answer_rule_problems(p_rule -> 'items', 'item', p_at || '[]');
+    elsif v_type in ('table', 'object') then
+        v_key := case v_type when 'table' then 'columns' else 'keys' end;
+        if jsonb_typeof(p_rule -> v_key) is distinct from 'array' or jsonb_array_length(p_rule -> v_key) = 0 then
+            return next v_where || format('needs "%s": a non-empty array of {key, label, type, required, ...}', v_key);
+            return;
+        end if;
+        for v_child in select c.value, c.pos from jsonb_array_elements(p_rule -> v_key) with ordinality as c(value, pos) loop
+            return query select * from shared.answer_rule_problems(
+                v_child.value, case v_type when 'table' then 'column' else 'key' end,
+                p_at || case v_type when 'table' then '[]' else '' end || '.'
+                     || coalesce(v_child.value ->> 'key', '#' || v_child.pos));
+        end loop;
+        return query select v_where || format('key "%s" is declared more than once', c.value ->> 'key')
+                       from jsonb_array_elements(p_rule -> v_key) as c
+                      where c.value ? 'key' group by c.value ->> 'key' having count(*) > 1;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_rule_problems(p_rule jsonb, p_level text, p_at text)
+COMMENT ON FUNCTION shared.answer_rule_problems (p_rule jsonb, p_level text, p_at text)
+  IS 'What is wrong with one answer rule (README "Answer rules"), recursively: p_level is output, item, column or key, p_at the path named in each problem. No rows when the rule is valid.';
+
 -- FUNCTION: answer_summary(text, jsonb, jsonb)
 CREATE FUNCTION shared.answer_summary(p_type text, p_rules jsonb, p_values jsonb)
 RETURNS jsonb
@@ -159,6 +2094,215 @@ $$;
 -- COMMENT: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
 COMMENT ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
   IS 'The summary of a team''s answers to one output by its shape: numbers, counts (choices, booleans, list items), a table''s rows and number/choice columns; none for text, dates and objects (their answers are the summary).';
+
+-- FUNCTION: answer_tree_schema(jsonb, integer, text)
+CREATE FUNCTION shared.answer_tree_schema(p_outputs jsonb, p_depth integer, p_title text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_properties jsonb := '{}';
+    v_required jsonb := '[]';
+    v_group record;
+    v_child jsonb;
+begin
+    for v_group in
+        select o.value -> 'path' ->> p_depth as step,
+               jsonb_agg(o.value order by o.pos) as outputs,
+               bool_or(o.value -> 'rule' -> 'required' = 'true') as holds_required,
+               min(o.pos) as first_pos
+          from jsonb_array_elements(p_outputs) with ordinality as o(value, pos)
+         group by 1 order by min(o.pos)
+    loop
+        if jsonb_array_length(v_group.outputs -> 0 -> 'path') = p_depth + 1 then
+            v_child := shared.answer_value_schema(v_group.outputs -> 0 -> 'rule', v_group.outputs -> 0 -> 'rule' ->> 'label',
+                                                  case when v_group.holds_required then 'filled' else 'no' end);
+        else
+            v_child := shared.answer_tree_schema(v_group.outputs, p_depth + 1, v_group.step);
+        end if;
+        v_properties := v_properties || jsonb_build_object(v_group.step, v_child);
+        if v_group.holds_required then
+            v_required := v_required || to_jsonb(v_group.step);
+        end if;
+    end loop;
+    return jsonb_build_object('title', p_title)
+           || case when p_depth > 0 and v_required = '[]' then '{}'::jsonb else '{"type": "object"}'::jsonb end
+           || jsonb_build_object('properties', v_properties, 'required', v_required);
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_tree_schema(p_outputs jsonb, p_depth integer, p_title text)
+COMMENT ON FUNCTION shared.answer_tree_schema (p_outputs jsonb, p_depth integer, p_title text)
+  IS 'The JSON Schema of the answers document (or, from p_depth 1 on, of an object made by dotted field ids): p_outputs is [{path, rule}] in declaration order.';
+
+-- FUNCTION: answer_value_case(jsonb, jsonb, text, text, text, text)
+CREATE FUNCTION shared.answer_value_case(p_rule jsonb
+                                       , p_output jsonb
+                                       , p_value text
+                                       , p_path text
+                                       , p_where text
+                                       , p_required text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_type text := coalesce(p_rule ->> 'type', 'text');
+    v_json text := case v_type when 'text' then 'string' when 'date' then 'string' when 'number' then 'number'
+                               when 'integer' then 'number' when 'boolean' then 'boolean' when 'list' then 'array'
+                               when 'table' then 'array' when 'object' then 'object' end;
+    v_text text := format('(%s #>> ''{}'')', p_value);
+    v_number text := format('(%s)::numeric', p_value);
+    v_count text := format('jsonb_array_length(%s)', p_value);
+    v_noun text := case v_type when 'table' then 'row' else 'item' end;
+    v_say text := '%s || %L';  -- a message: p_where followed by a constant
+    v_required text := shared.answer_problem_sql(p_output, 'required', format('%s || %L', p_where, ' is required.'), p_path);
+    v_wrong text;    -- the problem of a value of another JSON type
+    v_when text[] := '{}';  -- the limits of a value of the right JSON type, in order
+    v_limit text;
+    v_max text;
+begin
+    v_wrong := shared.answer_problem_sql(p_output, 'type', format(v_say, p_where, case v_type
+        when 'text' then ' must be text.' when 'number' then ' must be a number.'
+        when 'integer' then ' must be a whole number.' when 'boolean' then ' must be true or false.'
+        when 'date' then ' must be a date (YYYY-MM-DD).' when 'list' then ' must be a list.'
+        when 'table' then ' must be a table (a list of rows).' when 'object' then ' must be a group of answers (an object).'
+        when 'choice' then format(' must be one of: %s.',
+                                  (select string_agg(c.value #>> '{}', ', ') from jsonb_array_elements(p_rule -> 'choices') as c))
+        end), p_path);
+    if v_type = 'choice' then
+        v_wrong := replace(v_wrong, '''rule'', ''type''', '''rule'', ''choices''');
+    end if;
+    if p_required = 'filled' then
+        -- a required output that is empty ("", spaces, [], {}) is not answered (shared.is_produced)
+        v_when := v_when || format('when %s then %s', case v_json when 'string' then format('btrim(%s) = ''''', v_text)
+                                                                  when 'array' then format('%s = 0', v_count)
+                                                                  when 'object' then format('%s = ''{}''::jsonb', p_value)
+                                                                  else 'false' end, v_required);
+        v_wrong := format('case when %1$s = ''[]''::jsonb or %1$s = ''{}''::jsonb or %1$s = ''""''::jsonb'
+                          ' or (jsonb_typeof(%1$s) = ''string'' and btrim(%2$s) = '''') then %3$s else %4$s end',
+                          p_value, v_text, v_required, v_wrong);
+    end if;
+
+    if v_type = 'choice' then
+        return format('case when %1$s is null or %1$s = ''null''::jsonb then %2$s when %1$s in (%3$s) then null else %4$s end',
+            p_value, case when p_required = 'no' then 'null' else v_required end,
+            (select string_agg(format('%L::jsonb', c.value::text), ', ') from jsonb_array_elements(p_rule -> 'choices') as c),
+            v_wrong);
+    end if;
+
+    if v_type = 'integer' then
+        v_when := v_when || format('when %s <> trunc(%s) then %s', v_number, v_number,
+            shared.answer_problem_sql(p_output, 'type', format(v_say, p_where, ' must be a whole number.'), p_path));
+    elsif v_type = 'date' then
+        v_when := v_when || format('when not (%1$s ~ ''^[0-9]{4}-[0-9]{2}-[0-9]{2}$'' and pg_catalog.pg_input_is_valid(%1$s, ''date'')) then %2$s',
+            v_text, v_wrong);
+    end if;
+
+    if v_type = 'text' then
+        v_max := coalesce(p_rule ->> 'max_length', shared.answer_rule_ceiling('text')::text);
+        if p_rule ? 'min_length' then
+            v_when := v_when || format('when pg_catalog.length(%s) < %s then %s', v_text, p_rule ->> 'min_length',
+                shared.answer_problem_sql(p_output, 'min_length', format(v_say, p_where, format(' must be at least %s character%s.',
+                    p_rule ->> 'min_length', case when p_rule ->> 'min_length' = '1' then '' else 's' end)), p_path));
+        end if;
+        v_when := v_when || format('when pg_catalog.length(%s) > %s then %s', v_text, v_max,
+            shared.answer_problem_sql(p_output, 'max_length', format(v_say, p_where, format(' must be at most %s character%s.',
+                v_max, case when v_max = '1' then '' else 's' end)), p_path));
+    elsif v_type in ('number', 'integer', 'date') then
+        foreach v_limit in array array['minimum', 'maximum'] loop
+            continue when not p_rule ? v_limit;
+            v_when := v_when || format('when %s %s %s then %s',
+                case when v_type = 'date' then format('%s::date', v_text) else v_number end,
+                case v_limit when 'minimum' then '<' else '>' end,
+                case when v_type = 'date' then format('%L::date', p_rule ->> v_limit) else p_rule ->> v_limit end,
+                shared.answer_problem_sql(p_output, v_limit, format(v_say, p_where, format(' must be %s %s.',
+                    case when v_type = 'date' and v_limit = 'minimum' then 'on or after'
+                         when v_type = 'date' then 'on or before'
+                         when v_limit = 'minimum' then 'at least' else 'at most' end,
+                    p_rule ->> v_limit)), p_path));
+        end loop;
+    elsif v_type in ('list', 'table') then
+        v_max := coalesce(p_rule ->> 'max_items', shared.answer_rule_ceiling(v_type)::text);
+        if p_rule ? 'min_items' then
+            v_when := v_when || format('when %s < %s then %s', v_count, p_rule ->> 'min_items',
+                shared.answer_problem_sql(p_output, 'min_items', format(v_say, p_where, format(' needs at least %s %s%s.',
+                    p_rule ->> 'min_items', v_noun, case when p_rule ->> 'min_items' = '1' then '' else 's' end)), p_path));
+        end if;
+        v_when := v_when || format('when %s > %s then %s', v_count, v_max,
+            shared.answer_problem_sql(p_output, 'max_items', format(v_say, p_where, format(' can have at most %s %s%s.',
+                v_max, v_noun, case when v_max = '1' then '' else 's' end)), p_path));
+    end if;
+
+    return format('case coalesce(jsonb_typeof(%s), ''null'') when ''null'' then %s when %L then %s else %s end',
+                  p_value, case when p_required = 'no' then 'null' else v_required end, v_json,
+                  case when cardinality(v_when) = 0 then 'null' else format('case %s end', array_to_string(v_when, ' ')) end,
+                  v_wrong);
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_value_case(p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text)
+COMMENT ON FUNCTION shared.answer_value_case (p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text)
+  IS 'Generates the CASE expression giving the one problem of a value under a rule (missing, type, then its limits), or null.';
+
+-- FUNCTION: answer_value_schema(jsonb, text, text)
+CREATE FUNCTION shared.answer_value_schema(p_rule jsonb, p_title text, p_required text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_type text := coalesce(p_rule ->> 'type', 'text');
+    v_json_type text := case v_type when 'text' then 'string' when 'date' then 'string' when 'list' then 'array'
+                                    when 'table' then 'array' else v_type end;
+    v_null boolean := p_required = 'no';  -- p_required: no, present (a column or key), filled (an output)
+    v_schema jsonb := jsonb_build_object('title', p_title);
+    v_members jsonb;
+    v_min integer;
+begin
+    if v_type = 'choice' then
+        return v_schema || jsonb_build_object('enum', (p_rule -> 'choices') || case when v_null then '[null]' else '[]' end::jsonb);
+    end if;
+    v_schema := v_schema || jsonb_build_object('type', case when v_null then jsonb_build_array(v_json_type, 'null')
+                                                            else to_jsonb(v_json_type) end);
+    if v_type = 'text' then
+        v_min := (p_rule ->> 'min_length')::integer;
+        v_schema := v_schema || jsonb_strip_nulls(jsonb_build_object(
+            'minLength', v_min,
+            'maxLength', coalesce((p_rule ->> 'max_length')::integer, shared.answer_rule_ceiling('text')),
+            'pattern', case when p_required = 'filled' then '[^ ]' end));
+    elsif v_type in ('number', 'integer') then
+        v_schema := v_schema || jsonb_strip_nulls(jsonb_build_object('minimum', p_rule -> 'minimum', 'maximum', p_rule -> 'maximum'));
+    elsif v_type = 'date' then
+        -- formatMinimum/formatMaximum: the date-range keywords of ajv-formats
+        v_schema := v_schema || jsonb_strip_nulls(jsonb_build_object(
+            'format', 'date', 'pattern', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+            'formatMinimum', p_rule -> 'minimum', 'formatMaximum', p_rule -> 'maximum'));
+    elsif v_type in ('list', 'table') then
+        v_min := (p_rule ->> 'min_items')::integer;
+        if p_required = 'filled' then
+            v_min := greatest(v_min, 1);
+        end if;
+        v_schema := v_schema || jsonb_strip_nulls(jsonb_build_object(
+            'minItems', v_min,
+            'maxItems', coalesce((p_rule ->> 'max_items')::integer, shared.answer_rule_ceiling(v_type))));
+        if v_type = 'list' then
+            v_schema := v_schema || jsonb_build_object('items', shared.answer_value_schema(
+                coalesce(p_rule -> 'items', '{"type": "text"}'),
+                coalesce(p_rule -> 'items' ->> 'label', p_title || ': item'), 'no'));
+        else
+            v_schema := v_schema || jsonb_build_object('items', shared.answer_members_schema(
+                p_rule -> 'columns', p_title || ': row', 'no'));
+        end if;
+    elsif v_type = 'object' then
+        v_members := shared.answer_members_schema(p_rule -> 'keys', p_title, p_required);
+        v_schema := (v_members - 'type') || v_schema;
+    end if;
+    return v_schema;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_value_schema(p_rule jsonb, p_title text, p_required text)
+COMMENT ON FUNCTION shared.answer_value_schema (p_rule jsonb, p_title text, p_required text)
+  IS 'The JSON Schema (2020-12) of one answer rule, titled p_title; p_required is no, present (a required column or key: not null) or filled (a required output: not null nor empty).';
 
 -- FUNCTION: arm_guru_digests()
 CREATE FUNCTION shared.arm_guru_digests()
@@ -486,6 +2630,8 @@ CREATE TABLE shared.tools (
                                                                         , CAST('0' AS text)) || CAST('_' AS text) || replace(CAST(slug AS text)
                                                                                                                            , CAST('-' AS text)
                                                                                                                            , CAST('_' AS text))) STORED NOT NULL
+  , example jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
+  , answer_schema jsonb
   , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
   , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
   , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
@@ -498,6 +2644,14 @@ COMMENT ON TABLE shared.tools
 -- COMMENT: COLUMN tools.schema_name
 COMMENT ON COLUMN shared.tools.schema_name
   IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
+
+-- COMMENT: COLUMN tools.example
+COMMENT ON COLUMN shared.tools.example
+  IS 'One complete, valid set of answers, declared in the registry (published in the schema''s examples).';
+
+-- COMMENT: COLUMN tools.answer_schema
+COMMENT ON COLUMN shared.tools.answer_schema
+  IS 'The tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules; GET /api/tools/{slug}/schema answers it.';
 
 -- FUNCTION: create_action_item(uuid, shared.tools, text, uuid, text, uuid)
 CREATE FUNCTION shared.create_action_item(p_organization_id uuid
@@ -656,6 +2810,23 @@ $$;
 COMMENT ON FUNCTION shared.create_tool_schema (p_tool_slug text)
   IS 'Creates the sprint_NN_<slug> schema of a registered tool (submissions, field_outputs, triggers). Returns false when it already exists.';
 
+-- FUNCTION: declared_columns(jsonb)
+CREATE FUNCTION shared.declared_columns(p_rules jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- jsonb orders an answer's keys by length: the registry's order is the one people read
+    return (select jsonb_agg(jsonb_build_object('key', c.value ->> 'key', 'label', c.value ->> 'label') order by c.pos)
+              from jsonb_array_elements(case when jsonb_typeof(p_rules -> 'columns') = 'array'
+                                             then p_rules -> 'columns' else '[]' end) with ordinality as c(value, pos));
+end;
+$$;
+
+-- COMMENT: FUNCTION declared_columns(p_rules jsonb)
+COMMENT ON FUNCTION shared.declared_columns (p_rules jsonb)
+  IS 'A table output''s declared columns as [{key, label}] in the registry''s order (null for any other output): exports lay tables out by them.';
+
 -- FUNCTION: define_tool_statement(text, text, text, text, text, text, text)
 CREATE FUNCTION shared.define_tool_statement(p_name text
                                            , p_arguments text
@@ -791,6 +2962,7 @@ begin
         'answers', v_submission -> 'data',
         'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
                                                                  'type', f.value_type, 'required', f.required,
+                                                                 'columns', shared.declared_columns(f.rules),
                                                                  'value', (v_submission -> 'data') #> f.path)
                                               order by f.position), '[]')
                       from shared.tool_fields as f where f.tool_slug = v_tool.slug),
@@ -807,7 +2979,7 @@ $$;
 
 -- COMMENT: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
-  IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs, dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+  IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs (a table''s with its declared columns: key and label, in order), dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
 
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
@@ -1030,6 +3202,22 @@ $$;
 -- COMMENT: FUNCTION handle_course_completed(p_payload jsonb)
 COMMENT ON FUNCTION shared.handle_course_completed (p_payload jsonb)
   IS 'A LearnWorlds courseCompleted event: opens the course''s tool for the user when it is still locked.';
+
+-- FUNCTION: is_iso_date(jsonb)
+CREATE FUNCTION shared.is_iso_date(p_value jsonb)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_typeof(p_value) = 'string'
+       and (p_value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+       and pg_catalog.pg_input_is_valid(p_value #>> '{}', 'date');
+end;
+$$;
+
+-- COMMENT: FUNCTION is_iso_date(p_value jsonb)
+COMMENT ON FUNCTION shared.is_iso_date (p_value jsonb)
+  IS 'Whether a JSON value is a string YYYY-MM-DD naming a real calendar date (2024-02-30 is not).';
 
 -- FUNCTION: is_produced(jsonb)
 CREATE FUNCTION shared.is_produced(p_value jsonb)
@@ -1577,7 +3765,8 @@ AS $$
                'status', p.status,
                'completed_at', p.completed_at,
                'outputs', (select coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label,
-                                                                        'type', f.value_type, 'value', v.field_value)
+                                                                        'type', f.value_type, 'value', v.field_value,
+                                                                        'columns', shared.declared_columns(f.rules))
                                                      order by f.position), '[]')
                              from shared.tool_fields as f
                              join shared.current_field_values as v
@@ -1753,6 +3942,40 @@ $$;
 COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
 
+-- FUNCTION: refresh_answer_checks()
+CREATE FUNCTION shared.refresh_answer_checks()
+RETURNS boolean
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_body text;
+begin
+    -- n<depth>: a list, table, row or object at that nesting level; i<depth>: its loop counter
+    v_body := format(E'\ndeclare\n    v_problems jsonb := ''[]'';\n    p jsonb;\n    k text;\n%s\nbegin\n    case p_tool_slug\n%s\n        else\n            perform shared.require_tool(p_tool_slug);\n    end case;\n    return v_problems;\nend;\n',
+        (select string_agg(format('    n%1$s jsonb;%2$s    i%1$s integer;', d, E'\n'), E'\n' order by d)
+           from generate_series(0, 15) as d),
+        (select coalesce(string_agg(format(E'        when %L then\n%s', t.slug,
+                                           shared.answer_check_branch(
+                                               (select coalesce(jsonb_agg(f.rules || jsonb_build_object(
+                                                           'field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                           'required', f.required) order by f.position), '[]')
+                                                  from shared.tool_fields as f where f.tool_slug = t.slug))),
+                                    E'\n' order by t.sprint_number), '        when null then null;')
+           from shared.tools as t));
+    if exists (select from pg_catalog.pg_proc as p
+                where p.oid = 'shared.answer_problems(text, jsonb)'::regprocedure and p.prosrc = v_body) then
+        return false;
+    end if;
+    execute format('create or replace function shared.answer_problems(p_tool_slug text, p_data jsonb) returns jsonb '
+                   'language plpgsql stable set search_path = '''' as %L', v_body);
+    return true;
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_answer_checks()
+COMMENT ON FUNCTION shared.refresh_answer_checks ()
+  IS 'Regenerates shared.answer_problems from the outputs'' rules in shared.tool_fields (one static branch per tool); returns whether its text changed. Called by every registry sync.';
+
 -- FUNCTION: refresh_field_values_view()
 CREATE FUNCTION shared.refresh_field_values_view()
 RETURNS void
@@ -1802,6 +4025,48 @@ $$;
 -- COMMENT: FUNCTION refresh_field_values_view()
 COMMENT ON FUNCTION shared.refresh_field_values_view ()
   IS 'Regenerates the views shared.all_field_values (every field output) and shared.field_values (active work only) over every tool schema (called by the registry sync).';
+
+-- FUNCTION: refresh_rule_breaking_view()
+CREATE FUNCTION shared.refresh_rule_breaking_view()
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_branches text;
+begin
+    select string_agg(format(
+               'select %L::varchar(255) as tool_slug, s.id as submission_id, s.user_id, s.status, s.version, '
+               's.submitted_at, s.data from %I.submissions as s '
+               'where s.archived_at is null and s.status in (''submitted'', ''completed'')',
+               t.slug, t.schema_name),
+           E'\n    union all\n    ' order by t.sprint_number)
+      into v_branches
+      from shared.tools as t
+     where exists (select from pg_catalog.pg_namespace as n where n.nspname = t.schema_name);
+
+    if v_branches is null then
+        return;
+    end if;
+
+    execute format($view$
+        create or replace view shared.submissions_breaking_rules as
+        select w.user_id, u.email, w.tool_slug, t.sprint_number, w.submission_id, w.status, w.version,
+               w.submitted_at, c.problems
+          from (%s) as w
+          join shared.tools as t on t.slug = w.tool_slug
+          join shared.users as u on u.id = w.user_id
+         cross join lateral (select shared.answer_problems(w.tool_slug, w.data) as problems) as c
+         where c.problems <> '[]'::jsonb
+    $view$, v_branches);
+
+    comment on view shared.submissions_breaking_rules is
+        'Submitted or completed work (active submissions) whose answers break the tool''s current rules, with every problem: work submitted before a rule existed stays submitted, a guru can ask for a revision. DBA use: select email, tool_slug, version, submitted_at, problems from shared.submissions_breaking_rules;';
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_rule_breaking_view()
+COMMENT ON FUNCTION shared.refresh_rule_breaking_view ()
+  IS 'Regenerates the view shared.submissions_breaking_rules over every tool schema (called by the registry sync when a schema is created).';
 
 -- FUNCTION: refresh_tool_statements()
 CREATE FUNCTION shared.refresh_tool_statements()
@@ -1992,15 +4257,26 @@ union all
 select o.entry, 'needs a non-empty "label" (shown in exports)'
   from outputs as o where jsonb_typeof(o.output -> 'label') is distinct from 'string' or o.output ->> 'label' = ''
 union all
-select o.entry, '"type" must be one of text, number, list, table, object'
-  from outputs as o
- where o.output ? 'type' and coalesce(o.output ->> 'type', '') not in ('text', 'number', 'list', 'table', 'object')
+select o.entry, p.problem
+  from outputs as o, shared.answer_rule_problems(o.output, 'output', o.field_id) as p (problem)
+union all
+select o.entry, format('cannot hold another output: "%s" is inside it', x.field_id)
+  from outputs as o join outputs as x on x.slug = o.slug and x.field_id like o.field_id || '.%'
 union all
 select o.entry, '"required" must be true or false'
   from outputs as o where jsonb_typeof(o.output -> 'required') is distinct from 'boolean'
 union all
 select o.entry, 'is declared more than once'
   from outputs as o where o.field_id is not null group by o.entry having count(*) > 1
+-- examples: complete here; valid under the tool's rules once those are compiled (sync_registry)
+union all
+select t.entry, 'needs an "example": an object with a realistic answer for every output'
+  from tools as t where jsonb_typeof(t.tool -> 'example') is distinct from 'object'
+union all
+select t.entry, format('its "example" has no answer for output "%s"', o.field_id)
+  from tools as t join outputs as o on o.slug = t.slug
+ where jsonb_typeof(t.tool -> 'example') = 'object' and o.field_id is not null
+   and not shared.is_produced(t.tool -> 'example' #> string_to_array(o.field_id, '.'))
 -- dependencies
 union all
 select format('dependencies of "%s"', l.tool_slug), 'names an unknown tool'
@@ -2614,33 +4890,6 @@ $$;
 COMMENT ON FUNCTION shared.require_reason (p_reason text)
   IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
 
--- FUNCTION: require_required_outputs(shared.tools, jsonb)
-CREATE FUNCTION shared.require_required_outputs(p_tool shared.tools, p_data jsonb)
-RETURNS void
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_missing text[] := shared.missing_required_outputs(p_tool.slug, p_data);
-    v_labels text[];
-begin
-    if cardinality(v_missing) > 0 then
-        -- people read the registry's labels; programs get the field ids in the detail
-        select array_agg(coalesce(f.label, f.field_id::text) order by f.position) into v_labels
-          from shared.tool_fields as f
-         where f.tool_slug = p_tool.slug and f.field_id::text = any (v_missing);
-        raise sqlstate 'PT422'
-            using message = format('Cannot submit %s: required fields are missing: %s', p_tool.name,
-                                   array_to_string(v_labels, ', ')),
-                  detail  = json_build_object('code', 'MISSING_REQUIRED_OUTPUTS', 'tool', p_tool.slug,
-                                              'missing', v_missing, 'missing_labels', v_labels)::text;
-    end if;
-end;
-$$;
-
--- COMMENT: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
-COMMENT ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
-  IS 'Raises PT422 (MISSING_REQUIRED_OUTPUTS) unless the data has every required output of the tool: the message names the missing fields by their registry labels, the detail lists their ids (missing) and labels (missing_labels), in declaration order.';
-
 -- FUNCTION: require_status_change(shared.tools, text, text, boolean)
 CREATE FUNCTION shared.require_status_change(p_tool shared.tools
                                            , p_from text
@@ -2791,6 +5040,44 @@ $$;
 -- COMMENT: FUNCTION require_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.require_user (p_user_id uuid)
   IS 'The user row. Raises PT404 (USER_NOT_FOUND) for an unknown id.';
+
+-- FUNCTION: require_valid_answers(shared.tools, jsonb)
+CREATE FUNCTION shared.require_valid_answers(p_tool shared.tools, p_data jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_problems jsonb := shared.answer_problems(p_tool.slug, p_data);
+    v_missing jsonb;
+    v_only_missing boolean;
+begin
+    if v_problems = '[]'::jsonb then
+        return;
+    end if;
+    select coalesce(jsonb_agg(e.value order by e.pos) filter (where e.value ->> 'path' = e.value ->> 'field_id'
+                                                               and e.value ->> 'rule' = 'required'), '[]'),
+           bool_and(e.value ->> 'path' = e.value ->> 'field_id' and e.value ->> 'rule' = 'required')
+      into v_missing, v_only_missing
+      from jsonb_array_elements(v_problems) with ordinality as e(value, pos);
+    raise sqlstate 'PT422'
+        using message = case when v_only_missing
+                             then format('Cannot submit %s: required fields are missing: %s', p_tool.name,
+                                         (select string_agg(m.value ->> 'label', ', ') from jsonb_array_elements(v_missing) as m))
+                             else format('Cannot submit %s: %s', p_tool.name,
+                                         (select string_agg(e.value ->> 'message', ' ') from jsonb_array_elements(v_problems) as e))
+                        end,
+              detail  = jsonb_build_object(
+                            'code', case when v_only_missing then 'MISSING_REQUIRED_OUTPUTS' else 'INVALID_ANSWERS' end,
+                            'tool', p_tool.slug,
+                            'missing', (select coalesce(jsonb_agg(m.value -> 'field_id'), '[]') from jsonb_array_elements(v_missing) as m),
+                            'missing_labels', (select coalesce(jsonb_agg(m.value -> 'label'), '[]') from jsonb_array_elements(v_missing) as m),
+                            'problems', v_problems)::text;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_valid_answers(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.require_valid_answers (p_tool shared.tools, p_data jsonb)
+  IS 'Raises PT422 unless the answers break none of the tool''s rules (shared.answer_problems): MISSING_REQUIRED_OUTPUTS when the only problems are missing required outputs (the message names them by label, the detail lists ids in missing and labels in missing_labels), INVALID_ANSWERS otherwise (the message says every problem); the detail''s problems lists them all.';
 
 -- FUNCTION: require_version(integer)
 CREATE FUNCTION shared.require_version(p_version integer)
@@ -2962,6 +5249,8 @@ declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
     v_row jsonb;
 begin
+    -- the answer always says what breaks the tool's rules (computed once, as it is returned);
+    -- the work is saved all the same
     perform shared.require_data_object(p_data);
     perform shared.lock_user(p_user_id);
     v_row := shared.tool_submission(v_tool.slug, p_user_id, true);
@@ -2969,12 +5258,12 @@ begin
     if v_row is null then
         perform shared.require_current_version(v_tool.slug, p_expected_version, 0);
         v_row := shared.tool_submission_insert(v_tool.slug, p_user_id, p_data, 'draft');
-        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'problems', shared.answer_problems(v_tool.slug, p_data));
     end if;
 
     -- The same body again (an autosave retried after a lost response) changes nothing.
     if v_row -> 'data' = p_data then
-        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false);
+        return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', false, 'problems', shared.answer_problems(v_tool.slug, p_data));
     end if;
     perform shared.require_current_version(v_tool.slug, p_expected_version, (v_row ->> 'version')::integer);
 
@@ -2982,13 +5271,13 @@ begin
     v_row := shared.tool_submission_update(
                  v_tool.slug, (v_row ->> 'id')::uuid, p_data,
                  case when v_row ->> 'status' in ('submitted', 'completed') then 'in_progress' else v_row ->> 'status' end);
-    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true);
+    return shared.submission_json(v_tool.slug, v_row) || jsonb_build_object('changed', true, 'problems', shared.answer_problems(v_tool.slug, p_data));
 end;
 $$;
 
 -- COMMENT: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
 COMMENT ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
-  IS 'Saves the user''s answers to a tool (autosave). p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
+  IS 'Saves the user''s answers to a tool (autosave), even when they break its rules: the answer''s problems lists what does (shared.answer_problems), as a submit would refuse it. p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
 
 -- FUNCTION: save_meeting_notes(uuid, shared.tools, jsonb, integer, uuid)
 CREATE FUNCTION shared.save_meeting_notes(p_organization_id uuid
@@ -3372,13 +5661,16 @@ begin
     v_changes := v_changes + v_count;
 
     -- tools
-    insert into shared.tools as t (slug, sprint_number, name, description, module_id)
+    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema)
     select x.value ->> 'slug', (x.value ->> 'sprint_number')::integer, x.value ->> 'name',
-           coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer
+           coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer, x.value -> 'example',
+           shared.tool_answer_schema(x.value)
       from jsonb_array_elements(p_registry -> 'tools') as x
         on conflict (slug) do update
-       set name = excluded.name, description = excluded.description, module_id = excluded.module_id
-     where (t.name, t.description, t.module_id) is distinct from (excluded.name, excluded.description, excluded.module_id);
+       set name = excluded.name, description = excluded.description, module_id = excluded.module_id,
+           example = excluded.example, answer_schema = excluded.answer_schema
+     where (t.name, t.description, t.module_id, t.example, t.answer_schema)
+           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema);
     get diagnostics v_count = row_count;
     v_report := v_report || jsonb_build_object('tools_upserted', v_count);
     v_changes := v_changes + v_count;
@@ -3415,15 +5707,15 @@ begin
         returning 1
     ),
     upserted as (
-        insert into shared.tool_fields as f (tool_slug, field_id, label, value_type, required, position)
+        insert into shared.tool_fields as f (tool_slug, field_id, label, value_type, required, position, rules)
         select x.tool_slug, x.output ->> 'field_id', x.output ->> 'label', coalesce(x.output ->> 'type', 'text'),
-               (x.output ->> 'required')::boolean, x.pos
+               (x.output ->> 'required')::boolean, x.pos, x.output - 'field_id' - 'label' - 'type' - 'required'
           from declared as x
             on conflict (tool_slug, field_id) do update
            set label = excluded.label, value_type = excluded.value_type, required = excluded.required,
-               position = excluded.position
-         where (f.label, f.value_type, f.required, f.position)
-               is distinct from (excluded.label, excluded.value_type, excluded.required, excluded.position)
+               position = excluded.position, rules = excluded.rules
+         where (f.label, f.value_type, f.required, f.position, f.rules)
+               is distinct from (excluded.label, excluded.value_type, excluded.required, excluded.position, excluded.rules)
         returning 1
     )
     select (select count(*) from removed) + (select count(*) from upserted) into v_count;
@@ -3456,7 +5748,27 @@ begin
         perform shared.refresh_field_values_view();
     end if;
     v_report := v_report || jsonb_build_object('schemas_created', to_jsonb(v_schemas),
-                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()));
+                                               'statements_regenerated', to_jsonb(shared.refresh_tool_statements()),
+                                               'answer_checks_regenerated', shared.refresh_answer_checks());
+    -- each example must pass its own tool's compiled check; a problem undoes the whole sync
+    select jsonb_agg(jsonb_build_object('entry', format('tool "%s"', t.slug),
+                                        'problem', format('its "example" breaks its rules: %s',
+                                                          (select string_agg(format('%s (%s)', e.value ->> 'message', e.value ->> 'path'), ' ')
+                                                             from jsonb_array_elements(c.problems) as e)))
+                     order by t.sprint_number)
+      into v_problems
+      from shared.tools as t
+     cross join lateral (select shared.answer_problems(t.slug, t.example) as problems) as c
+     where c.problems <> '[]'::jsonb;
+    if v_problems is not null then
+        raise sqlstate 'PT422'
+            using message = format('Invalid registry: %s %s', v_problems -> 0 ->> 'entry', v_problems -> 0 ->> 'problem'),
+                  detail  = jsonb_build_object('code', 'INVALID_REGISTRY', 'problems', v_problems)::text,
+                  hint    = 'Fix the example in config/tool-registry.json; nothing was applied.';
+    end if;
+    if cardinality(v_schemas) > 0 or pg_catalog.to_regclass('shared.submissions_breaking_rules') is null then
+        perform shared.refresh_rule_breaking_view();
+    end if;
 
     if v_changes > 0 or cardinality(v_schemas) > 0 then
         v_report := v_report || jsonb_build_object(
@@ -3485,10 +5797,15 @@ CREATE TABLE shared.tool_fields (
   , required boolean DEFAULT FALSE NOT NULL
   , position integer NOT NULL
   , path text[] GENERATED ALWAYS AS (string_to_array(CAST(field_id AS text), CAST('.' AS text))) STORED NOT NULL
+  , rules jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
   , CONSTRAINT tool_fields_field_id_check CHECK (CAST(field_id AS text) ~ CAST('^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AS text))
   , CONSTRAINT tool_fields_label_check CHECK (label <> CAST('' AS text))
   , CONSTRAINT tool_fields_value_type_check CHECK (value_type = ANY(ARRAY[CAST('text' AS text)
                                                                         , CAST('number' AS text)
+                                                                        , CAST('integer' AS text)
+                                                                        , CAST('boolean' AS text)
+                                                                        , CAST('date' AS text)
+                                                                        , CAST('choice' AS text)
                                                                         , CAST('list' AS text)
                                                                         , CAST('table' AS text)
                                                                         , CAST('object' AS text)]))
@@ -3500,11 +5817,15 @@ COMMENT ON TABLE shared.tool_fields
 
 -- COMMENT: COLUMN tool_fields.value_type
 COMMENT ON COLUMN shared.tool_fields.value_type
-  IS 'Shape of the answer, for exports: text, number, list, table or object.';
+  IS 'Type of the answer: text, number, integer, boolean, date, choice, list, table or object.';
 
 -- COMMENT: COLUMN tool_fields.path
 COMMENT ON COLUMN shared.tool_fields.path
   IS 'field_id split on dots, ready for data #> path.';
+
+-- COMMENT: COLUMN tool_fields.rules
+COMMENT ON COLUMN shared.tool_fields.rules
+  IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
 
 -- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
 CREATE FUNCTION shared.team_field(p_field shared.tool_fields
@@ -3837,7 +6158,7 @@ begin
 
     -- step stamp_submit_and_completion
     if v_submit then
-        perform shared.require_required_outputs(v_tool, new.data);
+        perform shared.require_valid_answers(v_tool, new.data);
         -- clock time, not transaction time: two submits in one transaction are told apart
         new.submitted_at := pg_catalog.clock_timestamp();
     end if;
@@ -3852,7 +6173,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_guard()
 COMMENT ON FUNCTION shared.tg_submission_guard ()
-  IS 'BEFORE trigger of every tool''s submissions, in named steps: serializes the user, shared.require_writable and shared.require_status_change (PT409), stamps version and timestamps, shared.record_version keeps history, shared.require_tool_open (PT423) and, on a submit (shared.is_submit), shared.require_required_outputs (PT422).';
+  IS 'BEFORE trigger of every tool''s submissions, in named steps: serializes the user, shared.require_writable and shared.require_status_change (PT409), stamps version and timestamps, shared.record_version keeps history, shared.require_tool_open (PT423) and, on a submit (shared.is_submit), shared.require_valid_answers (PT422, every rule of the registry).';
 
 -- FUNCTION: tg_user_created()
 CREATE FUNCTION shared.tg_user_created()
@@ -3882,6 +6203,30 @@ $$;
 -- COMMENT: FUNCTION token_hash(p_token text)
 COMMENT ON FUNCTION shared.token_hash (p_token text)
   IS 'SHA-256 of a token or signature: only hashes are stored.';
+
+-- FUNCTION: tool_answer_schema(jsonb)
+CREATE FUNCTION shared.tool_answer_schema(p_tool jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+               '$schema', 'https://json-schema.org/draft/2020-12/schema',
+               '$id', format('urn:fasttrack:tool:%s:answers', p_tool ->> 'slug'),
+               'description', format('The answers of %s, as saved and submitted (data of POST /api/tools/%s/data).',
+                                     p_tool ->> 'name', p_tool ->> 'slug'),
+               'examples', jsonb_build_array(coalesce(p_tool -> 'example', '{}')))
+           || shared.answer_tree_schema(
+                  (select jsonb_agg(jsonb_build_object('path', to_jsonb(string_to_array(o.value ->> 'field_id', '.')),
+                                                       'rule', o.value) order by o.pos)
+                     from jsonb_array_elements(p_tool -> 'outputs') with ordinality as o(value, pos)),
+                  0, p_tool ->> 'name');
+end;
+$$;
+
+-- COMMENT: FUNCTION tool_answer_schema(p_tool jsonb)
+COMMENT ON FUNCTION shared.tool_answer_schema (p_tool jsonb)
+  IS 'A registry tool entry''s answers as a JSON Schema (draft 2020-12): title = label at every level, examples = [its example]. Stored in shared.tools.answer_schema at sync.';
 
 -- FUNCTION: tool_field_outputs_replace(text, uuid, text[], jsonb[])
 CREATE FUNCTION shared.tool_field_outputs_replace(p_tool_slug text
@@ -5754,6 +8099,457 @@ ALTER TABLE shared.submission_versions ALTER COLUMN id ADD GENERATED ALWAYS AS I
                                                                                          NO MAXVALUE
                                                                                          CACHE 1);
 
+-- VIEW: submissions_breaking_rules
+CREATE VIEW shared.submissions_breaking_rules
+  AS SELECT w.user_id
+          , u.email
+          , w.tool_slug
+          , t.sprint_number
+          , w.submission_id
+          , w.status
+          , w.version
+          , w.submitted_at
+          , c.problems
+     FROM ((((((((((((((((((((((((((((((SELECT CAST('woop' AS varchar(255)) AS tool_slug
+                                             , s.id AS submission_id
+                                             , s.user_id
+                                             , s.status
+                                             , s.version
+                                             , s.submitted_at
+                                             , s.data
+                                        FROM sprint_00_woop.submissions AS s
+                                        WHERE s.archived_at IS NULL
+                                          AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                    , CAST('completed' AS varchar)] AS text[]))
+
+                                        UNION ALL
+
+                                        SELECT CAST('know-thyself' AS varchar(255)) AS tool_slug
+                                             , s.id AS submission_id
+                                             , s.user_id
+                                             , s.status
+                                             , s.version
+                                             , s.submitted_at
+                                             , s.data
+                                        FROM sprint_01_know_thyself.submissions AS s
+                                        WHERE s.archived_at IS NULL
+                                          AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                    , CAST('completed' AS varchar)] AS text[])))
+
+                                       UNION ALL
+
+                                       SELECT CAST('dream' AS varchar(255)) AS tool_slug
+                                            , s.id AS submission_id
+                                            , s.user_id
+                                            , s.status
+                                            , s.version
+                                            , s.submitted_at
+                                            , s.data
+                                       FROM sprint_02_dream.submissions AS s
+                                       WHERE s.archived_at IS NULL
+                                         AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                   , CAST('completed' AS varchar)] AS text[])))
+
+                                      UNION ALL
+
+                                      SELECT CAST('values' AS varchar(255)) AS tool_slug
+                                           , s.id AS submission_id
+                                           , s.user_id
+                                           , s.status
+                                           , s.version
+                                           , s.submitted_at
+                                           , s.data
+                                      FROM sprint_03_values.submissions AS s
+                                      WHERE s.archived_at IS NULL
+                                        AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                  , CAST('completed' AS varchar)] AS text[])))
+
+                                     UNION ALL
+
+                                     SELECT CAST('team' AS varchar(255)) AS tool_slug
+                                          , s.id AS submission_id
+                                          , s.user_id
+                                          , s.status
+                                          , s.version
+                                          , s.submitted_at
+                                          , s.data
+                                     FROM sprint_04_team.submissions AS s
+                                     WHERE s.archived_at IS NULL
+                                       AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                 , CAST('completed' AS varchar)] AS text[])))
+
+                                    UNION ALL
+
+                                    SELECT CAST('fit' AS varchar(255)) AS tool_slug
+                                         , s.id AS submission_id
+                                         , s.user_id
+                                         , s.status
+                                         , s.version
+                                         , s.submitted_at
+                                         , s.data
+                                    FROM sprint_05_fit.submissions AS s
+                                    WHERE s.archived_at IS NULL
+                                      AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                                , CAST('completed' AS varchar)] AS text[])))
+
+                                   UNION ALL
+
+                                   SELECT CAST('cash' AS varchar(255)) AS tool_slug
+                                        , s.id AS submission_id
+                                        , s.user_id
+                                        , s.status
+                                        , s.version
+                                        , s.submitted_at
+                                        , s.data
+                                   FROM sprint_06_cash.submissions AS s
+                                   WHERE s.archived_at IS NULL
+                                     AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                               , CAST('completed' AS varchar)] AS text[])))
+
+                                  UNION ALL
+
+                                  SELECT CAST('energy' AS varchar(255)) AS tool_slug
+                                       , s.id AS submission_id
+                                       , s.user_id
+                                       , s.status
+                                       , s.version
+                                       , s.submitted_at
+                                       , s.data
+                                  FROM sprint_07_energy.submissions AS s
+                                  WHERE s.archived_at IS NULL
+                                    AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                              , CAST('completed' AS varchar)] AS text[])))
+
+                                 UNION ALL
+
+                                 SELECT CAST('goals' AS varchar(255)) AS tool_slug
+                                      , s.id AS submission_id
+                                      , s.user_id
+                                      , s.status
+                                      , s.version
+                                      , s.submitted_at
+                                      , s.data
+                                 FROM sprint_08_goals.submissions AS s
+                                 WHERE s.archived_at IS NULL
+                                   AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                             , CAST('completed' AS varchar)] AS text[])))
+
+                                UNION ALL
+
+                                SELECT CAST('focus' AS varchar(255)) AS tool_slug
+                                     , s.id AS submission_id
+                                     , s.user_id
+                                     , s.status
+                                     , s.version
+                                     , s.submitted_at
+                                     , s.data
+                                FROM sprint_09_focus.submissions AS s
+                                WHERE s.archived_at IS NULL
+                                  AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                            , CAST('completed' AS varchar)] AS text[])))
+
+                               UNION ALL
+
+                               SELECT CAST('performance' AS varchar(255)) AS tool_slug
+                                    , s.id AS submission_id
+                                    , s.user_id
+                                    , s.status
+                                    , s.version
+                                    , s.submitted_at
+                                    , s.data
+                               FROM sprint_10_performance.submissions AS s
+                               WHERE s.archived_at IS NULL
+                                 AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                           , CAST('completed' AS varchar)] AS text[])))
+
+                              UNION ALL
+
+                              SELECT CAST('meeting-rhythm' AS varchar(255)) AS tool_slug
+                                   , s.id AS submission_id
+                                   , s.user_id
+                                   , s.status
+                                   , s.version
+                                   , s.submitted_at
+                                   , s.data
+                              FROM sprint_11_meeting_rhythm.submissions AS s
+                              WHERE s.archived_at IS NULL
+                                AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                          , CAST('completed' AS varchar)] AS text[])))
+
+                             UNION ALL
+
+                             SELECT CAST('market-size' AS varchar(255)) AS tool_slug
+                                  , s.id AS submission_id
+                                  , s.user_id
+                                  , s.status
+                                  , s.version
+                                  , s.submitted_at
+                                  , s.data
+                             FROM sprint_12_market_size.submissions AS s
+                             WHERE s.archived_at IS NULL
+                               AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                         , CAST('completed' AS varchar)] AS text[])))
+
+                            UNION ALL
+
+                            SELECT CAST('segmentation-target-market' AS varchar(255)) AS tool_slug
+                                 , s.id AS submission_id
+                                 , s.user_id
+                                 , s.status
+                                 , s.version
+                                 , s.submitted_at
+                                 , s.data
+                            FROM sprint_13_segmentation_target_market.submissions AS s
+                            WHERE s.archived_at IS NULL
+                              AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                        , CAST('completed' AS varchar)] AS text[])))
+
+                           UNION ALL
+
+                           SELECT CAST('target-segment-deep-dive' AS varchar(255)) AS tool_slug
+                                , s.id AS submission_id
+                                , s.user_id
+                                , s.status
+                                , s.version
+                                , s.submitted_at
+                                , s.data
+                           FROM sprint_14_target_segment_deep_dive.submissions AS s
+                           WHERE s.archived_at IS NULL
+                             AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                       , CAST('completed' AS varchar)] AS text[])))
+
+                          UNION ALL
+
+                          SELECT CAST('value-proposition' AS varchar(255)) AS tool_slug
+                               , s.id AS submission_id
+                               , s.user_id
+                               , s.status
+                               , s.version
+                               , s.submitted_at
+                               , s.data
+                          FROM sprint_15_value_proposition.submissions AS s
+                          WHERE s.archived_at IS NULL
+                            AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                      , CAST('completed' AS varchar)] AS text[])))
+
+                         UNION ALL
+
+                         SELECT CAST('value-proposition-testing' AS varchar(255)) AS tool_slug
+                              , s.id AS submission_id
+                              , s.user_id
+                              , s.status
+                              , s.version
+                              , s.submitted_at
+                              , s.data
+                         FROM sprint_16_value_proposition_testing.submissions AS s
+                         WHERE s.archived_at IS NULL
+                           AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                     , CAST('completed' AS varchar)] AS text[])))
+
+                        UNION ALL
+
+                        SELECT CAST('product-development' AS varchar(255)) AS tool_slug
+                             , s.id AS submission_id
+                             , s.user_id
+                             , s.status
+                             , s.version
+                             , s.submitted_at
+                             , s.data
+                        FROM sprint_17_product_development.submissions AS s
+                        WHERE s.archived_at IS NULL
+                          AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                    , CAST('completed' AS varchar)] AS text[])))
+
+                       UNION ALL
+
+                       SELECT CAST('pricing' AS varchar(255)) AS tool_slug
+                            , s.id AS submission_id
+                            , s.user_id
+                            , s.status
+                            , s.version
+                            , s.submitted_at
+                            , s.data
+                       FROM sprint_18_pricing.submissions AS s
+                       WHERE s.archived_at IS NULL
+                         AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                   , CAST('completed' AS varchar)] AS text[])))
+
+                      UNION ALL
+
+                      SELECT CAST('brand-marketing' AS varchar(255)) AS tool_slug
+                           , s.id AS submission_id
+                           , s.user_id
+                           , s.status
+                           , s.version
+                           , s.submitted_at
+                           , s.data
+                      FROM sprint_19_brand_marketing.submissions AS s
+                      WHERE s.archived_at IS NULL
+                        AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                  , CAST('completed' AS varchar)] AS text[])))
+
+                     UNION ALL
+
+                     SELECT CAST('customer-service' AS varchar(255)) AS tool_slug
+                          , s.id AS submission_id
+                          , s.user_id
+                          , s.status
+                          , s.version
+                          , s.submitted_at
+                          , s.data
+                     FROM sprint_20_customer_service.submissions AS s
+                     WHERE s.archived_at IS NULL
+                       AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                 , CAST('completed' AS varchar)] AS text[])))
+
+                    UNION ALL
+
+                    SELECT CAST('route-to-market' AS varchar(255)) AS tool_slug
+                         , s.id AS submission_id
+                         , s.user_id
+                         , s.status
+                         , s.version
+                         , s.submitted_at
+                         , s.data
+                    FROM sprint_21_route_to_market.submissions AS s
+                    WHERE s.archived_at IS NULL
+                      AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                                , CAST('completed' AS varchar)] AS text[])))
+
+                   UNION ALL
+
+                   SELECT CAST('core-activities' AS varchar(255)) AS tool_slug
+                        , s.id AS submission_id
+                        , s.user_id
+                        , s.status
+                        , s.version
+                        , s.submitted_at
+                        , s.data
+                   FROM sprint_22_core_activities.submissions AS s
+                   WHERE s.archived_at IS NULL
+                     AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                               , CAST('completed' AS varchar)] AS text[])))
+
+                  UNION ALL
+
+                  SELECT CAST('processes-decisions' AS varchar(255)) AS tool_slug
+                       , s.id AS submission_id
+                       , s.user_id
+                       , s.status
+                       , s.version
+                       , s.submitted_at
+                       , s.data
+                  FROM sprint_23_processes_decisions.submissions AS s
+                  WHERE s.archived_at IS NULL
+                    AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                              , CAST('completed' AS varchar)] AS text[])))
+
+                 UNION ALL
+
+                 SELECT CAST('fit-abc-analysis' AS varchar(255)) AS tool_slug
+                      , s.id AS submission_id
+                      , s.user_id
+                      , s.status
+                      , s.version
+                      , s.submitted_at
+                      , s.data
+                 FROM sprint_24_fit_abc_analysis.submissions AS s
+                 WHERE s.archived_at IS NULL
+                   AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                             , CAST('completed' AS varchar)] AS text[])))
+
+                UNION ALL
+
+                SELECT CAST('org-redesign' AS varchar(255)) AS tool_slug
+                     , s.id AS submission_id
+                     , s.user_id
+                     , s.status
+                     , s.version
+                     , s.submitted_at
+                     , s.data
+                FROM sprint_25_org_redesign.submissions AS s
+                WHERE s.archived_at IS NULL
+                  AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                            , CAST('completed' AS varchar)] AS text[])))
+
+               UNION ALL
+
+               SELECT CAST('employer-branding' AS varchar(255)) AS tool_slug
+                    , s.id AS submission_id
+                    , s.user_id
+                    , s.status
+                    , s.version
+                    , s.submitted_at
+                    , s.data
+               FROM sprint_26_employer_branding.submissions AS s
+               WHERE s.archived_at IS NULL
+                 AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                           , CAST('completed' AS varchar)] AS text[])))
+
+              UNION ALL
+
+              SELECT CAST('agile-teams' AS varchar(255)) AS tool_slug
+                   , s.id AS submission_id
+                   , s.user_id
+                   , s.status
+                   , s.version
+                   , s.submitted_at
+                   , s.data
+              FROM sprint_27_agile_teams.submissions AS s
+              WHERE s.archived_at IS NULL
+                AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                          , CAST('completed' AS varchar)] AS text[])))
+
+             UNION ALL
+
+             SELECT CAST('digitalization' AS varchar(255)) AS tool_slug
+                  , s.id AS submission_id
+                  , s.user_id
+                  , s.status
+                  , s.version
+                  , s.submitted_at
+                  , s.data
+             FROM sprint_28_digitalization.submissions AS s
+             WHERE s.archived_at IS NULL
+               AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                         , CAST('completed' AS varchar)] AS text[])))
+
+            UNION ALL
+
+            SELECT CAST('digital-heart' AS varchar(255)) AS tool_slug
+                 , s.id AS submission_id
+                 , s.user_id
+                 , s.status
+                 , s.version
+                 , s.submitted_at
+                 , s.data
+            FROM sprint_29_digital_heart.submissions AS s
+            WHERE s.archived_at IS NULL
+              AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                        , CAST('completed' AS varchar)] AS text[])))
+
+           UNION ALL
+
+           SELECT CAST('program-overview' AS varchar(255)) AS tool_slug
+                , s.id AS submission_id
+                , s.user_id
+                , s.status
+                , s.version
+                , s.submitted_at
+                , s.data
+           FROM sprint_30_program_overview.submissions AS s
+           WHERE s.archived_at IS NULL
+             AND CAST(s.status AS text) = ANY(CAST(ARRAY[CAST('submitted' AS varchar)
+                                                       , CAST('completed' AS varchar)] AS text[]))) AS w
+          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(w.tool_slug AS text)
+          INNER JOIN shared.users AS u ON u.id = w.user_id
+          CROSS JOIN LATERAL (SELECT shared.answer_problems(CAST(w.tool_slug AS text), w.data) AS problems) AS c
+     WHERE c.problems <> CAST('[]' AS jsonb);
+
+-- COMMENT: VIEW submissions_breaking_rules
+COMMENT ON VIEW shared.submissions_breaking_rules
+  IS 'Submitted or completed work (active submissions) whose answers break the tool''s current rules, with every problem: work submitted before a rule existed stays submitted, a guru can ask for a revision. DBA use: select email, tool_slug, version, submitted_at, problems from shared.submissions_breaking_rules;';
+
 -- VIEW: unmet_requirements
 CREATE VIEW shared.unmet_requirements
   AS SELECT u.id AS user_id
@@ -6179,9 +8975,69 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_check_branch (p_outputs jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_check_code(p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text, p_depth integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_check_code (p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text, p_depth integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_member_code(p_members jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_is_row boolean, p_depth integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_member_code (p_members jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_is_row boolean, p_depth integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_members_schema(p_members jsonb, p_title text, p_required text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_members_schema (p_members jsonb, p_title text, p_required text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_problem_sql(p_output jsonb, p_rule text, p_message text, p_path text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_problem_sql (p_output jsonb, p_rule text, p_message text, p_path text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_problems(p_tool_slug text, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_problems (p_tool_slug text, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_rule_ceiling(p_type text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_rule_ceiling (p_type text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_rule_keys(p_type text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_rule_keys (p_type text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_rule_problems(p_rule jsonb, p_level text, p_at text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_rule_problems (p_rule jsonb, p_level text, p_at text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_tree_schema(p_outputs jsonb, p_depth integer, p_title text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_tree_schema (p_outputs jsonb, p_depth integer, p_title text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_value_case(p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_value_case (p_rule jsonb, p_output jsonb, p_value text, p_path text, p_where text, p_required text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION answer_value_schema(p_rule jsonb, p_title text, p_required text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_value_schema (p_rule jsonb, p_title text, p_required text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION arm_guru_digests()
@@ -6249,6 +9105,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.create_tool_schema (p_tool_slug text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION declared_columns(p_rules jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.declared_columns (p_rules jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION define_tool_statement(p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.define_tool_statement (p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
@@ -6307,6 +9168,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION handle_course_completed(p_payload jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.handle_course_completed (p_payload jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION is_iso_date(p_value jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.is_iso_date (p_value jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION is_produced(p_value jsonb)
@@ -6454,9 +9320,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   FROM PUBLIC;
 
+-- ACL: FUNCTION refresh_answer_checks()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_answer_checks ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION refresh_field_values_view()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.refresh_field_values_view ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION refresh_rule_breaking_view()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_rule_breaking_view ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION refresh_tool_statements()
@@ -6584,11 +9460,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
--- ACL: FUNCTION require_required_outputs(p_tool shared.tools, p_data jsonb)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.require_required_outputs (p_tool shared.tools, p_data jsonb)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
@@ -6617,6 +9488,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_user(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_user (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_valid_answers(p_tool shared.tools, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_valid_answers (p_tool shared.tools, p_data jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_version(p_version integer)
@@ -6757,6 +9633,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION token_hash(p_token text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.token_hash (p_token text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tool_answer_schema(p_tool jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_answer_schema (p_tool jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION tool_field_outputs_replace(p_tool_slug text, p_submission_id uuid, p_field_ids text[], p_values jsonb[])

@@ -91,7 +91,9 @@ def test_the_agent_receives_the_question_the_users_data_and_resolved_dependency_
     token, user_id = login(server, conn)
     api = server.client(token)
     answers = answers_for("know-thyself")
-    answers["identity"].update(personal_dream="A company that runs without me", purpose="Grow")
+    answers["identity"].update(
+        personal_dream="A company that runs without me", purpose="Grow by craft"
+    )
     data_of(api.post("/api/tools/know-thyself/submit", json={"version": 0, "data": answers}))
     draft = {"company_dream": "Best bakery in town", "timeline": "5 years"}
     data_of(api.post("/api/tools/dream/data", json={"data": draft, "version": 0}))
@@ -110,7 +112,7 @@ def test_the_agent_receives_the_question_the_users_data_and_resolved_dependency_
             "data": draft,
             "dependencies": {
                 "founder_vision": "A company that runs without me",
-                "company_purpose_foundation": "Grow",
+                "company_purpose_foundation": "Grow by craft",
             },
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from functools import cache
@@ -11,14 +12,7 @@ from typing import Any
 import psycopg
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
-
-SAMPLE_BY_TYPE: dict[str, Any] = {
-    "text": "An answer",
-    "number": 42,
-    "list": ["first item", "second item"],
-    "table": [{"name": "Row one", "value": "1"}],
-    "object": {"summary": "A nested answer"},
-}
+TEXT_CEILING = 20000  # the grammar's longest text
 
 
 @cache
@@ -53,20 +47,43 @@ def expected_open_tools(submitted: set[str]) -> set[str]:
 
 
 def answers_for(slug: str, *, only_required: bool = False, marker: str = "") -> dict[str, Any]:
-    """Data that fills the tool's declared outputs (dotted field ids become nested objects)."""
+    """Valid answers to the tool's declared outputs: its registry `example` (one complete,
+    realistic answer document), dotted field ids as nested objects. `only_required` keeps the
+    required outputs only; `marker` is appended to every text value (cut to stay within its
+    `max_length`), so that answers of different users or rounds tell apart."""
+    entry = tool(slug)
     data: dict[str, Any] = {}
-    for output in tool(slug)["outputs"]:
+    for output in entry["outputs"]:
         if only_required and not output["required"]:
             continue
-        value = SAMPLE_BY_TYPE[output.get("type", "text")]
-        if isinstance(value, str):
-            value = f"{value} to {output['field_id']}{marker}"
         *parents, leaf = output["field_id"].split(".")
-        node = data
+        source, node = entry["example"], data
         for name in parents:
+            source = source[name]
             node = node.setdefault(name, {})
-        node[leaf] = value
+        node[leaf] = marked(output, copy.deepcopy(source[leaf]), marker)
     return data
+
+
+def marked(rule: dict[str, Any], value: Any, marker: str) -> Any:
+    """The value with `marker` appended to each text in it, as the rule describes its shape."""
+    if not marker or value is None:
+        return value
+    kind = rule.get("type", "text")
+    if kind == "text":
+        limit = rule.get("max_length", TEXT_CEILING) - len(marker)
+        return value[:limit] + marker
+    if kind == "list":
+        return [marked(rule.get("items", {"type": "text"}), item, marker) for item in value]
+    if kind in ("table", "object"):
+        members = {m["key"]: m for m in rule["columns" if kind == "table" else "keys"]}
+        rows = value if kind == "table" else [value]
+        for row in rows:
+            for key, member in members.items():
+                if key in row:
+                    row[key] = marked(member, row[key], marker)
+        return value
+    return value
 
 
 def create_user(

@@ -44,11 +44,20 @@ class ExportSubmission(TypedDict):
     archived_at: NotRequired[datetime | None]
 
 
+class DeclaredColumn(TypedDict):
+    key: str
+    label: str
+
+
 class ExportOutput(TypedDict):
     field_id: str
     label: str | None
     type: str
     required: bool
+    columns: Annotated[
+        list[DeclaredColumn] | None,
+        Field(description="a table's declared columns, in the registry's order; else null"),
+    ]
     value: Any
 
 
@@ -75,6 +84,7 @@ class SectionOutput(TypedDict):
     field_id: NotRequired[str]
     label: NotRequired[str | None]
     type: NotRequired[str]
+    columns: NotRequired[list[DeclaredColumn] | None]
     value: NotRequired[Any]
 
 

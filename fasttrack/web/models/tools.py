@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NotRequired
+from typing import Any, Literal, NotRequired
 from uuid import UUID
 
 from typing_extensions import TypedDict
@@ -55,6 +55,38 @@ class Tool(TypedDict):
     status: Status
     unlocked: bool
     missing_dependencies: NotRequired[list[MissingDependency]]
+    answer_schema_url: str  # GET /api/tools/{slug}/schema
+
+
+# The answers' JSON Schema (draft 2020-12), generated from the registry: open here, since its
+# keywords are JSON Schema's own (type, properties, items, required, minLength, ...).
+AnswerSchema = TypedDict(
+    "AnswerSchema",
+    {
+        "$schema": str,
+        "$id": str,
+        "title": str,
+        "description": str,
+        "type": str,
+        "properties": AnyObject,
+        "required": list[str],
+        "examples": list[AnyObject],
+    },
+)
+
+
+Rule = Literal[
+    "type", "min_length", "max_length", "minimum", "maximum", "choices",
+    "min_items", "max_items", "required", "unknown_key",
+]  # fmt: skip
+
+
+class Problem(TypedDict):
+    field_id: str  # the output
+    label: str  # the output's label
+    rule: Rule
+    message: str  # for people: labels, 1-based rows and items
+    path: str  # the offending value: field_id, then [i] and .key steps (0-based)
 
 
 class Submission(TypedDict):
@@ -73,6 +105,7 @@ class Submission(TypedDict):
 
 class SavedSubmission(Submission):
     changed: bool
+    problems: list[Problem]  # what breaks the tool's rules (the save happened all the same)
 
 
 class SubmitResult(Submission):
