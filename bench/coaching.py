@@ -10,6 +10,7 @@ layer calls them (claims, `set local role`, one transaction):
 
 - `organization_dashboard`: 50 members x 31 tools;
 - `list_organizations`: the guru's page (41 organizations with their figures);
+- `team_view` of know-thyself (two texts, two tables with number columns) for the 50;
 - `save_draft` and `submit` (bench.db_level): the write path, which coaching does not touch;
 
 and the plan of the descendant query of the groups (EXPLAIN ANALYZE). Written to
@@ -35,6 +36,7 @@ from bench.workload import Population, api_call
 RESULTS = Path(__file__).resolve().parent / "results"
 TEAM_SIZE = 50
 GROUP_ORGANIZATIONS = 40
+TEAM_TOOL = "know-thyself"  # texts and two tables with number columns
 
 TEAM = "(select id from shared.organizations where slug = 'bench-team')"
 BUILD_TEAM = (
@@ -93,7 +95,7 @@ def build_team(url: str, users: int) -> dict[str, Any]:
 
 def timed(url: str, function: str, claims: str, seconds: float, **args: Any) -> dict[str, Any]:
     latencies: list[float] = []
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         for _ in range(20):  # untimed: caches, plans
             api_call(conn, function, claims, **args)
         started = time.perf_counter()
@@ -146,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
                 p_organization_id=team["organization"],
             ),
             timed(url, "list_organizations", claims, args.seconds),
+            timed(
+                url,
+                "team_view",
+                claims,
+                args.seconds,
+                p_organization_id=team["organization"],
+                p_slug=TEAM_TOOL,
+            ),
         ]
         with psycopg.connect(url) as conn:
             population = Population.load(conn)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from fasttrack.web import envelope
+from fasttrack.web import envelope, settings
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract
@@ -38,6 +38,7 @@ from fasttrack.web.models.coaching import (
     OrganizationPage,
     ScheduleBody,
     ScheduledMeeting,
+    TeamView,
 )
 
 bp = Blueprint("coaching", __name__, url_prefix="/api")
@@ -210,3 +211,18 @@ def list_action_items(organization_id: uuid.UUID) -> Json:
 @authenticated
 def my_action_items() -> Json:
     return envelope(call("my_action_items", **given(p_status=query_string("status"))))
+
+
+@bp.get(ORGANIZATION_TOOL + "/team")
+@contract("The team's answers to a tool side by side, summarized", returns=TeamView, errors=(404,))
+@authenticated
+def team_view(organization_id: uuid.UUID, slug: str) -> Json:
+    minimum = settings().team_min_respondents
+    return envelope(
+        call(
+            "team_view",
+            p_organization_id=organization_id,
+            p_slug=slug,
+            p_min_respondents=minimum,
+        )
+    )

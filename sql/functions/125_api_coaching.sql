@@ -112,3 +112,25 @@ comment on function api.nudge_members(uuid, text) is
 
 revoke all on function api.nudge_members(uuid, text) from public;
 grant execute on function api.nudge_members(uuid, text) to fasttrack_api;
+
+/** Section: the team view -------------------------------------------------------------------- */
+
+create or replace function api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer default 3)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_view(v_organization, shared.require_tool(p_slug), greatest(coalesce(p_min_respondents, 3), 1));
+end;
+$$;
+
+comment on function api.team_view(uuid, text, integer) is
+    'GET /api/organizations/{id}/tools/{slug}/team: readiness, who to nudge, every output''s answers side by side with its summary (a guru coaching it, admins; others PT404). p_min_respondents: TEAM_MIN_RESPONDENTS.';
+
+revoke all on function api.team_view(uuid, text, integer) from public;
+grant execute on function api.team_view(uuid, text, integer) to fasttrack_api;

@@ -104,8 +104,7 @@ stable
 set search_path = ''
 as $$
 declare
-    v_tool_anonymous boolean := coalesce((select (r.rules ->> 'anonymous')::boolean from shared.tool_rules as r
-                                           where r.tool_slug = p_tool.slug), false);
+    v_tool_anonymous boolean := p_tool.anonymous;
     v_members jsonb;
 begin
     -- each member once: their active submission (draft or submitted) and progress

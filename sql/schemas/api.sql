@@ -1419,6 +1419,22 @@ $$;
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
 
+-- FUNCTION: team_view(uuid, text, integer)
+CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_view(v_organization, shared.require_tool(p_slug), greatest(coalesce(p_min_respondents, 3), 1));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)
+COMMENT ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness, who to nudge, every output''s answers side by side with its summary (a guru coaching it, admins; others PT404). p_min_respondents: TEAM_MIN_RESPONDENTS.';
+
 -- FUNCTION: update_action_item(uuid, jsonb)
 CREATE FUNCTION api.update_action_item(p_action_item_id uuid, p_changes jsonb)
 RETURNS jsonb
@@ -2115,6 +2131,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION update_action_item(p_action_item_id uuid, p_changes jsonb)

@@ -1944,7 +1944,7 @@ LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 declare
     v_type text := coalesce(p_rule ->> 'type', 'text');
-    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required']
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous']
                                   when 'item' then array['label', 'type']
                                   else array['key', 'label', 'type', 'required'] end;
     v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
@@ -1969,6 +1969,9 @@ begin
         if p_rule ? 'required' and jsonb_typeof(p_rule -> 'required') <> 'boolean' then
             return next v_where || '"required" must be true or false';
         end if;
+    end if;
+    if p_level = 'output' and p_rule ? 'anonymous' and jsonb_typeof(p_rule -> 'anonymous') <> 'boolean' then
+        return next '"anonymous" (the team view names no one) must be true or false';
     end if;
     if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
         return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',
@@ -2632,6 +2635,7 @@ CREATE TABLE shared.tools (
                                                                                                                            , CAST('_' AS text))) STORED NOT NULL
   , example jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
   , answer_schema jsonb
+  , anonymous boolean DEFAULT FALSE NOT NULL
   , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
   , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
   , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
@@ -2652,6 +2656,10 @@ COMMENT ON COLUMN shared.tools.example
 -- COMMENT: COLUMN tools.answer_schema
 COMMENT ON COLUMN shared.tools.answer_schema
   IS 'The tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules; GET /api/tools/{slug}/schema answers it.';
+
+-- COMMENT: COLUMN tools.anonymous
+COMMENT ON COLUMN shared.tools.anonymous
+  IS 'The registry''s "anonymous" marker: the team view of this tool names no one, and shows nothing under TEAM_MIN_RESPONDENTS answers.';
 
 -- FUNCTION: create_action_item(uuid, shared.tools, text, uuid, text, uuid)
 CREATE FUNCTION shared.create_action_item(p_organization_id uuid
@@ -4224,6 +4232,9 @@ union all
 select t.entry, '"description" must be a string'
   from tools as t where t.tool ? 'description' and jsonb_typeof(t.tool -> 'description') <> 'string'
 union all
+select t.entry, '"anonymous" must be true or false'
+  from tools as t where t.tool ? 'anonymous' and jsonb_typeof(t.tool -> 'anonymous') <> 'boolean'
+union all
 select t.entry, format('names module %s, which is not in "modules"', coalesce(t.tool ->> 'module', 'null'))
   from tools as t
  where t.module_id is null or t.module_id not in (select m.id from modules as m where m.id is not null)
@@ -5661,16 +5672,17 @@ begin
     v_changes := v_changes + v_count;
 
     -- tools
-    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema)
+    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema, anonymous)
     select x.value ->> 'slug', (x.value ->> 'sprint_number')::integer, x.value ->> 'name',
            coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer, x.value -> 'example',
-           shared.tool_answer_schema(x.value)
+           shared.tool_answer_schema(x.value), coalesce((x.value ->> 'anonymous')::boolean, false)
       from jsonb_array_elements(p_registry -> 'tools') as x
         on conflict (slug) do update
        set name = excluded.name, description = excluded.description, module_id = excluded.module_id,
-           example = excluded.example, answer_schema = excluded.answer_schema
-     where (t.name, t.description, t.module_id, t.example, t.answer_schema)
-           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema);
+           example = excluded.example, answer_schema = excluded.answer_schema, anonymous = excluded.anonymous
+     where (t.name, t.description, t.module_id, t.example, t.answer_schema, t.anonymous)
+           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema,
+                             excluded.anonymous);
     get diagnostics v_count = row_count;
     v_report := v_report || jsonb_build_object('tools_upserted', v_count);
     v_changes := v_changes + v_count;
@@ -5915,8 +5927,7 @@ RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
-    v_tool_anonymous boolean := coalesce((select (r.rules ->> 'anonymous')::boolean from shared.tool_rules as r
-                                           where r.tool_slug = p_tool.slug), false);
+    v_tool_anonymous boolean := p_tool.anonymous;
     v_members jsonb;
 begin
     -- each member once: their active submission (draft or submitted) and progress

@@ -73,6 +73,37 @@ class Dashboard(TypedDict):
     readiness: TeamReadiness | None
 
 
+class TeamMember(TypedDict):
+    user: UserRef
+    status: Status
+    last_saved_at: datetime | None
+
+
+class TeamToolReadiness(TeamReadiness):
+    to_nudge: list[TeamMember]
+
+
+class TeamField(TypedDict):
+    field_id: str
+    label: str
+    type: str
+    anonymous: bool
+    respondents: int
+    hidden: Annotated[bool, Field(description="anonymous with too few answers: nothing shown")]
+    message: NotRequired[str]
+    answers: NotRequired[list[dict[str, Any]]]
+    summary: NotRequired[dict[str, Any]]
+
+
+class TeamView(TypedDict):
+    organization: dict[str, Any]
+    tool: ToolRef
+    anonymous: bool
+    min_respondents: int
+    readiness: TeamToolReadiness
+    fields: list[TeamField]
+
+
 class Nudge(TypedDict):
     tool: ToolRef
     day: date
