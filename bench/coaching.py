@@ -36,6 +36,7 @@ from bench.workload import Population, api_call
 RESULTS = Path(__file__).resolve().parent / "results"
 TEAM_SIZE = 50
 GROUP_ORGANIZATIONS = 40
+OTHER_GROUPS = 2000
 TEAM_TOOL = "know-thyself"  # texts and two tables with number columns
 
 TEAM = "(select id from shared.organizations where slug = 'bench-team')"
@@ -76,6 +77,13 @@ def build_team(url: str, users: int) -> dict[str, Any]:
             " or slug in (select slug from shared.organizations where slug like 'bench-org-%%'"
             " order by slug limit %s)",
             (cohort, GROUP_ORGANIZATIONS),
+        )
+        # groups of other programs, so the planner meets a realistic table
+        conn.execute(
+            "insert into shared.organization_groups (id, name, path)"
+            " select g.id, 'Other ' || g.n, '/' || g.id || '/' from"
+            " (select gen_random_uuid() as id, n from generate_series(1, %s) as n) as g",
+            (OTHER_GROUPS,),
         )
         guru = conn.execute(
             "select id::text from shared.users where lms_user_id = 'bench-guru'"

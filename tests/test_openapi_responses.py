@@ -163,6 +163,7 @@ def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str
     call("put", base + "/meeting", json={"notes": {"decisions": "Go"}, "version": 0})
     call("get", base + "/meeting")
     call("get", base + "/meeting/history")
+    call("get", base + "/team")
     item = call(
         "post",
         base + "/action-items",

@@ -35,20 +35,26 @@ language sql
 stable
 set search_path = ''
 as $$
-    select u.id, u.email::text, u.full_name::text, a.last_saved_at,
-           exists (select from shared.user_progress as p
-                    where p.user_id = u.id
-                      and (p.status = 'in_progress'
-                           or (p.status = 'unlocked'
-                               and exists (select from shared.meeting_schedules as m
-                                            where m.organization_id = p_organization_id and m.tool_slug = p.tool_slug)))
-                      and greatest(a.last_saved_at, p.unlocked_at) < pg_catalog.now() - interval '7 days') as stalled
-      from shared.users as u
+    -- one pass over each member's 31 progress rows and one over their saved versions (both by
+    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
+    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
+    -- for "some tool" is the earliest unlock among them.
+    with meetings as materialized (
+        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
+          from shared.meeting_schedules as m where m.organization_id = p_organization_id
+    )
+    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
+                    false)
+      from meetings as mt
+      cross join shared.users as u
       cross join lateral (
-          select greatest((select max(greatest(p.started_at, p.completed_at)) from shared.user_progress as p
-                            where p.user_id = u.id),
-                          (select max(v.replaced_at) from shared.submission_versions as v
-                            where v.user_id = u.id)) as last_saved_at) as a
+          select max(greatest(p.started_at, p.completed_at)) as progress_at,
+                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
+            from shared.user_progress as p where p.user_id = u.id) as pr
+      cross join lateral (
+          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
      where u.organization_id = p_organization_id;
 $$;
 
@@ -156,9 +162,10 @@ as $$
     select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
                               'group_id', p_organization.group_id,
                               'time_zone', shared.organization_time_zone(p_organization),
-                              'member_count', (select count(*) from shared.member_states(p_organization.id)),
-                              'stalled_count', (select count(*) from shared.member_states(p_organization.id) as s where s.stalled))
-           || (shared.team_figures(p_organization) - 'readiness');
+                              'member_count', m.members, 'stalled_count', m.stalled)
+           || (shared.team_figures(p_organization) - 'readiness')
+      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
+              from shared.member_states(p_organization.id) as s) as m;
 $$;
 
 comment on function shared.organization_summary(shared.organizations) is

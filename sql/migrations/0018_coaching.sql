@@ -5,6 +5,13 @@
 -- depends: 0017_organization_groups
 -- =============================================================================================
 
+/** Section: members of an organization ------------------------------------------------------ */
+
+-- every coaching read starts from an organization's members (the spec indexes users by id,
+-- lms_user_id and email only); users are not written on the save or submit path
+create index users_organization_idx on shared.users (organization_id);
+comment on index shared.users_organization_idx is 'An organization''s members, for the dashboard, team view, reminders and organization lists.';
+
 /** Section: schedule ------------------------------------------------------------------------- */
 
 create table shared.meeting_schedules (

@@ -119,6 +119,7 @@ POLICY = [
         {"version": 0, "data": answers_for(OPEN_TOOL)},
     ),
     Rule("GET", "/api/tools/woop/dependencies", OWN),
+    Rule("GET", "/api/tools/woop/schema", OWN),
     Rule("GET", "/api/tools/woop/versions", OWN),
     Rule("POST", "/api/tools/woop/start-over", OWN),
     Rule("GET", "/api/progress", OWN),
@@ -189,6 +190,7 @@ POLICY = [
     # pages and changes for its guru and admins; organization groups for admins.
     Rule("GET", "/api/organizations", OWN),
     Rule("GET", "/api/organizations/{org_a}/dashboard", _only({"guru_a": 200, "admin": 200}, 404)),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/team", COACH),
     Rule("GET", "/api/organizations/{org_a}/schedule", TEAM),
     Rule(
         "PUT",
