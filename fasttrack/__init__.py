@@ -22,6 +22,7 @@ from fasttrack.web import (
     assist,
     auth,
     authentication,
+    coaching,
     dev_pages,
     dev_tools,
     errors,
@@ -31,6 +32,7 @@ from fasttrack.web import (
     learnworlds_webhook,
     metrics,
     openapi,
+    organization_groups,
     personal_data,
     request_log,
     security,
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     for blueprint in (*blueprints, learnworlds_webhook.bp, assist.bp, admin_events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(personal_data.bp)
+    app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
+    app.register_blueprint(organization_groups.bp)
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

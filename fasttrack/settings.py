@@ -183,6 +183,13 @@ class Settings:
         "How long one PDF render may take before it is stopped and answered `503 "
         "EXPORT_TIMEOUT` (the program report takes about 3 s).",
     )
+    team_min_respondents: int = service(
+        "TEAM_MIN_RESPONDENTS",
+        3,
+        parse.integer(1, 1000),
+        "The team view of a tool or output the registry marks `anonymous` shows its answers "
+        "and summaries only once at least this many members answered.",
+    )
     trust_proxy: bool = service(
         "TRUST_PROXY",
         False,

@@ -120,6 +120,7 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("put", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
     call("get", "/api/admin/organizations")
     call("get", f"/api/organizations/{org}/progress")
+    coaching_walk(call, org, admin, guru)
     call("delete", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
     call("get", f"/api/admin/users?organization_id={org}&search=example&limit=1")
     call("post", f"/api/admin/users/{guru['id']}/tools/values/unlock", json={"reason": "Late"})
@@ -160,3 +161,34 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
         if operation["security"] == [{"bearerAuth": []}]
     }
     assert authenticated - call.seen == set()
+
+
+def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str, Any]) -> None:
+    """Every coaching route once, as the admin (a member of the organization here)."""
+    call("get", "/api/organizations?limit=5")
+    call("get", f"/api/organizations/{org}/dashboard")
+    base = f"/api/organizations/{org}/tools/woop"
+    call("put", base + "/schedule", json={"meeting_at": "2030-01-01T10:00"})
+    call("get", f"/api/organizations/{org}/schedule")
+    call("post", base + "/nudge")
+    call("put", base + "/meeting", json={"notes": {"decisions": "Go"}, "version": 0})
+    call("get", base + "/meeting")
+    call("get", base + "/meeting/history")
+    call("get", base + "/team")
+    item = call(
+        "post",
+        base + "/action-items",
+        status=201,
+        json={"task": "Do it", "owner_id": admin["id"], "due": "2030-01-01"},
+    )
+    call("patch", f"/api/action-items/{item['id']}", json={"status": "done"})
+    call("get", f"/api/organizations/{org}/action-items?status=done")
+    call("get", "/api/me/action-items")
+    group = call("post", "/api/admin/groups", status=201, json={"name": "Cohort"})
+    call("patch", f"/api/admin/groups/{group['id']}", json={"name": "Cohort 1"})
+    call("get", "/api/admin/groups")
+    call("put", f"/api/admin/organizations/{org}/group", json={"group_id": group["id"]})
+    call("put", f"/api/admin/groups/{group['id']}/gurus/{guru['id']}")
+    call("delete", f"/api/admin/groups/{group['id']}/gurus/{guru['id']}")
+    call("put", f"/api/admin/organizations/{org}/group", json={"group_id": None})
+    call("delete", f"/api/admin/groups/{group['id']}")

@@ -61,7 +61,7 @@ set search_path = ''
 as $$
 declare
     v_type text := coalesce(p_rule ->> 'type', 'text');
-    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required']
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous']
                                   when 'item' then array['label', 'type']
                                   else array['key', 'label', 'type', 'required'] end;
     v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
@@ -86,6 +86,9 @@ begin
         if p_rule ? 'required' and jsonb_typeof(p_rule -> 'required') <> 'boolean' then
             return next v_where || '"required" must be true or false';
         end if;
+    end if;
+    if p_level = 'output' and p_rule ? 'anonymous' and jsonb_typeof(p_rule -> 'anonymous') <> 'boolean' then
+        return next '"anonymous" (the team view names no one) must be true or false';
     end if;
     if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
         return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',

@@ -102,6 +102,9 @@ union all
 select t.entry, '"description" must be a string'
   from tools as t where t.tool ? 'description' and jsonb_typeof(t.tool -> 'description') <> 'string'
 union all
+select t.entry, '"anonymous" must be true or false'
+  from tools as t where t.tool ? 'anonymous' and jsonb_typeof(t.tool -> 'anonymous') <> 'boolean'
+union all
 select t.entry, format('names module %s, which is not in "modules"', coalesce(t.tool ->> 'module', 'null'))
   from tools as t
  where t.module_id is null or t.module_id not in (select m.id from modules as m where m.id is not null)
@@ -246,16 +249,17 @@ begin
     v_changes := v_changes + v_count;
 
     -- tools
-    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema)
+    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema, anonymous)
     select x.value ->> 'slug', (x.value ->> 'sprint_number')::integer, x.value ->> 'name',
            coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer, x.value -> 'example',
-           shared.tool_answer_schema(x.value)
+           shared.tool_answer_schema(x.value), coalesce((x.value ->> 'anonymous')::boolean, false)
       from jsonb_array_elements(p_registry -> 'tools') as x
         on conflict (slug) do update
        set name = excluded.name, description = excluded.description, module_id = excluded.module_id,
-           example = excluded.example, answer_schema = excluded.answer_schema
-     where (t.name, t.description, t.module_id, t.example, t.answer_schema)
-           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema);
+           example = excluded.example, answer_schema = excluded.answer_schema, anonymous = excluded.anonymous
+     where (t.name, t.description, t.module_id, t.example, t.answer_schema, t.anonymous)
+           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema,
+                             excluded.anonymous);
     get diagnostics v_count = row_count;
     v_report := v_report || jsonb_build_object('tools_upserted', v_count);
     v_changes := v_changes + v_count;

@@ -179,14 +179,22 @@ stable
 set search_path = ''
 as $$
 begin
-    return exists (select from shared.organization_gurus as g
-                    join shared.users as u on u.id = g.user_id and u.role = 'guru'
-                   where g.user_id = p_guru_id and g.organization_id = p_organization_id);
+    -- assigned to the organization itself, or to its group or any group above it (the ids in
+    -- the group's materialized path: one primary-key probe of group_gurus each)
+    return exists (select from shared.users as u where u.id = p_guru_id and u.role = 'guru')
+       and (exists (select from shared.organization_gurus as g
+                     where g.user_id = p_guru_id and g.organization_id = p_organization_id)
+            or exists (select from shared.organizations as o
+                         join shared.organization_groups as grp on grp.id = o.group_id
+                         join shared.group_gurus as gg
+                           on gg.group_id = any (pg_catalog.string_to_array(pg_catalog.btrim(grp.path, '/'), '/')::uuid[])
+                          and gg.user_id = p_guru_id
+                        where o.id = p_organization_id));
 end;
 $$;
 
 comment on function shared.guru_follows_organization(uuid, uuid) is
-    'Whether a guru (still of role guru) is assigned to the organization.';
+    'Whether a guru (still of role guru) coaches the organization: assigned to it, or to its group or a group above that. Every guru check goes through here.';
 
 revoke all on function shared.guru_follows_organization(uuid, uuid) from public;
 
@@ -237,6 +245,27 @@ comment on function shared.require_visible_organization(shared.users, uuid) is
     'The organization, when the caller may read its members'' work: an admin or a guru assigned to it. Anyone else gets PT404, as for an unknown organization.';
 
 revoke all on function shared.require_visible_organization(shared.users, uuid) from public;
+
+create or replace function shared.require_organization_reader(p_caller shared.users, p_organization_id uuid)
+returns shared.organizations
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+    -- members read their team's schedule, notes, decisions and action items (never each
+    -- other's answers: those stay behind require_visible_user / require_visible_organization)
+    return shared.require_organization(
+               p_organization_id,
+               p_visible => p_caller.role = 'admin' or p_caller.organization_id = p_organization_id
+                            or shared.guru_follows_organization(p_caller.id, p_organization_id));
+end;
+$$;
+
+comment on function shared.require_organization_reader(shared.users, uuid) is
+    'The organization, when the caller may read what the team shares (schedule, meeting notes, decisions, action items): a member of it, a guru coaching it, an admin. Anyone else gets PT404.';
+
+revoke all on function shared.require_organization_reader(shared.users, uuid) from public;
 
 /** Section: audit ---------------------------------------------------------------------------- */
 

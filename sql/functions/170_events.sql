@@ -69,6 +69,7 @@ as $$
 declare
     v_claimed jsonb;
 begin
+    perform shared.arm_scheduled_events();  -- coaching reminders and digests now due (256_coaching_nudges_digests.sql)
     with due as (
         select e.id
           from shared.outbox_events as e
@@ -205,9 +206,13 @@ security definer
 set search_path = ''
 as $$
     -- greatest() skips nulls, so "none pending" is filtered out first: it must stay null, not 0.
+    -- least() skips nulls too: a member reminder armed for later (meeting_schedules) wakes it as well
     select jsonb_build_object('seconds', (select greatest(0, extract(epoch from d.due - pg_catalog.now()))
-                                            from (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at))) as due
-                                                    from shared.outbox_events as e where e.status = 'pending') as d
+                                            from (select least(
+                                                      (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at)))
+                                                         from shared.outbox_events as e where e.status = 'pending'),
+                                                      (select min(m.meeting_at) - interval '48 hours' from shared.meeting_schedules as m
+                                                        where m.reminded_at is null and m.meeting_at > pg_catalog.now())) as due) as d
                                            where d.due is not null));
 $$;
 

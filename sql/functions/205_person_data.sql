@@ -71,6 +71,27 @@ begin
                                 where w.payload #>> '{data,user,id}' = u.lms_user_id
                                    or w.outcome ->> 'user_id' = u.id::text))
           from shared.users as u where u.id = $1$q$),
+    ('coaching.json', array['shared.action_items', 'shared.group_gurus', 'shared.meeting_schedules',
+                            'shared.meeting_notes', 'shared.meeting_note_versions'],
+     'your action items and group assignments: deleted; the team''s schedules and meeting notes: kept, without your name on them',
+     'Coaching: the action items you own or created, the organization groups you coach, and the team meetings you scheduled or whose notes you wrote (which meeting, when; the notes themselves belong to the team).',
+     $q$select jsonb_build_object(
+            'action_items', (select coalesce(jsonb_agg(to_jsonb(a) order by a.created_at, a.id), '[]')
+                               from shared.action_items as a where a.owner_id = $1 or a.created_by = $1),
+            'coached_groups', (select coalesce(jsonb_agg(jsonb_build_object(
+                                          'group_id', g.group_id, 'assigned_at', g.assigned_at)
+                                      order by g.assigned_at), '[]')
+                                 from shared.group_gurus as g where g.user_id = $1),
+            'meetings_scheduled', (select coalesce(jsonb_agg(jsonb_build_object(
+                                              'organization_id', m.organization_id, 'tool_slug', m.tool_slug,
+                                              'meeting_at', m.meeting_at, 'updated_at', m.updated_at)
+                                          order by m.updated_at), '[]')
+                                     from shared.meeting_schedules as m where m.set_by = $1),
+            'meeting_notes_written', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                 'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
+                                                 'version', v.version, 'updated_at', v.updated_at)
+                                             order by v.updated_at), '[]')
+                                        from shared.meeting_note_versions as v where v.updated_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -138,8 +159,8 @@ begin
         'Files:',
         array_to_string(v_lines, E'\n'),
         '',
-        'Not in this archive: awards and action items. The service does not keep them yet; when it does,',
-        'they will be added here. Nothing else about you is kept: no passwords (you sign in through',
+        'Not in this archive: awards. The service does not keep them yet; when it does, they will be',
+        'added here. Nothing else about you is kept: no passwords (you sign in through',
         'LearnWorlds), no copies of your sign-in tokens, and no text of your questions to the AI assistant.',
         '');
 end;

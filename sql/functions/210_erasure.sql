@@ -166,6 +166,10 @@ begin
     get diagnostics v_count = row_count;
     v_anonymised := v_anonymised || jsonb_build_object('versions_replaced_by_them', v_count);
     update shared.erased_users as e set erased_by = v_marker where e.erased_by = p_user_id;
+    -- the team's meeting notes stay; their history (no foreign key) no longer names the author
+    update shared.meeting_note_versions as v set updated_by = v_marker where v.updated_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('meeting_note_versions_by_them', v_count);
 
     delete from shared.rate_limit_counters as c where c.key = v_id;
 

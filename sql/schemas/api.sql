@@ -10,6 +10,38 @@ CREATE SCHEMA api;
 COMMENT ON SCHEMA api
   IS 'The entry points of the service''s processes: the web layer (role fasttrack_api; each function reads the caller from request.jwt.claims), the delivery worker (role fasttrack_worker: the api.worker_* functions) and the operator commands (api.operator_*, database owner only). Each function is granted to one of the two roles at most; the rules they call live in shared.';
 
+-- FUNCTION: admin_assign_group_guru(uuid, uuid)
+CREATE FUNCTION api.admin_assign_group_guru(p_group_id uuid, p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_guru shared.users := shared.require_user(p_user_id);
+    v_row shared.group_gurus;
+begin
+    perform shared.require_group(p_group_id);
+    if v_guru.role <> 'guru' then
+        raise sqlstate 'PT422'
+            using message = format('%s is not a guru; give them the guru role first', v_guru.email),
+                  detail  = json_build_object('code', 'NOT_A_GURU', 'user_id', p_user_id)::text;
+    end if;
+    insert into shared.group_gurus (group_id, user_id, assigned_by) values (p_group_id, p_user_id, v_admin.id)
+        on conflict (group_id, user_id) do nothing
+    returning * into v_row;
+    if v_row.user_id is null then
+        select g.* into v_row from shared.group_gurus as g where g.group_id = p_group_id and g.user_id = p_user_id;
+    else
+        perform shared.audit(v_admin.id, 'assign_group_guru', 'organization_group', p_group_id::text, null, to_jsonb(v_row));
+    end if;
+    return jsonb_build_object('group_id', v_row.group_id, 'user_id', v_row.user_id, 'assigned_at', v_row.assigned_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_assign_group_guru(p_group_id uuid, p_user_id uuid)
+COMMENT ON FUNCTION api.admin_assign_group_guru (p_group_id uuid, p_user_id uuid)
+  IS 'PUT /api/admin/groups/{id}/gurus/{user_id}: the guru coaches every organization in the group and below it (idempotent, audited).';
+
 -- FUNCTION: admin_assign_guru(uuid, uuid)
 CREATE FUNCTION api.admin_assign_guru(p_organization_id uuid, p_user_id uuid)
 RETURNS jsonb
@@ -44,6 +76,24 @@ $$;
 COMMENT ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
   IS 'PUT /api/admin/organizations/{id}/gurus/{user_id}: lets a guru follow an organization (idempotent, audited).';
 
+-- FUNCTION: admin_create_group(text, uuid)
+CREATE FUNCTION api.admin_create_group(p_name text, p_parent_id uuid = CAST(NULL AS uuid))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_group jsonb := shared.create_group(p_name, p_parent_id);
+begin
+    perform shared.audit(v_admin.id, 'create_group', 'organization_group', v_group ->> 'id', null, v_group);
+    return v_group;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_create_group(p_name text, p_parent_id uuid)
+COMMENT ON FUNCTION api.admin_create_group (p_name text, p_parent_id uuid)
+  IS 'POST /api/admin/groups: a new group, at the top or below parent_id (audited).';
+
 -- FUNCTION: admin_create_organization(text, text, jsonb)
 CREATE FUNCTION api.admin_create_organization(p_name text
                                             , p_slug text
@@ -63,6 +113,24 @@ $$;
 -- COMMENT: FUNCTION admin_create_organization(p_name text, p_slug text, p_settings jsonb)
 COMMENT ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
   IS 'POST /api/admin/organizations: creates an organization (audited).';
+
+-- FUNCTION: admin_delete_group(uuid)
+CREATE FUNCTION api.admin_delete_group(p_group_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_before jsonb := shared.delete_group(p_group_id);
+begin
+    perform shared.audit(v_admin.id, 'delete_group', 'organization_group', p_group_id::text, v_before, null);
+    return jsonb_build_object('id', p_group_id, 'deleted', true);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_delete_group(p_group_id uuid)
+COMMENT ON FUNCTION api.admin_delete_group (p_group_id uuid)
+  IS 'DELETE /api/admin/groups/{id}: deletes an empty group (PT409 otherwise; audited).';
 
 -- FUNCTION: admin_erase_user(uuid, text)
 CREATE FUNCTION api.admin_erase_user(p_user_id uuid, p_reason text = CAST(NULL AS text))
@@ -180,6 +248,22 @@ $$;
 COMMENT ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
   IS 'GET /api/admin/events?status=dead: outbox events, newest first, optionally by status; the next page starts before the last one''s (created_at, id).';
 
+-- FUNCTION: admin_list_groups()
+CREATE FUNCTION api.admin_list_groups()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    return (select coalesce(jsonb_agg(shared.group_json(g.id) order by g.path), '[]')
+              from shared.organization_groups as g);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_list_groups()
+COMMENT ON FUNCTION api.admin_list_groups ()
+  IS 'GET /api/admin/groups: every group, each after its parent (path order).';
+
 -- FUNCTION: admin_list_organizations()
 CREATE FUNCTION api.admin_list_organizations()
 RETURNS jsonb
@@ -294,6 +378,30 @@ $$;
 COMMENT ON FUNCTION api.admin_retry_event (p_event_id uuid)
   IS 'POST /api/admin/events/{id}/retry: sends a dead event again (audited).';
 
+-- FUNCTION: admin_set_organization_group(uuid, uuid)
+CREATE FUNCTION api.admin_set_organization_group(p_organization_id uuid, p_group_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_organization shared.organizations := shared.require_organization(p_organization_id, p_for_update => true);
+begin
+    if p_group_id is not null then
+        perform shared.require_group(p_group_id);
+    end if;
+    update shared.organizations as o set group_id = p_group_id, updated_at = pg_catalog.now()
+     where o.id = p_organization_id;
+    perform shared.audit(v_admin.id, 'set_organization_group', 'organization', p_organization_id::text,
+                         jsonb_build_object('group_id', v_organization.group_id), jsonb_build_object('group_id', p_group_id));
+    return jsonb_build_object('organization_id', p_organization_id, 'group_id', p_group_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_set_organization_group(p_organization_id uuid, p_group_id uuid)
+COMMENT ON FUNCTION api.admin_set_organization_group (p_organization_id uuid, p_group_id uuid)
+  IS 'PUT /api/admin/organizations/{id}/group: puts the organization in a group ({"group_id"}, null: none) (audited).';
+
 -- FUNCTION: admin_set_role(uuid, text)
 CREATE FUNCTION api.admin_set_role(p_user_id uuid, p_role text)
 RETURNS jsonb
@@ -362,6 +470,31 @@ $$;
 COMMENT ON FUNCTION api.admin_set_user_organization (p_user_id uuid, p_organization_id uuid, p_move_work boolean)
   IS 'PUT /api/admin/users/{id}/organization: moves a user to an organization; their submissions keep the organization of their first save unless move_work (audited).';
 
+-- FUNCTION: admin_unassign_group_guru(uuid, uuid)
+CREATE FUNCTION api.admin_unassign_group_guru(p_group_id uuid, p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_row shared.group_gurus;
+begin
+    delete from shared.group_gurus as g where g.group_id = p_group_id and g.user_id = p_user_id
+    returning * into v_row;
+    if v_row.user_id is null then
+        raise sqlstate 'PT404'
+            using message = 'That guru is not assigned to that group',
+                  detail  = json_build_object('code', 'ASSIGNMENT_NOT_FOUND', 'group_id', p_group_id, 'user_id', p_user_id)::text;
+    end if;
+    perform shared.audit(v_admin.id, 'unassign_group_guru', 'organization_group', p_group_id::text, to_jsonb(v_row), null);
+    return jsonb_build_object('group_id', p_group_id, 'user_id', p_user_id, 'unassigned', true);
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_unassign_group_guru(p_group_id uuid, p_user_id uuid)
+COMMENT ON FUNCTION api.admin_unassign_group_guru (p_group_id uuid, p_user_id uuid)
+  IS 'DELETE /api/admin/groups/{id}/gurus/{user_id}: stops the guru coaching through that group (audited).';
+
 -- FUNCTION: admin_unassign_guru(uuid, uuid)
 CREATE FUNCTION api.admin_unassign_guru(p_organization_id uuid, p_user_id uuid)
 RETURNS jsonb
@@ -406,6 +539,35 @@ $$;
 -- COMMENT: FUNCTION admin_unlock_tool(p_user_id uuid, p_slug text, p_reason text)
 COMMENT ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text, p_reason text)
   IS 'POST /api/admin/users/{id}/tools/{slug}/unlock: opens a locked tool for a user whatever its requirements (audited, with the optional reason).';
+
+-- FUNCTION: admin_update_group(uuid, jsonb)
+CREATE FUNCTION api.admin_update_group(p_group_id uuid, p_changes jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_admin shared.users := shared.require_admin();
+    v_group shared.organization_groups := shared.require_group(p_group_id, p_for_update => true);
+    v_before jsonb := shared.group_json(p_group_id);
+    v_after jsonb;
+begin
+    if p_changes ? 'name' then
+        update shared.organization_groups as g
+           set name = shared.require_group_name(p_changes ->> 'name'), updated_at = pg_catalog.now()
+         where g.id = p_group_id;
+    end if;
+    if p_changes ? 'parent_id' then
+        perform shared.move_group(v_group, (p_changes ->> 'parent_id')::uuid);
+    end if;
+    v_after := shared.group_json(p_group_id);
+    perform shared.audit(v_admin.id, 'update_group', 'organization_group', p_group_id::text, v_before, v_after);
+    return v_after;
+end;
+$$;
+
+-- COMMENT: FUNCTION admin_update_group(p_group_id uuid, p_changes jsonb)
+COMMENT ON FUNCTION api.admin_update_group (p_group_id uuid, p_changes jsonb)
+  IS 'PATCH /api/admin/groups/{id}: rename ({"name"}) and/or move it with everything below it ({"parent_id"}, null: to the top) (audited).';
 
 -- FUNCTION: admin_update_organization(uuid, jsonb)
 CREATE FUNCTION api.admin_update_organization(p_organization_id uuid, p_changes jsonb)
@@ -582,6 +744,27 @@ $$;
 COMMENT ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
   IS 'POST /api/tools/{slug}/assist, second half: records the outcome and latency; five failures in a row open the circuit breaker for the cool-down, a success closes it.';
 
+-- FUNCTION: create_action_item(uuid, text, text, uuid, text)
+CREATE FUNCTION api.create_action_item(p_organization_id uuid
+                                     , p_slug text
+                                     , p_task text
+                                     , p_owner_id uuid
+                                     , p_due text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    return shared.create_action_item(v_organization.id, shared.require_tool(p_slug), p_task, p_owner_id, p_due, v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION create_action_item(p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+COMMENT ON FUNCTION api.create_action_item (p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+  IS 'POST /api/organizations/{id}/tools/{slug}/action-items: a new action item (gurus coaching it, admins).';
+
 -- FUNCTION: export_my_data()
 CREATE FUNCTION api.export_my_data()
 RETURNS jsonb
@@ -634,6 +817,22 @@ $$;
 COMMENT ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   IS 'GET /api/users/{id}/tools/{slug}/export: another user''s export bundle, for their organization''s gurus and admins (others PT404).';
 
+-- FUNCTION: get_meeting_notes(uuid, text)
+CREATE FUNCTION api.get_meeting_notes(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.get_meeting_notes(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION get_meeting_notes(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.get_meeting_notes (p_organization_id uuid, p_slug text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/meeting: the meeting''s current notes and version (members, its gurus, admins).';
+
 -- FUNCTION: get_organization_progress(uuid)
 CREATE FUNCTION api.get_organization_progress(p_organization_id uuid)
 RETURNS jsonb
@@ -671,6 +870,23 @@ $$;
 -- COMMENT: FUNCTION get_progress()
 COMMENT ON FUNCTION api.get_progress ()
   IS 'GET /api/progress: the caller''s progress summary, next tool and every tool''s status.';
+
+-- FUNCTION: get_schedule(uuid)
+CREATE FUNCTION api.get_schedule(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return (select coalesce(jsonb_agg(shared.schedule_json(v_organization, m) order by m.meeting_at), '[]')
+              from shared.meeting_schedules as m where m.organization_id = v_organization.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_schedule(p_organization_id uuid)
+COMMENT ON FUNCTION api.get_schedule (p_organization_id uuid)
+  IS 'GET /api/organizations/{id}/schedule: the team''s meetings, soonest first (members, its gurus, admins).';
 
 -- FUNCTION: get_submission(text)
 CREATE FUNCTION api.get_submission(p_slug text)
@@ -806,6 +1022,39 @@ $$;
 COMMENT ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
   IS 'POST /api/webhooks/learnworlds after its signature checked out: records the event once (a repeat answers status duplicate) and handles courseCompleted.';
 
+-- FUNCTION: list_action_items(uuid, text)
+CREATE FUNCTION api.list_action_items(p_organization_id uuid, p_status text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.list_action_items(v_organization.id, null, shared.require_action_filter(p_status));
+end;
+$$;
+
+-- COMMENT: FUNCTION list_action_items(p_organization_id uuid, p_status text)
+COMMENT ON FUNCTION api.list_action_items (p_organization_id uuid, p_status text)
+  IS 'GET /api/organizations/{id}/action-items?status=open|done|overdue: the team''s action items by due date (members, its gurus, admins).';
+
+-- FUNCTION: list_organizations(text, integer)
+CREATE FUNCTION api.list_organizations(p_cursor text = CAST(NULL AS text)
+                                     , p_limit integer = CAST(NULL AS integer))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    return shared.list_organizations(v_caller, p_cursor, shared.require_limit(p_limit, 50, 200));
+end;
+$$;
+
+-- COMMENT: FUNCTION list_organizations(p_cursor text, p_limit integer)
+COMMENT ON FUNCTION api.list_organizations (p_cursor text, p_limit integer)
+  IS 'GET /api/organizations?cursor=&limit=: the organizations the caller may see (own, coached, all for admins) with member count, current tool, next meeting and stalled members.';
+
 -- FUNCTION: list_tools()
 CREATE FUNCTION api.list_tools()
 RETURNS jsonb
@@ -861,6 +1110,22 @@ $$;
 COMMENT ON FUNCTION api.me ()
   IS 'GET /api/auth/me: the calling user.';
 
+-- FUNCTION: meeting_notes_history(uuid, text)
+CREATE FUNCTION api.meeting_notes_history(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.meeting_notes_history(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION meeting_notes_history(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.meeting_notes_history (p_organization_id uuid, p_slug text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/meeting/history: every version of the notes, newest first.';
+
 -- FUNCTION: metrics_snapshot()
 CREATE FUNCTION api.metrics_snapshot()
 RETURNS jsonb
@@ -874,6 +1139,39 @@ $$;
 -- COMMENT: FUNCTION metrics_snapshot()
 COMMENT ON FUNCTION api.metrics_snapshot ()
   IS 'GET /metrics: outbox backlog, age of the oldest pending event, dead events and the AI circuit breaker''s state (shared.metrics_snapshot); counts only, no user data.';
+
+-- FUNCTION: my_action_items(text)
+CREATE FUNCTION api.my_action_items(p_status text = CAST(NULL AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    return shared.list_action_items(null, v_caller.id, shared.require_action_filter(p_status));
+end;
+$$;
+
+-- COMMENT: FUNCTION my_action_items(p_status text)
+COMMENT ON FUNCTION api.my_action_items (p_status text)
+  IS 'GET /api/me/action-items?status=: the action items the caller owns, by due date.';
+
+-- FUNCTION: nudge_members(uuid, text)
+CREATE FUNCTION api.nudge_members(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    return shared.nudge_members(v_organization, shared.require_tool(p_slug), v_caller);
+end;
+$$;
+
+-- COMMENT: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
+  IS 'POST /api/organizations/{id}/tools/{slug}/nudge: member_nudged to every member who has not submitted the tool, once per member, tool and day.';
 
 -- FUNCTION: operator_create_organization(text, text, text)
 CREATE FUNCTION api.operator_create_organization(p_name text
@@ -939,6 +1237,22 @@ $$;
 -- COMMENT: FUNCTION operator_upsert_user(p_email text, p_full_name text, p_role text, p_organization_slug text)
 COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
+
+-- FUNCTION: organization_dashboard(uuid)
+CREATE FUNCTION api.organization_dashboard(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.organization_dashboard(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_dashboard(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
+  IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
 
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
@@ -1038,6 +1352,43 @@ $$;
 -- COMMENT: FUNCTION save_draft(p_slug text, p_data jsonb, p_version integer)
 COMMENT ON FUNCTION api.save_draft (p_slug text, p_data jsonb, p_version integer)
   IS 'POST /api/tools/{slug}/data: saves the caller''s draft (autosave). Same data again changes nothing; a stale version is PT409.';
+
+-- FUNCTION: save_meeting_notes(uuid, text, jsonb, integer)
+CREATE FUNCTION api.save_meeting_notes(p_organization_id uuid
+                                     , p_slug text
+                                     , p_notes jsonb
+                                     , p_version integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    return shared.save_meeting_notes(v_organization.id, shared.require_tool(p_slug), p_notes, p_version, v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION save_meeting_notes(p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
+COMMENT ON FUNCTION api.save_meeting_notes (p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
+  IS 'PUT /api/organizations/{id}/tools/{slug}/meeting: new notes over the version the page saw (PT409 STALE_VERSION otherwise; gurus coaching it, admins).';
+
+-- FUNCTION: set_schedule(uuid, text, text)
+CREATE FUNCTION api.set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    return shared.set_schedule(v_organization, shared.require_tool(p_slug), p_meeting_at, v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
+COMMENT ON FUNCTION api.set_schedule (p_organization_id uuid, p_slug text, p_meeting_at text)
+  IS 'PUT /api/organizations/{id}/tools/{slug}/schedule: when the team meets about the tool (a guru coaching it, admins).';
 
 -- FUNCTION: sso_failed(text)
 CREATE FUNCTION api.sso_failed(p_reason text)
@@ -1163,6 +1514,52 @@ $$;
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
 
+-- FUNCTION: team_view(uuid, text, integer)
+CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_view(v_organization, shared.require_tool(p_slug), greatest(coalesce(p_min_respondents, 3), 1));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)
+COMMENT ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness, who to nudge, every output''s answers side by side with its summary (a guru coaching it, admins; others PT404). p_min_respondents: TEAM_MIN_RESPONDENTS.';
+
+-- FUNCTION: update_action_item(uuid, jsonb)
+CREATE FUNCTION api.update_action_item(p_action_item_id uuid, p_changes jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_item shared.action_items := shared.require_action_item(p_action_item_id);
+begin
+    if v_caller.role = 'admin' or shared.guru_follows_organization(v_caller.id, v_item.organization_id) then
+        null;  -- the coach changes anything
+    elsif v_item.owner_id = v_caller.id then
+        if exists (select from jsonb_object_keys(p_changes) as k where k <> 'status') then
+            raise sqlstate 'PT403'
+                using message = 'The owner of an action item may change its status only',
+                      detail  = json_build_object('code', 'FORBIDDEN')::text;
+        end if;
+    else  -- not revealed to anyone else
+        raise sqlstate 'PT404'
+            using message = 'Unknown action item',
+                  detail  = json_build_object('code', 'ACTION_ITEM_NOT_FOUND', 'action_item_id', p_action_item_id)::text;
+    end if;
+    return shared.update_action_item(v_item, p_changes);
+end;
+$$;
+
+-- COMMENT: FUNCTION update_action_item(p_action_item_id uuid, p_changes jsonb)
+COMMENT ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
+  IS 'PATCH /api/action-items/{id}: status, task, owner_id, due (gurus coaching the organization, admins; the owner: status only).';
+
 -- FUNCTION: worker_apply_retention(text, integer, integer, integer)
 CREATE FUNCTION api.worker_apply_retention(p_rule text
                                          , p_older_than_days integer
@@ -1192,6 +1589,7 @@ AS $$
 declare
     v_claimed jsonb;
 begin
+    perform shared.arm_scheduled_events();  -- coaching reminders and digests now due (256_coaching_nudges_digests.sql)
     with due as (
         select e.id
           from shared.outbox_events as e
@@ -1276,9 +1674,13 @@ RETURNS jsonb
 LANGUAGE sql SECURITY DEFINER SET search_path TO ''
 AS $$
     -- greatest() skips nulls, so "none pending" is filtered out first: it must stay null, not 0.
+    -- least() skips nulls too: a member reminder armed for later (meeting_schedules) wakes it as well
     select jsonb_build_object('seconds', (select greatest(0, extract(epoch from d.due - pg_catalog.now()))
-                                            from (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at))) as due
-                                                    from shared.outbox_events as e where e.status = 'pending') as d
+                                            from (select least(
+                                                      (select min(greatest(e.next_attempt_at, coalesce(e.locked_until, e.next_attempt_at)))
+                                                         from shared.outbox_events as e where e.status = 'pending'),
+                                                      (select min(m.meeting_at) - interval '48 hours' from shared.meeting_schedules as m
+                                                        where m.reminded_at is null and m.meeting_at > pg_catalog.now())) as due) as d
                                            where d.due is not null));
 $$;
 
@@ -1313,6 +1715,15 @@ GRANT USAGE
   ON SCHEMA api
   TO fasttrack_worker;
 
+-- ACL: FUNCTION admin_assign_group_guru(p_group_id uuid, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_assign_group_guru (p_group_id uuid, p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_assign_group_guru (p_group_id uuid, p_user_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_assign_guru(p_organization_id uuid, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
@@ -1322,6 +1733,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_assign_guru (p_organization_id uuid, p_user_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_create_group(p_name text, p_parent_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_create_group (p_name text, p_parent_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_create_group (p_name text, p_parent_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_create_organization(p_name text, p_slug text, p_settings jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
@@ -1329,6 +1749,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_create_organization (p_name text, p_slug text, p_settings jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_delete_group(p_group_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_delete_group (p_group_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_delete_group (p_group_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_erase_user(p_user_id uuid, p_reason text)
@@ -1376,6 +1805,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_list_events (p_status text, p_limit integer, p_before timestamp with time zone, p_before_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_list_groups()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_list_groups ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_list_groups ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_list_organizations()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_list_organizations ()
@@ -1412,6 +1850,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_retry_event (p_event_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_set_organization_group(p_organization_id uuid, p_group_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_set_organization_group (p_organization_id uuid, p_group_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_set_organization_group (p_organization_id uuid, p_group_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_set_role(p_user_id uuid, p_role text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_set_role (p_user_id uuid, p_role text)
@@ -1430,6 +1877,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_set_user_organization (p_user_id uuid, p_organization_id uuid, p_move_work boolean)
   TO fasttrack_api;
 
+-- ACL: FUNCTION admin_unassign_group_guru(p_group_id uuid, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_unassign_group_guru (p_group_id uuid, p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_unassign_group_guru (p_group_id uuid, p_user_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION admin_unassign_guru(p_organization_id uuid, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.admin_unassign_guru (p_organization_id uuid, p_user_id uuid)
@@ -1446,6 +1902,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.admin_unlock_tool (p_user_id uuid, p_slug text, p_reason text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION admin_update_group(p_group_id uuid, p_changes jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.admin_update_group (p_group_id uuid, p_changes jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.admin_update_group (p_group_id uuid, p_changes jsonb)
   TO fasttrack_api;
 
 -- ACL: FUNCTION admin_update_organization(p_organization_id uuid, p_changes jsonb)
@@ -1484,6 +1949,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.assist_finish (p_request_id uuid, p_outcome text, p_latency_ms integer, p_answer text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION create_action_item(p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.create_action_item (p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.create_action_item (p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION export_my_data()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.export_my_data ()
@@ -1511,6 +1985,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_meeting_notes (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_meeting_notes (p_organization_id uuid, p_slug text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION get_organization_progress(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.get_organization_progress (p_organization_id uuid)
@@ -1527,6 +2010,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.get_progress ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION get_schedule(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_schedule (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_schedule (p_organization_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION get_submission(p_slug text)
@@ -1583,6 +2075,24 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.learnworlds_event (p_event_id text, p_event_type text, p_payload jsonb)
   TO fasttrack_api;
 
+-- ACL: FUNCTION list_action_items(p_organization_id uuid, p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.list_action_items (p_organization_id uuid, p_status text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.list_action_items (p_organization_id uuid, p_status text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION list_organizations(p_cursor text, p_limit integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.list_organizations (p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.list_organizations (p_cursor text, p_limit integer)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION list_tools()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.list_tools ()
@@ -1610,6 +2120,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.me ()
   TO fasttrack_api;
 
+-- ACL: FUNCTION meeting_notes_history(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.meeting_notes_history (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.meeting_notes_history (p_organization_id uuid, p_slug text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION metrics_snapshot()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.metrics_snapshot ()
@@ -1617,6 +2136,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.metrics_snapshot ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION my_action_items(p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.my_action_items (p_status text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.my_action_items (p_status text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION operator_create_organization(p_name text, p_slug text, p_time_zone text)
@@ -1628,6 +2165,15 @@ REVOKE ALL PRIVILEGES
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   FROM PUBLIC;
+
+-- ACL: FUNCTION organization_dashboard(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_dashboard (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_dashboard (p_organization_id uuid)
+  TO fasttrack_api;
 
 -- ACL: FUNCTION readiness()
 REVOKE ALL PRIVILEGES
@@ -1672,6 +2218,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.save_draft (p_slug text, p_data jsonb, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION save_meeting_notes(p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.save_meeting_notes (p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.save_meeting_notes (p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.set_schedule (p_organization_id uuid, p_slug text, p_meeting_at text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.set_schedule (p_organization_id uuid, p_slug text, p_meeting_at text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION sso_failed(p_reason text)
@@ -1726,6 +2290,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION update_action_item(p_action_item_id uuid, p_changes jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   TO fasttrack_api;
 
 -- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)

@@ -10,6 +10,49 @@ CREATE SCHEMA shared;
 COMMENT ON SCHEMA shared
   IS 'Users, organizations, progress, the tool registry and the PL/pgSQL rules that move fields between tools.';
 
+-- TABLE: action_items
+CREATE TABLE shared.action_items (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , task text NOT NULL
+  , owner_id uuid NOT NULL
+  , due_on date NOT NULL
+  , status text DEFAULT CAST('open' AS text) NOT NULL
+  , created_by uuid
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , done_at timestamp with time zone
+  , CONSTRAINT action_items_status_check CHECK (status = ANY(ARRAY[CAST('open' AS text)
+                                                                 , CAST('done' AS text)]))
+  , CONSTRAINT action_items_task_check CHECK (btrim(task) <> CAST('' AS text)
+                                          AND length(task) <= 2000)
+);
+
+-- COMMENT: TABLE action_items
+COMMENT ON TABLE shared.action_items
+  IS 'What a team agreed to do after a meeting about a tool: a task, its owner (a member of the organization), a due date, open or done.';
+
+-- FUNCTION: action_item_json(shared.action_items)
+CREATE FUNCTION shared.action_item_json(p_item shared.action_items)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object(
+               'id', p_item.id, 'organization_id', p_item.organization_id,
+               'tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = p_item.tool_slug),
+               'task', p_item.task,
+               'owner', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                           from shared.users as u where u.id = p_item.owner_id),
+               'due', p_item.due_on, 'status', p_item.status,
+               'overdue', p_item.status = 'open' and p_item.due_on < shared.organization_today(p_item.organization_id),
+               'created_at', p_item.created_at, 'updated_at', p_item.updated_at, 'done_at', p_item.done_at);
+$$;
+
+-- COMMENT: FUNCTION action_item_json(p_item shared.action_items)
+COMMENT ON FUNCTION shared.action_item_json (p_item shared.action_items)
+  IS 'An action item as answers show it, with its tool, owner and whether it is overdue.';
+
 -- TABLE: users
 CREATE TABLE shared.users (
     id uuid DEFAULT gen_random_uuid() NOT NULL
@@ -1873,7 +1916,7 @@ LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 declare
     v_type text := coalesce(p_rule ->> 'type', 'text');
-    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required']
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous']
                                   when 'item' then array['label', 'type']
                                   else array['key', 'label', 'type', 'required'] end;
     v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
@@ -1898,6 +1941,9 @@ begin
         if p_rule ? 'required' and jsonb_typeof(p_rule -> 'required') <> 'boolean' then
             return next v_where || '"required" must be true or false';
         end if;
+    end if;
+    if p_level = 'output' and p_rule ? 'anonymous' and jsonb_typeof(p_rule -> 'anonymous') <> 'boolean' then
+        return next '"anonymous" (the team view names no one) must be true or false';
     end if;
     if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
         return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',
@@ -1979,6 +2025,50 @@ $$;
 -- COMMENT: FUNCTION answer_rule_problems(p_rule jsonb, p_level text, p_at text)
 COMMENT ON FUNCTION shared.answer_rule_problems (p_rule jsonb, p_level text, p_at text)
   IS 'What is wrong with one answer rule (README "Answer rules"), recursively: p_level is output, item, column or key, p_at the path named in each problem. No rows when the rule is valid.';
+
+-- FUNCTION: answer_summary(text, jsonb, jsonb)
+CREATE FUNCTION shared.answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_rows jsonb;
+begin
+    -- p_values: the answered values, one per member
+    case
+        when p_type in ('number', 'integer') then
+            return jsonb_build_object('shape', 'numbers') || shared.number_summary(p_values);
+        when p_type in ('choice', 'boolean') then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(p_values));
+        when p_type = 'list' then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(
+                (select coalesce(jsonb_agg(i), '[]') from jsonb_array_elements(p_values) as v,
+                        jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as i)));
+        when p_type = 'table' then
+            select coalesce(jsonb_agg(r), '[]') into v_rows
+              from jsonb_array_elements(p_values) as v,
+                   jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as r;
+            return jsonb_build_object(
+                'shape', 'table',
+                'rows', shared.number_summary((select coalesce(jsonb_agg(jsonb_array_length(v)), '[]')
+                                                 from jsonb_array_elements(p_values) as v where jsonb_typeof(v) = 'array')),
+                'columns', (select coalesce(jsonb_agg(jsonb_build_object('key', c ->> 'key', 'label', c ->> 'label')
+                                                      || shared.answer_summary(c ->> 'type', c,
+                                                             (select coalesce(jsonb_agg(r -> (c ->> 'key')), '[]')
+                                                                from jsonb_array_elements(v_rows) as r
+                                                               where r ? (c ->> 'key')))
+                                                      order by o), '[]')
+                              from jsonb_array_elements(coalesce(p_rules -> 'columns', '[]')) with ordinality as x (c, o)
+                             where c ->> 'type' in ('number', 'integer', 'choice', 'boolean')));
+        else
+            return jsonb_build_object('shape', 'answers');
+    end case;
+end;
+$$;
+
+-- COMMENT: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+COMMENT ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
+  IS 'The summary of a team''s answers to one output by its shape: numbers, counts (choices, booleans, list items), a table''s rows and number/choice columns; none for text, dates and objects (their answers are the summary).';
 
 -- FUNCTION: answer_tree_schema(jsonb, integer, text)
 CREATE FUNCTION shared.answer_tree_schema(p_outputs jsonb, p_depth integer, p_title text)
@@ -2245,6 +2335,103 @@ $$;
 COMMENT ON FUNCTION shared.apply_retention (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
   IS 'Deletes one batch (at most p_batch rows) of one retention rule: delivered_events, ai_requests, versions (beyond the newest p_keep of a submission, never its last submitted version) or expired_sessions, older than p_older_than. Returns the rows deleted; call again until it returns 0. DBA use: select shared.apply_retention(''delivered_events'', interval ''90 days'');';
 
+-- FUNCTION: arm_guru_digests()
+CREATE FUNCTION shared.arm_guru_digests()
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_week text := pg_catalog.to_char(pg_catalog.now() at time zone 'UTC', 'IYYY-"W"IW');
+    v_guru shared.users;
+    v_count integer := 0;
+begin
+    -- once per ISO week (UTC), by whichever worker takes the row; the others skip it (never
+    -- wait: a claim must not block on another's open transaction) and find the week done
+    perform from shared.scheduled_runs as r
+     where r.name = 'guru_digest' and r.last_period < v_week
+       for update skip locked;
+    if not found then
+        return 0;
+    end if;
+    update shared.scheduled_runs as r set last_period = v_week where r.name = 'guru_digest';
+    for v_guru in
+        select u.* from shared.users as u
+         where u.role = 'guru'
+           and (exists (select from shared.organization_gurus as g where g.user_id = u.id)
+                or exists (select from shared.group_gurus as g where g.user_id = u.id))
+    loop
+        if shared.record_coaching_event('guru_digest', v_guru, null, format('guru_digest:%s:%s', v_guru.id, v_week),
+                                        jsonb_build_object('week', v_week, 'digest', shared.guru_digest(v_guru.id))) is not null then
+            v_count := v_count + 1;
+        end if;
+    end loop;
+    return v_count;
+end;
+$$;
+
+-- COMMENT: FUNCTION arm_guru_digests()
+COMMENT ON FUNCTION shared.arm_guru_digests ()
+  IS 'Once per ISO week (UTC): a guru_digest event for every guru who coaches something; returns how many.';
+
+-- FUNCTION: arm_member_reminders()
+CREATE FUNCTION shared.arm_member_reminders()
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_meeting shared.meeting_schedules;
+    v_organization shared.organizations;
+    v_member shared.users;
+    v_count integer := 0;
+begin
+    -- a meeting whose reminder is due is taken by one worker (the others skip the locked row, or
+    -- see reminded_at once it commits); the dedupe key is the second guard
+    for v_meeting in
+        select m.* from shared.meeting_schedules as m
+         where m.reminded_at is null
+           and m.meeting_at <= pg_catalog.now() + interval '48 hours' and m.meeting_at > pg_catalog.now()
+           for update skip locked
+    loop
+        select o.* into v_organization from shared.organizations as o where o.id = v_meeting.organization_id;
+        for v_member in
+            select u.* from shared.users as u
+              join shared.user_progress as p on p.user_id = u.id and p.tool_slug = v_meeting.tool_slug
+             where u.organization_id = v_meeting.organization_id and p.status <> 'completed'
+        loop
+            if shared.record_coaching_event(
+                   'member_reminder', v_member, v_meeting.tool_slug,
+                   format('member_reminder:%s:%s:%s:%s', v_meeting.organization_id, v_meeting.tool_slug,
+                          v_meeting.revision, v_member.id),
+                   jsonb_build_object('organization', jsonb_build_object('id', v_organization.id, 'name', v_organization.name),
+                                      'meeting', shared.meeting_json(v_organization, v_meeting.tool_slug, v_meeting.meeting_at))) is not null then
+                v_count := v_count + 1;
+            end if;
+        end loop;
+        update shared.meeting_schedules as m set reminded_at = pg_catalog.now()
+         where m.organization_id = v_meeting.organization_id and m.tool_slug = v_meeting.tool_slug;
+    end loop;
+    return v_count;
+end;
+$$;
+
+-- COMMENT: FUNCTION arm_member_reminders()
+COMMENT ON FUNCTION shared.arm_member_reminders ()
+  IS 'Puts a member_reminder in the outbox for every member who has not submitted the tool of a meeting 48 hours away or less, once per meeting revision; returns how many.';
+
+-- FUNCTION: arm_scheduled_events()
+CREATE FUNCTION shared.arm_scheduled_events()
+RETURNS integer
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    return shared.arm_member_reminders() + shared.arm_guru_digests();
+end;
+$$;
+
+-- COMMENT: FUNCTION arm_scheduled_events()
+COMMENT ON FUNCTION shared.arm_scheduled_events ()
+  IS 'Makes every coaching event that is due (member reminders, the weekly digests); the workers call it before each claim.';
+
 -- FUNCTION: audit(uuid, text, text, text, jsonb, jsonb, text)
 CREATE FUNCTION shared.audit(p_actor_id uuid
                            , p_action text
@@ -2490,6 +2677,34 @@ $$;
 COMMENT ON FUNCTION shared.close_exposure ()
   IS 'Closes the project''s schemas to Supabase''s REST API: row-level security on every table (no policy: anon and authenticated read nothing), security_invoker on every view (PostgreSQL 15+), EXECUTE revoked from PUBLIC on every function, and every privilege revoked from anon and authenticated when they exist. Idempotent; run at the end of every migrate (shared.sync_registry). Returns what it changed.';
 
+-- FUNCTION: coached_organization_ids(uuid)
+CREATE FUNCTION shared.coached_organization_ids(p_guru_id uuid)
+RETURNS SETOF uuid
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- the same rule as shared.guru_follows_organization, read from the guru's side: the
+    -- organizations assigned directly, and those in any group below an assigned group
+    return query
+        select g.organization_id from shared.organization_gurus as g
+          join shared.users as u on u.id = g.user_id and u.role = 'guru'
+         where g.user_id = p_guru_id
+        union
+        select o.id
+          from shared.group_gurus as gg
+          join shared.users as u on u.id = gg.user_id and u.role = 'guru'
+          join shared.organization_groups as a on a.id = gg.group_id
+          join shared.organization_groups as d
+            on d.path >= a.path and d.path < (a.path || '~') collate "C"
+          join shared.organizations as o on o.group_id = d.id
+         where gg.user_id = p_guru_id;
+end;
+$$;
+
+-- COMMENT: FUNCTION coached_organization_ids(p_guru_id uuid)
+COMMENT ON FUNCTION shared.coached_organization_ids (p_guru_id uuid)
+  IS 'Every organization a guru coaches: assigned directly, or sitting in a group at or below one the guru is assigned to.';
+
 -- FUNCTION: consume_rate_limit(text, text, integer)
 CREATE FUNCTION shared.consume_rate_limit(p_bucket text, p_key text, p_limit integer)
 RETURNS integer
@@ -2525,6 +2740,100 @@ $$;
 -- COMMENT: FUNCTION consume_rate_limit(p_bucket text, p_key text, p_limit integer)
 COMMENT ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
   IS 'Counts one request of a key in a bucket for the current minute; raises PT429 (RATE_LIMITED, retry_after) past the limit. A null limit or key counts nothing.';
+
+-- TABLE: tools
+CREATE TABLE shared.tools (
+    slug varchar(255) NOT NULL
+  , sprint_number integer NOT NULL
+  , name text NOT NULL
+  , description text DEFAULT CAST('' AS text) NOT NULL
+  , module_id integer NOT NULL
+  , schema_name text GENERATED ALWAYS AS (CAST('sprint_' AS text) || lpad(CAST(sprint_number AS text)
+                                                                        , 2
+                                                                        , CAST('0' AS text)) || CAST('_' AS text) || replace(CAST(slug AS text)
+                                                                                                                           , CAST('-' AS text)
+                                                                                                                           , CAST('_' AS text))) STORED NOT NULL
+  , example jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
+  , answer_schema jsonb
+  , anonymous boolean DEFAULT FALSE NOT NULL
+  , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
+  , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
+  , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
+);
+
+-- COMMENT: TABLE tools
+COMMENT ON TABLE shared.tools
+  IS 'The tool registry (synced from config/tool-registry.json by migrate). schema_name is where the tool keeps its submissions.';
+
+-- COMMENT: COLUMN tools.schema_name
+COMMENT ON COLUMN shared.tools.schema_name
+  IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
+
+-- COMMENT: COLUMN tools.example
+COMMENT ON COLUMN shared.tools.example
+  IS 'One complete, valid set of answers, declared in the registry (published in the schema''s examples).';
+
+-- COMMENT: COLUMN tools.answer_schema
+COMMENT ON COLUMN shared.tools.answer_schema
+  IS 'The tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules; GET /api/tools/{slug}/schema answers it.';
+
+-- COMMENT: COLUMN tools.anonymous
+COMMENT ON COLUMN shared.tools.anonymous
+  IS 'The registry''s "anonymous" marker: the team view of this tool names no one, and shows nothing under TEAM_MIN_RESPONDENTS answers.';
+
+-- FUNCTION: create_action_item(uuid, shared.tools, text, uuid, text, uuid)
+CREATE FUNCTION shared.create_action_item(p_organization_id uuid
+                                        , p_tool shared.tools
+                                        , p_task text
+                                        , p_owner_id uuid
+                                        , p_due text
+                                        , p_created_by uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_task text := shared.require_task(p_task);
+    v_owner shared.users := shared.require_owner(p_organization_id, p_owner_id);
+    v_due date := shared.require_iso_date(p_due, 'due');
+    v_item shared.action_items;
+begin
+    if v_due < shared.organization_today(p_organization_id) then
+        raise sqlstate 'PT422'
+            using message = format('due %s is in the past', v_due),
+                  detail  = json_build_object('code', 'DUE_IN_PAST', 'field', 'due')::text;
+    end if;
+    insert into shared.action_items (organization_id, tool_slug, task, owner_id, due_on, created_by)
+    values (p_organization_id, p_tool.slug, v_task, v_owner.id, v_due, p_created_by)
+    returning * into v_item;
+    return shared.action_item_json(v_item);
+end;
+$$;
+
+-- COMMENT: FUNCTION create_action_item(p_organization_id uuid, p_tool shared.tools, p_task text, p_owner_id uuid, p_due text, p_created_by uuid)
+COMMENT ON FUNCTION shared.create_action_item (p_organization_id uuid, p_tool shared.tools, p_task text, p_owner_id uuid, p_due text, p_created_by uuid)
+  IS 'A new open action item after checking task, owner (a member, else PT422 OWNER_NOT_MEMBER) and due (a real date, not in the past).';
+
+-- FUNCTION: create_group(text, uuid)
+CREATE FUNCTION shared.create_group(p_name text, p_parent_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_id uuid := gen_random_uuid();
+    v_parent_path text := '/';
+begin
+    if p_parent_id is not null then
+        v_parent_path := (shared.require_group(p_parent_id, p_for_update => true)).path;
+    end if;
+    insert into shared.organization_groups (id, parent_id, name, path)
+    values (v_id, p_parent_id, shared.require_group_name(p_name), v_parent_path || v_id::text || '/');
+    return shared.group_json(v_id);
+end;
+$$;
+
+-- COMMENT: FUNCTION create_group(p_name text, p_parent_id uuid)
+COMMENT ON FUNCTION shared.create_group (p_name text, p_parent_id uuid)
+  IS 'Creates a group at the top or below a parent (PT404 for an unknown parent).';
 
 -- FUNCTION: create_organization(text, text, jsonb)
 CREATE FUNCTION shared.create_organization(p_name text
@@ -2701,6 +3010,30 @@ $$;
 COMMENT ON FUNCTION shared.define_tool_statement (p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
   IS 'Writes (or leaves, when unchanged) a function that runs a statement on the tables of the tool named by its first argument, with one static branch per tool schema.';
 
+-- FUNCTION: delete_group(uuid)
+CREATE FUNCTION shared.delete_group(p_group_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_group shared.organization_groups := shared.require_group(p_group_id, p_for_update => true);
+    v_before jsonb := shared.group_json(p_group_id);
+begin
+    if exists (select from shared.organization_groups as g where g.parent_id = p_group_id)
+       or exists (select from shared.organizations as o where o.group_id = p_group_id) then
+        raise sqlstate 'PT409'
+            using message = format('Group "%s" still holds groups or organizations; move them out first', v_group.name),
+                  detail  = json_build_object('code', 'GROUP_NOT_EMPTY', 'group_id', p_group_id)::text;
+    end if;
+    delete from shared.organization_groups as g where g.id = p_group_id;
+    return v_before;
+end;
+$$;
+
+-- COMMENT: FUNCTION delete_group(p_group_id uuid)
+COMMENT ON FUNCTION shared.delete_group (p_group_id uuid)
+  IS 'Deletes an empty group (PT409 GROUP_NOT_EMPTY while groups or organizations are in it); returns it as it was.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -2811,6 +3144,10 @@ begin
     get diagnostics v_count = row_count;
     v_anonymised := v_anonymised || jsonb_build_object('versions_replaced_by_them', v_count);
     update shared.erased_users as e set erased_by = v_marker where e.erased_by = p_user_id;
+    -- the team's meeting notes stay; their history (no foreign key) no longer names the author
+    update shared.meeting_note_versions as v set updated_by = v_marker where v.updated_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('meeting_note_versions_by_them', v_count);
 
     delete from shared.rate_limit_counters as c where c.key = v_id;
 
@@ -2950,6 +3287,24 @@ $$;
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
+-- FUNCTION: get_meeting_notes(uuid, shared.tools)
+CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_row shared.meeting_notes;
+begin
+    select n.* into v_row from shared.meeting_notes as n
+     where n.organization_id = p_organization_id and n.tool_slug = p_tool.slug;
+    return shared.meeting_notes_json(p_organization_id, p_tool, v_row);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
+COMMENT ON FUNCTION shared.get_meeting_notes (p_organization_id uuid, p_tool shared.tools)
+  IS 'The current notes of the team''s meeting about a tool (version 0 when none yet).';
+
 -- FUNCTION: get_progress(uuid)
 CREATE FUNCTION shared.get_progress(p_user_id uuid)
 RETURNS jsonb
@@ -3000,21 +3355,127 @@ $$;
 COMMENT ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
   IS 'The user''s active submission of a tool, or an empty draft (version 0) when there is none. DBA use: select shared.get_submission(''dream'', ''<user uuid>'');';
 
+-- TABLE: organization_groups
+CREATE TABLE shared.organization_groups (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , parent_id uuid
+  , name text NOT NULL
+  , path text COLLATE pg_catalog."C" NOT NULL
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT organization_groups_check CHECK (parent_id IS DISTINCT FROM id)
+  , CONSTRAINT organization_groups_name_check CHECK (btrim(name) <> CAST('' AS text)
+                                                 AND length(name) <= 255)
+  , CONSTRAINT organization_groups_path_check CHECK (path ~ CAST('^(/[0-9a-f-]{36})+/$' AS text))
+);
+
+-- COMMENT: TABLE organization_groups
+COMMENT ON TABLE shared.organization_groups
+  IS 'Groups of organizations (cohorts, regions), nested to any depth; a guru assigned to a group coaches every organization below it.';
+
+-- COMMENT: COLUMN organization_groups.path
+COMMENT ON COLUMN shared.organization_groups.path
+  IS 'Materialized path of ids from the root to this group, /a/b/c/ (C collation): descendants are the index range [path, path || ''~'').';
+
+-- FUNCTION: group_descendants(text)
+CREATE FUNCTION shared.group_descendants(p_path text)
+RETURNS SETOF shared.organization_groups
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- the group itself and every group below it: one range of organization_groups_path_key
+    return query
+        select g.* from shared.organization_groups as g
+         where g.path >= p_path collate "C" and g.path < (p_path || '~') collate "C";
+end;
+$$;
+
+-- COMMENT: FUNCTION group_descendants(p_path text)
+COMMENT ON FUNCTION shared.group_descendants (p_path text)
+  IS 'The group with that materialized path and every group below it, at any depth (one index range scan).';
+
+-- FUNCTION: group_json(uuid)
+CREATE FUNCTION shared.group_json(p_group_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object(
+               'id', g.id, 'name', g.name, 'parent_id', g.parent_id,
+               'depth', pg_catalog.array_length(pg_catalog.string_to_array(pg_catalog.btrim(g.path, '/'), '/'), 1) - 1,
+               'ancestors', (select coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name) order by a.path), '[]')
+                               from shared.organization_groups as a
+                              where a.id = any (pg_catalog.string_to_array(pg_catalog.btrim(g.path, '/'), '/')::uuid[])
+                                and a.id <> g.id),
+               'organization_count', (select count(*) from shared.organizations as o where o.group_id = g.id),
+               'gurus', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                                   order by u.email), '[]')
+                           from shared.group_gurus as gg join shared.users as u on u.id = gg.user_id
+                          where gg.group_id = g.id),
+               'created_at', g.created_at, 'updated_at', g.updated_at)
+      from shared.organization_groups as g
+     where g.id = p_group_id;
+$$;
+
+-- COMMENT: FUNCTION group_json(p_group_id uuid)
+COMMENT ON FUNCTION shared.group_json (p_group_id uuid)
+  IS 'A group as the admin API shows it: parent, depth, ancestors (root first), its organizations'' count and its gurus.';
+
+-- FUNCTION: guru_digest(uuid)
+CREATE FUNCTION shared.guru_digest(p_guru_id uuid)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    with coached as (
+        select o.* from shared.organizations as o where o.id in (select shared.coached_organization_ids(p_guru_id))
+    )
+    select jsonb_build_object(
+        'organizations', (select count(*) from coached),
+        'stalled_members', (select coalesce(jsonb_agg(jsonb_build_object(
+                                        'organization', jsonb_build_object('id', o.id, 'name', o.name),
+                                        'user', jsonb_build_object('id', s.user_id, 'email', s.email, 'full_name', s.full_name),
+                                        'last_saved_at', s.last_saved_at) order by o.name, s.email), '[]')
+                              from coached as o cross join lateral shared.member_states(o.id) as s where s.stalled),
+        'meetings_this_week', (select coalesce(jsonb_agg(shared.meeting_json(o, m.tool_slug, m.meeting_at)
+                                                         || jsonb_build_object('organization', jsonb_build_object('id', o.id, 'name', o.name))
+                                                         order by m.meeting_at), '[]')
+                                 from coached as o join shared.meeting_schedules as m on m.organization_id = o.id
+                                where m.meeting_at >= pg_catalog.now() and m.meeting_at < pg_catalog.now() + interval '7 days'),
+        'overdue_action_items', (select coalesce(jsonb_agg(jsonb_build_object(
+                                          'id', a.id, 'organization', jsonb_build_object('id', o.id, 'name', o.name),
+                                          'tool_slug', a.tool_slug, 'task', a.task, 'owner_id', a.owner_id, 'due', a.due_on)
+                                          order by a.due_on, a.id), '[]')
+                                   from coached as o join shared.action_items as a on a.organization_id = o.id
+                                  where a.status = 'open'
+                                    and a.due_on < (pg_catalog.now() at time zone shared.organization_time_zone(o))::date));
+$$;
+
+-- COMMENT: FUNCTION guru_digest(p_guru_id uuid)
+COMMENT ON FUNCTION shared.guru_digest (p_guru_id uuid)
+  IS 'What a guru''s weekly digest says: stalled members, meetings in the coming 7 days and overdue action items, over every organization they coach.';
+
 -- FUNCTION: guru_follows_organization(uuid, uuid)
 CREATE FUNCTION shared.guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
 RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 begin
-    return exists (select from shared.organization_gurus as g
-                    join shared.users as u on u.id = g.user_id and u.role = 'guru'
-                   where g.user_id = p_guru_id and g.organization_id = p_organization_id);
+    -- assigned to the organization itself, or to its group or any group above it (the ids in
+    -- the group's materialized path: one primary-key probe of group_gurus each)
+    return exists (select from shared.users as u where u.id = p_guru_id and u.role = 'guru')
+       and (exists (select from shared.organization_gurus as g
+                     where g.user_id = p_guru_id and g.organization_id = p_organization_id)
+            or exists (select from shared.organizations as o
+                         join shared.organization_groups as grp on grp.id = o.group_id
+                         join shared.group_gurus as gg
+                           on gg.group_id = any (pg_catalog.string_to_array(pg_catalog.btrim(grp.path, '/'), '/')::uuid[])
+                          and gg.user_id = p_guru_id
+                        where o.id = p_organization_id));
 end;
 $$;
 
 -- COMMENT: FUNCTION guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
 COMMENT ON FUNCTION shared.guru_follows_organization (p_guru_id uuid, p_organization_id uuid)
-  IS 'Whether a guru (still of role guru) is assigned to the organization.';
+  IS 'Whether a guru (still of role guru) coaches the organization: assigned to it, or to its group or a group above that. Every guru check goes through here.';
 
 -- FUNCTION: handle_course_completed(jsonb)
 CREATE FUNCTION shared.handle_course_completed(p_payload jsonb)
@@ -3120,6 +3581,52 @@ $$;
 COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
+-- FUNCTION: list_action_items(uuid, uuid, text)
+CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(jsonb_agg(shared.action_item_json(a) order by a.due_on, a.created_at, a.id), '[]')
+      from shared.action_items as a
+     where (p_organization_id is null or a.organization_id = p_organization_id)
+       and (p_owner_id is null or a.owner_id = p_owner_id)
+       and (p_status is null
+            or (p_status in ('open', 'done') and a.status = p_status)
+            or (p_status = 'overdue' and a.status = 'open' and a.due_on < shared.organization_today(a.organization_id)));
+$$;
+
+-- COMMENT: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
+COMMENT ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
+  IS 'Action items of an organization and/or an owner, by due date; status open, done or overdue (open past due) filters them.';
+
+-- FUNCTION: list_organizations(shared.users, text, integer)
+CREATE FUNCTION shared.list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_page uuid[];
+begin
+    -- by slug (unique): the cursor is the last slug of the page before
+    select array_agg(o.id order by o.slug) into v_page
+      from (select o.id, o.slug from shared.organizations as o
+             where (p_cursor is null or o.slug > p_cursor)
+               and (p_caller.role = 'admin'
+                    or o.id = p_caller.organization_id
+                    or (p_caller.role = 'guru' and o.id in (select shared.coached_organization_ids(p_caller.id))))
+             order by o.slug limit p_limit + 1) as o;
+    return jsonb_build_object(
+        'items', (select coalesce(jsonb_agg(shared.organization_summary(o) order by o.slug), '[]')
+                    from shared.organizations as o where o.id = any (v_page[1:p_limit])),
+        'next_cursor', case when coalesce(array_length(v_page, 1), 0) > p_limit
+                            then (select o.slug from shared.organizations as o where o.id = v_page[p_limit]) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
+COMMENT ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
+  IS 'The organizations a caller may see (their own; a guru''s coached ones; all for an admin), by slug, one page after the cursor, with their figures.';
+
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
 RETURNS void
@@ -3138,6 +3645,139 @@ $$;
 -- COMMENT: FUNCTION lock_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
   IS 'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
+
+-- TABLE: organizations
+CREATE TABLE shared.organizations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , name varchar(255) NOT NULL
+  , slug varchar(255) NOT NULL
+  , settings jsonb DEFAULT CAST('{}' AS jsonb)
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , group_id uuid
+);
+
+-- COMMENT: TABLE organizations
+COMMENT ON TABLE shared.organizations
+  IS 'Companies taking part in the program; gurus follow organizations.';
+
+-- COMMENT: COLUMN organizations.slug
+COMMENT ON COLUMN shared.organizations.slug
+  IS 'URL-safe unique name of the organization.';
+
+-- COMMENT: COLUMN organizations.group_id
+COMMENT ON COLUMN shared.organizations.group_id
+  IS 'The group the organization sits in (null: none).';
+
+-- FUNCTION: meeting_json(shared.organizations, text, timestamp with time zone)
+CREATE FUNCTION shared.meeting_json(p_organization shared.organizations
+                                  , p_tool_slug text
+                                  , p_meeting_at timestamp with time zone)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_organization);
+begin
+    if p_meeting_at is null then
+        return null;
+    end if;
+    return jsonb_build_object(
+        'tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = p_tool_slug),
+        'meeting_at', p_meeting_at,
+        'meeting_at_local', pg_catalog.to_char(p_meeting_at at time zone v_zone, 'YYYY-MM-DD"T"HH24:MI:SS'),
+        'time_zone', v_zone);
+end;
+$$;
+
+-- COMMENT: FUNCTION meeting_json(p_organization shared.organizations, p_tool_slug text, p_meeting_at timestamp with time zone)
+COMMENT ON FUNCTION shared.meeting_json (p_organization shared.organizations, p_tool_slug text, p_meeting_at timestamp with time zone)
+  IS 'A meeting as answers show it: the tool, meeting_at (an instant) and meeting_at_local in the organization''s time zone.';
+
+-- FUNCTION: meeting_notes_history(uuid, shared.tools)
+CREATE FUNCTION shared.meeting_notes_history(p_organization_id uuid, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'version', v.version, 'notes', v.notes, 'updated_at', v.updated_at,
+               'updated_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                from shared.users as u where u.id = v.updated_by)) order by v.version desc), '[]')
+      from shared.meeting_note_versions as v
+     where v.organization_id = p_organization_id and v.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION meeting_notes_history(p_organization_id uuid, p_tool shared.tools)
+COMMENT ON FUNCTION shared.meeting_notes_history (p_organization_id uuid, p_tool shared.tools)
+  IS 'Every version of a meeting''s notes, newest first.';
+
+-- TABLE: meeting_notes
+CREATE TABLE shared.meeting_notes (
+    organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , version integer DEFAULT 1 NOT NULL
+  , notes jsonb NOT NULL
+  , updated_by uuid
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE meeting_notes
+COMMENT ON TABLE shared.meeting_notes
+  IS 'The notes of a team''s meeting about a tool (meeting_date, discussion_points, key_insights, concerns, decisions, next_steps); version grows by one per change.';
+
+-- FUNCTION: meeting_notes_json(uuid, shared.tools, shared.meeting_notes)
+CREATE FUNCTION shared.meeting_notes_json(p_organization_id uuid
+                                        , p_tool shared.tools
+                                        , p_row shared.meeting_notes)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'organization_id', p_organization_id, 'tool', shared.tool_ref(p_tool),
+        'version', coalesce(p_row.version, 0),
+        'notes', coalesce(p_row.notes, shared.require_meeting_notes('{}')),
+        'updated_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                         from shared.users as u where u.id = p_row.updated_by),
+        'updated_at', p_row.updated_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION meeting_notes_json(p_organization_id uuid, p_tool shared.tools, p_row shared.meeting_notes)
+COMMENT ON FUNCTION shared.meeting_notes_json (p_organization_id uuid, p_tool shared.tools, p_row shared.meeting_notes)
+  IS 'A meeting''s notes as answers show them; version 0 with every field null before the first write.';
+
+-- FUNCTION: member_states(uuid)
+CREATE FUNCTION shared.member_states(p_organization_id uuid)
+RETURNS TABLE (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- one pass over each member's 31 progress rows and one over their saved versions (both by
+    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
+    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
+    -- for "some tool" is the earliest unlock among them.
+    with meetings as materialized (
+        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
+          from shared.meeting_schedules as m where m.organization_id = p_organization_id
+    )
+    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
+                    false)
+      from meetings as mt
+      cross join shared.users as u
+      cross join lateral (
+          select max(greatest(p.started_at, p.completed_at)) as progress_at,
+                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
+            from shared.user_progress as p where p.user_id = u.id) as pr
+      cross join lateral (
+          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
+     where u.organization_id = p_organization_id;
+$$;
+
+-- COMMENT: FUNCTION member_states(p_organization_id uuid)
+COMMENT ON FUNCTION shared.member_states (p_organization_id uuid)
+  IS 'Each member of an organization with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
 
 -- FUNCTION: mentions(text, text[])
 CREATE FUNCTION shared.mentions(p_text text, p_needles text[])
@@ -3250,6 +3890,43 @@ $$;
 COMMENT ON FUNCTION shared.missing_requirements (p_user_id uuid, p_tool_slug text)
   IS 'The tool''s required dependency fields that have no submitted value for the user yet (shared.unmet_requirements).';
 
+-- FUNCTION: move_group(shared.organization_groups, uuid)
+CREATE FUNCTION shared.move_group(p_group shared.organization_groups, p_parent_id uuid)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_new_path text := '/';
+    v_parent shared.organization_groups;
+begin
+    if p_parent_id is not null then
+        v_parent := shared.require_group(p_parent_id, p_for_update => true);
+        if v_parent.path like p_group.path || '%' then
+            raise sqlstate 'PT422'
+                using message = 'A group cannot move below itself or one of its own subgroups',
+                      detail  = json_build_object('code', 'GROUP_CYCLE', 'group_id', p_group.id,
+                                                  'parent_id', p_parent_id)::text;
+        end if;
+        v_new_path := v_parent.path;
+    end if;
+    v_new_path := v_new_path || p_group.id::text || '/';
+    if v_new_path = p_group.path then
+        return;
+    end if;
+    -- the whole subtree changes its prefix in one statement (new paths cannot collide: they
+    -- start with a path no existing group below this one has)
+    update shared.organization_groups as g
+       set path = v_new_path || substr(g.path, length(p_group.path) + 1),
+           parent_id = case when g.id = p_group.id then p_parent_id else g.parent_id end,
+           updated_at = pg_catalog.now()
+     where g.id in (select d.id from shared.group_descendants(p_group.path) as d);
+end;
+$$;
+
+-- COMMENT: FUNCTION move_group(p_group shared.organization_groups, p_parent_id uuid)
+COMMENT ON FUNCTION shared.move_group (p_group shared.organization_groups, p_parent_id uuid)
+  IS 'Moves a group and everything below it under another parent (null: the top); PT422 (GROUP_CYCLE) below itself.';
+
 -- FUNCTION: move_user_work(uuid, uuid)
 CREATE FUNCTION shared.move_user_work(p_user_id uuid, p_organization_id uuid)
 RETURNS integer
@@ -3281,6 +3958,88 @@ $$;
 COMMENT ON FUNCTION shared.move_user_work (p_user_id uuid, p_organization_id uuid)
   IS 'Admin only: moves all of a user''s submissions (active and archived) to another organization; work otherwise keeps the organization of its first save. Returns the number moved.';
 
+-- FUNCTION: nudge_members(shared.organizations, shared.tools, shared.users)
+CREATE FUNCTION shared.nudge_members(p_organization shared.organizations
+                                   , p_tool shared.tools
+                                   , p_guru shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_day date := (pg_catalog.now() at time zone shared.organization_time_zone(p_organization))::date;
+    v_member shared.users;
+    v_nudged jsonb := '[]';
+    v_skipped jsonb := '[]';
+    v_ref jsonb;
+begin
+    for v_member in
+        select u.* from shared.users as u
+          join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+         where u.organization_id = p_organization.id and p.status <> 'completed'
+         order by u.email
+    loop
+        v_ref := jsonb_build_object('id', v_member.id, 'email', v_member.email, 'full_name', v_member.full_name);
+        if shared.record_coaching_event(
+               'member_nudged', v_member, p_tool.slug, format('member_nudged:%s:%s:%s', v_member.id, p_tool.slug, v_day),
+               jsonb_build_object('organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+                                  'nudged_by', jsonb_build_object('id', p_guru.id, 'email', p_guru.email,
+                                                                  'full_name', p_guru.full_name))) is not null then
+            v_nudged := v_nudged || v_ref;
+        else
+            v_skipped := v_skipped || v_ref;
+        end if;
+    end loop;
+    return jsonb_build_object('tool', shared.tool_ref(p_tool), 'day', v_day, 'nudged', v_nudged,
+                              'already_nudged_today', v_skipped);
+end;
+$$;
+
+-- COMMENT: FUNCTION nudge_members(p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
+COMMENT ON FUNCTION shared.nudge_members (p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
+  IS 'A member_nudged event for every member who has not submitted the tool, unless they had one for it today (the organization''s day).';
+
+-- FUNCTION: number_summary(jsonb)
+CREATE FUNCTION shared.number_summary(p_values jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object('n', count(*), 'min', min(n), 'median', percentile_cont(0.5) within group (order by n),
+                              'max', max(n), 'mean', round(avg(n), 4))
+      from (select (v #>> '{}')::numeric as n from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) = 'number') as x;
+$$;
+
+-- COMMENT: FUNCTION number_summary(p_values jsonb)
+COMMENT ON FUNCTION shared.number_summary (p_values jsonb)
+  IS 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
+
+-- FUNCTION: organization_dashboard(shared.organizations)
+CREATE FUNCTION shared.organization_dashboard(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object(
+               'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name,
+                                                  'slug', p_organization.slug,
+                                                  'time_zone', shared.organization_time_zone(p_organization)),
+               'tools', (select jsonb_agg(shared.tool_ref(t) order by t.sprint_number) from shared.tools as t),
+               'members', (select coalesce(jsonb_agg(jsonb_build_object(
+                                       'user', jsonb_build_object('id', s.user_id, 'email', s.email, 'full_name', s.full_name),
+                                       'statuses', m.statuses, 'completed', m.completed,
+                                       'last_saved_at', s.last_saved_at, 'stalled', s.stalled) order by s.email), '[]')
+                             from shared.member_states(p_organization.id) as s
+                             cross join lateral (
+                                 select jsonb_agg(p.status order by t.sprint_number) as statuses,
+                                        count(*) filter (where p.status = 'completed') as completed
+                                   from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+                                  where p.user_id = s.user_id) as m))
+           || shared.team_figures(p_organization);
+$$;
+
+-- COMMENT: FUNCTION organization_dashboard(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
+  IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -3300,6 +4059,51 @@ $$;
 -- COMMENT: FUNCTION organization_json(p_organization_id uuid)
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
+
+-- FUNCTION: organization_summary(shared.organizations)
+CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
+                              'group_id', p_organization.group_id,
+                              'time_zone', shared.organization_time_zone(p_organization),
+                              'member_count', m.members, 'stalled_count', m.stalled)
+           || (shared.team_figures(p_organization) - 'readiness')
+      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
+              from shared.member_states(p_organization.id) as s) as m;
+$$;
+
+-- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
+
+-- FUNCTION: organization_time_zone(shared.organizations)
+CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return coalesce(nullif(p_organization.settings ->> 'time_zone', ''), 'UTC');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_time_zone(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_time_zone (p_organization shared.organizations)
+  IS 'The organization''s time zone (settings.time_zone, an IANA name), UTC when it has none.';
+
+-- FUNCTION: organization_today(uuid)
+CREATE FUNCTION shared.organization_today(p_organization_id uuid)
+RETURNS date
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select (pg_catalog.now() at time zone shared.organization_time_zone(o))::date
+      from shared.organizations as o where o.id = p_organization_id;
+$$;
+
+-- COMMENT: FUNCTION organization_today(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_today (p_organization_id uuid)
+  IS 'Today on the organization''s calendar (its time zone).';
 
 -- FUNCTION: output_completeness(text, jsonb)
 CREATE FUNCTION shared.output_completeness(p_tool_slug text, p_data jsonb)
@@ -3373,8 +4177,8 @@ begin
         'Files:',
         array_to_string(v_lines, E'\n'),
         '',
-        'Not in this archive: awards and action items. The service does not keep them yet; when it does,',
-        'they will be added here. Nothing else about you is kept: no passwords (you sign in through',
+        'Not in this archive: awards. The service does not keep them yet; when it does, they will be',
+        'added here. Nothing else about you is kept: no passwords (you sign in through',
         'LearnWorlds), no copies of your sign-in tokens, and no text of your questions to the AI assistant.',
         '');
 end;
@@ -3444,6 +4248,27 @@ begin
                                 where w.payload #>> '{data,user,id}' = u.lms_user_id
                                    or w.outcome ->> 'user_id' = u.id::text))
           from shared.users as u where u.id = $1$q$),
+    ('coaching.json', array['shared.action_items', 'shared.group_gurus', 'shared.meeting_schedules',
+                            'shared.meeting_notes', 'shared.meeting_note_versions'],
+     'your action items and group assignments: deleted; the team''s schedules and meeting notes: kept, without your name on them',
+     'Coaching: the action items you own or created, the organization groups you coach, and the team meetings you scheduled or whose notes you wrote (which meeting, when; the notes themselves belong to the team).',
+     $q$select jsonb_build_object(
+            'action_items', (select coalesce(jsonb_agg(to_jsonb(a) order by a.created_at, a.id), '[]')
+                               from shared.action_items as a where a.owner_id = $1 or a.created_by = $1),
+            'coached_groups', (select coalesce(jsonb_agg(jsonb_build_object(
+                                          'group_id', g.group_id, 'assigned_at', g.assigned_at)
+                                      order by g.assigned_at), '[]')
+                                 from shared.group_gurus as g where g.user_id = $1),
+            'meetings_scheduled', (select coalesce(jsonb_agg(jsonb_build_object(
+                                              'organization_id', m.organization_id, 'tool_slug', m.tool_slug,
+                                              'meeting_at', m.meeting_at, 'updated_at', m.updated_at)
+                                          order by m.updated_at), '[]')
+                                     from shared.meeting_schedules as m where m.set_by = $1),
+            'meeting_notes_written', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                 'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
+                                                 'version', v.version, 'updated_at', v.updated_at)
+                                             order by v.updated_at), '[]')
+                                        from shared.meeting_note_versions as v where v.updated_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -3603,6 +4428,38 @@ $$;
 -- COMMENT: FUNCTION publish_outputs(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
+
+-- FUNCTION: record_coaching_event(text, shared.users, text, text, jsonb)
+CREATE FUNCTION shared.record_coaching_event(p_event_type text
+                                           , p_user shared.users
+                                           , p_tool_slug text
+                                           , p_dedupe_key text
+                                           , p_extra jsonb)
+RETURNS uuid
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_id uuid := gen_random_uuid();
+    v_inserted uuid;
+begin
+    insert into shared.outbox_events (id, event_type, user_id, tool_slug, payload, dedupe_key)
+    values (v_id, p_event_type, p_user.id, p_tool_slug,
+            jsonb_build_object(
+                'event_id', v_id, 'type', p_event_type, 'occurred_at', pg_catalog.now(),
+                'user', jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name,
+                                           'lms_user_id', p_user.lms_user_id, 'organization_id', p_user.organization_id),
+                'tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = p_tool_slug))
+            || coalesce(p_extra, '{}'),
+            p_dedupe_key)
+        on conflict (dedupe_key) where dedupe_key is not null do nothing
+    returning id into v_inserted;
+    return v_inserted;
+end;
+$$;
+
+-- COMMENT: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
+COMMENT ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
+  IS 'Writes a member_reminder, member_nudged or guru_digest event unless one with the same dedupe_key exists; returns its id, null when it existed.';
 
 -- FUNCTION: record_event(text, uuid, text, jsonb)
 CREATE FUNCTION shared.record_event(p_event_type text
@@ -3944,6 +4801,9 @@ union all
 select t.entry, '"description" must be a string'
   from tools as t where t.tool ? 'description' and jsonb_typeof(t.tool -> 'description') <> 'string'
 union all
+select t.entry, '"anonymous" must be true or false'
+  from tools as t where t.tool ? 'anonymous' and jsonb_typeof(t.tool -> 'anonymous') <> 'boolean'
+union all
 select t.entry, format('names module %s, which is not in "modules"', coalesce(t.tool ->> 'module', 'null'))
   from tools as t
  where t.module_id is null or t.module_id not in (select m.id from modules as m where m.id is not null)
@@ -4104,6 +4964,66 @@ $$;
 COMMENT ON FUNCTION shared.request_user_id ()
   IS 'The calling user''s id (claims sub), or null when there is no authenticated caller (DBA, migrate).';
 
+-- FUNCTION: require_action_filter(text)
+CREATE FUNCTION shared.require_action_filter(p_status text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_status is not null and p_status not in ('open', 'done', 'overdue') then
+        raise sqlstate 'PT422'
+            using message = 'status must be open, done or overdue',
+                  detail  = json_build_object('code', 'INVALID_STATUS', 'status', p_status)::text;
+    end if;
+    return p_status;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_action_filter(p_status text)
+COMMENT ON FUNCTION shared.require_action_filter (p_status text)
+  IS 'The status filter of action item lists: open, done, overdue or null (all); PT422 otherwise.';
+
+-- FUNCTION: require_action_item(uuid)
+CREATE FUNCTION shared.require_action_item(p_item_id uuid)
+RETURNS shared.action_items
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_item shared.action_items;
+begin
+    select a.* into v_item from shared.action_items as a where a.id = p_item_id for update;
+    if v_item.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown action item',
+                  detail  = json_build_object('code', 'ACTION_ITEM_NOT_FOUND', 'action_item_id', p_item_id)::text;
+    end if;
+    return v_item;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_action_item(p_item_id uuid)
+COMMENT ON FUNCTION shared.require_action_item (p_item_id uuid)
+  IS 'The action item, locked for a change; PT404 (ACTION_ITEM_NOT_FOUND) for an unknown id.';
+
+-- FUNCTION: require_action_status(text)
+CREATE FUNCTION shared.require_action_status(p_status text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_status is null or p_status not in ('open', 'done') then
+        raise sqlstate 'PT422'
+            using message = 'status must be open or done',
+                  detail  = json_build_object('code', 'INVALID_ACTION_ITEM', 'field', 'status')::text;
+    end if;
+    return p_status;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_action_status(p_status text)
+COMMENT ON FUNCTION shared.require_action_status (p_status text)
+  IS 'An action item''s status, open or done; PT422 (INVALID_ACTION_ITEM) otherwise.';
+
 -- FUNCTION: require_admin()
 CREATE FUNCTION shared.require_admin()
 RETURNS shared.users
@@ -4182,12 +5102,80 @@ $$;
 COMMENT ON FUNCTION shared.require_data_object (p_data jsonb)
   IS 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
 
+-- FUNCTION: require_group(uuid, boolean)
+CREATE FUNCTION shared.require_group(p_group_id uuid, p_for_update boolean = FALSE)
+RETURNS shared.organization_groups
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_group shared.organization_groups;
+begin
+    if p_for_update then
+        select g.* into v_group from shared.organization_groups as g where g.id = p_group_id for update;
+    else
+        select g.* into v_group from shared.organization_groups as g where g.id = p_group_id;
+    end if;
+    if v_group.id is null then
+        raise sqlstate 'PT404'
+            using message = 'Unknown organization group',
+                  detail  = json_build_object('code', 'GROUP_NOT_FOUND', 'group_id', p_group_id)::text;
+    end if;
+    return v_group;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
+COMMENT ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
+  IS 'The organization group, optionally locked; PT404 (GROUP_NOT_FOUND) for an unknown id.';
+
+-- FUNCTION: require_group_name(text)
+CREATE FUNCTION shared.require_group_name(p_name text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
+        raise sqlstate 'PT422'
+            using message = 'name must be 1 to 255 characters',
+                  detail  = json_build_object('code', 'INVALID_GROUP', 'field', 'name')::text;
+    end if;
+    return btrim(p_name);
+end;
+$$;
+
+-- COMMENT: FUNCTION require_group_name(p_name text)
+COMMENT ON FUNCTION shared.require_group_name (p_name text)
+  IS 'A group''s name, trimmed; PT422 (INVALID_GROUP) when empty or over 255 characters.';
+
+-- FUNCTION: require_iso_date(text, text)
+CREATE FUNCTION shared.require_iso_date(p_text text, p_field text)
+RETURNS date
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_text ~ '^\d{4}-\d{2}-\d{2}$' then
+        begin
+            return p_text::date;
+        exception when datetime_field_overflow or invalid_datetime_format then
+            null;  -- 2027-02-30: answered below like any other
+        end;
+    end if;
+    raise sqlstate 'PT422'
+        using message = format('%s must be a real date written YYYY-MM-DD', p_field),
+              detail  = json_build_object('code', 'INVALID_DATE', 'field', p_field)::text;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_iso_date(p_text text, p_field text)
+COMMENT ON FUNCTION shared.require_iso_date (p_text text, p_field text)
+  IS 'The date a YYYY-MM-DD text names; PT422 (INVALID_DATE, naming the field) unless it is a real calendar date.';
+
 -- TABLE: outbox_events
 CREATE TABLE shared.outbox_events (
     id uuid DEFAULT gen_random_uuid() NOT NULL
   , event_type text NOT NULL
   , user_id uuid
-  , tool_slug varchar(255) NOT NULL
+  , tool_slug varchar(255)
   , payload jsonb NOT NULL
   , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
   , status text DEFAULT CAST('pending' AS text) NOT NULL
@@ -4198,8 +5186,12 @@ CREATE TABLE shared.outbox_events (
   , delivered_to text[] DEFAULT CAST('{}' AS text[]) NOT NULL
   , last_error text
   , delivered_at timestamp with time zone
+  , dedupe_key text
   , CONSTRAINT outbox_events_event_type_check CHECK (event_type = ANY(ARRAY[CAST('tool_completed' AS text)
-                                                                          , CAST('tool_unlocked' AS text)]))
+                                                                          , CAST('tool_unlocked' AS text)
+                                                                          , CAST('member_reminder' AS text)
+                                                                          , CAST('member_nudged' AS text)
+                                                                          , CAST('guru_digest' AS text)]))
   , CONSTRAINT outbox_events_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
                                                                   , CAST('delivered' AS text)
                                                                   , CAST('dead' AS text)]))
@@ -4216,6 +5208,10 @@ COMMENT ON COLUMN shared.outbox_events.locked_until
 -- COMMENT: COLUMN outbox_events.delivered_to
 COMMENT ON COLUMN shared.outbox_events.delivered_to
   IS 'Receivers that already acknowledged the event; retries skip them.';
+
+-- COMMENT: COLUMN outbox_events.dedupe_key
+COMMENT ON COLUMN shared.outbox_events.dedupe_key
+  IS 'Made at most once: member_reminder:<org>:<tool>:<revision>:<user>, member_nudged:<user>:<tool>:<day>, guru_digest:<guru>:<week>.';
 
 -- FUNCTION: require_lease(uuid, text)
 CREATE FUNCTION shared.require_lease(p_event_id uuid, p_worker text)
@@ -4260,23 +5256,92 @@ $$;
 COMMENT ON FUNCTION shared.require_limit (p_limit integer, p_default integer, p_maximum integer)
   IS 'The page size to use: p_limit, or p_default when null. Raises PT422 (INVALID_LIMIT) unless it is between 1 and p_maximum.';
 
--- TABLE: organizations
-CREATE TABLE shared.organizations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , name varchar(255) NOT NULL
-  , slug varchar(255) NOT NULL
-  , settings jsonb DEFAULT CAST('{}' AS jsonb)
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-);
+-- FUNCTION: require_meeting_at(text, text)
+CREATE FUNCTION shared.require_meeting_at(p_meeting_at text, p_time_zone text)
+RETURNS timestamp with time zone
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_text text := btrim(p_meeting_at);
+    v_at timestamp with time zone;
+begin
+    if v_text ~ '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?$' then
+        begin
+            if v_text ~ '(Z|[+-]\d{2}(:?\d{2})?)$' then
+                v_at := v_text::timestamp with time zone;  -- an instant: its own offset
+            else
+                v_at := v_text::timestamp without time zone at time zone p_time_zone;  -- the team's wall clock
+            end if;
+        exception when invalid_datetime_format or datetime_field_overflow then
+            v_at := null;  -- 2027-02-30T10:00: answered below like any other
+        end;
+    end if;
+    if v_at is null then
+        raise sqlstate 'PT422'
+            using message = format('meeting_at "%s" is not a date and time: use ISO 8601, e.g. "2027-03-01T14:00" (the organization''s time zone) or "2027-03-01T13:00:00Z"', left(p_meeting_at, 80)),
+                  detail  = json_build_object('code', 'INVALID_MEETING_AT', 'field', 'meeting_at')::text;
+    end if;
+    if v_at <= pg_catalog.now() then
+        raise sqlstate 'PT422'
+            using message = 'meeting_at is in the past: a meeting is scheduled ahead',
+                  detail  = json_build_object('code', 'MEETING_IN_PAST', 'field', 'meeting_at')::text;
+    end if;
+    return v_at;
+end;
+$$;
 
--- COMMENT: TABLE organizations
-COMMENT ON TABLE shared.organizations
-  IS 'Companies taking part in the program; gurus follow organizations.';
+-- COMMENT: FUNCTION require_meeting_at(p_meeting_at text, p_time_zone text)
+COMMENT ON FUNCTION shared.require_meeting_at (p_meeting_at text, p_time_zone text)
+  IS 'An ISO 8601 date and time as an instant: with an offset as written, without one on the organization''s wall clock; PT422 (INVALID_MEETING_AT, MEETING_IN_PAST).';
 
--- COMMENT: COLUMN organizations.slug
-COMMENT ON COLUMN shared.organizations.slug
-  IS 'URL-safe unique name of the organization.';
+-- FUNCTION: require_meeting_notes(jsonb)
+CREATE FUNCTION shared.require_meeting_notes(p_notes jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_texts constant text[] := array['discussion_points', 'key_insights', 'concerns', 'decisions', 'next_steps'];
+    v_key text;
+    v_value jsonb;
+    v_notes jsonb := '{}';
+begin
+    if p_notes is null or jsonb_typeof(p_notes) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'notes must be a JSON object',
+                  detail  = json_build_object('code', 'INVALID_NOTES', 'field', 'notes')::text;
+    end if;
+    for v_key in select k from jsonb_object_keys(p_notes) as k loop
+        if v_key <> 'meeting_date' and v_key <> all (v_texts) then
+            raise sqlstate 'PT422'
+                using message = format('notes has no field "%s": it holds meeting_date, %s', left(v_key, 80), array_to_string(v_texts, ', ')),
+                      detail  = json_build_object('code', 'INVALID_NOTES', 'field', v_key)::text;
+        end if;
+    end loop;
+    foreach v_key in array v_texts loop
+        v_value := p_notes -> v_key;
+        if v_value is not null and jsonb_typeof(v_value) not in ('string', 'null') then
+            raise sqlstate 'PT422'
+                using message = format('notes.%s must be text (or null)', v_key),
+                      detail  = json_build_object('code', 'INVALID_NOTES', 'field', v_key)::text;
+        elsif length(v_value #>> '{}') > 20000 then
+            raise sqlstate 'PT422'
+                using message = format('notes.%s is longer than 20000 characters', v_key),
+                      detail  = json_build_object('code', 'INVALID_NOTES', 'field', v_key)::text;
+        end if;
+        v_notes := v_notes || jsonb_build_object(v_key, coalesce(v_value, 'null'));
+    end loop;
+    v_value := p_notes -> 'meeting_date';
+    if v_value is not null and jsonb_typeof(v_value) <> 'null' then
+        v_value := to_jsonb(shared.require_iso_date(case when jsonb_typeof(v_value) = 'string' then v_value #>> '{}' end,
+                                                    'meeting_date'));
+    end if;
+    return jsonb_build_object('meeting_date', coalesce(v_value, 'null')) || v_notes;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_meeting_notes(p_notes jsonb)
+COMMENT ON FUNCTION shared.require_meeting_notes (p_notes jsonb)
+  IS 'Meeting notes with every field present: meeting_date (a real ISO date or null) and the texts (at most 20000 characters, or null); PT422 (INVALID_NOTES) naming a wrong or unknown field.';
 
 -- FUNCTION: require_organization(uuid, boolean, boolean)
 CREATE FUNCTION shared.require_organization(p_organization_id uuid
@@ -4343,6 +5408,47 @@ $$;
 COMMENT ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
   IS 'Checks an organization''s name, slug (unique among the other organizations) and settings; raises PT422 or PT409 naming the field.';
 
+-- FUNCTION: require_organization_reader(shared.users, uuid)
+CREATE FUNCTION shared.require_organization_reader(p_caller shared.users, p_organization_id uuid)
+RETURNS shared.organizations
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    -- members read their team's schedule, notes, decisions and action items (never each
+    -- other's answers: those stay behind require_visible_user / require_visible_organization)
+    return shared.require_organization(
+               p_organization_id,
+               p_visible => p_caller.role = 'admin' or p_caller.organization_id = p_organization_id
+                            or shared.guru_follows_organization(p_caller.id, p_organization_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION require_organization_reader(p_caller shared.users, p_organization_id uuid)
+COMMENT ON FUNCTION shared.require_organization_reader (p_caller shared.users, p_organization_id uuid)
+  IS 'The organization, when the caller may read what the team shares (schedule, meeting notes, decisions, action items): a member of it, a guru coaching it, an admin. Anyone else gets PT404.';
+
+-- FUNCTION: require_owner(uuid, uuid)
+CREATE FUNCTION shared.require_owner(p_organization_id uuid, p_owner_id uuid)
+RETURNS shared.users
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_owner shared.users;
+begin
+    select u.* into v_owner from shared.users as u where u.id = p_owner_id and u.organization_id = p_organization_id;
+    if v_owner.id is null then
+        raise sqlstate 'PT422'
+            using message = 'The owner of an action item must be a member of the organization',
+                  detail  = json_build_object('code', 'OWNER_NOT_MEMBER', 'field', 'owner_id', 'owner_id', p_owner_id)::text;
+    end if;
+    return v_owner;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_owner(p_organization_id uuid, p_owner_id uuid)
+COMMENT ON FUNCTION shared.require_owner (p_organization_id uuid, p_owner_id uuid)
+  IS 'The member who owns an action item; PT422 (OWNER_NOT_MEMBER) for anyone not in that organization.';
+
 -- FUNCTION: require_reason(text)
 CREATE FUNCTION shared.require_reason(p_reason text)
 RETURNS text
@@ -4392,41 +5498,6 @@ $$;
 COMMENT ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
   IS 'Raises PT422 unless the rule is known (INVALID_RETENTION_RULE) and the age, batch size and, for versions, the number kept are sane (INVALID_RETENTION).';
 
--- TABLE: tools
-CREATE TABLE shared.tools (
-    slug varchar(255) NOT NULL
-  , sprint_number integer NOT NULL
-  , name text NOT NULL
-  , description text DEFAULT CAST('' AS text) NOT NULL
-  , module_id integer NOT NULL
-  , schema_name text GENERATED ALWAYS AS (CAST('sprint_' AS text) || lpad(CAST(sprint_number AS text)
-                                                                        , 2
-                                                                        , CAST('0' AS text)) || CAST('_' AS text) || replace(CAST(slug AS text)
-                                                                                                                           , CAST('-' AS text)
-                                                                                                                           , CAST('_' AS text))) STORED NOT NULL
-  , example jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
-  , answer_schema jsonb
-  , CONSTRAINT tools_name_check CHECK (name <> CAST('' AS text))
-  , CONSTRAINT tools_slug_check CHECK (CAST(slug AS text) ~ CAST('^[a-z0-9]+(-[a-z0-9]+)*$' AS text))
-  , CONSTRAINT tools_sprint_number_check CHECK (sprint_number >= 0 AND sprint_number <= 99)
-);
-
--- COMMENT: TABLE tools
-COMMENT ON TABLE shared.tools
-  IS 'The tool registry (synced from config/tool-registry.json by migrate). schema_name is where the tool keeps its submissions.';
-
--- COMMENT: COLUMN tools.schema_name
-COMMENT ON COLUMN shared.tools.schema_name
-  IS 'sprint_ + two-digit sprint number + _ + slug with - replaced by _.';
-
--- COMMENT: COLUMN tools.example
-COMMENT ON COLUMN shared.tools.example
-  IS 'One complete, valid set of answers, declared in the registry (published in the schema''s examples).';
-
--- COMMENT: COLUMN tools.answer_schema
-COMMENT ON COLUMN shared.tools.answer_schema
-  IS 'The tool''s answers as a JSON Schema (draft 2020-12), generated at registry sync from its outputs'' rules; GET /api/tools/{slug}/schema answers it.';
-
 -- FUNCTION: require_status_change(shared.tools, text, text, boolean)
 CREATE FUNCTION shared.require_status_change(p_tool shared.tools
                                            , p_from text
@@ -4464,6 +5535,25 @@ $$;
 -- COMMENT: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 COMMENT ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
   IS 'Raises PT409 (INVALID_STATUS_TRANSITION) unless a submission may go from p_from (null: a new row) to p_to: a new one starts as draft or submitted, changes follow shared.submission_transition_allowed, completed work is edited through in_progress.';
+
+-- FUNCTION: require_task(text)
+CREATE FUNCTION shared.require_task(p_task text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_task is null or btrim(p_task) = '' or length(p_task) > 2000 then
+        raise sqlstate 'PT422'
+            using message = 'task must be 1 to 2000 characters',
+                  detail  = json_build_object('code', 'INVALID_ACTION_ITEM', 'field', 'task')::text;
+    end if;
+    return btrim(p_task);
+end;
+$$;
+
+-- COMMENT: FUNCTION require_task(p_task text)
+COMMENT ON FUNCTION shared.require_task (p_task text)
+  IS 'An action item''s task, trimmed; PT422 (INVALID_ACTION_ITEM) when empty or over 2000 characters.';
 
 -- FUNCTION: require_time_zone(text)
 CREATE FUNCTION shared.require_time_zone(p_time_zone text)
@@ -4797,6 +5887,87 @@ $$;
 COMMENT ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
   IS 'Saves the user''s answers to a tool (autosave), even when they break its rules: the answer''s problems lists what does (shared.answer_problems), as a submit would refuse it. p_expected_version is the version the caller edited (0 before the first save; null skips the check). Identical data changes nothing; a stale version raises PT409, a locked tool PT423. Editing submitted work moves it to in_progress until it is submitted again.';
 
+-- FUNCTION: save_meeting_notes(uuid, shared.tools, jsonb, integer, uuid)
+CREATE FUNCTION shared.save_meeting_notes(p_organization_id uuid
+                                        , p_tool shared.tools
+                                        , p_notes jsonb
+                                        , p_expected_version integer
+                                        , p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_notes jsonb := shared.require_meeting_notes(p_notes);
+    v_row shared.meeting_notes;
+begin
+    perform shared.require_version(p_expected_version);
+    select n.* into v_row from shared.meeting_notes as n
+     where n.organization_id = p_organization_id and n.tool_slug = p_tool.slug
+       for update;
+    if v_row.organization_id is null then
+        perform shared.require_current_version(p_tool.slug, p_expected_version, 0);
+        insert into shared.meeting_notes (organization_id, tool_slug, notes, updated_by)
+        values (p_organization_id, p_tool.slug, v_notes, p_user_id)
+            on conflict (organization_id, tool_slug) do nothing
+        returning * into v_row;
+        if v_row.organization_id is null then  -- another write made version 1 meanwhile
+            perform shared.require_current_version(p_tool.slug, p_expected_version, 1);
+        end if;
+    elsif v_row.notes = v_notes then  -- the same notes again (a retried write) change nothing
+        return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
+    else
+        perform shared.require_current_version(p_tool.slug, p_expected_version, v_row.version);
+        update shared.meeting_notes as n
+           set notes = v_notes, version = n.version + 1, updated_by = p_user_id, updated_at = pg_catalog.now()
+         where n.organization_id = p_organization_id and n.tool_slug = p_tool.slug
+        returning * into v_row;
+    end if;
+    insert into shared.meeting_note_versions (organization_id, tool_slug, version, notes, updated_by, updated_at)
+    values (v_row.organization_id, v_row.tool_slug, v_row.version, v_row.notes, v_row.updated_by, v_row.updated_at);
+    return shared.meeting_notes_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', true);
+end;
+$$;
+
+-- COMMENT: FUNCTION save_meeting_notes(p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
+COMMENT ON FUNCTION shared.save_meeting_notes (p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
+  IS 'Writes a meeting''s notes when p_expected_version is the current one (0: none yet; else PT409 STALE_VERSION); keeps the new version in the history.';
+
+-- TABLE: meeting_schedules
+CREATE TABLE shared.meeting_schedules (
+    organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , meeting_at timestamp with time zone NOT NULL
+  , revision integer DEFAULT 1 NOT NULL
+  , reminded_at timestamp with time zone
+  , set_by uuid
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE meeting_schedules
+COMMENT ON TABLE shared.meeting_schedules
+  IS 'When a team meets with its guru about a tool. Members who have not submitted get a member_reminder 48 hours before; moving the meeting (a new revision) re-arms it.';
+
+-- COMMENT: COLUMN meeting_schedules.reminded_at
+COMMENT ON COLUMN shared.meeting_schedules.reminded_at
+  IS 'When the reminders of this revision were put in the outbox (null: not yet).';
+
+-- FUNCTION: schedule_json(shared.organizations, shared.meeting_schedules)
+CREATE FUNCTION shared.schedule_json(p_organization shared.organizations
+                                   , p_row shared.meeting_schedules)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return shared.meeting_json(p_organization, p_row.tool_slug, p_row.meeting_at)
+           || jsonb_build_object('revision', p_row.revision, 'reminder_at', p_row.meeting_at - interval '48 hours',
+                                 'reminded_at', p_row.reminded_at, 'updated_at', p_row.updated_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION schedule_json(p_organization shared.organizations, p_row shared.meeting_schedules)
+COMMENT ON FUNCTION shared.schedule_json (p_organization shared.organizations, p_row shared.meeting_schedules)
+  IS 'A scheduled meeting with its revision and when its reminders go (48 hours before) or went.';
+
 -- FUNCTION: scrub_json(jsonb, text[], text, text)
 CREATE FUNCTION shared.scrub_json(p_doc jsonb, p_needles text[], p_id text, p_marker text)
 RETURNS jsonb
@@ -4837,6 +6008,39 @@ $$;
 -- COMMENT: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
 COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
+
+-- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
+CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
+                                  , p_tool shared.tools
+                                  , p_meeting_at text
+                                  , p_set_by uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_at timestamp with time zone := shared.require_meeting_at(p_meeting_at, shared.organization_time_zone(p_organization));
+    v_row shared.meeting_schedules;
+begin
+    -- a moved meeting is a new revision with its reminder armed again
+    insert into shared.meeting_schedules as m (organization_id, tool_slug, meeting_at, set_by)
+    values (p_organization.id, p_tool.slug, v_at, p_set_by)
+        on conflict (organization_id, tool_slug) do update
+           set meeting_at = excluded.meeting_at, set_by = excluded.set_by, updated_at = pg_catalog.now(),
+               revision = m.revision + 1, reminded_at = null
+         where m.meeting_at is distinct from excluded.meeting_at
+    returning m.* into v_row;
+    if v_row.organization_id is null then  -- the same time again: nothing changes
+        select m.* into v_row from shared.meeting_schedules as m
+         where m.organization_id = p_organization.id and m.tool_slug = p_tool.slug;
+    end if;
+    perform pg_catalog.pg_notify('fasttrack_outbox', '');  -- a reminder may be due already
+    return shared.schedule_json(p_organization, v_row);
+end;
+$$;
+
+-- COMMENT: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
+COMMENT ON FUNCTION shared.set_schedule (p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
+  IS 'Schedules (or moves) the team''s meeting about a tool; a move is a new revision whose member reminders are armed again.';
 
 -- FUNCTION: start_over(text, uuid)
 CREATE FUNCTION shared.start_over(p_tool_slug text, p_user_id uuid)
@@ -5106,16 +6310,17 @@ begin
     v_changes := v_changes + v_count;
 
     -- tools
-    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema)
+    insert into shared.tools as t (slug, sprint_number, name, description, module_id, example, answer_schema, anonymous)
     select x.value ->> 'slug', (x.value ->> 'sprint_number')::integer, x.value ->> 'name',
            coalesce(x.value ->> 'description', ''), (x.value ->> 'module')::integer, x.value -> 'example',
-           shared.tool_answer_schema(x.value)
+           shared.tool_answer_schema(x.value), coalesce((x.value ->> 'anonymous')::boolean, false)
       from jsonb_array_elements(p_registry -> 'tools') as x
         on conflict (slug) do update
        set name = excluded.name, description = excluded.description, module_id = excluded.module_id,
-           example = excluded.example, answer_schema = excluded.answer_schema
-     where (t.name, t.description, t.module_id, t.example, t.answer_schema)
-           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema);
+           example = excluded.example, answer_schema = excluded.answer_schema, anonymous = excluded.anonymous
+     where (t.name, t.description, t.module_id, t.example, t.answer_schema, t.anonymous)
+           is distinct from (excluded.name, excluded.description, excluded.module_id, excluded.example, excluded.answer_schema,
+                             excluded.anonymous);
     get diagnostics v_count = row_count;
     v_report := v_report || jsonb_build_object('tools_upserted', v_count);
     v_changes := v_changes + v_count;
@@ -5234,6 +6439,172 @@ $$;
 -- COMMENT: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   IS 'Validates the registry (raises PT422 INVALID_REGISTRY listing every problem, applying nothing) and applies it: modules, tools, outputs, dependencies, missing tool schemas, progress rows, unlocks. Applying the same registry twice changes nothing. Called by flask --app app migrate.';
+
+-- TABLE: tool_fields
+CREATE TABLE shared.tool_fields (
+    tool_slug varchar(255) NOT NULL
+  , field_id varchar(255) NOT NULL
+  , label text NOT NULL
+  , value_type text DEFAULT CAST('text' AS text) NOT NULL
+  , required boolean DEFAULT FALSE NOT NULL
+  , position integer NOT NULL
+  , path text[] GENERATED ALWAYS AS (string_to_array(CAST(field_id AS text), CAST('.' AS text))) STORED NOT NULL
+  , rules jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
+  , CONSTRAINT tool_fields_field_id_check CHECK (CAST(field_id AS text) ~ CAST('^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AS text))
+  , CONSTRAINT tool_fields_label_check CHECK (label <> CAST('' AS text))
+  , CONSTRAINT tool_fields_value_type_check CHECK (value_type = ANY(ARRAY[CAST('text' AS text)
+                                                                        , CAST('number' AS text)
+                                                                        , CAST('integer' AS text)
+                                                                        , CAST('boolean' AS text)
+                                                                        , CAST('date' AS text)
+                                                                        , CAST('choice' AS text)
+                                                                        , CAST('list' AS text)
+                                                                        , CAST('table' AS text)
+                                                                        , CAST('object' AS text)]))
+);
+
+-- COMMENT: TABLE tool_fields
+COMMENT ON TABLE shared.tool_fields
+  IS 'The outputs each tool produces. field_id is a dotted path into the submission''s data; required outputs must have a value before the tool can be submitted.';
+
+-- COMMENT: COLUMN tool_fields.value_type
+COMMENT ON COLUMN shared.tool_fields.value_type
+  IS 'Type of the answer: text, number, integer, boolean, date, choice, list, table or object.';
+
+-- COMMENT: COLUMN tool_fields.path
+COMMENT ON COLUMN shared.tool_fields.path
+  IS 'field_id split on dots, ready for data #> path.';
+
+-- COMMENT: COLUMN tool_fields.rules
+COMMENT ON COLUMN shared.tool_fields.rules
+  IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
+
+-- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
+CREATE FUNCTION shared.team_field(p_field shared.tool_fields
+                                , p_members jsonb
+                                , p_tool_anonymous boolean
+                                , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
+    v_answers jsonb;
+    v_values jsonb;
+    v_count integer;
+begin
+    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
+                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
+                              order by m -> 'user' ->> 'email'), '[]'),
+           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
+           count(*)
+      into v_answers, v_values, v_count
+      from jsonb_array_elements(p_members) as m
+     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
+       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
+    if v_anonymous then
+        if v_count < p_min_respondents then
+            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
+                                      'message', 'too few answers to show');
+        end if;
+        -- no names, and in value order so the order gives no one away
+        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
+                                  order by a -> 'value'), '[]')
+          into v_answers from jsonb_array_elements(v_answers) as a;
+    end if;
+    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
+                              'answers', v_answers,
+                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  IS 'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+
+-- FUNCTION: team_figures(shared.organizations)
+CREATE FUNCTION shared.team_figures(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_next shared.meeting_schedules;
+    v_current text;
+begin
+    select m.* into v_next from shared.meeting_schedules as m
+     where m.organization_id = p_organization.id and m.meeting_at >= pg_catalog.now()
+     order by m.meeting_at limit 1;
+    -- the team's current tool: the one it meets about next; without a meeting, the lowest-sprint
+    -- tool some member has open and not everyone has completed
+    v_current := coalesce(v_next.tool_slug,
+                          (select p.tool_slug from shared.users as u
+                             join shared.user_progress as p on p.user_id = u.id
+                             join shared.tools as t on t.slug = p.tool_slug
+                            where u.organization_id = p_organization.id
+                            group by p.tool_slug, t.sprint_number
+                           having bool_or(p.status in ('unlocked', 'in_progress')) and not bool_and(p.status = 'completed')
+                            order by t.sprint_number limit 1));
+    return jsonb_build_object(
+        'current_tool', (select shared.tool_ref(t) from shared.tools as t where t.slug = v_current),
+        'next_meeting', shared.meeting_json(p_organization, v_next.tool_slug, v_next.meeting_at),
+        'readiness', case when v_next.tool_slug is null then null
+                          else shared.tool_readiness(p_organization.id, v_next.tool_slug)
+                               || jsonb_build_object('tool', v_next.tool_slug) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION team_figures(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
+  IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
+
+-- FUNCTION: team_view(shared.organizations, shared.tools, integer)
+CREATE FUNCTION shared.team_view(p_organization shared.organizations
+                               , p_tool shared.tools
+                               , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool_anonymous boolean := p_tool.anonymous;
+    v_members jsonb;
+begin
+    -- each member once: their active submission (draft or submitted) and progress
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
+               'data', s -> 'data',
+               'last_saved_at', greatest(p.started_at, p.completed_at,
+                                         (select max(v.replaced_at) from shared.submission_versions as v
+                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
+               order by u.email), '[]')
+      into v_members
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
+     where u.organization_id = p_organization.id;
+
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'tool', shared.tool_ref(p_tool),
+        'anonymous', v_tool_anonymous,
+        'min_respondents', p_min_respondents,
+        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                     || jsonb_build_object('to_nudge', (
+                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
+                                                                         'last_saved_at', m -> 'last_saved_at')
+                                                      order by m -> 'user' ->> 'email'), '[]')
+                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
+        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
+                                             order by f.position), '[]')
+                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
 
 -- FUNCTION: tg_outbox_notify()
 CREATE FUNCTION shared.tg_outbox_notify()
@@ -5809,6 +7180,27 @@ $$;
 -- COMMENT: FUNCTION tool_invariant_violations(p_tool shared.tools)
 COMMENT ON FUNCTION shared.tool_invariant_violations (p_tool shared.tools)
   IS 'The invariant violations within one tool''s schema (see shared.check_invariants).';
+
+-- FUNCTION: tool_readiness(uuid, text)
+CREATE FUNCTION shared.tool_readiness(p_organization_id uuid, p_tool_slug text)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select jsonb_build_object(
+               'members', count(*),
+               'submitted', count(*) filter (where p.status = 'completed'),
+               'in_progress', count(*) filter (where p.status = 'in_progress'),
+               'not_started', count(*) filter (where p.status in ('locked', 'unlocked')),
+               'percent_ready', case when count(*) = 0 then 0
+                                     else round(100.0 * count(*) filter (where p.status = 'completed') / count(*), 1) end)
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool_slug
+     where u.organization_id = p_organization_id;
+$$;
+
+-- COMMENT: FUNCTION tool_readiness(p_organization_id uuid, p_tool_slug text)
+COMMENT ON FUNCTION shared.tool_readiness (p_organization_id uuid, p_tool_slug text)
+  IS 'How ready a team is on a tool: members, submitted, in progress, not started (locked or unlocked) and percent_ready.';
 
 -- FUNCTION: tool_ref(shared.tools)
 CREATE FUNCTION shared.tool_ref(p_tool shared.tools)
@@ -6477,6 +7869,40 @@ $$;
 COMMENT ON FUNCTION shared.unlock_ready_tools_for_everyone ()
   IS 'unlock_ready_tools for every user at once (after a registry change). Returns the number of tools unlocked.';
 
+-- FUNCTION: update_action_item(shared.action_items, jsonb)
+CREATE FUNCTION shared.update_action_item(p_item shared.action_items, p_changes jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_item shared.action_items := p_item;
+begin
+    if p_changes ? 'task' then
+        v_item.task := shared.require_task(p_changes ->> 'task');
+    end if;
+    if p_changes ? 'owner_id' then
+        v_item.owner_id := (shared.require_owner(p_item.organization_id, (p_changes ->> 'owner_id')::uuid)).id;
+    end if;
+    if p_changes ? 'due' then
+        v_item.due_on := shared.require_iso_date(p_changes ->> 'due', 'due');
+    end if;
+    if p_changes ? 'status' then
+        v_item.status := shared.require_action_status(p_changes ->> 'status');
+    end if;
+    update shared.action_items as a
+       set task = v_item.task, owner_id = v_item.owner_id, due_on = v_item.due_on, status = v_item.status,
+           done_at = case when v_item.status = 'done' then coalesce(a.done_at, pg_catalog.now()) end,
+           updated_at = pg_catalog.now()
+     where a.id = p_item.id
+    returning * into v_item;
+    return shared.action_item_json(v_item);
+end;
+$$;
+
+-- COMMENT: FUNCTION update_action_item(p_item shared.action_items, p_changes jsonb)
+COMMENT ON FUNCTION shared.update_action_item (p_item shared.action_items, p_changes jsonb)
+  IS 'Changes an action item''s task, owner_id, due and/or status, each checked as at creation (a due date may be past by now).';
+
 -- FUNCTION: update_progress(uuid, text, text)
 CREATE FUNCTION shared.update_progress(p_user_id uuid, p_tool_slug text, p_status text)
 RETURNS jsonb
@@ -6524,6 +7950,23 @@ $$;
 -- COMMENT: FUNCTION user_json(p_user shared.users)
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
+
+-- FUNCTION: value_counts(jsonb)
+CREATE FUNCTION shared.value_counts(p_values jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path TO ''
+AS $$
+    -- one count per value, trimmed and case-insensitive; shown as first spelled (alphabetically)
+    select coalesce(jsonb_agg(jsonb_build_object('value', c.shown, 'count', c.n) order by c.n desc, c.shown), '[]')
+      from (select min(btrim(v #>> '{}')) as shown, count(*) as n
+              from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) in ('string', 'number', 'boolean') and btrim(v #>> '{}') <> ''
+             group by lower(btrim(v #>> '{}'))) as c;
+$$;
+
+-- COMMENT: FUNCTION value_counts(p_values jsonb)
+COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
+  IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -6589,45 +8032,6 @@ CREATE TABLE shared.ai_requests (
 -- COMMENT: TABLE ai_requests
 COMMENT ON TABLE shared.ai_requests
   IS 'Every AI assistant request: who, which tool, when, how long, the outcome (the answer only when the service is configured to keep it). Also the per-user hourly limit.';
-
--- TABLE: tool_fields
-CREATE TABLE shared.tool_fields (
-    tool_slug varchar(255) NOT NULL
-  , field_id varchar(255) NOT NULL
-  , label text NOT NULL
-  , value_type text DEFAULT CAST('text' AS text) NOT NULL
-  , required boolean DEFAULT FALSE NOT NULL
-  , position integer NOT NULL
-  , path text[] GENERATED ALWAYS AS (string_to_array(CAST(field_id AS text), CAST('.' AS text))) STORED NOT NULL
-  , rules jsonb DEFAULT CAST('{}' AS jsonb) NOT NULL
-  , CONSTRAINT tool_fields_field_id_check CHECK (CAST(field_id AS text) ~ CAST('^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$' AS text))
-  , CONSTRAINT tool_fields_label_check CHECK (label <> CAST('' AS text))
-  , CONSTRAINT tool_fields_value_type_check CHECK (value_type = ANY(ARRAY[CAST('text' AS text)
-                                                                        , CAST('number' AS text)
-                                                                        , CAST('integer' AS text)
-                                                                        , CAST('boolean' AS text)
-                                                                        , CAST('date' AS text)
-                                                                        , CAST('choice' AS text)
-                                                                        , CAST('list' AS text)
-                                                                        , CAST('table' AS text)
-                                                                        , CAST('object' AS text)]))
-);
-
--- COMMENT: TABLE tool_fields
-COMMENT ON TABLE shared.tool_fields
-  IS 'The outputs each tool produces. field_id is a dotted path into the submission''s data; required outputs must have a value before the tool can be submitted.';
-
--- COMMENT: COLUMN tool_fields.value_type
-COMMENT ON COLUMN shared.tool_fields.value_type
-  IS 'Type of the answer: text, number, integer, boolean, date, choice, list, table or object.';
-
--- COMMENT: COLUMN tool_fields.path
-COMMENT ON COLUMN shared.tool_fields.path
-  IS 'field_id split on dots, ready for data #> path.';
-
--- COMMENT: COLUMN tool_fields.rules
-COMMENT ON COLUMN shared.tool_fields.rules
-  IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
 
 -- VIEW: all_field_values
 CREATE VIEW shared.all_field_values
@@ -7122,6 +8526,18 @@ CREATE TABLE shared.function_files (
 COMMENT ON TABLE shared.function_files
   IS 'Content hash of each sql/functions file as last applied by migrate; a changed hash re-applies the file.';
 
+-- TABLE: group_gurus
+CREATE TABLE shared.group_gurus (
+    group_id uuid NOT NULL
+  , user_id uuid NOT NULL
+  , assigned_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , assigned_by uuid
+);
+
+-- COMMENT: TABLE group_gurus
+COMMENT ON TABLE shared.group_gurus
+  IS 'Which gurus coach which groups: a guru assigned to a group follows every organization in it and in the groups below it.';
+
 -- TABLE: lms_courses
 CREATE TABLE shared.lms_courses (
     course_id text NOT NULL, tool_slug varchar(255) NOT NULL
@@ -7130,6 +8546,20 @@ CREATE TABLE shared.lms_courses (
 -- COMMENT: TABLE lms_courses
 COMMENT ON TABLE shared.lms_courses
   IS 'LearnWorlds course id -> the tool it belongs to (synced from config/learnworlds.json); completing the course unlocks the tool.';
+
+-- TABLE: meeting_note_versions
+CREATE TABLE shared.meeting_note_versions (
+    organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , version integer NOT NULL
+  , notes jsonb NOT NULL
+  , updated_by uuid
+  , updated_at timestamp with time zone NOT NULL
+);
+
+-- COMMENT: TABLE meeting_note_versions
+COMMENT ON TABLE shared.meeting_note_versions
+  IS 'Every version of every meeting''s notes, the current one included.';
 
 -- TABLE: modules
 CREATE TABLE shared.modules (
@@ -7294,6 +8724,15 @@ CREATE TABLE shared.refresh_tokens (
 -- COMMENT: TABLE refresh_tokens
 COMMENT ON TABLE shared.refresh_tokens
   IS 'Refresh tokens (only their SHA-256). Each refresh rotates the token inside its family; presenting a rotated one again revokes the family.';
+
+-- TABLE: scheduled_runs
+CREATE TABLE shared.scheduled_runs (
+    name text NOT NULL, last_period text NOT NULL
+);
+
+-- COMMENT: TABLE scheduled_runs
+COMMENT ON TABLE shared.scheduled_runs
+  IS 'Periodic work the workers do (guru_digest: the ISO week last done), so one worker does each period once.';
 
 -- TABLE: sso_signatures
 CREATE TABLE shared.sso_signatures (
@@ -7852,6 +9291,9 @@ CREATE TABLE shared.webhook_events (
 COMMENT ON TABLE shared.webhook_events
   IS 'Webhook events received (e.g. from LearnWorlds), each handled once: a repeated event id is recognised and ignored.';
 
+-- CONSTRAINT: action_items action_items_pkey
+ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
@@ -7873,11 +9315,29 @@ ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_pkey PRIMARY KE
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
 
+-- CONSTRAINT: group_gurus group_gurus_pkey
+ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_pkey PRIMARY KEY (group_id, user_id);
+
 -- CONSTRAINT: lms_courses lms_courses_pkey
 ALTER TABLE ONLY shared.lms_courses ADD CONSTRAINT lms_courses_pkey PRIMARY KEY (course_id);
 
+-- CONSTRAINT: meeting_note_versions meeting_note_versions_pkey
+ALTER TABLE ONLY shared.meeting_note_versions ADD CONSTRAINT meeting_note_versions_pkey PRIMARY KEY (organization_id, tool_slug, version);
+
+-- CONSTRAINT: meeting_notes meeting_notes_pkey
+ALTER TABLE ONLY shared.meeting_notes ADD CONSTRAINT meeting_notes_pkey PRIMARY KEY (organization_id, tool_slug);
+
+-- CONSTRAINT: meeting_schedules meeting_schedules_pkey
+ALTER TABLE ONLY shared.meeting_schedules ADD CONSTRAINT meeting_schedules_pkey PRIMARY KEY (organization_id, tool_slug);
+
 -- CONSTRAINT: modules modules_pkey
 ALTER TABLE ONLY shared.modules ADD CONSTRAINT modules_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: organization_groups organization_groups_path_key
+ALTER TABLE ONLY shared.organization_groups ADD CONSTRAINT organization_groups_path_key UNIQUE (path);
+
+-- CONSTRAINT: organization_groups organization_groups_pkey
+ALTER TABLE ONLY shared.organization_groups ADD CONSTRAINT organization_groups_pkey PRIMARY KEY (id);
 
 -- CONSTRAINT: organization_gurus organization_gurus_pkey
 ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_pkey PRIMARY KEY (organization_id, user_id);
@@ -7902,6 +9362,9 @@ ALTER TABLE ONLY shared.refresh_tokens ADD CONSTRAINT refresh_tokens_pkey PRIMAR
 
 -- CONSTRAINT: refresh_tokens refresh_tokens_token_hash_key
 ALTER TABLE ONLY shared.refresh_tokens ADD CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash);
+
+-- CONSTRAINT: scheduled_runs scheduled_runs_pkey
+ALTER TABLE ONLY shared.scheduled_runs ADD CONSTRAINT scheduled_runs_pkey PRIMARY KEY (name);
 
 -- CONSTRAINT: sso_signatures sso_signatures_pkey
 ALTER TABLE ONLY shared.sso_signatures ADD CONSTRAINT sso_signatures_pkey PRIMARY KEY (signature_hash);
@@ -7948,6 +9411,14 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 -- CONSTRAINT: webhook_events webhook_events_pkey
 ALTER TABLE ONLY shared.webhook_events ADD CONSTRAINT webhook_events_pkey PRIMARY KEY (source, event_id);
 
+-- INDEX: action_items_organization_idx
+CREATE INDEX action_items_organization_idx
+  ON shared.action_items (organization_id, status, due_on);
+
+-- INDEX: action_items_owner_idx
+CREATE INDEX action_items_owner_idx
+  ON shared.action_items (owner_id, status, due_on);
+
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
@@ -7960,9 +9431,31 @@ CREATE INDEX ai_requests_user_idx
 CREATE INDEX current_field_values_submission_idx
   ON shared.current_field_values (submission_id);
 
+-- INDEX: group_gurus_user_idx
+CREATE INDEX group_gurus_user_idx
+  ON shared.group_gurus (user_id);
+
+-- INDEX: meeting_schedules_unreminded_idx
+CREATE INDEX meeting_schedules_unreminded_idx
+  ON shared.meeting_schedules (meeting_at)
+  WHERE reminded_at IS NULL;
+
+-- INDEX: organization_groups_parent_idx
+CREATE INDEX organization_groups_parent_idx
+  ON shared.organization_groups (parent_id);
+
 -- INDEX: organization_gurus_user_idx
 CREATE INDEX organization_gurus_user_idx
   ON shared.organization_gurus (user_id);
+
+-- INDEX: organizations_group_idx
+CREATE INDEX organizations_group_idx
+  ON shared.organizations (group_id);
+
+-- INDEX: outbox_events_dedupe_idx
+CREATE UNIQUE INDEX outbox_events_dedupe_idx
+  ON shared.outbox_events (dedupe_key)
+  WHERE dedupe_key IS NOT NULL;
 
 -- INDEX: outbox_events_due_idx
 CREATE INDEX outbox_events_due_idx
@@ -8018,6 +9511,14 @@ CREATE INDEX user_progress_status_idx
 CREATE INDEX user_progress_user_id_idx
   ON shared.user_progress (user_id);
 
+-- INDEX: users_organization_idx
+CREATE INDEX users_organization_idx
+  ON shared.users (organization_id);
+
+-- COMMENT: INDEX users_organization_idx
+COMMENT ON INDEX shared.users_organization_idx
+  IS 'An organization''s members, for the dashboard, team view, reminders and organization lists.';
+
 -- TRIGGER: outbox_events outbox_events_notify
 CREATE TRIGGER outbox_events_notify
   AFTER INSERT
@@ -8063,6 +9564,18 @@ CREATE TRIGGER users_create_progress
 COMMENT ON TRIGGER users_create_progress ON shared.users
   IS 'Creates the user''s progress rows for every tool (shared.tg_user_created).';
 
+-- FK CONSTRAINT: action_items action_items_created_by_fkey
+ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_created_by_fkey FOREIGN KEY (created_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: action_items action_items_organization_id_fkey
+ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: action_items action_items_owner_id_fkey
+ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: action_items action_items_tool_slug_fkey
+ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
@@ -8072,8 +9585,41 @@ ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values
 -- FK CONSTRAINT: current_field_values current_field_values_user_id_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: group_gurus group_gurus_assigned_by_fkey
+ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: group_gurus group_gurus_group_id_fkey
+ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_group_id_fkey FOREIGN KEY (group_id) REFERENCES shared.organization_groups (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: group_gurus group_gurus_user_id_fkey
+ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: lms_courses lms_courses_tool_slug_fkey
 ALTER TABLE ONLY shared.lms_courses ADD CONSTRAINT lms_courses_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: meeting_note_versions meeting_note_versions_organization_id_tool_slug_fkey
+ALTER TABLE ONLY shared.meeting_note_versions ADD CONSTRAINT meeting_note_versions_organization_id_tool_slug_fkey FOREIGN KEY (organization_id, tool_slug) REFERENCES shared.meeting_notes (organization_id, tool_slug) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: meeting_notes meeting_notes_organization_id_fkey
+ALTER TABLE ONLY shared.meeting_notes ADD CONSTRAINT meeting_notes_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: meeting_notes meeting_notes_tool_slug_fkey
+ALTER TABLE ONLY shared.meeting_notes ADD CONSTRAINT meeting_notes_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: meeting_notes meeting_notes_updated_by_fkey
+ALTER TABLE ONLY shared.meeting_notes ADD CONSTRAINT meeting_notes_updated_by_fkey FOREIGN KEY (updated_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: meeting_schedules meeting_schedules_organization_id_fkey
+ALTER TABLE ONLY shared.meeting_schedules ADD CONSTRAINT meeting_schedules_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: meeting_schedules meeting_schedules_set_by_fkey
+ALTER TABLE ONLY shared.meeting_schedules ADD CONSTRAINT meeting_schedules_set_by_fkey FOREIGN KEY (set_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: meeting_schedules meeting_schedules_tool_slug_fkey
+ALTER TABLE ONLY shared.meeting_schedules ADD CONSTRAINT meeting_schedules_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: organization_groups organization_groups_parent_id_fkey
+ALTER TABLE ONLY shared.organization_groups ADD CONSTRAINT organization_groups_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES shared.organization_groups (id) ON DELETE RESTRICT;
 
 -- FK CONSTRAINT: organization_gurus organization_gurus_assigned_by_fkey
 ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
@@ -8083,6 +9629,9 @@ ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_org
 
 -- FK CONSTRAINT: organization_gurus organization_gurus_user_id_fkey
 ALTER TABLE ONLY shared.organization_gurus ADD CONSTRAINT organization_gurus_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: organizations organizations_group_id_fkey
+ALTER TABLE ONLY shared.organizations ADD CONSTRAINT organizations_group_id_fkey FOREIGN KEY (group_id) REFERENCES shared.organization_groups (id) ON DELETE RESTRICT;
 
 -- FK CONSTRAINT: outbox_events outbox_events_user_id_fkey
 ALTER TABLE ONLY shared.outbox_events ADD CONSTRAINT outbox_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE SET NULL;
@@ -8120,6 +9669,9 @@ ALTER TABLE ONLY shared.user_progress ADD CONSTRAINT user_progress_user_id_fkey 
 -- FK CONSTRAINT: users users_organization_id_fkey
 ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id);
 
+-- ROW SECURITY: action_items
+ALTER TABLE shared.action_items ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: admin_audit
 ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
 
@@ -8138,11 +9690,26 @@ ALTER TABLE shared.erased_users ENABLE ROW LEVEL SECURITY ;
 -- ROW SECURITY: function_files
 ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: group_gurus
+ALTER TABLE shared.group_gurus ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: lms_courses
 ALTER TABLE shared.lms_courses ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: meeting_note_versions
+ALTER TABLE shared.meeting_note_versions ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: meeting_notes
+ALTER TABLE shared.meeting_notes ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: meeting_schedules
+ALTER TABLE shared.meeting_schedules ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: modules
 ALTER TABLE shared.modules ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: organization_groups
+ALTER TABLE shared.organization_groups ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: organization_gurus
 ALTER TABLE shared.organization_gurus ENABLE ROW LEVEL SECURITY ;
@@ -8161,6 +9728,9 @@ ALTER TABLE shared.rate_limit_counters ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: refresh_tokens
 ALTER TABLE shared.refresh_tokens ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: scheduled_runs
+ALTER TABLE shared.scheduled_runs ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: sso_signatures
 ALTER TABLE shared.sso_signatures ENABLE ROW LEVEL SECURITY ;
@@ -8185,6 +9755,11 @@ ALTER TABLE shared.users ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: webhook_events
 ALTER TABLE shared.webhook_events ENABLE ROW LEVEL SECURITY ;
+
+-- ACL: FUNCTION action_item_json(p_item shared.action_items)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.action_item_json (p_item shared.action_items)
+  FROM PUBLIC;
 
 -- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
@@ -8236,6 +9811,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.answer_rule_problems (p_rule jsonb, p_level text, p_at text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.answer_summary (p_type text, p_rules jsonb, p_values jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION answer_tree_schema(p_outputs jsonb, p_depth integer, p_title text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.answer_tree_schema (p_outputs jsonb, p_depth integer, p_title text)
@@ -8254,6 +9834,21 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION apply_retention(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.apply_retention (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION arm_guru_digests()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.arm_guru_digests ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION arm_member_reminders()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.arm_member_reminders ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION arm_scheduled_events()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.arm_scheduled_events ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION audit(p_actor_id uuid, p_action text, p_target_type text, p_target_id text, p_before jsonb, p_after jsonb, p_reason text)
@@ -8286,9 +9881,24 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.close_exposure ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION coached_organization_ids(p_guru_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.coached_organization_ids (p_guru_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION consume_rate_limit(p_bucket text, p_key text, p_limit integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.consume_rate_limit (p_bucket text, p_key text, p_limit integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION create_action_item(p_organization_id uuid, p_tool shared.tools, p_task text, p_owner_id uuid, p_due text, p_created_by uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.create_action_item (p_organization_id uuid, p_tool shared.tools, p_task text, p_owner_id uuid, p_due text, p_created_by uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION create_group(p_name text, p_parent_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.create_group (p_name text, p_parent_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION create_organization(p_name text, p_slug text, p_settings jsonb)
@@ -8311,6 +9921,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.define_tool_statement (p_name text, p_arguments text, p_returns text, p_declare text, p_branch text, p_result text, p_comment text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION delete_group(p_group_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.delete_group (p_group_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
@@ -8331,6 +9946,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.get_meeting_notes (p_organization_id uuid, p_tool shared.tools)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_progress(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_progress (p_user_id uuid)
@@ -8339,6 +9959,21 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION get_submission(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_descendants(p_path text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_descendants (p_path text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_json(p_group_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_json (p_group_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION guru_digest(p_guru_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.guru_digest (p_guru_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION guru_follows_organization(p_guru_id uuid, p_organization_id uuid)
@@ -8371,9 +10006,39 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION lock_user(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.lock_user (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION meeting_json(p_organization shared.organizations, p_tool_slug text, p_meeting_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.meeting_json (p_organization shared.organizations, p_tool_slug text, p_meeting_at timestamp with time zone)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION meeting_notes_history(p_organization_id uuid, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.meeting_notes_history (p_organization_id uuid, p_tool shared.tools)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION meeting_notes_json(p_organization_id uuid, p_tool shared.tools, p_row shared.meeting_notes)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.meeting_notes_json (p_organization_id uuid, p_tool shared.tools, p_row shared.meeting_notes)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION member_states(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.member_states (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION mentions(p_text text, p_needles text[])
@@ -8396,14 +10061,49 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.missing_requirements (p_user_id uuid, p_tool_slug text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION move_group(p_group shared.organization_groups, p_parent_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.move_group (p_group shared.organization_groups, p_parent_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION move_user_work(p_user_id uuid, p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.move_user_work (p_user_id uuid, p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION nudge_members(p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.nudge_members (p_organization shared.organizations, p_tool shared.tools, p_guru shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION number_summary(p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.number_summary (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_summary(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_time_zone (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_today(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_today (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
@@ -8449,6 +10149,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION publish_outputs(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
@@ -8506,6 +10211,21 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_user_id ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_action_filter(p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_action_filter (p_status text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_action_item(p_item_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_action_item (p_item_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_action_status(p_status text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_action_status (p_status text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_admin()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_admin ()
@@ -8526,6 +10246,21 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_data_object (p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_group_name(p_name text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_group_name (p_name text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_iso_date(p_text text, p_field text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_iso_date (p_text text, p_field text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_lease(p_event_id uuid, p_worker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_lease (p_event_id uuid, p_worker text)
@@ -8536,6 +10271,16 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_limit (p_limit integer, p_default integer, p_maximum integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_meeting_at(p_meeting_at text, p_time_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_meeting_at (p_meeting_at text, p_time_zone text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_meeting_notes(p_notes jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_meeting_notes (p_notes jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_organization(p_organization_id uuid, p_for_update boolean, p_visible boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_organization (p_organization_id uuid, p_for_update boolean, p_visible boolean)
@@ -8544,6 +10289,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_organization_fields(p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_organization_fields (p_name text, p_slug text, p_settings jsonb, p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_organization_reader(p_caller shared.users, p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_organization_reader (p_caller shared.users, p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_owner(p_organization_id uuid, p_owner_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_owner (p_organization_id uuid, p_owner_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_reason(p_reason text)
@@ -8559,6 +10314,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_status_change(p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_task(p_task text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_task (p_task text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_time_zone(p_time_zone text)
@@ -8621,6 +10381,16 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION save_meeting_notes(p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.save_meeting_notes (p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION schedule_json(p_organization shared.organizations, p_row shared.meeting_schedules)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.schedule_json (p_organization shared.organizations, p_row shared.meeting_schedules)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION scrub_json(p_doc jsonb, p_needles text[], p_id text, p_marker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_json (p_doc jsonb, p_needles text[], p_id text, p_marker text)
@@ -8629,6 +10399,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.set_schedule (p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION start_over(p_tool_slug text, p_user_id uuid)
@@ -8669,6 +10444,21 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_figures(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_figures (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_outbox_notify()
@@ -8726,6 +10516,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_invariant_violations (p_tool shared.tools)
   FROM PUBLIC;
 
+-- ACL: FUNCTION tool_readiness(p_organization_id uuid, p_tool_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tool_readiness (p_organization_id uuid, p_tool_slug text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION tool_ref(p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_ref (p_tool shared.tools)
@@ -8766,6 +10561,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.unlock_ready_tools_for_everyone ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION update_action_item(p_item shared.action_items, p_changes jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.update_action_item (p_item shared.action_items, p_changes jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION update_progress(p_user_id uuid, p_tool_slug text, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
@@ -8774,4 +10574,9 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION value_counts(p_values jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.value_counts (p_values jsonb)
   FROM PUBLIC;

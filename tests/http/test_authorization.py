@@ -103,6 +103,8 @@ NOBODY_SEES = _everyone(404)  # an unknown id: the same answer as "not yours"
 ADMIN_ONLY = _only({"admin": 200}, otherwise=403)
 ADMIN_CREATES = _only({"admin": 201}, otherwise=403)
 ADMIN_BUT_UNKNOWN = _only({"admin": 404}, otherwise=403)  # 403 before any lookup
+TEAM = _only({"member": 200, "guru_a": 200, "admin": 200}, otherwise=404)  # org A's shared pages
+COACH = _only({"guru_a": 200, "admin": 200}, otherwise=404)  # org A's guru and admins
 
 POLICY = [
     # The caller's own tools: any role, own data only.
@@ -190,6 +192,40 @@ POLICY = [
     Rule("GET", "/api/admin/users/{unknown_user}/data-export", ADMIN_BUT_UNKNOWN),
     Rule("DELETE", "/api/admin/users/{member}", ADMIN_ONLY),
     Rule("DELETE", "/api/admin/users/{unknown_user}", ADMIN_BUT_UNKNOWN),
+    # Coaching: the team's shared pages for its members, its guru and admins; the coach's
+    # pages and changes for its guru and admins; organization groups for admins.
+    Rule("GET", "/api/organizations", OWN),
+    Rule("GET", "/api/organizations/{org_a}/dashboard", _only({"guru_a": 200, "admin": 200}, 404)),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/team", COACH),
+    Rule("GET", "/api/organizations/{org_a}/schedule", TEAM),
+    Rule(
+        "PUT",
+        "/api/organizations/{org_a}/tools/woop/schedule",
+        COACH,
+        {"meeting_at": "2030-01-01T10:00"},
+    ),
+    Rule("POST", "/api/organizations/{org_a}/tools/woop/nudge", COACH),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/meeting", TEAM),
+    Rule(
+        "PUT", "/api/organizations/{org_a}/tools/woop/meeting", COACH, {"notes": {}, "version": 0}
+    ),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/meeting/history", TEAM),
+    Rule(
+        "POST",
+        "/api/organizations/{org_a}/tools/woop/action-items",
+        _only({"guru_a": 201, "admin": 201}, 404),
+        {"task": "Call the bank", "owner_id": "{member}", "due": "2030-01-01"},
+    ),
+    Rule("PATCH", "/api/action-items/{unknown_event}", NOBODY_SEES, {"status": "done"}),
+    Rule("GET", "/api/organizations/{org_a}/action-items", TEAM),
+    Rule("GET", "/api/me/action-items", OWN),
+    Rule("GET", "/api/admin/groups", ADMIN_ONLY),
+    Rule("POST", "/api/admin/groups", ADMIN_CREATES, {"name": "Cohort"}),
+    Rule("PATCH", "/api/admin/groups/{unknown_org}", ADMIN_BUT_UNKNOWN, {"name": "X"}),
+    Rule("DELETE", "/api/admin/groups/{unknown_org}", ADMIN_BUT_UNKNOWN),
+    Rule("PUT", "/api/admin/organizations/{org_a}/group", ADMIN_ONLY, {"group_id": None}),
+    Rule("PUT", "/api/admin/groups/{unknown_org}/gurus/{guru_b}", ADMIN_BUT_UNKNOWN),
+    Rule("DELETE", "/api/admin/groups/{unknown_org}/gurus/{guru_b}", ADMIN_BUT_UNKNOWN),
 ]
 
 

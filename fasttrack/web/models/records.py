@@ -27,9 +27,12 @@ class AiRequest(TypedDict):
 
 class OutboxEvent(TypedDict):
     id: UUID
-    event_type: Literal["tool_completed", "tool_unlocked"]
+    event_type: Literal[
+        "tool_completed", "tool_unlocked", "member_reminder", "member_nudged", "guru_digest"
+    ]
     user_id: NotRequired[UUID | None]
-    tool_slug: str
+    tool_slug: str | None  # null for a guru_digest
+    dedupe_key: NotRequired[str | None]
     payload: NotRequired[AnyObject]
     created_at: datetime
     status: EventStatus

@@ -1,0 +1,190 @@
+-- =============================================================================================
+-- The team view of one tool, which a guru opens before the meeting: how ready the team is, who
+-- to nudge, and for every declared output the members' answers side by side (drafts too) with
+-- a summary by the answer's shape (its rule: shared.tool_fields.value_type and .rules):
+--   number, integer   n, min, median, max, mean
+--   choice, boolean   counts per distinct value, most frequent first
+--   list              counts per distinct item (trimmed, case-insensitive), most frequent first
+--   table             row counts, and per column of type number/integer or choice a summary
+--   text, date, object the answers themselves
+-- A tool or output the registry marks "anonymous" shows no names, and shows its answers and
+-- summary only when at least p_min_respondents members answered (TEAM_MIN_RESPONDENTS).
+-- =============================================================================================
+
+/** Section: summaries ------------------------------------------------------------------------ */
+
+create or replace function shared.number_summary(p_values jsonb)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+    select jsonb_build_object('n', count(*), 'min', min(n), 'median', percentile_cont(0.5) within group (order by n),
+                              'max', max(n), 'mean', round(avg(n), 4))
+      from (select (v #>> '{}')::numeric as n from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) = 'number') as x;
+$$;
+
+comment on function shared.number_summary(jsonb) is 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
+
+revoke all on function shared.number_summary(jsonb) from public;
+
+create or replace function shared.value_counts(p_values jsonb)
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+    -- one count per value, trimmed and case-insensitive; shown as first spelled (alphabetically)
+    select coalesce(jsonb_agg(jsonb_build_object('value', c.shown, 'count', c.n) order by c.n desc, c.shown), '[]')
+      from (select min(btrim(v #>> '{}')) as shown, count(*) as n
+              from jsonb_array_elements(p_values) as v
+             where jsonb_typeof(v) in ('string', 'number', 'boolean') and btrim(v #>> '{}') <> ''
+             group by lower(btrim(v #>> '{}'))) as c;
+$$;
+
+comment on function shared.value_counts(jsonb) is
+    'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+revoke all on function shared.value_counts(jsonb) from public;
+
+create or replace function shared.answer_summary(p_type text, p_rules jsonb, p_values jsonb)
+returns jsonb
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+    v_rows jsonb;
+begin
+    -- p_values: the answered values, one per member
+    case
+        when p_type in ('number', 'integer') then
+            return jsonb_build_object('shape', 'numbers') || shared.number_summary(p_values);
+        when p_type in ('choice', 'boolean') then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(p_values));
+        when p_type = 'list' then
+            return jsonb_build_object('shape', 'counts', 'counts', shared.value_counts(
+                (select coalesce(jsonb_agg(i), '[]') from jsonb_array_elements(p_values) as v,
+                        jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as i)));
+        when p_type = 'table' then
+            select coalesce(jsonb_agg(r), '[]') into v_rows
+              from jsonb_array_elements(p_values) as v,
+                   jsonb_array_elements(case when jsonb_typeof(v) = 'array' then v else '[]' end) as r;
+            return jsonb_build_object(
+                'shape', 'table',
+                'rows', shared.number_summary((select coalesce(jsonb_agg(jsonb_array_length(v)), '[]')
+                                                 from jsonb_array_elements(p_values) as v where jsonb_typeof(v) = 'array')),
+                'columns', (select coalesce(jsonb_agg(jsonb_build_object('key', c ->> 'key', 'label', c ->> 'label')
+                                                      || shared.answer_summary(c ->> 'type', c,
+                                                             (select coalesce(jsonb_agg(r -> (c ->> 'key')), '[]')
+                                                                from jsonb_array_elements(v_rows) as r
+                                                               where r ? (c ->> 'key')))
+                                                      order by o), '[]')
+                              from jsonb_array_elements(coalesce(p_rules -> 'columns', '[]')) with ordinality as x (c, o)
+                             where c ->> 'type' in ('number', 'integer', 'choice', 'boolean')));
+        else
+            return jsonb_build_object('shape', 'answers');
+    end case;
+end;
+$$;
+
+comment on function shared.answer_summary(text, jsonb, jsonb) is
+    'The summary of a team''s answers to one output by its shape: numbers, counts (choices, booleans, list items), a table''s rows and number/choice columns; none for text, dates and objects (their answers are the summary).';
+
+revoke all on function shared.answer_summary(text, jsonb, jsonb) from public;
+
+/** Section: the team view -------------------------------------------------------------------- */
+
+create or replace function shared.team_view(p_organization shared.organizations, p_tool shared.tools,
+                                            p_min_respondents integer)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_tool_anonymous boolean := p_tool.anonymous;
+    v_members jsonb;
+begin
+    -- each member once: their active submission (draft or submitted) and progress
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
+               'data', s -> 'data',
+               'last_saved_at', greatest(p.started_at, p.completed_at,
+                                         (select max(v.replaced_at) from shared.submission_versions as v
+                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
+               order by u.email), '[]')
+      into v_members
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
+     where u.organization_id = p_organization.id;
+
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'tool', shared.tool_ref(p_tool),
+        'anonymous', v_tool_anonymous,
+        'min_respondents', p_min_respondents,
+        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                     || jsonb_build_object('to_nudge', (
+                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
+                                                                         'last_saved_at', m -> 'last_saved_at')
+                                                      order by m -> 'user' ->> 'email'), '[]')
+                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
+        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
+                                             order by f.position), '[]')
+                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+end;
+$$;
+
+comment on function shared.team_view(shared.organizations, shared.tools, integer) is
+    'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
+
+revoke all on function shared.team_view(shared.organizations, shared.tools, integer) from public;
+
+create or replace function shared.team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean,
+                                             p_min_respondents integer)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
+    v_answers jsonb;
+    v_values jsonb;
+    v_count integer;
+begin
+    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
+                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
+                              order by m -> 'user' ->> 'email'), '[]'),
+           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
+           count(*)
+      into v_answers, v_values, v_count
+      from jsonb_array_elements(p_members) as m
+     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
+       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
+    if v_anonymous then
+        if v_count < p_min_respondents then
+            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
+                                      'message', 'too few answers to show');
+        end if;
+        -- no names, and in value order so the order gives no one away
+        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
+                                  order by a -> 'value'), '[]')
+          into v_answers from jsonb_array_elements(v_answers) as a;
+    end if;
+    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
+                              'answers', v_answers,
+                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+end;
+$$;
+
+comment on function shared.team_field(shared.tool_fields, jsonb, boolean, integer) is
+    'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+
+revoke all on function shared.team_field(shared.tool_fields, jsonb, boolean, integer) from public;
