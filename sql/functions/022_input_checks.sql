@@ -44,6 +44,27 @@ comment on function shared.require_version(integer) is 'Raises PT422 (INVALID_VE
 
 revoke all on function shared.require_version(integer) from public;
 
+create or replace function shared.require_text(p_value text, p_field text, p_max_length integer, p_code text)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+    if p_value is null or btrim(p_value) = '' or char_length(p_value) > p_max_length then
+        raise sqlstate 'PT422'
+            using message = format('%s must be 1 to %s characters', p_field, p_max_length),
+                  detail  = json_build_object('code', p_code, 'field', p_field)::text;
+    end if;
+    return btrim(p_value);
+end;
+$$;
+
+comment on function shared.require_text(text, text, integer, text) is
+    'A required text input (a name, a task), trimmed. Raises PT422 with the given code, naming the field, when it is missing, blank or longer than p_max_length characters.';
+
+revoke all on function shared.require_text(text, text, integer, text) from public;
+
 create or replace function shared.require_reason(p_reason text)
 returns text
 language plpgsql

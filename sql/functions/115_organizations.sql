@@ -34,11 +34,7 @@ volatile
 set search_path = ''
 as $$
 begin
-    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
-        raise sqlstate 'PT422'
-            using message = 'name must be 1 to 255 characters',
-                  detail  = json_build_object('code', 'INVALID_ORGANIZATION', 'field', 'name')::text;
-    end if;
+    perform shared.require_text(p_name, 'name', 255, 'INVALID_ORGANIZATION');
     if p_slug is null or p_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' or length(p_slug) > 255 then
         raise sqlstate 'PT422'
             using message = 'slug must be lowercase words joined by "-" (e.g. "acme-industries")',

@@ -60,7 +60,7 @@ declare
 begin
     if p_changes ? 'name' then
         update shared.organization_groups as g
-           set name = shared.require_group_name(p_changes ->> 'name'), updated_at = pg_catalog.now()
+           set name = shared.require_text(p_changes ->> 'name', 'name', 255, 'INVALID_GROUP'), updated_at = pg_catalog.now()
          where g.id = p_group_id;
     end if;
     if p_changes ? 'parent_id' then

@@ -35,26 +35,6 @@ comment on function shared.require_group(uuid, boolean) is
 
 revoke all on function shared.require_group(uuid, boolean) from public;
 
-create or replace function shared.require_group_name(p_name text)
-returns text
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
-        raise sqlstate 'PT422'
-            using message = 'name must be 1 to 255 characters',
-                  detail  = json_build_object('code', 'INVALID_GROUP', 'field', 'name')::text;
-    end if;
-    return btrim(p_name);
-end;
-$$;
-
-comment on function shared.require_group_name(text) is 'A group''s name, trimmed; PT422 (INVALID_GROUP) when empty or over 255 characters.';
-
-revoke all on function shared.require_group_name(text) from public;
-
 create or replace function shared.group_descendants(p_path text)
 returns setof shared.organization_groups
 language plpgsql
@@ -118,7 +98,7 @@ begin
         v_parent_path := (shared.require_group(p_parent_id, p_for_update => true)).path;
     end if;
     insert into shared.organization_groups (id, parent_id, name, path)
-    values (v_id, p_parent_id, shared.require_group_name(p_name), v_parent_path || v_id::text || '/');
+    values (v_id, p_parent_id, shared.require_text(p_name, 'name', 255, 'INVALID_GROUP'), v_parent_path || v_id::text || '/');
     return shared.group_json(v_id);
 end;
 $$;

@@ -7,26 +7,6 @@
 
 /** Section: checks and shape ----------------------------------------------------------------- */
 
-create or replace function shared.require_task(p_task text)
-returns text
-language plpgsql
-immutable
-set search_path = ''
-as $$
-begin
-    if p_task is null or btrim(p_task) = '' or length(p_task) > 2000 then
-        raise sqlstate 'PT422'
-            using message = 'task must be 1 to 2000 characters',
-                  detail  = json_build_object('code', 'INVALID_ACTION_ITEM', 'field', 'task')::text;
-    end if;
-    return btrim(p_task);
-end;
-$$;
-
-comment on function shared.require_task(text) is 'An action item''s task, trimmed; PT422 (INVALID_ACTION_ITEM) when empty or over 2000 characters.';
-
-revoke all on function shared.require_task(text) from public;
-
 create or replace function shared.require_owner(p_organization_id uuid, p_owner_id uuid)
 returns shared.users
 language plpgsql
@@ -138,7 +118,7 @@ volatile
 set search_path = ''
 as $$
 declare
-    v_task text := shared.require_task(p_task);
+    v_task text := shared.require_text(p_task, 'task', 2000, 'INVALID_ACTION_ITEM');
     v_owner shared.users := shared.require_owner(p_organization_id, p_owner_id);
     v_due date := shared.require_iso_date(p_due, 'due');
     v_item shared.action_items;
@@ -170,7 +150,7 @@ declare
     v_item shared.action_items := p_item;
 begin
     if p_changes ? 'task' then
-        v_item.task := shared.require_task(p_changes ->> 'task');
+        v_item.task := shared.require_text(p_changes ->> 'task', 'task', 2000, 'INVALID_ACTION_ITEM');
     end if;
     if p_changes ? 'owner_id' then
         v_item.owner_id := (shared.require_owner(p_item.organization_id, (p_changes ->> 'owner_id')::uuid)).id;

@@ -2792,7 +2792,7 @@ RETURNS jsonb
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 declare
-    v_task text := shared.require_task(p_task);
+    v_task text := shared.require_text(p_task, 'task', 2000, 'INVALID_ACTION_ITEM');
     v_owner shared.users := shared.require_owner(p_organization_id, p_owner_id);
     v_due date := shared.require_iso_date(p_due, 'due');
     v_item shared.action_items;
@@ -2826,7 +2826,7 @@ begin
         v_parent_path := (shared.require_group(p_parent_id, p_for_update => true)).path;
     end if;
     insert into shared.organization_groups (id, parent_id, name, path)
-    values (v_id, p_parent_id, shared.require_group_name(p_name), v_parent_path || v_id::text || '/');
+    values (v_id, p_parent_id, shared.require_text(p_name, 'name', 255, 'INVALID_GROUP'), v_parent_path || v_id::text || '/');
     return shared.group_json(v_id);
 end;
 $$;
@@ -5128,25 +5128,6 @@ $$;
 COMMENT ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
   IS 'The organization group, optionally locked; PT404 (GROUP_NOT_FOUND) for an unknown id.';
 
--- FUNCTION: require_group_name(text)
-CREATE FUNCTION shared.require_group_name(p_name text)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
-AS $$
-begin
-    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
-        raise sqlstate 'PT422'
-            using message = 'name must be 1 to 255 characters',
-                  detail  = json_build_object('code', 'INVALID_GROUP', 'field', 'name')::text;
-    end if;
-    return btrim(p_name);
-end;
-$$;
-
--- COMMENT: FUNCTION require_group_name(p_name text)
-COMMENT ON FUNCTION shared.require_group_name (p_name text)
-  IS 'A group''s name, trimmed; PT422 (INVALID_GROUP) when empty or over 255 characters.';
-
 -- FUNCTION: require_iso_date(text, text)
 CREATE FUNCTION shared.require_iso_date(p_text text, p_field text)
 RETURNS date
@@ -5380,11 +5361,7 @@ RETURNS void
 LANGUAGE plpgsql SET search_path TO ''
 AS $$
 begin
-    if p_name is null or btrim(p_name) = '' or length(p_name) > 255 then
-        raise sqlstate 'PT422'
-            using message = 'name must be 1 to 255 characters',
-                  detail  = json_build_object('code', 'INVALID_ORGANIZATION', 'field', 'name')::text;
-    end if;
+    perform shared.require_text(p_name, 'name', 255, 'INVALID_ORGANIZATION');
     if p_slug is null or p_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' or length(p_slug) > 255 then
         raise sqlstate 'PT422'
             using message = 'slug must be lowercase words joined by "-" (e.g. "acme-industries")',
@@ -5536,24 +5513,24 @@ $$;
 COMMENT ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
   IS 'Raises PT409 (INVALID_STATUS_TRANSITION) unless a submission may go from p_from (null: a new row) to p_to: a new one starts as draft or submitted, changes follow shared.submission_transition_allowed, completed work is edited through in_progress.';
 
--- FUNCTION: require_task(text)
-CREATE FUNCTION shared.require_task(p_task text)
+-- FUNCTION: require_text(text, text, integer, text)
+CREATE FUNCTION shared.require_text(p_value text, p_field text, p_max_length integer, p_code text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 begin
-    if p_task is null or btrim(p_task) = '' or length(p_task) > 2000 then
+    if p_value is null or btrim(p_value) = '' or char_length(p_value) > p_max_length then
         raise sqlstate 'PT422'
-            using message = 'task must be 1 to 2000 characters',
-                  detail  = json_build_object('code', 'INVALID_ACTION_ITEM', 'field', 'task')::text;
+            using message = format('%s must be 1 to %s characters', p_field, p_max_length),
+                  detail  = json_build_object('code', p_code, 'field', p_field)::text;
     end if;
-    return btrim(p_task);
+    return btrim(p_value);
 end;
 $$;
 
--- COMMENT: FUNCTION require_task(p_task text)
-COMMENT ON FUNCTION shared.require_task (p_task text)
-  IS 'An action item''s task, trimmed; PT422 (INVALID_ACTION_ITEM) when empty or over 2000 characters.';
+-- COMMENT: FUNCTION require_text(p_value text, p_field text, p_max_length integer, p_code text)
+COMMENT ON FUNCTION shared.require_text (p_value text, p_field text, p_max_length integer, p_code text)
+  IS 'A required text input (a name, a task), trimmed. Raises PT422 with the given code, naming the field, when it is missing, blank or longer than p_max_length characters.';
 
 -- FUNCTION: require_time_zone(text)
 CREATE FUNCTION shared.require_time_zone(p_time_zone text)
@@ -7878,7 +7855,7 @@ declare
     v_item shared.action_items := p_item;
 begin
     if p_changes ? 'task' then
-        v_item.task := shared.require_task(p_changes ->> 'task');
+        v_item.task := shared.require_text(p_changes ->> 'task', 'task', 2000, 'INVALID_ACTION_ITEM');
     end if;
     if p_changes ? 'owner_id' then
         v_item.owner_id := (shared.require_owner(p_item.organization_id, (p_changes ->> 'owner_id')::uuid)).id;
@@ -10251,11 +10228,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
   FROM PUBLIC;
 
--- ACL: FUNCTION require_group_name(p_name text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.require_group_name (p_name text)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION require_iso_date(p_text text, p_field text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_iso_date (p_text text, p_field text)
@@ -10316,9 +10288,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_status_change (p_tool shared.tools, p_from text, p_to text, p_data_changed boolean)
   FROM PUBLIC;
 
--- ACL: FUNCTION require_task(p_task text)
+-- ACL: FUNCTION require_text(p_value text, p_field text, p_max_length integer, p_code text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.require_task (p_task text)
+  ON FUNCTION shared.require_text (p_value text, p_field text, p_max_length integer, p_code text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_time_zone(p_time_zone text)
