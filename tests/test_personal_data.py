@@ -57,12 +57,20 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
         "sessions.json",
         "lms.json",
         "rate_limits.json",
+        "coaching.json",
     } | {f"submissions/{slug}.json" for slug in OPEN_TOOLS}
     assert set(files) == expected  # tools never saved have no file
     readme = files["README.txt"]
     for name in expected - {"README.txt"}:
         assert name in readme
-    assert "awards and action items" in readme
+    assert "Not in this archive: awards" in readme
+    coaching = files["coaching.json"]
+    assert [item["task"] for item in coaching["action_items"]] == [
+        f"Call the bank about the loan {person.marker}"
+    ]
+    assert len(coaching["coached_groups"]) == 1
+    assert [m["tool_slug"] for m in coaching["meetings_scheduled"]] == ["woop"]
+    assert [v["version"] for v in coaching["meeting_notes_written"]] == [1]
 
     assert files["account.json"]["user"]["email"] == person.email
     assert files["account.json"]["organization"]["id"] == str(people["org"])

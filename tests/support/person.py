@@ -67,7 +67,8 @@ def new_person(
 
 def busy_person(conn: psycopg.Connection, admin: Person, organization_id: Any) -> Person:
     """A user with work in several tools (versions, a start over), events delivered and queued,
-    AI requests, sessions, a LearnWorlds event, admin changes about them, rate counters."""
+    AI requests, sessions, a LearnWorlds event, admin changes about them, rate counters, and
+    coaching: a group they coached, a meeting they scheduled and noted, an action item."""
     person = new_person(conn, organization_id=organization_id)
     for slug in OPEN_TOOLS:
         draft = answers_for(slug, only_required=True, marker=person.marker)
@@ -145,7 +146,38 @@ def busy_person(conn: psycopg.Connection, admin: Person, organization_id: Any) -
     # admins changed things about them, once with a reason that names them
     api(conn, admin.id, "admin_set_role", p_user_id=person.id, p_role="guru")
     api(conn, admin.id, "admin_assign_guru", p_organization_id=organization_id, p_user_id=person.id)
+    # while a guru: they coach a group, schedule the team's meeting and write its notes
+    group = api(conn, admin.id, "admin_create_group", p_name="Cohort North")
+    api(conn, admin.id, "admin_assign_group_guru", p_group_id=group["id"], p_user_id=person.id)
+    api(
+        conn,
+        person.id,
+        "set_schedule",
+        p_organization_id=organization_id,
+        p_slug="woop",
+        p_meeting_at="2031-03-04T10:00:00+01:00",
+    )
+    api(
+        conn,
+        person.id,
+        "save_meeting_notes",
+        p_organization_id=organization_id,
+        p_slug="woop",
+        p_notes=json.dumps({"decisions": "Cash flow first"}),
+        p_version=0,
+    )
     api(conn, admin.id, "admin_set_role", p_user_id=person.id, p_role="user")
+    # an action item of theirs, in words that are theirs
+    api(
+        conn,
+        admin.id,
+        "create_action_item",
+        p_organization_id=organization_id,
+        p_slug="woop",
+        p_task=f"Call the bank about the loan {person.marker}",
+        p_owner_id=person.id,
+        p_due="2031-01-15",
+    )
     api(
         conn,
         admin.id,
