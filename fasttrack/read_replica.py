@@ -35,7 +35,15 @@ log = logging.getLogger("fasttrack.read_replica")
 # The api functions read from the replica: heavy, read-only apart from the rate limits that
 # api.admit_replica_read counts on the primary (its CASE lists the same names).
 REPLICA_READS: frozenset[str] = frozenset(
-    {"export_tool", "export_user_tool", "get_organization_progress"}
+    {
+        "export_tool",
+        "export_user_tool",
+        "get_organization_progress",
+        # the coach's pages: every member's progress and answers read at once
+        "list_organizations",
+        "organization_dashboard",
+        "team_view",
+    }
 )
 HEALTH_SECONDS = 1.0  # how long a look at the replica's health is trusted
 PROBE_TIMEOUT_SECONDS = 1.0  # a replica that does not lend a connection by then is down

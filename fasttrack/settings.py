@@ -72,7 +72,8 @@ class Settings:
         None,
         parse.conninfo,
         "libpq URL of a read replica: the heavy read-only calls (exports, organization "
-        "progress) go there while it is up and close enough. Unset: everything on the primary.",
+        "progress, the coach's organization list, dashboard and team view) go there while it "
+        "is up and close enough. Unset: everything on the primary.",
         secret=True,
     )
     read_replica_max_lag: float = service(

@@ -31,12 +31,10 @@ WRONG = st.sampled_from(["text", 7, 2.5, True, [], ["x"], {}, {"x": 1}])
 
 def _format_bound(minimum: bool):
     def check(validator, bound, instance, schema):
-        out = (instance < bound) if minimum else (instance > bound)
-        if (
-            isinstance(instance, str)
-            and validator.format_checker.conforms(instance, "date")
-            and out
-        ):
+        # like every format keyword, it speaks of strings only (a number is the type's problem)
+        if not isinstance(instance, str) or not validator.format_checker.conforms(instance, "date"):
+            return
+        if (instance < bound) if minimum else (instance > bound):
             yield jsonschema.ValidationError(f"{instance} is out of range")
 
     return check

@@ -195,6 +195,36 @@ comment on function shared.is_produced(jsonb) is
 
 revoke all on function shared.is_produced(jsonb) from public;
 
+create or replace function shared.is_iso_date_text(p_text text)
+returns boolean
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+    v_year integer;
+    v_month integer;
+begin
+    -- by arithmetic, not by a cast: a cast that fails raises (an exception block would cost a
+    -- subtransaction per value), and pg_input_is_valid only exists from PostgreSQL 16 on
+    if p_text is null or p_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+        return false;
+    end if;
+    v_year := substr(p_text, 1, 4)::integer;
+    v_month := substr(p_text, 6, 2)::integer;
+    if v_year < 1 or v_month not between 1 and 12 then
+        return false;
+    end if;
+    return substr(p_text, 9, 2)::integer
+           between 1 and extract(day from pg_catalog.make_date(v_year, v_month, 1) + interval '1 month - 1 day')::integer;
+end;
+$$;
+
+comment on function shared.is_iso_date_text(text) is
+    'Whether a text is YYYY-MM-DD naming a real calendar date from year 1 on (2024-02-30 is not), without raising.';
+
+revoke all on function shared.is_iso_date_text(text) from public;
+
 create or replace function shared.is_iso_date(p_value jsonb)
 returns boolean
 language plpgsql
@@ -202,9 +232,7 @@ immutable
 set search_path = ''
 as $$
 begin
-    return jsonb_typeof(p_value) = 'string'
-       and (p_value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-       and pg_catalog.pg_input_is_valid(p_value #>> '{}', 'date');
+    return jsonb_typeof(p_value) = 'string' and shared.is_iso_date_text(p_value #>> '{}');
 end;
 $$;
 

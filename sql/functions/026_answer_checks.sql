@@ -85,7 +85,7 @@ begin
         v_when := v_when || format('when %s <> trunc(%s) then %s', v_number, v_number,
             shared.answer_problem_sql(p_output, 'type', format(v_say, p_where, ' must be a whole number.'), p_path));
     elsif v_type = 'date' then
-        v_when := v_when || format('when not (%1$s ~ ''^[0-9]{4}-[0-9]{2}-[0-9]{2}$'' and pg_catalog.pg_input_is_valid(%1$s, ''date'')) then %2$s',
+        v_when := v_when || format('when not shared.is_iso_date_text(%1$s) then %2$s',
             v_text, v_wrong);
     end if;
 

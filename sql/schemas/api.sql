@@ -616,7 +616,7 @@ begin
     case p_function
         when 'export_tool', 'export_user_tool' then
             perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
-        when 'get_organization_progress' then
+        when 'get_organization_progress', 'list_organizations', 'organization_dashboard', 'team_view' then
             null;  -- the per-user limit only
         else
             raise sqlstate 'PT400'

@@ -1546,7 +1546,7 @@ p := case coalesce(jsonb_typeof((n1 -> 'focus')), 'null') when 'null' then jsonb
 if p is not null then v_problems := v_problems || p; end if;
 p := case coalesce(jsonb_typeof((n1 -> 'support')), 'null') when 'null' then null when 'string' then case when pg_catalog.length(((n1 -> 'support') #>> '{}')) > 300 then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'max_length', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Support' || ' must be at most 300 characters.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.support') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Support' || ' must be text.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.support') end;
 if p is not null then v_problems := v_problems || p; end if;
-p := case coalesce(jsonb_typeof((n1 -> 'review_on')), 'null') when 'null' then null when 'string' then case when not (((n1 -> 'review_on') #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' and pg_catalog.pg_input_is_valid(((n1 -> 'review_on') #>> '{}'), 'date')) then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date < '2000-01-01'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'minimum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or after 2000-01-01.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date > '2100-12-31'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'maximum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or before 2100-12-31.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end;
+p := case coalesce(jsonb_typeof((n1 -> 'review_on')), 'null') when 'null' then null when 'string' then case when not shared.is_iso_date_text(((n1 -> 'review_on') #>> '{}')) then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date < '2000-01-01'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'minimum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or after 2000-01-01.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') when ((n1 -> 'review_on') #>> '{}')::date > '2100-12-31'::date then jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'maximum', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be on or before 2100-12-31.', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end else jsonb_build_object('field_id', 'personal_development_plans', 'label', 'Personal development plans', 'rule', 'type', 'message', 'Personal development plans' || ', row ' || (i0 + 1) || ': Review on' || ' must be a date (YYYY-MM-DD).', 'path', 'personal_development_plans' || '[' || i0 || ']' || '.review_on') end;
 if p is not null then v_problems := v_problems || p; end if;
 if n1 - array['person', 'focus', 'support', 'review_on']::text[] <> '{}'::jsonb then
 for k in select jsonb_object_keys(n1 - array['person', 'focus', 'support', 'review_on']::text[]) loop
@@ -2169,7 +2169,7 @@ begin
         v_when := v_when || format('when %s <> trunc(%s) then %s', v_number, v_number,
             shared.answer_problem_sql(p_output, 'type', format(v_say, p_where, ' must be a whole number.'), p_path));
     elsif v_type = 'date' then
-        v_when := v_when || format('when not (%1$s ~ ''^[0-9]{4}-[0-9]{2}-[0-9]{2}$'' and pg_catalog.pg_input_is_valid(%1$s, ''date'')) then %2$s',
+        v_when := v_when || format('when not shared.is_iso_date_text(%1$s) then %2$s',
             v_text, v_wrong);
     end if;
 
@@ -3515,15 +3515,41 @@ RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 begin
-    return jsonb_typeof(p_value) = 'string'
-       and (p_value #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-       and pg_catalog.pg_input_is_valid(p_value #>> '{}', 'date');
+    return jsonb_typeof(p_value) = 'string' and shared.is_iso_date_text(p_value #>> '{}');
 end;
 $$;
 
 -- COMMENT: FUNCTION is_iso_date(p_value jsonb)
 COMMENT ON FUNCTION shared.is_iso_date (p_value jsonb)
   IS 'Whether a JSON value is a string YYYY-MM-DD naming a real calendar date (2024-02-30 is not).';
+
+-- FUNCTION: is_iso_date_text(text)
+CREATE FUNCTION shared.is_iso_date_text(p_text text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_year integer;
+    v_month integer;
+begin
+    -- by arithmetic, not by a cast: a cast that fails raises (an exception block would cost a
+    -- subtransaction per value), and pg_input_is_valid only exists from PostgreSQL 16 on
+    if p_text is null or p_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+        return false;
+    end if;
+    v_year := substr(p_text, 1, 4)::integer;
+    v_month := substr(p_text, 6, 2)::integer;
+    if v_year < 1 or v_month not between 1 and 12 then
+        return false;
+    end if;
+    return substr(p_text, 9, 2)::integer
+           between 1 and extract(day from pg_catalog.make_date(v_year, v_month, 1) + interval '1 month - 1 day')::integer;
+end;
+$$;
+
+-- COMMENT: FUNCTION is_iso_date_text(p_text text)
+COMMENT ON FUNCTION shared.is_iso_date_text (p_text text)
+  IS 'Whether a text is YYYY-MM-DD naming a real calendar date from year 1 on (2024-02-30 is not), without raising.';
 
 -- FUNCTION: is_produced(jsonb)
 CREATE FUNCTION shared.is_produced(p_value jsonb)
@@ -9966,6 +9992,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION is_iso_date(p_value jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.is_iso_date (p_value jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION is_iso_date_text(p_text text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.is_iso_date_text (p_text text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION is_produced(p_value jsonb)

@@ -93,7 +93,14 @@ def test_heavy_reads_go_to_the_replica_and_see_the_callers_write_just_before(
     progress = data_of(api.get(f"/api/organizations/{organization}/progress"))
     assert [member["user"]["id"] for member in progress["members"]] == [login.user["id"]]
     assert routes() == [("get_organization_progress", "replica")]
-    assert {"export_tool", "export_user_tool", "get_organization_progress"} == REPLICA_READS
+    assert {
+        "export_tool",
+        "export_user_tool",
+        "get_organization_progress",
+        "list_organizations",
+        "organization_dashboard",
+        "team_view",
+    } == REPLICA_READS
 
 
 def test_rate_limits_of_replica_reads_are_counted_on_the_primary(
