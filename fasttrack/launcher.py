@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _migrate(url: str) -> bool:
-    from fasttrack.migrate import migrate  # the lead's module; loaded only when needed
+    from fasttrack.migrate import migrate  # loaded only when the database needs migrating
 
     try:
         report = migrate(url)
