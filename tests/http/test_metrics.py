@@ -125,7 +125,12 @@ def test_requests_are_counted_by_route_template_and_status(live_server_factory):
     assert grew("fasttrack_http_requests_total", **tool, status="200") == 3
     assert grew("fasttrack_http_requests_total", **tool, status="404") == 1
     assert grew("fasttrack_http_request_duration_seconds_count", **tool, status="200") == 3
-    assert not any("woop" in dict(labels).get("route", "") for _, labels in after)
+    # labelled by template, never by the path asked for (a demo page's own route, such as
+    # /tools/woop.html, may be there from another test in this process)
+    assert not any(
+        "/api/tools/" in route and "<" not in route
+        for route in (dict(labels).get("route", "") for _, labels in after)
+    )
     assert grew("fasttrack_api_calls_total", function="get_tool", outcome="ok") == 3
     assert grew("fasttrack_api_calls_total", function="get_tool", outcome="error") == 1
     assert grew("fasttrack_api_calls_total", function="save_draft", outcome="ok") == 1
