@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from live_http import count_rows, data_of, error_of
+from test_answer_rules import edited, output, registry_problems
 
 from support.program import answers_for, tool
 
@@ -79,6 +80,17 @@ def by_field(dependencies: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_dream_marks_its_team_level_outputs():
     marked = {o["field_id"] for o in tool(TOOL)["outputs"] if o.get("team_level")}
     assert marked == {"company_dream", "success_picture"}
+
+
+def test_the_registry_refuses_a_team_level_marker_that_is_not_a_boolean(conn):
+    def edit(tools):
+        output(tools[TOOL], "company_dream")["team_level"] = "yes"
+
+    assert (
+        'output "company_dream" of tool "dream"',
+        '"team_level" (members read the team\'s decided value) must be true or false',
+    ) in registry_problems(conn, edited(edit))
+    assert registry_problems(conn, edited(lambda tools: None)) == []
 
 
 def test_the_guru_records_a_versioned_decision_the_team_reads(live_server, conn, team):
