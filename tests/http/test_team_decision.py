@@ -209,3 +209,25 @@ def test_team_level_outputs_resolve_to_the_decision_for_every_member(live_server
     # another organization's members keep their own values
     outsider = data_of(live_server.request("GET", deps, token=team.tokens["outsider"]))
     assert by_field(outsider)["company_dream"]["source"] is None
+
+
+def test_erasing_the_guru_keeps_the_decision_without_their_name(live_server, conn, team):
+    path = decision_path(team)
+    data_of(
+        put(live_server, team.tokens["guru_a"], path, {"data": answers_for(TOOL), "version": 0})
+    )
+    theirs = conn.execute(
+        "select count(*) as n from shared.team_decision_versions where decided_by = %s",
+        (team.ids["guru_a"],),
+    ).fetchone()
+    assert theirs["n"] == 1
+    result = conn.execute("select shared.erase_user(%s) as r", (team.ids["guru_a"],)).fetchone()[
+        "r"
+    ]
+    assert result["anonymised"]["team_decision_versions_by_them"] == 1
+    left = conn.execute(
+        "select d.decided_by as now, v.decided_by::text as then from shared.team_decisions as d"
+        " join shared.team_decision_versions as v using (organization_id, tool_slug)"
+    ).fetchone()
+    assert left["now"] is None and left["then"] != team.ids["guru_a"]
+    assert data_of(live_server.request("GET", path, token=team.tokens["member1"]))["version"] == 1
