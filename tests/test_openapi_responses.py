@@ -178,6 +178,7 @@ def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str
     call("get", base + "/decision")  # none yet: version 0, data null
     call("put", base + "/decision", json={"data": answers_for("woop"), "version": 0})
     call("put", base + "/decision", json={"data": {"wish": 5}, "version": 1}, status=422)
+    call("get", base + "/decision/history")
     call("get", base + "/decision")
     call("get", base + "/team")
     item = call(

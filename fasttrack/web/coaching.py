@@ -170,6 +170,13 @@ def save_team_decision(organization_id: uuid.UUID, slug: str) -> Json:
     )
 
 
+@bp.get(ORGANIZATION_TOOL + "/decision/history")
+@contract("Every version of the team's decision, newest first", returns=list[Any], errors=(404,))
+@authenticated
+def team_decision_history(organization_id: uuid.UUID, slug: str) -> Json:
+    return envelope(call("team_decision_history", p_organization_id=organization_id, p_slug=slug))
+
+
 @bp.get(ORGANIZATION_TOOL + "/meeting/history")
 @contract("Every version of the meeting's notes, newest first", returns=list[Any], errors=(404,))
 @authenticated

@@ -45,3 +45,23 @@ comment on function api.save_team_decision(uuid, text, jsonb, integer) is
 
 revoke all on function api.save_team_decision(uuid, text, jsonb, integer) from public;
 grant execute on function api.save_team_decision(uuid, text, jsonb, integer) to fasttrack_api;
+
+create or replace function api.team_decision_history(p_organization_id uuid, p_slug text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_decision_history(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+comment on function api.team_decision_history(uuid, text) is
+    'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
+
+revoke all on function api.team_decision_history(uuid, text) from public;
+grant execute on function api.team_decision_history(uuid, text) to fasttrack_api;

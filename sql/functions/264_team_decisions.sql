@@ -128,3 +128,21 @@ comment on function shared.save_team_decision(uuid, shared.tools, jsonb, integer
     'Records the team''s decision when the answers pass the tool''s rules (else PT422 INVALID_ANSWERS) and p_expected_version is the current one (0: none yet; else PT409 STALE_VERSION); keeps the new version in the history.';
 
 revoke all on function shared.save_team_decision(uuid, shared.tools, jsonb, integer, uuid) from public;
+
+create or replace function shared.team_decision_history(p_organization_id uuid, p_tool shared.tools)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'version', v.version, 'data', v.data, 'decided_at', v.decided_at,
+               'decided_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                from shared.users as u where u.id = v.decided_by)) order by v.version desc), '[]')
+      from shared.team_decision_versions as v
+     where v.organization_id = p_organization_id and v.tool_slug = p_tool.slug;
+$$;
+
+comment on function shared.team_decision_history(uuid, shared.tools) is 'Every version of a team''s decision on a tool, newest first.';
+
+revoke all on function shared.team_decision_history(uuid, shared.tools) from public;

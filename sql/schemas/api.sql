@@ -1550,6 +1550,22 @@ $$;
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
 
+-- FUNCTION: team_decision_history(uuid, text)
+CREATE FUNCTION api.team_decision_history(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_decision_history(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
+
 -- FUNCTION: team_view(uuid, text, integer)
 CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
 RETURNS jsonb
@@ -2344,6 +2360,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)

@@ -6530,6 +6530,23 @@ $$;
 COMMENT ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   IS 'Validates the registry (raises PT422 INVALID_REGISTRY listing every problem, applying nothing) and applies it: modules, tools, outputs, dependencies, missing tool schemas, progress rows, unlocks. Applying the same registry twice changes nothing. Called by flask --app app migrate.';
 
+-- FUNCTION: team_decision_history(uuid, shared.tools)
+CREATE FUNCTION shared.team_decision_history(p_organization_id uuid, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'version', v.version, 'data', v.data, 'decided_at', v.decided_at,
+               'decided_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                from shared.users as u where u.id = v.decided_by)) order by v.version desc), '[]')
+      from shared.team_decision_versions as v
+     where v.organization_id = p_organization_id and v.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_tool shared.tools)
+COMMENT ON FUNCTION shared.team_decision_history (p_organization_id uuid, p_tool shared.tools)
+  IS 'Every version of a team''s decision on a tool, newest first.';
+
 -- TABLE: team_decisions
 CREATE TABLE shared.team_decisions (
     organization_id uuid NOT NULL
@@ -10621,6 +10638,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_decision_history(p_organization_id uuid, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_decision_history (p_organization_id uuid, p_tool shared.tools)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_decision_json(p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)

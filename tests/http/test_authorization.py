@@ -211,6 +211,7 @@ POLICY = [
     ),
     Rule("GET", "/api/organizations/{org_a}/tools/woop/meeting/history", TEAM),
     Rule("GET", "/api/organizations/{org_a}/tools/woop/decision", TEAM),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/decision/history", TEAM),
     Rule(
         "PUT",
         "/api/organizations/{org_a}/tools/woop/decision",

@@ -111,15 +111,12 @@ def test_the_guru_records_a_versioned_decision_the_team_reads(live_server, conn,
     assert stale.status_code == 409 and error_of(stale)["code"] == "STALE_VERSION"
     read = data_of(live_server.request("GET", path, token=team.tokens["member2"]))
     assert read["version"] == 2 and read["data"] == changed
-    history = conn.execute(
-        "select version, decided_by::text as by from shared.team_decision_versions"
-        " where organization_id = %s order by version",
-        (team.ids["org_a"],),
-    ).fetchall()
-    assert [(h["version"], h["by"]) for h in history] == [
-        (1, team.ids["guru_a"]),
+    history = data_of(live_server.request("GET", path + "/history", token=team.tokens["member1"]))
+    assert [(h["version"], h["decided_by"]["id"]) for h in history] == [
         (2, team.ids["admin"]),
+        (1, team.ids["guru_a"]),
     ]
+    assert history[0]["data"] == changed and history[1]["data"] == agreed
 
 
 def test_only_the_organization_s_guru_and_admins_record_and_outsiders_see_nothing(
