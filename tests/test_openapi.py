@@ -118,6 +118,7 @@ def test_bodies_are_described_where_the_route_reads_one(document: dict[str, Any]
         # coaching
         ("/api/organizations/{organization_id}/tools/{slug}/schedule", "put"),
         ("/api/organizations/{organization_id}/tools/{slug}/meeting", "put"),
+        ("/api/organizations/{organization_id}/tools/{slug}/decision", "put"),
         ("/api/organizations/{organization_id}/tools/{slug}/action-items", "post"),
         ("/api/action-items/{action_item_id}", "patch"),
         ("/api/admin/groups", "post"),

@@ -22,6 +22,7 @@ from fasttrack.settings import Settings
 from fasttrack.web import DB_EXTENSION
 from fasttrack.web.openapi import document
 from support.outbox import fail_due_events
+from support.program import answers_for
 
 # The document an app serves: generated from its routes when the app is created.
 DOCUMENT = document(create_app(Settings(env="test", jwt_secret_key="d" * 32)))
@@ -174,6 +175,11 @@ def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str
     call("put", base + "/meeting", json={"notes": {"decisions": "Go"}, "version": 0})
     call("get", base + "/meeting")
     call("get", base + "/meeting/history")
+    call("get", base + "/decision")  # none yet: version 0, data null
+    call("put", base + "/decision", json={"data": answers_for("woop"), "version": 0})
+    call("put", base + "/decision", json={"data": {"wish": 5}, "version": 1}, status=422)
+    call("get", base + "/decision/history")
+    call("get", base + "/decision")
     call("get", base + "/team")
     item = call(
         "post",

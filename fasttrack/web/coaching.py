@@ -1,5 +1,5 @@
 """Coaching: the organizations a caller coaches, a team's dashboard, its meeting schedule and
-nudges, meeting notes and action items.
+nudges, meeting notes, team decisions and action items.
 
 Who may see or change what is decided in SQL (an organization the caller may not see is a 404
 like an unknown one); this module checks the request's shape and passes it on.
@@ -38,6 +38,8 @@ from fasttrack.web.models.coaching import (
     OrganizationPage,
     ScheduleBody,
     ScheduledMeeting,
+    TeamDecision,
+    TeamDecisionBody,
     TeamView,
 )
 
@@ -137,6 +139,42 @@ def save_meeting_notes(organization_id: uuid.UUID, slug: str) -> Json:
             p_version=version,
         )
     )
+
+
+@bp.get(ORGANIZATION_TOOL + "/decision")
+@contract("The answers the team agreed for a tool", returns=TeamDecision, errors=(404,))
+@authenticated
+def get_team_decision(organization_id: uuid.UUID, slug: str) -> Json:
+    return envelope(call("get_team_decision", p_organization_id=organization_id, p_slug=slug))
+
+
+@bp.put(ORGANIZATION_TOOL + "/decision")
+@contract(
+    "Record the answers the team agreed, over the version last seen (checked like a submit)",
+    returns=TeamDecision,
+    body=TeamDecisionBody,
+    errors=(404, 409, 422),
+)
+@authenticated
+def save_team_decision(organization_id: uuid.UUID, slug: str) -> Json:
+    body = json_object(TeamDecisionBody)
+    data, version = object_field(body, "data"), version_field(body)
+    return envelope(
+        call(
+            "save_team_decision",
+            p_organization_id=organization_id,
+            p_slug=slug,
+            p_data=data,
+            p_version=version,
+        )
+    )
+
+
+@bp.get(ORGANIZATION_TOOL + "/decision/history")
+@contract("Every version of the team's decision, newest first", returns=list[Any], errors=(404,))
+@authenticated
+def team_decision_history(organization_id: uuid.UUID, slug: str) -> Json:
+    return envelope(call("team_decision_history", p_organization_id=organization_id, p_slug=slug))
 
 
 @bp.get(ORGANIZATION_TOOL + "/meeting/history")

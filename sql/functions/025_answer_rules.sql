@@ -61,7 +61,7 @@ set search_path = ''
 as $$
 declare
     v_type text := coalesce(p_rule ->> 'type', 'text');
-    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous']
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous', 'team_level']
                                   when 'item' then array['label', 'type']
                                   else array['key', 'label', 'type', 'required'] end;
     v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
@@ -89,6 +89,9 @@ begin
     end if;
     if p_level = 'output' and p_rule ? 'anonymous' and jsonb_typeof(p_rule -> 'anonymous') <> 'boolean' then
         return next '"anonymous" (the team view names no one) must be true or false';
+    end if;
+    if p_level = 'output' and p_rule ? 'team_level' and jsonb_typeof(p_rule -> 'team_level') <> 'boolean' then
+        return next '"team_level" (members read the team''s decided value) must be true or false';
     end if;
     if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
         return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',

@@ -72,9 +72,10 @@ begin
                                    or w.outcome ->> 'user_id' = u.id::text))
           from shared.users as u where u.id = $1$q$),
     ('coaching.json', array['shared.action_items', 'shared.group_gurus', 'shared.meeting_schedules',
-                            'shared.meeting_notes', 'shared.meeting_note_versions'],
-     'your action items and group assignments: deleted; the team''s schedules and meeting notes: kept, without your name on them',
-     'Coaching: the action items you own or created, the organization groups you coach, and the team meetings you scheduled or whose notes you wrote (which meeting, when; the notes themselves belong to the team).',
+                            'shared.meeting_notes', 'shared.meeting_note_versions',
+                            'shared.team_decisions', 'shared.team_decision_versions'],
+     'your action items and group assignments: deleted; the team''s schedules, meeting notes and decisions: kept, without your name on them',
+     'Coaching: the action items you own or created, the organization groups you coach, the team meetings you scheduled or whose notes you wrote, and the team decisions you recorded (which one, when; the notes and decisions themselves belong to the team).',
      $q$select jsonb_build_object(
             'action_items', (select coalesce(jsonb_agg(to_jsonb(a) order by a.created_at, a.id), '[]')
                                from shared.action_items as a where a.owner_id = $1 or a.created_by = $1),
@@ -91,7 +92,12 @@ begin
                                                  'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
                                                  'version', v.version, 'updated_at', v.updated_at)
                                              order by v.updated_at), '[]')
-                                        from shared.meeting_note_versions as v where v.updated_by = $1))$q$),
+                                        from shared.meeting_note_versions as v where v.updated_by = $1),
+            'team_decisions_recorded', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                   'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
+                                                   'version', v.version, 'decided_at', v.decided_at)
+                                               order by v.decided_at), '[]')
+                                          from shared.team_decision_versions as v where v.decided_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')

@@ -170,6 +170,10 @@ begin
     update shared.meeting_note_versions as v set updated_by = v_marker where v.updated_by = p_user_id;
     get diagnostics v_count = row_count;
     v_anonymised := v_anonymised || jsonb_build_object('meeting_note_versions_by_them', v_count);
+    -- so do the team's decisions; their history (no foreign key) no longer names who recorded them
+    update shared.team_decision_versions as v set decided_by = v_marker where v.decided_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('team_decision_versions_by_them', v_count);
 
     delete from shared.rate_limit_counters as c where c.key = v_id;
 

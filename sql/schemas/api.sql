@@ -902,6 +902,22 @@ $$;
 COMMENT ON FUNCTION api.get_submission (p_slug text)
   IS 'GET /api/tools/{slug}/data: the caller''s active submission, or an empty draft.';
 
+-- FUNCTION: get_team_decision(uuid, text)
+CREATE FUNCTION api.get_team_decision(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.get_team_decision(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION get_team_decision(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.get_team_decision (p_organization_id uuid, p_slug text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/decision: the answers the team agreed and their version (members, its gurus, admins).';
+
 -- FUNCTION: get_tool(text)
 CREATE FUNCTION api.get_tool(p_slug text)
 RETURNS jsonb
@@ -1373,6 +1389,26 @@ $$;
 COMMENT ON FUNCTION api.save_meeting_notes (p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
   IS 'PUT /api/organizations/{id}/tools/{slug}/meeting: new notes over the version the page saw (PT409 STALE_VERSION otherwise; gurus coaching it, admins).';
 
+-- FUNCTION: save_team_decision(uuid, text, jsonb, integer)
+CREATE FUNCTION api.save_team_decision(p_organization_id uuid
+                                     , p_slug text
+                                     , p_data jsonb
+                                     , p_version integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    return shared.save_team_decision(v_organization.id, shared.require_tool(p_slug), p_data, p_version, v_caller.id);
+end;
+$$;
+
+-- COMMENT: FUNCTION save_team_decision(p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+COMMENT ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+  IS 'PUT /api/organizations/{id}/tools/{slug}/decision: the team''s agreed answers over the version the page saw (PT409 STALE_VERSION otherwise; PT422 INVALID_ANSWERS; gurus coaching it, admins).';
+
 -- FUNCTION: set_schedule(uuid, text, text)
 CREATE FUNCTION api.set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
 RETURNS jsonb
@@ -1513,6 +1549,22 @@ $$;
 -- COMMENT: FUNCTION submit_tool(p_slug text, p_version integer, p_data jsonb)
 COMMENT ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
   IS 'POST /api/tools/{slug}/submit: submits the caller''s work; the answer lists the tools it unlocked.';
+
+-- FUNCTION: team_decision_history(uuid, text)
+CREATE FUNCTION api.team_decision_history(p_organization_id uuid, p_slug text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_organization_reader(shared.require_caller(), p_organization_id);
+begin
+    return shared.team_decision_history(v_organization.id, shared.require_tool(p_slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
+COMMENT ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
 
 -- FUNCTION: team_view(uuid, text, integer)
 CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
@@ -2030,6 +2082,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.get_submission (p_slug text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION get_team_decision(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.get_team_decision (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.get_team_decision (p_organization_id uuid, p_slug text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION get_tool(p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.get_tool (p_slug text)
@@ -2229,6 +2290,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.save_meeting_notes (p_organization_id uuid, p_slug text, p_notes jsonb, p_version integer)
   TO fasttrack_api;
 
+-- ACL: FUNCTION save_team_decision(p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.set_schedule (p_organization_id uuid, p_slug text, p_meeting_at text)
@@ -2290,6 +2360,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.submit_tool (p_slug text, p_version integer, p_data jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)

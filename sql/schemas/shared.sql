@@ -1916,7 +1916,7 @@ LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 declare
     v_type text := coalesce(p_rule ->> 'type', 'text');
-    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous']
+    v_base text[] := case p_level when 'output' then array['field_id', 'label', 'type', 'required', 'anonymous', 'team_level']
                                   when 'item' then array['label', 'type']
                                   else array['key', 'label', 'type', 'required'] end;
     v_known text[] := shared.answer_rule_keys(coalesce(p_rule ->> 'type', 'text'));
@@ -1944,6 +1944,9 @@ begin
     end if;
     if p_level = 'output' and p_rule ? 'anonymous' and jsonb_typeof(p_rule -> 'anonymous') <> 'boolean' then
         return next '"anonymous" (the team view names no one) must be true or false';
+    end if;
+    if p_level = 'output' and p_rule ? 'team_level' and jsonb_typeof(p_rule -> 'team_level') <> 'boolean' then
+        return next '"team_level" (members read the team''s decided value) must be true or false';
     end if;
     if jsonb_typeof(coalesce(p_rule -> 'type', '"text"')) <> 'string' or v_known is null then
         return next v_where || format('"type" must be one of text, number, integer, boolean, date, choice, list, table, object (not %s)',
@@ -3148,6 +3151,10 @@ begin
     update shared.meeting_note_versions as v set updated_by = v_marker where v.updated_by = p_user_id;
     get diagnostics v_count = row_count;
     v_anonymised := v_anonymised || jsonb_build_object('meeting_note_versions_by_them', v_count);
+    -- so do the team's decisions; their history (no foreign key) no longer names who recorded them
+    update shared.team_decision_versions as v set decided_by = v_marker where v.decided_by = p_user_id;
+    get diagnostics v_count = row_count;
+    v_anonymised := v_anonymised || jsonb_build_object('team_decision_versions_by_them', v_count);
 
     delete from shared.rate_limit_counters as c where c.key = v_id;
 
@@ -3354,6 +3361,24 @@ $$;
 -- COMMENT: FUNCTION get_submission(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
   IS 'The user''s active submission of a tool, or an empty draft (version 0) when there is none. DBA use: select shared.get_submission(''dream'', ''<user uuid>'');';
+
+-- FUNCTION: get_team_decision(uuid, shared.tools)
+CREATE FUNCTION shared.get_team_decision(p_organization_id uuid, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_row shared.team_decisions;
+begin
+    select d.* into v_row from shared.team_decisions as d
+     where d.organization_id = p_organization_id and d.tool_slug = p_tool.slug;
+    return shared.team_decision_json(p_organization_id, p_tool, v_row);
+end;
+$$;
+
+-- COMMENT: FUNCTION get_team_decision(p_organization_id uuid, p_tool shared.tools)
+COMMENT ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
+  IS 'The team''s current decision on a tool (version 0 when none yet).';
 
 -- TABLE: organization_groups
 CREATE TABLE shared.organization_groups (
@@ -4275,9 +4300,10 @@ begin
                                    or w.outcome ->> 'user_id' = u.id::text))
           from shared.users as u where u.id = $1$q$),
     ('coaching.json', array['shared.action_items', 'shared.group_gurus', 'shared.meeting_schedules',
-                            'shared.meeting_notes', 'shared.meeting_note_versions'],
-     'your action items and group assignments: deleted; the team''s schedules and meeting notes: kept, without your name on them',
-     'Coaching: the action items you own or created, the organization groups you coach, and the team meetings you scheduled or whose notes you wrote (which meeting, when; the notes themselves belong to the team).',
+                            'shared.meeting_notes', 'shared.meeting_note_versions',
+                            'shared.team_decisions', 'shared.team_decision_versions'],
+     'your action items and group assignments: deleted; the team''s schedules, meeting notes and decisions: kept, without your name on them',
+     'Coaching: the action items you own or created, the organization groups you coach, the team meetings you scheduled or whose notes you wrote, and the team decisions you recorded (which one, when; the notes and decisions themselves belong to the team).',
      $q$select jsonb_build_object(
             'action_items', (select coalesce(jsonb_agg(to_jsonb(a) order by a.created_at, a.id), '[]')
                                from shared.action_items as a where a.owner_id = $1 or a.created_by = $1),
@@ -4294,7 +4320,12 @@ begin
                                                  'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
                                                  'version', v.version, 'updated_at', v.updated_at)
                                              order by v.updated_at), '[]')
-                                        from shared.meeting_note_versions as v where v.updated_by = $1))$q$),
+                                        from shared.meeting_note_versions as v where v.updated_by = $1),
+            'team_decisions_recorded', (select coalesce(jsonb_agg(jsonb_build_object(
+                                                   'organization_id', v.organization_id, 'tool_slug', v.tool_slug,
+                                                   'version', v.version, 'decided_at', v.decided_at)
+                                               order by v.decided_at), '[]')
+                                          from shared.team_decision_versions as v where v.decided_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -5128,6 +5159,34 @@ $$;
 COMMENT ON FUNCTION shared.require_data_object (p_data jsonb)
   IS 'Raises PT422 (INVALID_DATA) unless the data is a JSON object.';
 
+-- FUNCTION: require_decision_answers(shared.tools, jsonb)
+CREATE FUNCTION shared.require_decision_answers(p_tool shared.tools, p_data jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_problems jsonb;
+begin
+    if p_data is null or jsonb_typeof(p_data) <> 'object' then
+        raise sqlstate 'PT422'
+            using message = 'data must be a JSON object of the tool''s outputs',
+                  detail  = json_build_object('code', 'INVALID_ANSWERS', 'tool', p_tool.slug, 'problems', '[]'::json)::text;
+    end if;
+    v_problems := shared.answer_problems(p_tool.slug, p_data);
+    if v_problems <> '[]'::jsonb then
+        raise sqlstate 'PT422'
+            using message = format('Cannot record the decision on %s: %s', p_tool.name,
+                                   (select string_agg(e.value ->> 'message', ' ') from jsonb_array_elements(v_problems) as e)),
+                  detail  = jsonb_build_object('code', 'INVALID_ANSWERS', 'tool', p_tool.slug, 'problems', v_problems)::text;
+    end if;
+    return p_data;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_decision_answers(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
+  IS 'The decision''s answers when they break none of the tool''s rules (as a submit); PT422 INVALID_ANSWERS listing every problem otherwise.';
+
 -- FUNCTION: require_group(uuid, boolean)
 CREATE FUNCTION shared.require_group(p_group_id uuid, p_for_update boolean = FALSE)
 RETURNS shared.organization_groups
@@ -5794,30 +5853,38 @@ LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
     v_tool shared.tools := shared.require_tool(p_tool_slug);
+    v_organization_id uuid := (shared.require_user(p_user_id)).organization_id;
     v_result json;
 begin
-    perform shared.require_user(p_user_id);
     select json_build_object(
                'tool', v_tool.slug,
                'user_id', p_user_id,
                'fields', coalesce(json_agg(json_build_object(
                              'field_id', d.source_field_id, 'target_field', d.target_field,
                              'source_tool', d.source_tool_slug, 'source_sprint', t.sprint_number,
-                             'label', f.label, 'required', d.required, 'value', v.field_value,
-                             'submission_id', v.submission_id)
+                             'label', f.label, 'required', d.required, 'value', r.value,
+                             'submission_id', case when r.source = 'own' then v.submission_id end,
+                             'source', r.source)
                          order by t.sprint_number, d.position), '[]'),
-               'values', coalesce(json_object_agg(d.target_field, v.field_value order by t.sprint_number, d.position)
-                                      filter (where v.field_value is not null), '{}'),
+               'values', coalesce(json_object_agg(d.target_field, r.value order by t.sprint_number, d.position)
+                                      filter (where r.value is not null), '{}'),
                'missing', coalesce(json_agg(json_build_object(
                               'source_tool', d.source_tool_slug, 'field_id', d.source_field_id,
                               'required', d.required)
-                          order by t.sprint_number, d.position) filter (where v.field_value is null), '[]'))
+                          order by t.sprint_number, d.position) filter (where r.value is null), '[]'))
       into v_result
       from shared.tool_dependencies as d
       join shared.tools as t on t.slug = d.source_tool_slug
       join shared.tool_fields as f on f.tool_slug = d.source_tool_slug and f.field_id = d.source_field_id
       left join shared.current_field_values as v
              on v.user_id = p_user_id and v.tool_slug = d.source_tool_slug and v.field_id = d.source_field_id
+      left join shared.team_decisions as td
+             on td.organization_id = v_organization_id and td.tool_slug = d.source_tool_slug
+            and f.rules ->> 'team_level' = 'true'
+     cross join lateral (select nullif(td.data -> d.source_field_id, 'null') as decided) as x
+     cross join lateral (select coalesce(x.decided, v.field_value) as value,
+                                case when x.decided is not null then 'team'
+                                     when v.field_value is not null then 'own' end as source) as r
      where d.tool_slug = v_tool.slug;
     return v_result;
 end;
@@ -5825,7 +5892,7 @@ $$;
 
 -- COMMENT: FUNCTION resolve_dependencies(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.resolve_dependencies (p_tool_slug text, p_user_id uuid)
-  IS 'Every dependency field of a tool for a user, as json: fields (value, source tool, required flag, label), values (by target_field) and missing (no submitted value yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
+  IS 'Every dependency field of a tool for a user, as json: fields (value, source tool, required flag, label, source: team when a team_level output comes from the organization''s decision, own when from the user''s submission, null when neither), values (by target_field) and missing (no value from either yet). One statement whatever the number of source tools. DBA use: select shared.resolve_dependencies(''program-overview'', ''<user uuid>'');';
 
 -- FUNCTION: restore_submission_version(text, uuid, uuid, integer, integer)
 CREATE FUNCTION shared.restore_submission_version(p_tool_slug text
@@ -5934,6 +6001,52 @@ $$;
 -- COMMENT: FUNCTION save_meeting_notes(p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
 COMMENT ON FUNCTION shared.save_meeting_notes (p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
   IS 'Writes a meeting''s notes when p_expected_version is the current one (0: none yet; else PT409 STALE_VERSION); keeps the new version in the history.';
+
+-- FUNCTION: save_team_decision(uuid, shared.tools, jsonb, integer, uuid)
+CREATE FUNCTION shared.save_team_decision(p_organization_id uuid
+                                        , p_tool shared.tools
+                                        , p_data jsonb
+                                        , p_expected_version integer
+                                        , p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_data jsonb;
+    v_row shared.team_decisions;
+begin
+    perform shared.require_version(p_expected_version);
+    v_data := shared.require_decision_answers(p_tool, p_data);
+    select d.* into v_row from shared.team_decisions as d
+     where d.organization_id = p_organization_id and d.tool_slug = p_tool.slug
+       for update;
+    if v_row.organization_id is null then
+        perform shared.require_current_version(p_tool.slug, p_expected_version, 0);
+        insert into shared.team_decisions (organization_id, tool_slug, data, decided_by)
+        values (p_organization_id, p_tool.slug, v_data, p_user_id)
+            on conflict (organization_id, tool_slug) do nothing
+        returning * into v_row;
+        if v_row.organization_id is null then  -- another write made version 1 meanwhile
+            perform shared.require_current_version(p_tool.slug, p_expected_version, 1);
+        end if;
+    elsif v_row.data = v_data then  -- the same decision again (a retried write) changes nothing
+        return shared.team_decision_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', false);
+    else
+        perform shared.require_current_version(p_tool.slug, p_expected_version, v_row.version);
+        update shared.team_decisions as d
+           set data = v_data, version = d.version + 1, decided_by = p_user_id, decided_at = pg_catalog.now()
+         where d.organization_id = p_organization_id and d.tool_slug = p_tool.slug
+        returning * into v_row;
+    end if;
+    insert into shared.team_decision_versions (organization_id, tool_slug, version, data, decided_by, decided_at)
+    values (v_row.organization_id, v_row.tool_slug, v_row.version, v_row.data, v_row.decided_by, v_row.decided_at);
+    return shared.team_decision_json(p_organization_id, p_tool, v_row) || jsonb_build_object('changed', true);
+end;
+$$;
+
+-- COMMENT: FUNCTION save_team_decision(p_organization_id uuid, p_tool shared.tools, p_data jsonb, p_expected_version integer, p_user_id uuid)
+COMMENT ON FUNCTION shared.save_team_decision (p_organization_id uuid, p_tool shared.tools, p_data jsonb, p_expected_version integer, p_user_id uuid)
+  IS 'Records the team''s decision when the answers pass the tool''s rules (else PT422 INVALID_ANSWERS) and p_expected_version is the current one (0: none yet; else PT409 STALE_VERSION); keeps the new version in the history.';
 
 -- TABLE: meeting_schedules
 CREATE TABLE shared.meeting_schedules (
@@ -6442,6 +6555,62 @@ $$;
 -- COMMENT: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
   IS 'Validates the registry (raises PT422 INVALID_REGISTRY listing every problem, applying nothing) and applies it: modules, tools, outputs, dependencies, missing tool schemas, progress rows, unlocks. Applying the same registry twice changes nothing. Called by flask --app app migrate.';
+
+-- FUNCTION: team_decision_history(uuid, shared.tools)
+CREATE FUNCTION shared.team_decision_history(p_organization_id uuid, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'version', v.version, 'data', v.data, 'decided_at', v.decided_at,
+               'decided_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                from shared.users as u where u.id = v.decided_by)) order by v.version desc), '[]')
+      from shared.team_decision_versions as v
+     where v.organization_id = p_organization_id and v.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_tool shared.tools)
+COMMENT ON FUNCTION shared.team_decision_history (p_organization_id uuid, p_tool shared.tools)
+  IS 'Every version of a team''s decision on a tool, newest first.';
+
+-- TABLE: team_decisions
+CREATE TABLE shared.team_decisions (
+    organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , version integer DEFAULT 1 NOT NULL
+  , data jsonb NOT NULL
+  , decided_by uuid
+  , decided_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE team_decisions
+COMMENT ON TABLE shared.team_decisions
+  IS 'The answers a team agreed for a tool (checked by the tool''s answer rules); version grows by one per change.';
+
+-- FUNCTION: team_decision_json(uuid, shared.tools, shared.team_decisions)
+CREATE FUNCTION shared.team_decision_json(p_organization_id uuid
+                                        , p_tool shared.tools
+                                        , p_row shared.team_decisions)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'organization_id', p_organization_id, 'tool', shared.tool_ref(p_tool),
+        'version', coalesce(p_row.version, 0),
+        'data', p_row.data,
+        'team_level_fields', (select coalesce(jsonb_agg(f.field_id order by f.position), '[]')
+                                from shared.tool_fields as f
+                               where f.tool_slug = p_tool.slug and coalesce((f.rules ->> 'team_level')::boolean, false)),
+        'decided_by', (select jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                         from shared.users as u where u.id = p_row.decided_by),
+        'decided_at', p_row.decided_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION team_decision_json(p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
+COMMENT ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
+  IS 'A team decision as answers show it, with the tool''s team_level outputs; version 0 and data null before the first write.';
 
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
@@ -9233,6 +9402,20 @@ CREATE VIEW shared.submissions_breaking_rules
 COMMENT ON VIEW shared.submissions_breaking_rules
   IS 'Submitted or completed work (active submissions) whose answers break the tool''s current rules, with every problem: work submitted before a rule existed stays submitted, a guru can ask for a revision. DBA use: select email, tool_slug, version, submitted_at, problems from shared.submissions_breaking_rules;';
 
+-- TABLE: team_decision_versions
+CREATE TABLE shared.team_decision_versions (
+    organization_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , version integer NOT NULL
+  , data jsonb NOT NULL
+  , decided_by uuid
+  , decided_at timestamp with time zone NOT NULL
+);
+
+-- COMMENT: TABLE team_decision_versions
+COMMENT ON TABLE shared.team_decision_versions
+  IS 'Every version of every team decision, the current one included.';
+
 -- VIEW: unmet_requirements
 CREATE VIEW shared.unmet_requirements
   WITH (security_invoker = true)
@@ -9377,6 +9560,12 @@ ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_p
 
 -- CONSTRAINT: submission_versions submission_versions_tool_slug_submission_id_version_key
 ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_tool_slug_submission_id_version_key UNIQUE (tool_slug, submission_id, version);
+
+-- CONSTRAINT: team_decision_versions team_decision_versions_pkey
+ALTER TABLE ONLY shared.team_decision_versions ADD CONSTRAINT team_decision_versions_pkey PRIMARY KEY (organization_id, tool_slug, version);
+
+-- CONSTRAINT: team_decisions team_decisions_pkey
+ALTER TABLE ONLY shared.team_decisions ADD CONSTRAINT team_decisions_pkey PRIMARY KEY (organization_id, tool_slug);
 
 -- CONSTRAINT: tool_dependencies tool_dependencies_pkey
 ALTER TABLE ONLY shared.tool_dependencies ADD CONSTRAINT tool_dependencies_pkey PRIMARY KEY (tool_slug, source_tool_slug, source_field_id);
@@ -9651,6 +9840,18 @@ ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_t
 -- FK CONSTRAINT: submission_versions submission_versions_user_id_fkey
 ALTER TABLE ONLY shared.submission_versions ADD CONSTRAINT submission_versions_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: team_decision_versions team_decision_versions_organization_id_tool_slug_fkey
+ALTER TABLE ONLY shared.team_decision_versions ADD CONSTRAINT team_decision_versions_organization_id_tool_slug_fkey FOREIGN KEY (organization_id, tool_slug) REFERENCES shared.team_decisions (organization_id, tool_slug) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: team_decisions team_decisions_decided_by_fkey
+ALTER TABLE ONLY shared.team_decisions ADD CONSTRAINT team_decisions_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES shared.users (id) ON DELETE SET NULL;
+
+-- FK CONSTRAINT: team_decisions team_decisions_organization_id_fkey
+ALTER TABLE ONLY shared.team_decisions ADD CONSTRAINT team_decisions_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES shared.organizations (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: team_decisions team_decisions_tool_slug_fkey
+ALTER TABLE ONLY shared.team_decisions ADD CONSTRAINT team_decisions_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
 -- FK CONSTRAINT: tool_dependencies tool_dependencies_source_tool_slug_source_field_id_fkey
 ALTER TABLE ONLY shared.tool_dependencies ADD CONSTRAINT tool_dependencies_source_tool_slug_source_field_id_fkey FOREIGN KEY (source_tool_slug, source_field_id) REFERENCES shared.tool_fields (tool_slug, field_id);
 
@@ -9740,6 +9941,12 @@ ALTER TABLE shared.sso_signatures ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: submission_versions
 ALTER TABLE shared.submission_versions ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: team_decision_versions
+ALTER TABLE shared.team_decision_versions ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: team_decisions
+ALTER TABLE shared.team_decisions ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: tool_dependencies
 ALTER TABLE shared.tool_dependencies ENABLE ROW LEVEL SECURITY ;
@@ -9962,6 +10169,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION get_submission(p_tool_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_submission (p_tool_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION get_team_decision(p_organization_id uuid, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   FROM PUBLIC;
 
 -- ACL: FUNCTION group_descendants(p_path text)
@@ -10254,6 +10466,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_data_object (p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_decision_answers(p_tool shared.tools, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
@@ -10389,6 +10606,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.save_meeting_notes (p_organization_id uuid, p_tool shared.tools, p_notes jsonb, p_expected_version integer, p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION save_team_decision(p_organization_id uuid, p_tool shared.tools, p_data jsonb, p_expected_version integer, p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.save_team_decision (p_organization_id uuid, p_tool shared.tools, p_data jsonb, p_expected_version integer, p_user_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION schedule_json(p_organization shared.organizations, p_row shared.meeting_schedules)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.schedule_json (p_organization shared.organizations, p_row shared.meeting_schedules)
@@ -10447,6 +10669,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION sync_registry(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.sync_registry (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_decision_history(p_organization_id uuid, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_decision_history (p_organization_id uuid, p_tool shared.tools)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_decision_json(p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)

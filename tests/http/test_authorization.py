@@ -210,6 +210,14 @@ POLICY = [
         "PUT", "/api/organizations/{org_a}/tools/woop/meeting", COACH, {"notes": {}, "version": 0}
     ),
     Rule("GET", "/api/organizations/{org_a}/tools/woop/meeting/history", TEAM),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/decision", TEAM),
+    Rule("GET", "/api/organizations/{org_a}/tools/woop/decision/history", TEAM),
+    Rule(
+        "PUT",
+        "/api/organizations/{org_a}/tools/woop/decision",
+        COACH,
+        {"data": answers_for("woop"), "version": 0},
+    ),
     Rule(
         "POST",
         "/api/organizations/{org_a}/tools/woop/action-items",

@@ -1,5 +1,5 @@
 """Coaching shapes: organizations as a coach lists them, the dashboard, the schedule, meeting
-notes, action items, organization groups (and the bodies that change them)."""
+notes, team decisions, action items, organization groups (and the bodies that change them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from fasttrack.web.models import Status, ToolRef, UserRef
+from fasttrack.web.models import AnyObject, Status, ToolRef, UserRef
 
 ActionStatus = Literal["open", "done"]
 Text = Annotated[str, Field(max_length=20000)]
@@ -130,6 +130,17 @@ class MeetingNotes(TypedDict):
     changed: NotRequired[bool]
 
 
+class TeamDecision(TypedDict):
+    organization_id: NotRequired[UUID]
+    tool: NotRequired[ToolRef]
+    version: int
+    data: AnyObject | None  # the agreed answers; null before the first decision
+    team_level_fields: list[str]  # the outputs every member then reads from the decision
+    decided_by: UserRef | None
+    decided_at: datetime | None
+    changed: NotRequired[bool]
+
+
 class ActionItem(TypedDict):
     id: UUID
     organization_id: UUID
@@ -201,6 +212,15 @@ class MeetingNotesBody(TypedDict):
             description="meeting_date (YYYY-MM-DD or null), discussion_points, key_insights,"
             " concerns, decisions, next_steps (text or null); no other field"
         ),
+    ]
+    version: Annotated[int, Field(ge=0, le=2**31 - 1, description="the version edited; 0 first")]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class TeamDecisionBody(TypedDict):
+    data: Annotated[
+        dict[str, Any],
+        Field(description="the tool's outputs as the team agreed them, checked like a submit"),
     ]
     version: Annotated[int, Field(ge=0, le=2**31 - 1, description="the version edited; 0 first")]
 

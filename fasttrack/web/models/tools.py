@@ -125,7 +125,9 @@ class DependencyField(TypedDict):
     label: NotRequired[str]
     required: NotRequired[bool]
     value: NotRequired[Any]
-    submission_id: NotRequired[UUID | None]
+    submission_id: NotRequired[UUID | None]  # the member's own, when the value is theirs
+    # team: a team_level output from the organization's decision; own: the member's submission
+    source: NotRequired[Literal["team", "own"] | None]
 
 
 class Dependencies(TypedDict):
