@@ -35,7 +35,15 @@ def resolve_statement(conn: psycopg.Connection) -> str:
     if not match:
         raise RuntimeError("resolve_dependencies no longer has the statement this explains")
     statement = re.sub(r"\binto v_result\b", "", match.group(1))
-    return statement.replace("v_tool.slug", "$1").replace("p_user_id", "$2")
+    return (
+        statement.replace("v_tool.slug", "$1")
+        .replace("p_user_id", "$2")
+        # the caller's organization, a variable of the function (its team's decisions)
+        .replace(
+            "v_organization_id",
+            "(select u.organization_id from shared.users as u where u.id = $2)",
+        )
+    )
 
 
 def unlock_rule_statement(conn: psycopg.Connection) -> str:
