@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fasttrack.setting_parsers import Parser
 
 Section = Literal["service", "worker", "assistant"]  # the README table that lists a variable
+SECTIONS: tuple[Section, ...] = ("service", "worker", "assistant")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from fasttrack import setting_parsers as parse
-from fasttrack.setting_declarations import Section, Variable, assistant, service, worker
+from fasttrack.assistant_settings import AssistantSettings
+from fasttrack.setting_declarations import SECTIONS, Section, Variable, service
 from fasttrack.setting_parsers import SettingsError
+from fasttrack.worker_settings import WorkerSettings
 
 __all__ = [
     "ENVIRONMENTS",
@@ -35,14 +37,14 @@ ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 DEFAULT_PGDATA = Path("/var/tmp/fasttrack/pgdata")  # pgserver as root cannot live under /root
 SIGNED_IN_PATH = "/dev/signed-in"  # fasttrack/web/dev_pages.py
 MIN_JWT_SECRET_BYTES = 32  # RFC 7518: an HS256 key must be at least as long as the hash
-MIN_WEBHOOK_SECRET_BYTES = 32  # HMAC-SHA256 key for X-FastTrack-Signature
 MIN_METRICS_TOKEN_BYTES = 32  # the scrape's bearer token: as hard to guess as the other keys
-_LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests or questions per period
-_DAYS = parse.integer(1, 36_500)  # a retention period
+_LIMIT = parse.integer(1, 1_000_000)  # a rate limit: requests per period
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(WorkerSettings, AssistantSettings):
+    """The service's own settings below; the worker's and the assistant's are inherited."""
+
     env: Environment = service(
         "FT_ENV",
         "development",
@@ -208,138 +210,6 @@ class Settings:
         "(`404`) otherwise, so the public port never shows it unguarded.",
         secret=True,
     )
-    # The event delivery worker (flask --app app worker); see fasttrack/worker.py.
-    webhook_urls: tuple[str, ...] = worker(
-        "WEBHOOK_URLS",
-        (),
-        parse.private_http_urls,
-        "Comma-separated http(s) URLs that receive every event. The worker refuses to start "
-        "without one.",
-    )
-    webhook_secret: str | None = worker(
-        "WEBHOOK_SECRET",
-        None,
-        parse.secret(MIN_WEBHOOK_SECRET_BYTES),
-        "HMAC key of `X-FastTrack-Signature`, at least 32 bytes; required with `WEBHOOK_URLS`.",
-        secret=True,
-    )
-    worker_poll_seconds: float = worker(
-        "WORKER_POLL_SECONDS",
-        5.0,
-        parse.number(0.05, 3600.0),
-        "Without `DATABASE_DIRECT_URL` (no LISTEN): how often an idle worker looks for events.",
-    )
-    worker_max_attempts: int = worker(
-        "WORKER_MAX_ATTEMPTS",
-        8,
-        parse.integer(1, 1000),
-        "Attempts before an event is parked as dead.",
-    )
-    worker_base_delay_seconds: float = worker(
-        "WORKER_BASE_DELAY_SECONDS",
-        5.0,
-        parse.number(0.0, 86400.0),
-        "Wait before the first retry; doubles with each attempt.",
-    )
-    worker_max_delay_seconds: float = worker(
-        "WORKER_MAX_DELAY_SECONDS",
-        3600.0,
-        parse.number(0.0, 7 * 86400.0),
-        "The longest wait between attempts.",
-    )
-    worker_http_timeout_seconds: float = worker(
-        "WORKER_HTTP_TIMEOUT_SECONDS",
-        10.0,
-        parse.number(0.1, 600.0),
-        "Per receiver, to connect and to answer.",
-    )
-    worker_shutdown_grace_seconds: float = worker(
-        "WORKER_SHUTDOWN_GRACE_SECONDS",
-        5.0,
-        parse.number(0.0, 600.0),
-        "On SIGTERM, how long deliveries in hand may still finish.",
-    )
-    # Retention, applied by the worker (fasttrack/retention.py, sql/functions/215_retention.sql).
-    retention_interval_seconds: float = worker(
-        "RETENTION_INTERVAL_SECONDS",
-        3600.0,
-        parse.number(60.0, 7 * 86400.0),
-        "How often the worker applies retention (the first time when it starts).",
-    )
-    retention_events_days: int = worker(
-        "RETENTION_EVENTS_DAYS",
-        90,
-        _DAYS,
-        "Delivered events are deleted this many days after their delivery.",
-    )
-    retention_ai_requests_days: int = worker(
-        "RETENTION_AI_REQUESTS_DAYS",
-        180,
-        _DAYS,
-        "AI assistant requests (`shared.ai_requests`) are deleted after this many days.",
-    )
-    retention_versions_keep: int = worker(
-        "RETENTION_VERSIONS_KEEP",
-        50,
-        parse.integer(1, 1_000_000),
-        "Saved versions of a submission always kept: the newest this many.",
-    )
-    retention_versions_days: int = worker(
-        "RETENTION_VERSIONS_DAYS",
-        365,
-        _DAYS,
-        "Older saved versions beyond those are deleted after this many days (never the last "
-        "submitted one).",
-    )
-    retention_sessions_days: int = worker(
-        "RETENTION_SESSIONS_DAYS",
-        30,
-        _DAYS,
-        "Refresh tokens are deleted this many days after they expired.",
-    )
-    retention_batch_size: int = worker(
-        "RETENTION_BATCH_SIZE",
-        1000,
-        parse.integer(1, 100_000),
-        "Rows one retention statement deletes at most (each batch is its own short transaction).",
-    )
-    # The AI assistant (POST /api/tools/<slug>/assist); see fasttrack/n8n.py.
-    n8n_webhook_url: str | None = assistant(
-        "N8N_WEBHOOK_URL",
-        None,
-        parse.private_http_url,
-        "The agent workflow's webhook (http or https). Unset: the assistant is off (`503 "
-        "AI_NOT_CONFIGURED`). May carry a token; it is never logged.",
-        secret=True,
-    )
-    n8n_timeout_seconds: float = assistant(
-        "N8N_TIMEOUT_SECONDS",
-        30.0,
-        parse.number(0.1, 600.0),
-        "How long to wait for n8n to connect, start and finish its reply.",
-    )
-    ai_limit_user: int = assistant("AI_LIMIT_USER", 10, _LIMIT, "Questions per hour for users.")
-    ai_limit_staff: int = assistant(
-        "AI_LIMIT_STAFF", 50, _LIMIT, "Questions per hour for gurus and admins."
-    )
-    ai_failure_threshold: int = assistant(
-        "AI_FAILURE_THRESHOLD",
-        5,
-        parse.integer(1, 1000),
-        "Failures in a row that open the circuit breaker.",
-    )
-    ai_cooldown_seconds: int = assistant(
-        "AI_COOLDOWN_SECONDS",
-        60,
-        parse.integer(1, 86400),
-        "How long the open breaker answers 503 before trying n8n again.",
-    )
-    ai_store_answers: bool = assistant(
-        "AI_STORE_ANSWERS",
-        False,
-        parse.boolean,
-        "Keep the answer text in `shared.ai_requests` (off: only metadata).",
-    )
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -378,12 +248,14 @@ class Settings:
 
 
 def variables() -> list[tuple[str, Variable, Any]]:
-    """(field name, variable, default) of every setting read from the environment, in order."""
-    return [
+    """(field name, variable, default) of every setting read from the environment: the
+    service's first (FT_ENV decides what is required), each section in declaration order."""
+    declared = [
         (item.name, item.metadata["variable"], item.default)
         for item in fields(Settings)
         if "variable" in item.metadata
     ]
+    return sorted(declared, key=lambda entry: SECTIONS.index(entry[1].section))
 
 
 def development_frontend_url(host: str, port: int) -> str:
