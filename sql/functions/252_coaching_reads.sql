@@ -29,25 +29,27 @@ comment on function shared.organization_time_zone(shared.organizations) is
 
 revoke all on function shared.organization_time_zone(shared.organizations) from public;
 
-create or replace function shared.member_states(p_organization_id uuid)
-returns table (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
+create or replace function shared.member_states_of(p_organization_ids uuid[])
+returns table (organization_id uuid, user_id uuid, email text, full_name text,
+               last_saved_at timestamp with time zone, stalled boolean)
 language sql
 stable
 set search_path = ''
 as $$
     -- one pass over each member's 31 progress rows and one over their saved versions (both by
-    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
+    -- user_id); the teams' meeting tools once. Stalled: some counted tool (in progress, or
     -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
     -- for "some tool" is the earliest unlock among them.
     with meetings as materialized (
-        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
-          from shared.meeting_schedules as m where m.organization_id = p_organization_id
+        select m.organization_id, array_agg(m.tool_slug::text) as tools
+          from shared.meeting_schedules as m where m.organization_id = any (p_organization_ids)
+         group by m.organization_id
     )
-    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+    select u.organization_id, u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
            coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
                     false)
-      from meetings as mt
-      cross join shared.users as u
+      from shared.users as u
+      left join meetings as mt on mt.organization_id = u.organization_id
       cross join lateral (
           select max(greatest(p.started_at, p.completed_at)) as progress_at,
                  coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
@@ -55,11 +57,26 @@ as $$
             from shared.user_progress as p where p.user_id = u.id) as pr
       cross join lateral (
           select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
-     where u.organization_id = p_organization_id;
+     where u.organization_id = any (p_organization_ids);
+$$;
+
+comment on function shared.member_states_of(uuid[]) is
+    'Each member of the given organizations with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
+
+revoke all on function shared.member_states_of(uuid[]) from public;
+
+create or replace function shared.member_states(p_organization_id uuid)
+returns table (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select s.user_id, s.email, s.full_name, s.last_saved_at, s.stalled
+      from shared.member_states_of(array[p_organization_id]) as s;
 $$;
 
 comment on function shared.member_states(uuid) is
-    'Each member of an organization with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
+    'Each member of an organization with their last save and whether they are stalled (shared.member_states_of for one organization).';
 
 revoke all on function shared.member_states(uuid) from public;
 
@@ -153,25 +170,57 @@ revoke all on function shared.team_figures(shared.organizations) from public;
 
 /** Section: organizations and the dashboard -------------------------------------------------- */
 
-create or replace function shared.organization_summary(p_organization shared.organizations)
+create or replace function shared.organization_summaries(p_organization_ids uuid[])
 returns jsonb
 language sql
 stable
 set search_path = ''
 as $$
-    select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
-                              'group_id', p_organization.group_id,
-                              'time_zone', shared.organization_time_zone(p_organization),
-                              'member_count', m.members, 'stalled_count', m.stalled)
-           || (shared.team_figures(p_organization) - 'readiness')
-      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
-              from shared.member_states(p_organization.id) as s) as m;
+    -- the figures of a page of organizations, each kind read once for all of them: member states,
+    -- next meetings, and the lowest-sprint open tool of the teams without a next meeting
+    -- (the current tool: see shared.team_figures, which computes the same for one team)
+    with page as materialized (
+        select o.id, o.slug, o as organization from shared.organizations as o where o.id = any (p_organization_ids)
+    ), states as (
+        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled
+          from shared.member_states_of(p_organization_ids) as s group by s.organization_id
+    ), next_meetings as materialized (
+        select distinct on (m.organization_id) m.organization_id, m.tool_slug, m.meeting_at
+          from shared.meeting_schedules as m
+         where m.organization_id = any (p_organization_ids) and m.meeting_at >= pg_catalog.now()
+         order by m.organization_id, m.meeting_at, m.tool_slug
+    ), open_tools as (
+        select distinct on (o.organization_id) o.organization_id, o.tool_slug
+          from (select u.organization_id, p.tool_slug, t.sprint_number
+                  from shared.users as u
+                  join shared.user_progress as p on p.user_id = u.id
+                  join shared.tools as t on t.slug = p.tool_slug
+                 where u.organization_id = any (array(select g.id from page as g
+                                                        where g.id not in (select n.organization_id from next_meetings as n)))
+                 group by u.organization_id, p.tool_slug, t.sprint_number
+                having bool_or(p.status in ('unlocked', 'in_progress')) and not bool_and(p.status = 'completed')) as o
+         order by o.organization_id, o.sprint_number
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', (g.organization).name, 'slug', g.slug,
+                                                 'group_id', (g.organization).group_id,
+                                                 'time_zone', shared.organization_time_zone(g.organization),
+                                                 'member_count', coalesce(st.members, 0),
+                                                 'stalled_count', coalesce(st.stalled, 0),
+                                                 'current_tool', (select shared.tool_ref(t) from shared.tools as t
+                                                                   where t.slug = coalesce(n.tool_slug, ot.tool_slug)),
+                                                 'next_meeting', shared.meeting_json(g.organization, n.tool_slug,
+                                                                                     n.meeting_at))
+                              order by g.slug), '[]')
+      from page as g
+      left join states as st on st.organization_id = g.id
+      left join next_meetings as n on n.organization_id = g.id
+      left join open_tools as ot on ot.organization_id = g.id;
 $$;
 
-comment on function shared.organization_summary(shared.organizations) is
-    'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
+comment on function shared.organization_summaries(uuid[]) is
+    'The organizations of a page of GET /api/organizations, by slug: member count, stalled members, the current tool and the next meeting, computed for the whole page at once.';
 
-revoke all on function shared.organization_summary(shared.organizations) from public;
+revoke all on function shared.organization_summaries(uuid[]) from public;
 
 create or replace function shared.list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 returns jsonb
@@ -191,8 +240,7 @@ begin
                     or (p_caller.role = 'guru' and o.id in (select shared.coached_organization_ids(p_caller.id))))
              order by o.slug limit p_limit + 1) as o;
     return jsonb_build_object(
-        'items', (select coalesce(jsonb_agg(shared.organization_summary(o) order by o.slug), '[]')
-                    from shared.organizations as o where o.id = any (v_page[1:p_limit])),
+        'items', shared.organization_summaries(coalesce(v_page[1:p_limit], '{}')),
         'next_cursor', case when coalesce(array_length(v_page, 1), 0) > p_limit
                             then (select o.slug from shared.organizations as o where o.id = v_page[p_limit]) end);
 end;

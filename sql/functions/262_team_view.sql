@@ -96,6 +96,46 @@ revoke all on function shared.answer_summary(text, jsonb, jsonb) from public;
 
 /** Section: the team view -------------------------------------------------------------------- */
 
+create or replace function shared.team_members(p_organization_id uuid, p_tool shared.tools)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_ids uuid[];
+    v_submissions jsonb;
+    v_members jsonb;
+begin
+    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization_id;
+    -- every member's active submission in one statement on the tool's own table (its schema is
+    -- the tool's, so the statement is built here; one plan per call instead of one call per member)
+    execute format('select coalesce(jsonb_object_agg(s.user_id, jsonb_build_object(''status'', s.status, ''data'', s.data)), ''{}'')'
+                   ' from %I.submissions as s where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
+       into v_submissions using v_ids;
+    -- each member once, in email order: progress, the submission (draft or submitted), last save
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
+               'data', s -> 'data',
+               'last_saved_at', greatest(p.started_at, p.completed_at, sv.saved_at))
+               order by u.email), '[]')
+      into v_members
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+      left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
+                  where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv on sv.user_id = u.id
+      cross join lateral (select v_submissions -> u.id::text) as sub (s)
+     where u.organization_id = p_organization_id;
+    return v_members;
+end;
+$$;
+
+comment on function shared.team_members(uuid, shared.tools) is
+    'The members of an organization on one tool, in email order: user, progress, their active submission''s status and data, last save (one read of the tool''s submissions for all of them).';
+
+revoke all on function shared.team_members(uuid, shared.tools) from public;
+
 create or replace function shared.team_view(p_organization shared.organizations, p_tool shared.tools,
                                             p_min_respondents integer)
 returns jsonb
@@ -105,23 +145,8 @@ set search_path = ''
 as $$
 declare
     v_tool_anonymous boolean := p_tool.anonymous;
-    v_members jsonb;
+    v_members jsonb := shared.team_members(p_organization.id, p_tool);
 begin
-    -- each member once: their active submission (draft or submitted) and progress
-    select coalesce(jsonb_agg(jsonb_build_object(
-               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
-               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
-               'data', s -> 'data',
-               'last_saved_at', greatest(p.started_at, p.completed_at,
-                                         (select max(v.replaced_at) from shared.submission_versions as v
-                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
-               order by u.email), '[]')
-      into v_members
-      from shared.users as u
-      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
-      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
-     where u.organization_id = p_organization.id;
-
     return jsonb_build_object(
         'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
         'tool', shared.tool_ref(p_tool),
@@ -133,9 +158,24 @@ begin
                                                                          'last_saved_at', m -> 'last_saved_at')
                                                       order by m -> 'user' ->> 'email'), '[]')
                               from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
-        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
+        -- one pass over members x outputs: each member's answer to each output, grouped by output
+        'fields', (select coalesce(jsonb_agg(shared.team_field(f, a.answers, a.answer_values, coalesce(a.respondents, 0),
+                                                               v_tool_anonymous, p_min_respondents)
                                              order by f.position), '[]')
-                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+                     from shared.tool_fields as f
+                     left join (select x.field_id,
+                                       jsonb_agg(jsonb_build_object('user', x.m -> 'user', 'value', x.value,
+                                                                    'status', x.m -> 'status', 'submitted', x.m -> 'submitted')
+                                                 order by x.ord) as answers,
+                                       jsonb_agg(x.value order by x.ord) as answer_values,
+                                       count(*)::integer as respondents
+                                  from (select o.field_id, m.m, m.ord, m.m -> 'data' #> o.path as value
+                                          from jsonb_array_elements(v_members) with ordinality as m (m, ord)
+                                         cross join shared.tool_fields as o
+                                         where o.tool_slug = p_tool.slug) as x
+                                 where jsonb_typeof(x.value) <> 'null' and x.value not in ('""', '[]', '{}')
+                                 group by x.field_id) as a on a.field_id = f.field_id
+                    where f.tool_slug = p_tool.slug));
 end;
 $$;
 
@@ -144,32 +184,22 @@ comment on function shared.team_view(shared.organizations, shared.tools, integer
 
 revoke all on function shared.team_view(shared.organizations, shared.tools, integer) from public;
 
-create or replace function shared.team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean,
-                                             p_min_respondents integer)
+create or replace function shared.team_field(p_field shared.tool_fields, p_answers jsonb, p_values jsonb,
+                                             p_respondents integer, p_tool_anonymous boolean, p_min_respondents integer)
 returns jsonb
 language plpgsql
-stable
+immutable
 set search_path = ''
 as $$
 declare
     v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
-    v_answers jsonb;
-    v_values jsonb;
-    v_count integer;
+    v_answers jsonb := coalesce(p_answers, '[]');
 begin
-    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
-                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
-                              order by m -> 'user' ->> 'email'), '[]'),
-           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
-           count(*)
-      into v_answers, v_values, v_count
-      from jsonb_array_elements(p_members) as m
-     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
-       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
+    -- p_answers: [{user, value, status, submitted}] in email order; p_values: the values alone
     if v_anonymous then
-        if v_count < p_min_respondents then
+        if p_respondents < p_min_respondents then
             return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
+                                      'anonymous', true, 'respondents', p_respondents, 'hidden', true,
                                       'message', 'too few answers to show');
         end if;
         -- no names, and in value order so the order gives no one away
@@ -178,13 +208,13 @@ begin
           into v_answers from jsonb_array_elements(v_answers) as a;
     end if;
     return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
+                              'anonymous', v_anonymous, 'respondents', p_respondents, 'hidden', false,
                               'answers', v_answers,
-                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
 end;
 $$;
 
-comment on function shared.team_field(shared.tool_fields, jsonb, boolean, integer) is
-    'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+comment on function shared.team_field(shared.tool_fields, jsonb, jsonb, integer, boolean, integer) is
+    'One output of the team view from its answers (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
 
-revoke all on function shared.team_field(shared.tool_fields, jsonb, boolean, integer) from public;
+revoke all on function shared.team_field(shared.tool_fields, jsonb, jsonb, integer, boolean, integer) from public;
