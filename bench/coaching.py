@@ -18,8 +18,8 @@ layer calls them (claims, `set local role`, one transaction):
 each `--rounds` times, every round timing the reads with the current functions and then with
 the definitions before they were set-based (bench/sql/coaching_reads_before.sql, applied for
 that part and replaced by the current files after it). First it checks, in one transaction it
-rolls back, that both give the same answers: the team view of every tool for the team and for
-two seeded organizations, and every page of the guru's and the admin's lists.
+rolls back, that both give the same answers: the team view of every tool and the dashboard for
+the team and for two seeded organizations, and pages of the guru's and the admin's lists.
 
 `--database-url` runs on a migrated database instead of a throw-away server, seeding it and
 building the team only when it has none yet (so a second run reuses them); `--before-url` names
@@ -194,11 +194,13 @@ select jsonb_build_object(
     'team_views', (select jsonb_agg(shared.team_view(o, t, 3) order by o.slug, t.slug)
                      from shared.organizations as o cross join shared.tools as t
                     where o.id = any (%(orgs)s::uuid[])),
+    'dashboards', (select jsonb_agg(shared.organization_dashboard(o) order by o.slug)
+                     from shared.organizations as o where o.id = any (%(orgs)s::uuid[])),
     'lists', (select jsonb_agg(shared.list_organizations(u, c.cursor, 50) order by u.role, c.cursor)
                 from shared.users as u
                cross join (select null::text as cursor union all
                            select o.slug from shared.organizations as o
-                            where o.slug in ('bench-org-000050', 'bench-team')) as c
+                            where o.slug in ('bench-org-3', 'bench-team')) as c
                where u.lms_user_id in ('bench-guru', 'bench-admin')))
 """
 
@@ -221,6 +223,9 @@ def same_answers(url: str, team: dict[str, Any]) -> dict[str, Any]:
     differing = [i for i, (now, then) in enumerate(pairs) if now != then]
     return {
         "team_views": len(current["team_views"]),
+        "answered_fields": sum(
+            1 for view in current["team_views"] for f in view["fields"] if f["respondents"]
+        ),
         "team_views_differing": differing,
         "list_pages": len(current["lists"]),
         "lists_same": current["lists"] == before["lists"],
