@@ -96,86 +96,82 @@ revoke all on function shared.answer_summary(text, jsonb, jsonb) from public;
 
 /** Section: the team view -------------------------------------------------------------------- */
 
-create or replace function shared.team_members(p_organization_id uuid, p_tool shared.tools)
-returns jsonb
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-    v_ids uuid[];
-    v_submissions jsonb;
-    v_members jsonb;
-begin
-    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization_id;
-    -- every member's active submission in one statement on the tool's own table (its schema is
-    -- the tool's, so the statement is built here; one plan per call instead of one call per member)
-    execute format('select coalesce(jsonb_object_agg(s.user_id, jsonb_build_object(''status'', s.status, ''data'', s.data)), ''{}'')'
-                   ' from %I.submissions as s where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
-       into v_submissions using v_ids;
-    -- each member once, in email order: progress, the submission (draft or submitted), last save
-    select coalesce(jsonb_agg(jsonb_build_object(
-               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
-               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
-               'data', s -> 'data',
-               'last_saved_at', greatest(p.started_at, p.completed_at, sv.saved_at))
-               order by u.email), '[]')
-      into v_members
-      from shared.users as u
-      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
-      left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
-                  where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv on sv.user_id = u.id
-      cross join lateral (select v_submissions -> u.id::text) as sub (s)
-     where u.organization_id = p_organization_id;
-    return v_members;
-end;
-$$;
-
-comment on function shared.team_members(uuid, shared.tools) is
-    'The members of an organization on one tool, in email order: user, progress, their active submission''s status and data, last save (one read of the tool''s submissions for all of them).';
-
-revoke all on function shared.team_members(uuid, shared.tools) from public;
-
 create or replace function shared.team_view(p_organization shared.organizations, p_tool shared.tools,
                                             p_min_respondents integer)
 returns jsonb
 language plpgsql
 stable
 set search_path = ''
+-- one plan for the statement below, kept: planning it anew for each call costs more than running it
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     v_tool_anonymous boolean := p_tool.anonymous;
-    v_members jsonb := shared.team_members(p_organization.id, p_tool);
+    v_ids uuid[];
+    v_submitters uuid[];
+    v_statuses text[];
+    v_data jsonb[];
 begin
-    return jsonb_build_object(
-        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
-        'tool', shared.tool_ref(p_tool),
-        'anonymous', v_tool_anonymous,
-        'min_respondents', p_min_respondents,
-        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
-                     || jsonb_build_object('to_nudge', (
-                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
-                                                                         'last_saved_at', m -> 'last_saved_at')
-                                                      order by m -> 'user' ->> 'email'), '[]')
-                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
-        -- one pass over members x outputs: each member's answer to each output, grouped by output
-        'fields', (select coalesce(jsonb_agg(shared.team_field(f, a.answers, a.answer_values, coalesce(a.respondents, 0),
-                                                               v_tool_anonymous, p_min_respondents)
-                                             order by f.position), '[]')
-                     from shared.tool_fields as f
-                     left join (select x.field_id,
-                                       jsonb_agg(jsonb_build_object('user', x.m -> 'user', 'value', x.value,
-                                                                    'status', x.m -> 'status', 'submitted', x.m -> 'submitted')
-                                                 order by x.ord) as answers,
-                                       jsonb_agg(x.value order by x.ord) as answer_values,
-                                       count(*)::integer as respondents
-                                  from (select o.field_id, m.m, m.ord, m.m -> 'data' #> o.path as value
-                                          from jsonb_array_elements(v_members) with ordinality as m (m, ord)
-                                         cross join shared.tool_fields as o
-                                         where o.tool_slug = p_tool.slug) as x
-                                 where jsonb_typeof(x.value) <> 'null' and x.value not in ('""', '[]', '{}')
-                                 group by x.field_id) as a on a.field_id = f.field_id
-                    where f.tool_slug = p_tool.slug));
+    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization.id;
+    -- every member's active submission (draft or submitted) in one statement on the tool's own
+    -- table, built here since the schema is the tool's; arrays keep the answers as they are stored
+    execute format('select array_agg(s.user_id), array_agg(s.status), array_agg(s.data) from %I.submissions as s'
+                   ' where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
+       into v_submitters, v_statuses, v_data using v_ids;
+    return (
+        with submissions as materialized (
+            select x.user_id, x.status, x.data
+              from rows from (pg_catalog.unnest(v_submitters), pg_catalog.unnest(v_statuses), pg_catalog.unnest(v_data))
+                   as x (user_id, status, data)
+        ), members as materialized (
+            -- each member once: progress, their submission's status, last save
+            select u.id, u.email, jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name) as person,
+                   p.status as progress, s.status, s.data,
+                   greatest(p.started_at, p.completed_at, sv.saved_at) as last_saved_at
+              from shared.users as u
+              join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+              left join submissions as s on s.user_id = u.id
+              left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
+                          where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv
+                     on sv.user_id = u.id
+             where u.organization_id = p_organization.id
+        ), answers as (
+            -- one pass over members x outputs: the answered ones, grouped by output; an anonymous
+            -- output's answers without names, in value order so the order gives no one away
+            select a.field_id,
+                   json_agg(json_build_object('user', a.person, 'value', a.value, 'status', a.status,
+                                              'submitted', a.status = 'submitted') order by a.email::text)
+                       filter (where not a.anonymous) as named,
+                   json_agg(json_build_object('value', a.value, 'submitted', a.status = 'submitted')
+                            order by a.value, a.email::text) filter (where a.anonymous) as unnamed,
+                   jsonb_agg(a.value) as answer_values,
+                   count(*)::integer as respondents
+              from (select o.field_id, m.email, m.person, m.status, m.data #> o.path as value,
+                           v_tool_anonymous or coalesce((o.rules ->> 'anonymous')::boolean, false) as anonymous
+                      from members as m cross join shared.tool_fields as o
+                     where o.tool_slug = p_tool.slug) as a
+             where jsonb_typeof(a.value) <> 'null' and a.value not in ('""', '[]', '{}')
+             group by a.field_id
+        )
+        -- built as json (text, nested without re-encoding) and made jsonb once
+        select json_build_object(
+            'organization', json_build_object('id', p_organization.id, 'name', p_organization.name),
+            'tool', shared.tool_ref(p_tool),
+            'anonymous', v_tool_anonymous,
+            'min_respondents', p_min_respondents,
+            'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                         || jsonb_build_object('to_nudge', (
+                                select coalesce(jsonb_agg(jsonb_build_object('user', m.person, 'status', m.progress,
+                                                                             'last_saved_at', m.last_saved_at)
+                                                          order by m.email::text), '[]')
+                                  from members as m where m.progress <> 'completed')),
+            'fields', (select coalesce(json_agg(shared.team_field(f, v_tool_anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false),
+                                                                  coalesce(a.named, a.unnamed), a.answer_values,
+                                                                  coalesce(a.respondents, 0), p_min_respondents)
+                                                order by f.position), '[]')
+                         from shared.tool_fields as f
+                         left join answers as a on a.field_id = f.field_id
+                        where f.tool_slug = p_tool.slug))::jsonb);
 end;
 $$;
 
@@ -184,37 +180,28 @@ comment on function shared.team_view(shared.organizations, shared.tools, integer
 
 revoke all on function shared.team_view(shared.organizations, shared.tools, integer) from public;
 
-create or replace function shared.team_field(p_field shared.tool_fields, p_answers jsonb, p_values jsonb,
-                                             p_respondents integer, p_tool_anonymous boolean, p_min_respondents integer)
-returns jsonb
+create or replace function shared.team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json,
+                                             p_values jsonb, p_respondents integer, p_min_respondents integer)
+returns json
 language plpgsql
 immutable
 set search_path = ''
 as $$
-declare
-    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
-    v_answers jsonb := coalesce(p_answers, '[]');
 begin
-    -- p_answers: [{user, value, status, submitted}] in email order; p_values: the values alone
-    if v_anonymous then
-        if p_respondents < p_min_respondents then
-            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                                      'anonymous', true, 'respondents', p_respondents, 'hidden', true,
-                                      'message', 'too few answers to show');
-        end if;
-        -- no names, and in value order so the order gives no one away
-        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
-                                  order by a -> 'value'), '[]')
-          into v_answers from jsonb_array_elements(v_answers) as a;
+    -- p_answers: the answers as shown (named, or without names when p_anonymous); p_values: the values alone
+    if p_anonymous and p_respondents < p_min_respondents then
+        return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                 'anonymous', true, 'respondents', p_respondents, 'hidden', true,
+                                 'message', 'too few answers to show');
     end if;
-    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                              'anonymous', v_anonymous, 'respondents', p_respondents, 'hidden', false,
-                              'answers', v_answers,
-                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
+    return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                             'anonymous', p_anonymous, 'respondents', p_respondents, 'hidden', false,
+                             'answers', coalesce(p_answers, '[]'),
+                             'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
 end;
 $$;
 
-comment on function shared.team_field(shared.tool_fields, jsonb, jsonb, integer, boolean, integer) is
-    'One output of the team view from its answers (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
+comment on function shared.team_field(shared.tool_fields, boolean, json, jsonb, integer, integer) is
+    'One output of the team view from its answers as shown (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
 
-revoke all on function shared.team_field(shared.tool_fields, jsonb, jsonb, integer, boolean, integer) from public;
+revoke all on function shared.team_field(shared.tool_fields, boolean, json, jsonb, integer, integer) from public;

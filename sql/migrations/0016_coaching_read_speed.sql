@@ -7,5 +7,5 @@
 -- depends: 0014_team_decisions
 -- =============================================================================================
 
-drop function if exists shared.team_field(shared.tool_fields, jsonb, boolean, integer);
+drop function if exists shared.team_field(shared.tool_fields, jsonb, boolean, integer);  -- now takes one output's answers
 drop function if exists shared.organization_summary(shared.organizations);
