@@ -31,7 +31,7 @@ revoke all on function shared.organization_time_zone(shared.organizations) from 
 
 create or replace function shared.member_states_of(p_organization_ids uuid[])
 returns table (organization_id uuid, user_id uuid, email text, full_name text,
-               last_saved_at timestamp with time zone, stalled boolean)
+               last_saved_at timestamp with time zone, stalled boolean, first_open_tool integer)
 language sql
 stable
 set search_path = ''
@@ -39,21 +39,27 @@ as $$
     -- one pass over each member's 31 progress rows and one over their saved versions (both by
     -- user_id); the teams' meeting tools once. Stalled: some counted tool (in progress, or
     -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
-    -- for "some tool" is the earliest unlock among them.
-    with meetings as materialized (
+    -- for "some tool" is the earliest unlock among them. first_open_tool: the position, in sprint
+    -- order, of the first tool the member has open (unlocked or in progress), from the same pass.
+    with tool_order as materialized (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), meetings as materialized (
         select m.organization_id, array_agg(m.tool_slug::text) as tools
           from shared.meeting_schedules as m where m.organization_id = any (p_organization_ids)
          group by m.organization_id
     )
     select u.organization_id, u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
            coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
-                    false)
-      from shared.users as u
+                    false),
+           pr.first_open
+      from tool_order as o
+      cross join shared.users as u
       left join meetings as mt on mt.organization_id = u.organization_id
       cross join lateral (
           select max(greatest(p.started_at, p.completed_at)) as progress_at,
                  coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
-                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since,
+                 min(pg_catalog.array_position(o.slugs, p.tool_slug::text)) filter (where p.status in ('unlocked', 'in_progress')) as first_open
             from shared.user_progress as p where p.user_id = u.id) as pr
       cross join lateral (
           select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
@@ -61,7 +67,7 @@ as $$
 $$;
 
 comment on function shared.member_states_of(uuid[]) is
-    'Each member of the given organizations with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
+    'Each member of the given organizations with their last save, whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled) and the sprint-order position of the first tool they have open.';
 
 revoke all on function shared.member_states_of(uuid[]) from public;
 
@@ -176,30 +182,23 @@ language sql
 stable
 set search_path = ''
 as $$
-    -- the figures of a page of organizations, each kind read once for all of them: member states,
-    -- next meetings, and the lowest-sprint open tool of the teams without a next meeting
-    -- (the current tool: see shared.team_figures, which computes the same for one team)
+    -- the figures of a page of organizations, each kind read once for all of them: member states
+    -- (one pass over the members' progress) and next meetings. The current tool (as in
+    -- shared.team_figures): the tool of the next meeting, else the lowest-sprint tool some member
+    -- has open, which is one not every member has completed.
     with page as materialized (
         select o.id, o.slug, o as organization from shared.organizations as o where o.id = any (p_organization_ids)
     ), states as (
-        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled
+        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled,
+               min(s.first_open_tool) as first_open_tool
           from shared.member_states_of(p_organization_ids) as s group by s.organization_id
-    ), next_meetings as materialized (
+    ), tool_order as (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), next_meetings as (
         select distinct on (m.organization_id) m.organization_id, m.tool_slug, m.meeting_at
           from shared.meeting_schedules as m
          where m.organization_id = any (p_organization_ids) and m.meeting_at >= pg_catalog.now()
          order by m.organization_id, m.meeting_at, m.tool_slug
-    ), open_tools as (
-        select distinct on (o.organization_id) o.organization_id, o.tool_slug
-          from (select u.organization_id, p.tool_slug, t.sprint_number
-                  from shared.users as u
-                  join shared.user_progress as p on p.user_id = u.id
-                  join shared.tools as t on t.slug = p.tool_slug
-                 where u.organization_id = any (array(select g.id from page as g
-                                                        where g.id not in (select n.organization_id from next_meetings as n)))
-                 group by u.organization_id, p.tool_slug, t.sprint_number
-                having bool_or(p.status in ('unlocked', 'in_progress')) and not bool_and(p.status = 'completed')) as o
-         order by o.organization_id, o.sprint_number
     )
     select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', (g.organization).name, 'slug', g.slug,
                                                  'group_id', (g.organization).group_id,
@@ -207,14 +206,14 @@ as $$
                                                  'member_count', coalesce(st.members, 0),
                                                  'stalled_count', coalesce(st.stalled, 0),
                                                  'current_tool', (select shared.tool_ref(t) from shared.tools as t
-                                                                   where t.slug = coalesce(n.tool_slug, ot.tool_slug)),
+                                                                   where t.slug = coalesce(n.tool_slug, o.slugs[st.first_open_tool])),
                                                  'next_meeting', shared.meeting_json(g.organization, n.tool_slug,
                                                                                      n.meeting_at))
                               order by g.slug), '[]')
       from page as g
       left join states as st on st.organization_id = g.id
       left join next_meetings as n on n.organization_id = g.id
-      left join open_tools as ot on ot.organization_id = g.id;
+      cross join tool_order as o;
 $$;
 
 comment on function shared.organization_summaries(uuid[]) is
