@@ -3667,8 +3667,7 @@ begin
                     or (p_caller.role = 'guru' and o.id in (select shared.coached_organization_ids(p_caller.id))))
              order by o.slug limit p_limit + 1) as o;
     return jsonb_build_object(
-        'items', (select coalesce(jsonb_agg(shared.organization_summary(o) order by o.slug), '[]')
-                    from shared.organizations as o where o.id = any (v_page[1:p_limit])),
+        'items', shared.organization_summaries(coalesce(v_page[1:p_limit], '{}')),
         'next_cursor', case when coalesce(array_length(v_page, 1), 0) > p_limit
                             then (select o.slug from shared.organizations as o where o.id = v_page[p_limit]) end);
 end;
@@ -3803,32 +3802,52 @@ CREATE FUNCTION shared.member_states(p_organization_id uuid)
 RETURNS TABLE (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    -- one pass over each member's 31 progress rows and one over their saved versions (both by
-    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
-    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
-    -- for "some tool" is the earliest unlock among them.
-    with meetings as materialized (
-        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
-          from shared.meeting_schedules as m where m.organization_id = p_organization_id
-    )
-    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
-           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
-                    false)
-      from meetings as mt
-      cross join shared.users as u
-      cross join lateral (
-          select max(greatest(p.started_at, p.completed_at)) as progress_at,
-                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
-                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
-            from shared.user_progress as p where p.user_id = u.id) as pr
-      cross join lateral (
-          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
-     where u.organization_id = p_organization_id;
+    select s.user_id, s.email, s.full_name, s.last_saved_at, s.stalled
+      from shared.member_states_of(array[p_organization_id]) as s;
 $$;
 
 -- COMMENT: FUNCTION member_states(p_organization_id uuid)
 COMMENT ON FUNCTION shared.member_states (p_organization_id uuid)
-  IS 'Each member of an organization with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
+  IS 'Each member of an organization with their last save and whether they are stalled (shared.member_states_of for one organization).';
+
+-- FUNCTION: member_states_of(uuid[])
+CREATE FUNCTION shared.member_states_of(p_organization_ids uuid[])
+RETURNS TABLE (organization_id uuid, user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean, first_open_tool integer)
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- one pass over each member's 31 progress rows and one over their saved versions (both by
+    -- user_id); the teams' meeting tools once. Stalled: some counted tool (in progress, or
+    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
+    -- for "some tool" is the earliest unlock among them. first_open_tool: the position, in sprint
+    -- order, of the first tool the member has open (unlocked or in progress), from the same pass.
+    with tool_order as materialized (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), meetings as materialized (
+        select m.organization_id, array_agg(m.tool_slug::text) as tools
+          from shared.meeting_schedules as m where m.organization_id = any (p_organization_ids)
+         group by m.organization_id
+    )
+    select u.organization_id, u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
+                    false),
+           pr.first_open
+      from tool_order as o
+      cross join shared.users as u
+      left join meetings as mt on mt.organization_id = u.organization_id
+      cross join lateral (
+          select max(greatest(p.started_at, p.completed_at)) as progress_at,
+                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since,
+                 min(pg_catalog.array_position(o.slugs, p.tool_slug::text)) filter (where p.status in ('unlocked', 'in_progress')) as first_open
+            from shared.user_progress as p where p.user_id = u.id) as pr
+      cross join lateral (
+          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
+     where u.organization_id = any (p_organization_ids);
+$$;
+
+-- COMMENT: FUNCTION member_states_of(p_organization_ids uuid[])
+COMMENT ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
+  IS 'Each member of the given organizations with their last save, whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled) and the sprint-order position of the first tool they have open.';
 
 -- FUNCTION: mentions(text, text[])
 CREATE FUNCTION shared.mentions(p_text text, p_needles text[])
@@ -4111,23 +4130,48 @@ $$;
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
 
--- FUNCTION: organization_summary(shared.organizations)
-CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
+-- FUNCTION: organization_summaries(uuid[])
+CREATE FUNCTION shared.organization_summaries(p_organization_ids uuid[])
 RETURNS jsonb
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
-                              'group_id', p_organization.group_id,
-                              'time_zone', shared.organization_time_zone(p_organization),
-                              'member_count', m.members, 'stalled_count', m.stalled)
-           || (shared.team_figures(p_organization) - 'readiness')
-      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
-              from shared.member_states(p_organization.id) as s) as m;
+    -- the figures of a page of organizations, each kind read once for all of them: member states
+    -- (one pass over the members' progress) and next meetings. The current tool (as in
+    -- shared.team_figures): the tool of the next meeting, else the lowest-sprint tool some member
+    -- has open, which is one not every member has completed.
+    with page as materialized (
+        select o.id, o.slug, o as organization from shared.organizations as o where o.id = any (p_organization_ids)
+    ), states as (
+        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled,
+               min(s.first_open_tool) as first_open_tool
+          from shared.member_states_of(p_organization_ids) as s group by s.organization_id
+    ), tool_order as (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), next_meetings as (
+        select distinct on (m.organization_id) m.organization_id, m.tool_slug, m.meeting_at
+          from shared.meeting_schedules as m
+         where m.organization_id = any (p_organization_ids) and m.meeting_at >= pg_catalog.now()
+         order by m.organization_id, m.meeting_at, m.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', (g.organization).name, 'slug', g.slug,
+                                                 'group_id', (g.organization).group_id,
+                                                 'time_zone', shared.organization_time_zone(g.organization),
+                                                 'member_count', coalesce(st.members, 0),
+                                                 'stalled_count', coalesce(st.stalled, 0),
+                                                 'current_tool', (select shared.tool_ref(t) from shared.tools as t
+                                                                   where t.slug = coalesce(n.tool_slug, o.slugs[st.first_open_tool])),
+                                                 'next_meeting', shared.meeting_json(g.organization, n.tool_slug,
+                                                                                     n.meeting_at))
+                              order by g.slug), '[]')
+      from page as g
+      left join states as st on st.organization_id = g.id
+      left join next_meetings as n on n.organization_id = g.id
+      cross join tool_order as o;
 $$;
 
--- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
-COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
-  IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
+-- COMMENT: FUNCTION organization_summaries(p_organization_ids uuid[])
+COMMENT ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
+  IS 'The organizations of a page of GET /api/organizations, by slug: member count, stalled members, the current tool and the next meeting, computed for the whole page at once.';
 
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
@@ -6651,50 +6695,33 @@ COMMENT ON COLUMN shared.tool_fields.path
 COMMENT ON COLUMN shared.tool_fields.rules
   IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
 
--- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
+-- FUNCTION: team_field(shared.tool_fields, boolean, json, jsonb, integer, integer)
 CREATE FUNCTION shared.team_field(p_field shared.tool_fields
-                                , p_members jsonb
-                                , p_tool_anonymous boolean
+                                , p_anonymous boolean
+                                , p_answers pg_catalog.json
+                                , p_values jsonb
+                                , p_respondents integer
                                 , p_min_respondents integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+RETURNS pg_catalog.json
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-declare
-    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
-    v_answers jsonb;
-    v_values jsonb;
-    v_count integer;
 begin
-    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
-                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
-                              order by m -> 'user' ->> 'email'), '[]'),
-           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
-           count(*)
-      into v_answers, v_values, v_count
-      from jsonb_array_elements(p_members) as m
-     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
-       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
-    if v_anonymous then
-        if v_count < p_min_respondents then
-            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
-                                      'message', 'too few answers to show');
-        end if;
-        -- no names, and in value order so the order gives no one away
-        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
-                                  order by a -> 'value'), '[]')
-          into v_answers from jsonb_array_elements(v_answers) as a;
+    -- p_answers: the answers as shown (named, or without names when p_anonymous); p_values: the values alone
+    if p_anonymous and p_respondents < p_min_respondents then
+        return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                 'anonymous', true, 'respondents', p_respondents, 'hidden', true,
+                                 'message', 'too few answers to show');
     end if;
-    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
-                              'answers', v_answers,
-                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+    return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                             'anonymous', p_anonymous, 'respondents', p_respondents, 'hidden', false,
+                             'answers', coalesce(p_answers, '[]'),
+                             'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
 end;
 $$;
 
--- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
-COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
-  IS 'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+-- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+  IS 'One output of the team view from its answers as shown (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
 
 -- FUNCTION: team_figures(shared.organizations)
 CREATE FUNCTION shared.team_figures(p_organization shared.organizations)
@@ -6736,41 +6763,75 @@ CREATE FUNCTION shared.team_view(p_organization shared.organizations
                                , p_tool shared.tools
                                , p_min_respondents integer)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO '' SET plan_cache_mode TO 'force_generic_plan'
 AS $$
 declare
     v_tool_anonymous boolean := p_tool.anonymous;
-    v_members jsonb;
+    v_ids uuid[];
+    v_submitters uuid[];
+    v_statuses text[];
+    v_data jsonb[];
 begin
-    -- each member once: their active submission (draft or submitted) and progress
-    select coalesce(jsonb_agg(jsonb_build_object(
-               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
-               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
-               'data', s -> 'data',
-               'last_saved_at', greatest(p.started_at, p.completed_at,
-                                         (select max(v.replaced_at) from shared.submission_versions as v
-                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
-               order by u.email), '[]')
-      into v_members
-      from shared.users as u
-      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
-      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
-     where u.organization_id = p_organization.id;
-
-    return jsonb_build_object(
-        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
-        'tool', shared.tool_ref(p_tool),
-        'anonymous', v_tool_anonymous,
-        'min_respondents', p_min_respondents,
-        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
-                     || jsonb_build_object('to_nudge', (
-                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
-                                                                         'last_saved_at', m -> 'last_saved_at')
-                                                      order by m -> 'user' ->> 'email'), '[]')
-                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
-        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
-                                             order by f.position), '[]')
-                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization.id;
+    -- every member's active submission (draft or submitted) in one statement on the tool's own
+    -- table, built here since the schema is the tool's; arrays keep the answers as they are stored
+    execute format('select array_agg(s.user_id), array_agg(s.status), array_agg(s.data) from %I.submissions as s'
+                   ' where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
+       into v_submitters, v_statuses, v_data using v_ids;
+    return (
+        with submissions as materialized (
+            select x.user_id, x.status, x.data
+              from rows from (pg_catalog.unnest(v_submitters), pg_catalog.unnest(v_statuses), pg_catalog.unnest(v_data))
+                   as x (user_id, status, data)
+        ), members as materialized (
+            -- each member once: progress, their submission's status, last save
+            select u.id, u.email, jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name) as person,
+                   p.status as progress, s.status, s.data,
+                   greatest(p.started_at, p.completed_at, sv.saved_at) as last_saved_at
+              from shared.users as u
+              join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+              left join submissions as s on s.user_id = u.id
+              left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
+                          where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv
+                     on sv.user_id = u.id
+             where u.organization_id = p_organization.id
+        ), answers as (
+            -- one pass over members x outputs: the answered ones, grouped by output; an anonymous
+            -- output's answers without names, in value order so the order gives no one away
+            select a.field_id,
+                   json_agg(json_build_object('user', a.person, 'value', a.value, 'status', a.status,
+                                              'submitted', a.status = 'submitted') order by a.email::text)
+                       filter (where not a.anonymous) as named,
+                   json_agg(json_build_object('value', a.value, 'submitted', a.status = 'submitted')
+                            order by a.value, a.email::text) filter (where a.anonymous) as unnamed,
+                   jsonb_agg(a.value) as answer_values,
+                   count(*)::integer as respondents
+              from (select o.field_id, m.email, m.person, m.status, m.data #> o.path as value,
+                           v_tool_anonymous or coalesce((o.rules ->> 'anonymous')::boolean, false) as anonymous
+                      from members as m cross join shared.tool_fields as o
+                     where o.tool_slug = p_tool.slug) as a
+             where jsonb_typeof(a.value) <> 'null' and a.value not in ('""', '[]', '{}')
+             group by a.field_id
+        )
+        -- built as json (text, nested without re-encoding) and made jsonb once
+        select json_build_object(
+            'organization', json_build_object('id', p_organization.id, 'name', p_organization.name),
+            'tool', shared.tool_ref(p_tool),
+            'anonymous', v_tool_anonymous,
+            'min_respondents', p_min_respondents,
+            'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                         || jsonb_build_object('to_nudge', (
+                                select coalesce(jsonb_agg(jsonb_build_object('user', m.person, 'status', m.progress,
+                                                                             'last_saved_at', m.last_saved_at)
+                                                          order by m.email::text), '[]')
+                                  from members as m where m.progress <> 'completed')),
+            'fields', (select coalesce(json_agg(shared.team_field(f, v_tool_anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false),
+                                                                  coalesce(a.named, a.unnamed), a.answer_values,
+                                                                  coalesce(a.respondents, 0), p_min_respondents)
+                                                order by f.position), '[]')
+                         from shared.tool_fields as f
+                         left join answers as a on a.field_id = f.field_id
+                        where f.tool_slug = p_tool.slug))::jsonb);
 end;
 $$;
 
@@ -10261,6 +10322,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.member_states (p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION member_states_of(p_organization_ids uuid[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
+  FROM PUBLIC;
+
 -- ACL: FUNCTION mentions(p_text text, p_needles text[])
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.mentions (p_text text, p_needles text[])
@@ -10311,9 +10377,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_summary(p_organization shared.organizations)
+-- ACL: FUNCTION organization_summaries(p_organization_ids uuid[])
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
@@ -10681,9 +10747,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
--- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+-- ACL: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
