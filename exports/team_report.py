@@ -141,13 +141,13 @@ def team_field(entry: Json, budget: Budget) -> Json:
     return shown
 
 
-def chart(summary: Json, values: list[Any]) -> Json | None:
+def chart(summary: Json, values: list[Any], counted: str = "Answers") -> Json | None:
     """The chart of a summary: counts as bars, numbers as a strip with their figures, a table
     as its rows per member and a chart per number or choice column."""
     shape = summary.get("shape")
     if shape == "numbers":
         strip = number_strip(summary, values)
-        return {"kind": "numbers", "figures": figures(summary), "svg": strip}
+        return {"kind": "numbers", "figures": figures(summary, counted), "svg": strip}
     if shape == "counts":
         bars = count_bars(summary.get("counts") or [])
         for row in bars["rows"]:
@@ -159,18 +159,19 @@ def chart(summary: Json, values: list[Any]) -> Json | None:
         for column in summary.get("columns") or []:
             cells = [row.get(column.get("key")) for row in rows if isinstance(row, dict)]
             columns.append({"label": column.get("label") or humanize(column.get("key")),
-                            "chart": chart(column, cells)})  # fmt: skip
+                            "chart": chart(column, cells, "Values")})  # fmt: skip
         return {
             "kind": "table",
-            "rows": figures(summary.get("rows") or {}),
+            "rows": figures(summary.get("rows") or {}, "Members"),
             "columns": [c for c in columns if c["chart"]],
         }
     return None
 
 
-def figures(summary: Json) -> list[tuple[str, Any]]:
-    """n, min, median, max, mean as (label, value) pairs, the ones SQL gave."""
-    names = (("n", "Answers"), ("min", "Min"), ("median", "Median"), ("max", "Max"),
+def figures(summary: Json, counted: str = "Answers") -> list[tuple[str, Any]]:
+    """n (labelled `counted`), min, median, max, mean as (label, value) pairs, the ones SQL
+    gave."""
+    names = (("n", counted), ("min", "Min"), ("median", "Median"), ("max", "Max"),
              ("mean", "Mean"))  # fmt: skip
     return [(label, summary[key]) for key, label in names if summary.get(key) is not None]
 
