@@ -39,7 +39,7 @@ def add_meeting_work(url: str, team: dict[str, Any]) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "insert into shared.team_decisions (organization_id, tool_slug, data, decided_by)"
-            " select %(org)s, %(tool)s, t.example, %(guru)s from shared.tools as t"
+            " select %(org)s, t.slug, t.example, %(guru)s from shared.tools as t"
             " where t.slug = %(tool)s",
             {"org": team["organization"], "guru": team["guru"], "tool": TEAM_TOOL},
         )

@@ -179,8 +179,9 @@ def test_an_anonymous_tool_names_no_one_in_its_report(live_server, conn, team):
     )
 
 
-def test_a_big_team_report_is_bounded_not_a_500(live_server, conn, team):
-    """300 members answering WOOP: the PDF shows 100 answers per output and says so."""
+def test_a_big_team_report_is_bounded_not_a_500(live_server_factory, live_server, conn, team):
+    """300 members answering WOOP: the PDF shows 100 answers per output and says so. (About 4 s
+    of CPU: the render deadline is raised so a busy machine's wall clock cannot fail it.)"""
     org = team.ids["org_a"]
     conn.execute(
         "insert into shared.users (lms_user_id, email, full_name, organization_id)"
@@ -197,7 +198,8 @@ def test_a_big_team_report_is_bounded_not_a_500(live_server, conn, team):
     path = f"/api/organizations/{org}/tools/woop/team/export"
     report = data_of(live_server.request("GET", path, token=team.tokens["guru_a"]))
     assert next(f for f in report["fields"] if f["field_id"] == "wish")["respondents"] == 300
-    response = live_server.request("GET", path + "?format=pdf", token=team.tokens["guru_a"])
+    patient = live_server_factory(EXPORT_RENDER_SECONDS="120")
+    response = patient.request("GET", path + "?format=pdf", token=team.tokens["guru_a"])
     assert response.status_code == 200, response.text[:300]
     text = Pdf.of(response.content).text
     assert "200 more answers left out" in text
