@@ -90,15 +90,13 @@ def readiness(figures: Json, budget: Budget) -> Json:
             }
         )
     more = len(waiting) - len(listed)
+    note = f"{count(more, 'more member')} not shown (the JSON export lists all)." if more else ""
+    counts = ("members", "submitted", "in_progress", "not_started", "percent_ready")
     return {
-        **{key: figures.get(key, 0) for key in ("members", "submitted", "in_progress")},
-        "not_started": figures.get("not_started", 0),
-        "percent_ready": figures.get("percent_ready", 0),
+        **{key: figures.get(key, 0) for key in counts},
         "bar": readiness_bar(figures),
         "to_nudge": listed,
-        "to_nudge_note": f"{count(more, 'more member')} not shown (the JSON export lists all)."
-        if more > 0
-        else "",
+        "to_nudge_note": note,
     }
 
 
