@@ -116,6 +116,21 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: anonymous_field(text, text)
+CREATE FUNCTION shared.anonymous_field(p_tool_slug text, p_field_id text)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce((select t.anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false)
+                       from shared.tools as t
+                       left join shared.tool_fields as f on f.tool_slug = t.slug and f.field_id = p_field_id
+                      where t.slug = p_tool_slug), false);
+$$;
+
+-- COMMENT: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+COMMENT ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  IS 'Whether the registry marks a tool, or this output of it, anonymous (the team view names no one for it).';
+
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
 RETURNS text
@@ -3667,7 +3682,8 @@ begin
                     or (p_caller.role = 'guru' and o.id in (select shared.coached_organization_ids(p_caller.id))))
              order by o.slug limit p_limit + 1) as o;
     return jsonb_build_object(
-        'items', shared.organization_summaries(coalesce(v_page[1:p_limit], '{}')),
+        'items', (select coalesce(jsonb_agg(shared.organization_summary(o) order by o.slug), '[]')
+                    from shared.organizations as o where o.id = any (v_page[1:p_limit])),
         'next_cursor', case when coalesce(array_length(v_page, 1), 0) > p_limit
                             then (select o.slug from shared.organizations as o where o.id = v_page[p_limit]) end);
 end;
@@ -3802,52 +3818,32 @@ CREATE FUNCTION shared.member_states(p_organization_id uuid)
 RETURNS TABLE (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    select s.user_id, s.email, s.full_name, s.last_saved_at, s.stalled
-      from shared.member_states_of(array[p_organization_id]) as s;
+    -- one pass over each member's 31 progress rows and one over their saved versions (both by
+    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
+    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
+    -- for "some tool" is the earliest unlock among them.
+    with meetings as materialized (
+        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
+          from shared.meeting_schedules as m where m.organization_id = p_organization_id
+    )
+    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
+                    false)
+      from meetings as mt
+      cross join shared.users as u
+      cross join lateral (
+          select max(greatest(p.started_at, p.completed_at)) as progress_at,
+                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
+            from shared.user_progress as p where p.user_id = u.id) as pr
+      cross join lateral (
+          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
+     where u.organization_id = p_organization_id;
 $$;
 
 -- COMMENT: FUNCTION member_states(p_organization_id uuid)
 COMMENT ON FUNCTION shared.member_states (p_organization_id uuid)
-  IS 'Each member of an organization with their last save and whether they are stalled (shared.member_states_of for one organization).';
-
--- FUNCTION: member_states_of(uuid[])
-CREATE FUNCTION shared.member_states_of(p_organization_ids uuid[])
-RETURNS TABLE (organization_id uuid, user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean, first_open_tool integer)
-LANGUAGE sql STABLE SET search_path TO ''
-AS $$
-    -- one pass over each member's 31 progress rows and one over their saved versions (both by
-    -- user_id); the teams' meeting tools once. Stalled: some counted tool (in progress, or
-    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
-    -- for "some tool" is the earliest unlock among them. first_open_tool: the position, in sprint
-    -- order, of the first tool the member has open (unlocked or in progress), from the same pass.
-    with tool_order as materialized (
-        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
-    ), meetings as materialized (
-        select m.organization_id, array_agg(m.tool_slug::text) as tools
-          from shared.meeting_schedules as m where m.organization_id = any (p_organization_ids)
-         group by m.organization_id
-    )
-    select u.organization_id, u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
-           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
-                    false),
-           pr.first_open
-      from tool_order as o
-      cross join shared.users as u
-      left join meetings as mt on mt.organization_id = u.organization_id
-      cross join lateral (
-          select max(greatest(p.started_at, p.completed_at)) as progress_at,
-                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
-                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since,
-                 min(pg_catalog.array_position(o.slugs, p.tool_slug::text)) filter (where p.status in ('unlocked', 'in_progress')) as first_open
-            from shared.user_progress as p where p.user_id = u.id) as pr
-      cross join lateral (
-          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
-     where u.organization_id = any (p_organization_ids);
-$$;
-
--- COMMENT: FUNCTION member_states_of(p_organization_ids uuid[])
-COMMENT ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
-  IS 'Each member of the given organizations with their last save, whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled) and the sprint-order position of the first tool they have open.';
+  IS 'Each member of an organization with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
 
 -- FUNCTION: mentions(text, text[])
 CREATE FUNCTION shared.mentions(p_text text, p_needles text[])
@@ -4110,6 +4106,95 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
+-- FUNCTION: organization_export(shared.organizations, integer, bigint, integer)
+CREATE FUNCTION shared.organization_export(p_organization shared.organizations
+                                         , p_min_respondents integer
+                                         , p_max_bytes bigint
+                                         , p_max_bundles integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_bytes bigint := 0;
+    v_files integer := 0;
+    -- arrays, appended in place (a jsonb array would be copied whole at every append)
+    v_reports jsonb[] := '{}';
+    v_members jsonb[] := '{}';
+    v_left_out jsonb[] := '{}';
+    v_anonymous jsonb[] := '{}';
+    v_left_out_count integer := 0;  -- everything left out; v_left_out names the first 1,000
+    v_tool shared.tools;
+    v_item record;
+    v_document jsonb;
+begin
+    -- the team reports first: they are the meeting documents (one per tool some member saved)
+    for v_tool in select t.* from shared.tools as t
+                   where exists (select from shared.users as u
+                                   join shared.user_progress as p on p.user_id = u.id and p.tool_slug = t.slug
+                                  where u.organization_id = p_organization.id and p.status in ('in_progress', 'completed'))
+                   order by t.sprint_number loop
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            v_left_out := v_left_out || jsonb_build_object('kind', 'team_report', 'tool', shared.tool_ref(v_tool));
+            continue;
+        end if;
+        v_document := shared.team_report(p_organization, v_tool, p_min_respondents);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_reports := v_reports || v_document;
+    end loop;
+
+    -- then each member's bundle of each tool they saved, by member and sprint
+    for v_item in select u.id as user_id, u.email, u.full_name, t as tool
+                    from shared.users as u
+                    join shared.user_progress as p on p.user_id = u.id and p.status in ('in_progress', 'completed')
+                    join shared.tools as t on t.slug = p.tool_slug
+                   where u.organization_id = p_organization.id
+                   order by u.email, u.id, t.sprint_number loop
+        if (v_item.tool).anonymous then
+            v_anonymous := v_anonymous || jsonb_build_object(
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            continue when v_left_out_count > 1000;
+            v_left_out := v_left_out || jsonb_build_object(
+                'kind', 'member_export',
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if shared.get_submission((v_item.tool).slug, v_item.user_id) ->> 'submission_id' is null then
+            continue;  -- started over since: nothing saved to export
+        end if;
+        v_document := shared.without_anonymous_answers(shared.export_bundle((v_item.tool).slug, v_item.user_id), v_item.tool);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_members := v_members || v_document;
+    end loop;
+
+    return jsonb_build_object(
+        'format_version', 1,
+        'generated_at', pg_catalog.now(),
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug),
+        'members', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                              order by u.email, u.id), '[]')
+                      from shared.users as u where u.organization_id = p_organization.id),
+        'team_reports', pg_catalog.to_jsonb(v_reports),
+        'member_exports', pg_catalog.to_jsonb(v_members),
+        'anonymous_left_out', pg_catalog.to_jsonb(v_anonymous),
+        'left_out', pg_catalog.to_jsonb(v_left_out),
+        'left_out_count', v_left_out_count,
+        'limits', jsonb_build_object('max_bytes', p_max_bytes, 'max_files', p_max_bundles, 'bytes', v_bytes));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+COMMENT ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+  IS 'The organization''s work for its archive: team_reports (every tool some member saved, in sprint order), member_exports (each member''s export bundle of each tool saved, anonymous answers withheld), anonymous_left_out (members'' bundles of anonymous tools), left_out (what did not fit p_max_bytes of JSON or p_max_bundles documents, not computed) and the members.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4130,48 +4215,23 @@ $$;
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
 
--- FUNCTION: organization_summaries(uuid[])
-CREATE FUNCTION shared.organization_summaries(p_organization_ids uuid[])
+-- FUNCTION: organization_summary(shared.organizations)
+CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
 RETURNS jsonb
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    -- the figures of a page of organizations, each kind read once for all of them: member states
-    -- (one pass over the members' progress) and next meetings. The current tool (as in
-    -- shared.team_figures): the tool of the next meeting, else the lowest-sprint tool some member
-    -- has open, which is one not every member has completed.
-    with page as materialized (
-        select o.id, o.slug, o as organization from shared.organizations as o where o.id = any (p_organization_ids)
-    ), states as (
-        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled,
-               min(s.first_open_tool) as first_open_tool
-          from shared.member_states_of(p_organization_ids) as s group by s.organization_id
-    ), tool_order as (
-        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
-    ), next_meetings as (
-        select distinct on (m.organization_id) m.organization_id, m.tool_slug, m.meeting_at
-          from shared.meeting_schedules as m
-         where m.organization_id = any (p_organization_ids) and m.meeting_at >= pg_catalog.now()
-         order by m.organization_id, m.meeting_at, m.tool_slug
-    )
-    select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', (g.organization).name, 'slug', g.slug,
-                                                 'group_id', (g.organization).group_id,
-                                                 'time_zone', shared.organization_time_zone(g.organization),
-                                                 'member_count', coalesce(st.members, 0),
-                                                 'stalled_count', coalesce(st.stalled, 0),
-                                                 'current_tool', (select shared.tool_ref(t) from shared.tools as t
-                                                                   where t.slug = coalesce(n.tool_slug, o.slugs[st.first_open_tool])),
-                                                 'next_meeting', shared.meeting_json(g.organization, n.tool_slug,
-                                                                                     n.meeting_at))
-                              order by g.slug), '[]')
-      from page as g
-      left join states as st on st.organization_id = g.id
-      left join next_meetings as n on n.organization_id = g.id
-      cross join tool_order as o;
+    select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
+                              'group_id', p_organization.group_id,
+                              'time_zone', shared.organization_time_zone(p_organization),
+                              'member_count', m.members, 'stalled_count', m.stalled)
+           || (shared.team_figures(p_organization) - 'readiness')
+      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
+              from shared.member_states(p_organization.id) as s) as m;
 $$;
 
--- COMMENT: FUNCTION organization_summaries(p_organization_ids uuid[])
-COMMENT ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
-  IS 'The organizations of a page of GET /api/organizations, by slug: member count, stalled members, the current tool and the next meeting, computed for the whole page at once.';
+-- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
 
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
@@ -6656,6 +6716,26 @@ $$;
 COMMENT ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   IS 'A team decision as answers show it, with the tool''s team_level outputs; version 0 and data null before the first write.';
 
+-- FUNCTION: team_decision_outputs(shared.tools, jsonb)
+CREATE FUNCTION shared.team_decision_outputs(p_tool shared.tools, p_data jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- the agreed answers by declared output, as an export lays them out; null before a decision
+    select case when p_data is not null then
+               coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                     'team_level', coalesce((f.rules ->> 'team_level')::boolean, false),
+                                                     'columns', shared.declared_columns(f.rules),
+                                                     'value', p_data #> f.path)
+                                  order by f.position), '[]') end
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  IS 'A team decision''s answers by the tool''s declared outputs (field_id, label, type, team_level, columns, value), in registry order; null when there is no decision.';
+
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -6695,33 +6775,50 @@ COMMENT ON COLUMN shared.tool_fields.path
 COMMENT ON COLUMN shared.tool_fields.rules
   IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
 
--- FUNCTION: team_field(shared.tool_fields, boolean, json, jsonb, integer, integer)
+-- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
 CREATE FUNCTION shared.team_field(p_field shared.tool_fields
-                                , p_anonymous boolean
-                                , p_answers pg_catalog.json
-                                , p_values jsonb
-                                , p_respondents integer
+                                , p_members jsonb
+                                , p_tool_anonymous boolean
                                 , p_min_respondents integer)
-RETURNS pg_catalog.json
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
+declare
+    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
+    v_answers jsonb;
+    v_values jsonb;
+    v_count integer;
 begin
-    -- p_answers: the answers as shown (named, or without names when p_anonymous); p_values: the values alone
-    if p_anonymous and p_respondents < p_min_respondents then
-        return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                                 'anonymous', true, 'respondents', p_respondents, 'hidden', true,
-                                 'message', 'too few answers to show');
+    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
+                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
+                              order by m -> 'user' ->> 'email'), '[]'),
+           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
+           count(*)
+      into v_answers, v_values, v_count
+      from jsonb_array_elements(p_members) as m
+     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
+       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
+    if v_anonymous then
+        if v_count < p_min_respondents then
+            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
+                                      'message', 'too few answers to show');
+        end if;
+        -- no names, and in value order so the order gives no one away
+        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
+                                  order by a -> 'value'), '[]')
+          into v_answers from jsonb_array_elements(v_answers) as a;
     end if;
-    return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                             'anonymous', p_anonymous, 'respondents', p_respondents, 'hidden', false,
-                             'answers', coalesce(p_answers, '[]'),
-                             'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
+    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
+                              'answers', v_answers,
+                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
 end;
 $$;
 
--- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
-COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
-  IS 'One output of the team view from its answers as shown (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
+-- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  IS 'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
 
 -- FUNCTION: team_figures(shared.organizations)
 CREATE FUNCTION shared.team_figures(p_organization shared.organizations)
@@ -6758,80 +6855,92 @@ $$;
 COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
   IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
 
+-- FUNCTION: team_report(shared.organizations, shared.tools, integer)
+CREATE FUNCTION shared.team_report(p_organization shared.organizations
+                                 , p_tool shared.tools
+                                 , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_decision jsonb := shared.get_team_decision(p_organization.id, p_tool);
+    v_view jsonb := shared.team_view(p_organization, p_tool, p_min_respondents);
+begin
+    return jsonb_build_object(
+               'format_version', 1,
+               'document', 'team_report',
+               'program', 'Fast Track',
+               'generated_at', pg_catalog.now())
+           || v_view
+           || jsonb_build_object(
+               'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name,
+                                                  'slug', p_organization.slug,
+                                                  'time_zone', shared.organization_time_zone(p_organization)),
+               'tool', shared.tool_ref(p_tool)
+                       || (select jsonb_build_object('description', p_tool.description,
+                                                     'module', jsonb_build_object('id', m.id, 'name', m.name))
+                             from shared.modules as m where m.id = p_tool.module_id),
+               -- a table's declared columns beside each output, so its answers read as the exports'
+               'fields', (select coalesce(jsonb_agg(x.field || jsonb_build_object('columns', shared.declared_columns(f.rules))
+                                                    order by x.n), '[]')
+                            from jsonb_array_elements(v_view -> 'fields') with ordinality as x (field, n)
+                            join shared.tool_fields as f on f.tool_slug = p_tool.slug and f.field_id = x.field ->> 'field_id'),
+               'meeting', (select shared.schedule_json(p_organization, s) from shared.meeting_schedules as s
+                            where s.organization_id = p_organization.id and s.tool_slug = p_tool.slug),
+               'decision', case when (v_decision ->> 'version')::integer > 0 then
+                               (v_decision - 'data' - 'tool' - 'organization_id')
+                               || jsonb_build_object('outputs', shared.team_decision_outputs(p_tool, v_decision -> 'data'))
+                           end,
+               'action_items', (select coalesce(jsonb_agg(shared.action_item_json(a) order by a.due_on, a.created_at, a.id), '[]')
+                                  from shared.action_items as a
+                                 where a.organization_id = p_organization.id and a.tool_slug = p_tool.slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  IS 'The team report of a tool (GET .../team/export): the team view (readiness, who to nudge, answers side by side with summaries, anonymous rules) with the tool''s module, the meeting scheduled for it, the recorded decision by output (null before one) and its action items by due date.';
+
 -- FUNCTION: team_view(shared.organizations, shared.tools, integer)
 CREATE FUNCTION shared.team_view(p_organization shared.organizations
                                , p_tool shared.tools
                                , p_min_respondents integer)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO '' SET plan_cache_mode TO 'force_generic_plan'
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
     v_tool_anonymous boolean := p_tool.anonymous;
-    v_ids uuid[];
-    v_submitters uuid[];
-    v_statuses text[];
-    v_data jsonb[];
+    v_members jsonb;
 begin
-    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization.id;
-    -- every member's active submission (draft or submitted) in one statement on the tool's own
-    -- table, built here since the schema is the tool's; arrays keep the answers as they are stored
-    execute format('select array_agg(s.user_id), array_agg(s.status), array_agg(s.data) from %I.submissions as s'
-                   ' where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
-       into v_submitters, v_statuses, v_data using v_ids;
-    return (
-        with submissions as materialized (
-            select x.user_id, x.status, x.data
-              from rows from (pg_catalog.unnest(v_submitters), pg_catalog.unnest(v_statuses), pg_catalog.unnest(v_data))
-                   as x (user_id, status, data)
-        ), members as materialized (
-            -- each member once: progress, their submission's status, last save
-            select u.id, u.email, jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name) as person,
-                   p.status as progress, s.status, s.data,
-                   greatest(p.started_at, p.completed_at, sv.saved_at) as last_saved_at
-              from shared.users as u
-              join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
-              left join submissions as s on s.user_id = u.id
-              left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
-                          where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv
-                     on sv.user_id = u.id
-             where u.organization_id = p_organization.id
-        ), answers as (
-            -- one pass over members x outputs: the answered ones, grouped by output; an anonymous
-            -- output's answers without names, in value order so the order gives no one away
-            select a.field_id,
-                   json_agg(json_build_object('user', a.person, 'value', a.value, 'status', a.status,
-                                              'submitted', a.status = 'submitted') order by a.email::text)
-                       filter (where not a.anonymous) as named,
-                   json_agg(json_build_object('value', a.value, 'submitted', a.status = 'submitted')
-                            order by a.value, a.email::text) filter (where a.anonymous) as unnamed,
-                   jsonb_agg(a.value) as answer_values,
-                   count(*)::integer as respondents
-              from (select o.field_id, m.email, m.person, m.status, m.data #> o.path as value,
-                           v_tool_anonymous or coalesce((o.rules ->> 'anonymous')::boolean, false) as anonymous
-                      from members as m cross join shared.tool_fields as o
-                     where o.tool_slug = p_tool.slug) as a
-             where jsonb_typeof(a.value) <> 'null' and a.value not in ('""', '[]', '{}')
-             group by a.field_id
-        )
-        -- built as json (text, nested without re-encoding) and made jsonb once
-        select json_build_object(
-            'organization', json_build_object('id', p_organization.id, 'name', p_organization.name),
-            'tool', shared.tool_ref(p_tool),
-            'anonymous', v_tool_anonymous,
-            'min_respondents', p_min_respondents,
-            'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
-                         || jsonb_build_object('to_nudge', (
-                                select coalesce(jsonb_agg(jsonb_build_object('user', m.person, 'status', m.progress,
-                                                                             'last_saved_at', m.last_saved_at)
-                                                          order by m.email::text), '[]')
-                                  from members as m where m.progress <> 'completed')),
-            'fields', (select coalesce(json_agg(shared.team_field(f, v_tool_anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false),
-                                                                  coalesce(a.named, a.unnamed), a.answer_values,
-                                                                  coalesce(a.respondents, 0), p_min_respondents)
-                                                order by f.position), '[]')
-                         from shared.tool_fields as f
-                         left join answers as a on a.field_id = f.field_id
-                        where f.tool_slug = p_tool.slug))::jsonb);
+    -- each member once: their active submission (draft or submitted) and progress
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
+               'data', s -> 'data',
+               'last_saved_at', greatest(p.started_at, p.completed_at,
+                                         (select max(v.replaced_at) from shared.submission_versions as v
+                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
+               order by u.email), '[]')
+      into v_members
+      from shared.users as u
+      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
+     where u.organization_id = p_organization.id;
+
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'tool', shared.tool_ref(p_tool),
+        'anonymous', v_tool_anonymous,
+        'min_respondents', p_min_respondents,
+        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                     || jsonb_build_object('to_nudge', (
+                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
+                                                                         'last_saved_at', m -> 'last_saved_at')
+                                                      order by m -> 'user' ->> 'email'), '[]')
+                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
+        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
+                                             order by f.position), '[]')
+                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
 end;
 $$;
 
@@ -8200,6 +8309,36 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- FUNCTION: without_anonymous_answers(jsonb, shared.tools)
+CREATE FUNCTION shared.without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_answers jsonb := p_bundle -> 'answers';
+    v_field shared.tool_fields;
+begin
+    for v_field in select f.* from shared.tool_fields as f
+                    where f.tool_slug = p_tool.slug and coalesce((f.rules ->> 'anonymous')::boolean, false) loop
+        v_answers := v_answers #- v_field.path;
+    end loop;
+    return p_bundle || jsonb_build_object(
+        'answers', v_answers,
+        'outputs', (select coalesce(jsonb_agg(case when shared.anonymous_field(p_tool.slug, o ->> 'field_id')
+                                                   then o || '{"value": null, "withheld": true}' else o end
+                                              order by n), '[]')
+                      from jsonb_array_elements(p_bundle -> 'outputs') with ordinality as x (o, n)),
+        'dependencies', (select coalesce(jsonb_agg(case when shared.anonymous_field(d ->> 'source_tool', d ->> 'field_id')
+                                                        then d || '{"value": null, "withheld": true}' else d end
+                                                   order by n), '[]')
+                           from jsonb_array_elements(p_bundle -> 'dependencies') with ordinality as x (d, n)));
+end;
+$$;
+
+-- COMMENT: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+COMMENT ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
+  IS 'A member''s export bundle with the answers to anonymous outputs (and dependency values read from them) withheld: value null, withheld true.';
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -10037,6 +10176,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.answer_check_branch (p_outputs jsonb)
@@ -10322,11 +10466,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.member_states (p_organization_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION member_states_of(p_organization_ids uuid[])
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
-  FROM PUBLIC;
-
 -- ACL: FUNCTION mentions(p_text text, p_needles text[])
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.mentions (p_text text, p_needles text[])
@@ -10372,14 +10511,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_summaries(p_organization_ids uuid[])
+-- ACL: FUNCTION organization_summary(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
+  ON FUNCTION shared.organization_summary (p_organization shared.organizations)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
@@ -10747,14 +10891,24 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
--- ACL: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+-- ACL: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+  ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_figures (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
@@ -10880,4 +11034,9 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
   FROM PUBLIC;
