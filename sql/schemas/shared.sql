@@ -116,6 +116,27 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: analytics_meta(text[])
+CREATE FUNCTION shared.analytics_meta(p_views text[] = CAST(NULL AS text[]))
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_calculated_at timestamptz;
+begin
+    if p_views is null or cardinality(p_views) = 0 then
+        return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
+    end if;
+    select min(r.calculated_at) into v_calculated_at from shared.analytics_refreshes as r where r.view_name = any (p_views);
+    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
+                              'stale_after', v_calculated_at + interval '1 day');
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_meta(p_views text[])
+COMMENT ON FUNCTION shared.analytics_meta (p_views text[])
+  IS 'An analytics answer''s meta: {calculated_at, source, stale_after}. Without views: live (calculated now). With views: snapshot, calculated at the oldest of their last refreshes, stale a day later.';
+
 -- FUNCTION: analytics_min_group()
 CREATE FUNCTION shared.analytics_min_group()
 RETURNS integer
@@ -129,6 +150,23 @@ $$;
 -- COMMENT: FUNCTION analytics_min_group()
 COMMENT ON FUNCTION shared.analytics_min_group ()
   IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
+
+-- FUNCTION: analytics_views()
+CREATE FUNCTION shared.analytics_views()
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return array[
+        'shared.analytics_tool_times',
+        'shared.analytics_saves_per_submit'
+    ];
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_views()
+COMMENT ON FUNCTION shared.analytics_views ()
+  IS 'Every analytics materialized view, in the order shared.refresh_analytics refreshes them (each needs a unique index).';
 
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
@@ -3051,6 +3089,66 @@ $$;
 COMMENT ON FUNCTION shared.delete_group (p_group_id uuid)
   IS 'Deletes an empty group (PT409 GROUP_NOT_EMPTY while groups or organizations are in it); returns it as it was.';
 
+-- FUNCTION: dropoff_risk(integer, text, boolean, jsonb)
+CREATE FUNCTION shared.dropoff_risk(p_days_without_activity integer
+                                  , p_trend text
+                                  , p_struggling boolean
+                                  , p_forecast jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_finished boolean := (p_forecast ->> 'finished')::boolean;
+    v_factors jsonb;
+begin
+    with factor (name, weight, value, explained) as (
+        values ('inactivity', 40, least(coalesce(p_days_without_activity, 0) / 14.0, 1),
+                'days without a save or submit (since joining without one), 14 or more counting fully'),
+               ('velocity_down', 20, case when p_trend = 'down' then 1 else 0 end,
+                'fewer tools per active week in the last 4 weeks than in the 4 weeks before'),
+               ('struggling', 20, case when p_struggling then 1 else 0 end,
+                'above the 85th percentile of saves per submit, or of time on the current tool'),
+               ('behind_schedule', 20,
+                case when (p_forecast #>> '{schedule,on_schedule}')::boolean is false then 1 else 0 end,
+                'the forecast finishes after the last scheduled meeting, or a tool whose meeting passed is open')
+    )
+    select jsonb_agg(jsonb_build_object(
+               'factor', f.name, 'weight', f.weight,
+               'value', case when v_finished then 0 else round(f.value, 2) end,
+               'points', case when v_finished then 0 else round(f.weight * f.value, 1) end,
+               'explained', f.explained) order by f.weight desc, f.name)
+      into v_factors
+      from factor as f;
+    return jsonb_build_object(
+        'score', (select round(sum((x.value ->> 'points')::numeric))::integer from jsonb_array_elements(v_factors) as x),
+        'factors', v_factors);
+end;
+$$;
+
+-- COMMENT: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+COMMENT ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  IS 'The drop-off risk, 0 to 100: the sum of weight x value over inactivity (40, days without activity / 14, at most 1), velocity_down (20), struggling (20) and behind_schedule (20); 0 when every tool is completed. Answers the score and each factor with its weight, value, points and what it measures.';
+
+-- FUNCTION: engagement_status(integer, integer)
+CREATE FUNCTION shared.engagement_status(p_days_since_activity integer
+                                       , p_days_since_joining integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_days integer := coalesce(p_days_since_activity, p_days_since_joining);
+begin
+    if p_days_since_activity is null and p_days_since_joining >= 14 then
+        return 'not_started';
+    end if;
+    return case when v_days <= 7 then 'active' when v_days <= 14 then 'slowing' else 'inactive' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+COMMENT ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  IS 'not_started: no save or submit and joined 14 or more days ago; otherwise, by the days since the last active day (since joining without one): active 0 to 7, slowing 8 to 14, inactive 15 or more.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -4403,12 +4501,16 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
-    ('activity.json', array['shared.activity_facts'], 'deleted',
-     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when.',
-     $q$select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
-                                                    'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
-                                  order by f.occurred_at, f.id), '[]')
-          from shared.activity_facts as f where f.user_id = $1$q$),
+    ('activity.json', array['shared.activity_facts', 'shared.analytics_refresh_requests'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when; and when you refreshed the analytics.',
+     $q$select jsonb_build_object(
+            'facts', (select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                                   'organization_id', f.organization_id,
+                                                                   'occurred_at', f.occurred_at)
+                                                 order by f.occurred_at, f.id), '[]')
+                        from shared.activity_facts as f where f.user_id = $1),
+            'analytics_refreshes', (select coalesce(jsonb_agg(r.requested_at order by r.requested_at), '[]')
+                                      from shared.analytics_refresh_requests as r where r.requested_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -4688,6 +4790,43 @@ $$;
 -- COMMENT: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
+
+-- FUNCTION: refresh_analytics(text)
+CREATE FUNCTION shared.refresh_analytics(p_trigger text = CAST('manual' AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_view text;
+    v_started timestamptz;
+    v_refreshed jsonb := '[]';
+    v_ms integer;
+begin
+    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('shared.refresh_analytics')) then
+        raise sqlstate 'PT409'
+            using message = 'The analytics are being refreshed right now; the figures will be fresh in a moment',
+                  detail  = json_build_object('code', 'ANALYTICS_REFRESH_RUNNING')::text;
+    end if;
+    foreach v_view in array shared.analytics_views() loop
+        v_started := pg_catalog.clock_timestamp();
+        execute format('refresh materialized view concurrently %s', v_view::regclass);
+        v_ms := (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer;
+        insert into shared.analytics_refreshes as r (view_name, calculated_at, duration_ms, trigger)
+        values (v_view, pg_catalog.clock_timestamp(), v_ms, p_trigger)
+            on conflict (view_name) do update
+           set calculated_at = excluded.calculated_at, duration_ms = excluded.duration_ms, trigger = excluded.trigger;
+        v_refreshed := v_refreshed || jsonb_build_object('view', v_view, 'calculated_at', pg_catalog.clock_timestamp(),
+                                                         'duration_ms', v_ms);
+    end loop;
+    return jsonb_build_object('trigger', p_trigger, 'refreshed', v_refreshed,
+                              'duration_ms', (select sum((r.value ->> 'duration_ms')::integer)
+                                                from jsonb_array_elements(v_refreshed) as r));
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics(p_trigger text)
+COMMENT ON FUNCTION shared.refresh_analytics (p_trigger text)
+  IS 'Refreshes every analytics materialized view (shared.analytics_views) concurrently, records each one''s calculated_at and duration_ms in shared.analytics_refreshes, and answers {trigger, refreshed: [{view, calculated_at, duration_ms}], duration_ms}. Raises PT409 (ANALYTICS_REFRESH_RUNNING) while another session refreshes. DBA use: select shared.refresh_analytics();';
 
 -- FUNCTION: refresh_answer_checks()
 CREATE FUNCTION shared.refresh_answer_checks()
@@ -5078,6 +5217,29 @@ $$;
 -- COMMENT: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
   IS 'Every problem in a registry (tool-registry.json, dependencies.json contents), one row per problem naming the entry. Empty when valid.';
+
+-- FUNCTION: request_analytics_refresh(shared.users)
+CREATE FUNCTION shared.request_analytics_refresh(p_caller shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_per_hour integer := coalesce(shared.request_limit('analytics_refresh'), 3);
+begin
+    if p_caller.role not in ('guru', 'admin') then
+        raise sqlstate 'PT403'
+            using message = 'Only gurus and admins refresh the analytics',
+                  detail  = json_build_object('code', 'FORBIDDEN')::text;
+    end if;
+    perform shared.require_refresh_allowance(p_caller, v_per_hour);
+    insert into shared.analytics_refresh_requests (requested_by) values (p_caller.id);
+    return shared.refresh_analytics('manual');
+end;
+$$;
+
+-- COMMENT: FUNCTION request_analytics_refresh(p_caller shared.users)
+COMMENT ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
+  IS 'A guru''s or admin''s refresh of the analytics (others PT403): at most request.context limits.analytics_refresh (3) per hour (PT429 with retry_after), then shared.refresh_analytics; a refresh refused as running (PT409) is not counted.';
 
 -- FUNCTION: request_claims()
 CREATE FUNCTION shared.request_claims()
@@ -5651,6 +5813,32 @@ $$;
 COMMENT ON FUNCTION shared.require_reason (p_reason text)
   IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
 
+-- FUNCTION: require_refresh_allowance(shared.users, integer)
+CREATE FUNCTION shared.require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_used integer;
+    v_oldest timestamptz;
+begin
+    perform shared.lock_user(p_caller.id);  -- two tabs cannot both take the last refresh of the hour
+    select count(*), min(r.requested_at) into v_used, v_oldest
+      from shared.analytics_refresh_requests as r
+     where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
+    if v_used >= p_per_hour then
+        raise sqlstate 'PT429'
+            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+COMMENT ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  IS 'Raises PT429 (RATE_LIMITED, retry_after: when the oldest of the hour expires) when the caller already refreshed the analytics p_per_hour times in the last hour.';
+
 -- FUNCTION: require_retention_rule(text, interval, integer, integer)
 CREATE FUNCTION shared.require_retention_rule(p_rule text
                                             , p_older_than interval
@@ -6033,6 +6221,35 @@ $$;
 -- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
+
+-- FUNCTION: run_daily_analytics_refresh(time without time zone)
+CREATE FUNCTION shared.run_daily_analytics_refresh(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_now timestamp := pg_catalog.now() at time zone 'UTC';
+    v_day text := pg_catalog.to_char(v_now, 'YYYY-MM-DD');
+begin
+    if v_now::time < p_refresh_at then
+        return jsonb_build_object('status', 'not_due');
+    end if;
+    -- once per UTC day, by whichever worker takes the row; the others skip it (never wait) and
+    -- find the day done
+    perform from shared.scheduled_runs as r
+     where r.name = 'analytics_refresh' and r.last_period < v_day
+       for update skip locked;
+    if not found then
+        return jsonb_build_object('status', 'done_today');
+    end if;
+    update shared.scheduled_runs as r set last_period = v_day where r.name = 'analytics_refresh';
+    return jsonb_build_object('status', 'refreshed', 'day', v_day) || shared.refresh_analytics('schedule');
+end;
+$$;
+
+-- COMMENT: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+COMMENT ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  IS 'The daily refresh: once per UTC day from p_refresh_at (ANALYTICS_REFRESH_AT) on, by one worker whatever their number (shared.scheduled_runs analytics_refresh). Answers status not_due, done_today or refreshed (with shared.refresh_analytics''s answer).';
 
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
@@ -8250,6 +8467,149 @@ $$;
 COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   IS 'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
+-- FUNCTION: user_activity_figures(shared.users, text, date)
+CREATE FUNCTION shared.user_activity_figures(p_user shared.users, p_zone text, p_today date)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_figures jsonb;
+begin
+    with work as (
+        select f.kind, f.tool_slug, f.occurred_at, (f.occurred_at at time zone p_zone)::date as day
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+    ), weeks as (
+        select w.kind, w.tool_slug, w.day, (p_today - w.day) / 7 as week from work as w
+    ), windows as (
+        select count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 0 and 3) as tools_now,
+               count(distinct x.week) filter (where x.week between 0 and 3) as weeks_now,
+               count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 4 and 7) as tools_before,
+               count(distinct x.week) filter (where x.week between 4 and 7) as weeks_before,
+               count(distinct x.day) filter (where x.week between 0 and 3) as active_days_now
+          from weeks as x
+    )
+    select jsonb_build_object(
+               'last_activity_at', (select max(w.occurred_at) from work as w),
+               'days_since_last_activity', p_today - (select max(w.day) from work as w),
+               'active_days', (select count(distinct w.day) from work as w),
+               'active_days_last_4_weeks', n.active_days_now,
+               'saves', (select count(*) from work as w where w.kind = 'save'),
+               'submits', (select count(*) from work as w where w.kind = 'submit'),
+               'tools_submitted_last_4_weeks', n.tools_now,
+               'active_weeks_last_4_weeks', n.weeks_now,
+               'tools_submitted_4_weeks_before', n.tools_before,
+               'active_weeks_4_weeks_before', n.weeks_before,
+               'velocity', case when n.weeks_now > 0 then round(n.tools_now::numeric / n.weeks_now, 2) end,
+               'velocity_4_weeks_before', case when n.weeks_before > 0 then round(n.tools_before::numeric / n.weeks_before, 2) end)
+      into v_figures
+      from windows as n;
+    return v_figures;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+COMMENT ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  IS 'A user''s activity from their save and submit facts, in local dates of p_zone: last activity, days since it, active days, saves and submits, and the velocity (distinct tools submitted per active week) of the last 4 weeks and of the 4 weeks before.';
+
+-- FUNCTION: user_analytics(shared.users)
+CREATE FUNCTION shared.user_analytics(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_user.organization_id);
+    v_today date := (pg_catalog.now() at time zone v_zone)::date;
+    v_joined integer := v_today - (coalesce(p_user.created_at, pg_catalog.now()) at time zone v_zone)::date;
+    v_activity jsonb := shared.user_activity_figures(p_user, v_zone, v_today);
+    v_days integer := (v_activity ->> 'days_since_last_activity')::integer;
+    v_trend text := shared.velocity_trend((v_activity ->> 'velocity')::numeric,
+                                          (v_activity ->> 'velocity_4_weeks_before')::numeric);
+    v_struggle jsonb := shared.user_struggle(p_user, (v_activity ->> 'saves')::bigint, (v_activity ->> 'submits')::bigint);
+    v_forecast jsonb := shared.user_forecast(p_user, v_zone, v_today,
+                                             (v_activity ->> 'tools_submitted_last_4_weeks')::integer);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'user_id', p_user.id,
+            'organization_id', p_user.organization_id,
+            'time_zone', v_zone,
+            'today', v_today,
+            'joined_at', p_user.created_at,
+            'days_since_joining', v_joined,
+            'activity', v_activity,
+            'engagement_status', shared.engagement_status(v_days, v_joined),
+            'velocity', jsonb_build_object('tools_per_active_week', v_activity -> 'velocity',
+                                           'tools_per_active_week_4_weeks_before', v_activity -> 'velocity_4_weeks_before',
+                                           'trend', v_trend),
+            'time_per_tool', shared.user_tool_times(p_user, v_zone),
+            'struggle', v_struggle,
+            'dropoff_risk', shared.dropoff_risk(coalesce(v_days, v_joined), v_trend,
+                                                (v_struggle ->> 'struggling')::boolean, v_forecast),
+            'forecast', v_forecast),
+        'meta', shared.analytics_meta() || jsonb_build_object(
+            'percentiles', shared.analytics_meta(array['shared.analytics_tool_times', 'shared.analytics_saves_per_submit'])));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics (p_user shared.users)
+  IS 'A user''s analytics, live (README "Analytics"): activity, engagement status, velocity and its trend, time per tool, struggle, drop-off risk with its factors, forecast; {data, meta} with meta live and meta.percentiles the snapshot the 85th percentiles come from.';
+
+-- FUNCTION: user_forecast(shared.users, text, date, integer)
+CREATE FUNCTION shared.user_forecast(p_user shared.users
+                                   , p_zone text
+                                   , p_today date
+                                   , p_tools_last_4_weeks integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_total integer := (select count(*) from shared.tools);
+    v_completed integer;
+    v_remaining integer;
+    v_pace numeric := round(p_tools_last_4_weeks / 4.0, 2);
+    v_finish date;
+    v_scheduled date;
+    v_overdue integer;
+begin
+    select count(*) into v_completed
+      from shared.user_progress as p where p.user_id = p_user.id and p.status = 'completed';
+    v_remaining := v_total - v_completed;
+    if v_remaining > 0 and v_pace > 0 then
+        v_finish := p_today + ceil(v_remaining / (p_tools_last_4_weeks / 4.0) * 7)::integer;
+    end if;
+    if p_user.organization_id is not null then
+        select max((m.meeting_at at time zone p_zone)::date),
+               count(*) filter (where m.meeting_at < pg_catalog.now()
+                                  and not exists (select from shared.user_progress as p
+                                                   where p.user_id = p_user.id and p.tool_slug = m.tool_slug
+                                                     and p.status = 'completed'))
+          into v_scheduled, v_overdue
+          from shared.meeting_schedules as m
+         where m.organization_id = p_user.organization_id;
+    end if;
+    return jsonb_build_object(
+        'tools_total', v_total,
+        'tools_completed', v_completed,
+        'tools_remaining', v_remaining,
+        'pace_tools_per_week', v_pace,
+        'finished', v_remaining = 0,
+        'forecast_finish_date', v_finish,
+        'schedule', case when v_scheduled is not null then jsonb_build_object(
+            'scheduled_finish_date', v_scheduled,
+            'days_behind', case when v_remaining = 0 then 0 when v_finish is not null then v_finish - v_scheduled end,
+            'on_schedule', case when v_remaining = 0 then true
+                                when v_finish is null then false
+                                else v_finish <= v_scheduled and v_overdue = 0 end,
+            'overdue_tools', v_overdue) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+COMMENT ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  IS 'The finish date at the current pace (tools submitted in the last 4 weeks / 4 per week; today + ceil(remaining / pace * 7) days; none at pace 0) and, when the organization has meetings scheduled, against the last one: days behind, on schedule (finish by it and no tool whose meeting passed still open), overdue tools.';
+
 -- FUNCTION: user_json(shared.users)
 CREATE FUNCTION shared.user_json(p_user shared.users)
 RETURNS jsonb
@@ -8267,6 +8627,101 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
+-- FUNCTION: user_struggle(shared.users, bigint, bigint)
+CREATE FUNCTION shared.user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools;
+    v_started timestamptz;
+    v_days numeric;
+    v_ratio numeric := case when p_submits > 0 then round(p_saves::numeric / p_submits, 2) end;
+    v_tool_times shared.analytics_tool_times;
+    v_saves shared.analytics_saves_per_submit;
+    v_over_time boolean;
+    v_over_saves boolean;
+begin
+    -- the current tool: the one in progress the user saved last
+    select t.* into v_tool
+      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+     where p.user_id = p_user.id and p.status = 'in_progress'
+     order by (select max(f.occurred_at) from shared.activity_facts as f
+                where f.user_id = p_user.id and f.tool_slug = p.tool_slug and f.kind = 'save') desc nulls last,
+              t.sprint_number
+     limit 1;
+    if v_tool.slug is not null then
+        -- time on it: since its first save after the last start over
+        select min(f.occurred_at) into v_started
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.tool_slug = v_tool.slug and f.kind = 'save'
+           and f.occurred_at >= coalesce((select max(s.occurred_at) from shared.activity_facts as s
+                                           where s.user_id = p_user.id and s.tool_slug = v_tool.slug
+                                             and s.kind = 'start_over'), '-infinity');
+        v_days := round((extract(epoch from pg_catalog.now() - v_started) / 86400.0)::numeric, 2);
+        select m.* into v_tool_times from shared.analytics_tool_times as m where m.tool_slug = v_tool.slug;
+        if shared.k_anonymous(v_tool_times.users) then
+            v_over_time := v_days > v_tool_times.p85_days;
+        end if;
+    end if;
+    select m.* into v_saves from shared.analytics_saves_per_submit as m;
+    if shared.k_anonymous(v_saves.users) and v_ratio is not null then
+        v_over_saves := v_ratio > v_saves.p85_ratio;
+    end if;
+    return jsonb_build_object(
+        'saves_per_submit', v_ratio,
+        'program_p85_saves_per_submit', shared.group_figure(v_saves.users, to_jsonb(v_saves.p85_ratio)),
+        'above_p85_saves_per_submit', v_over_saves,
+        'current_tool', v_tool.slug,
+        'days_on_current_tool', v_days,
+        'current_tool_p85_days', case when v_tool.slug is not null
+                                      then shared.group_figure(v_tool_times.users, to_jsonb(v_tool_times.p85_days)) end,
+        'above_p85_time', v_over_time,
+        'struggling', coalesce(v_over_time, false) or coalesce(v_over_saves, false));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+COMMENT ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  IS 'Struggle: saves per submit against the program''s 85th percentile, and the days on the current tool (the in-progress one saved last, since its first save after the last start over) against that tool''s 85th percentile (shared.analytics_tool_times); struggling when either is above. A percentile over fewer than ANALYTICS_MIN_GROUP users is "too few to show" and flags nothing.';
+
+-- FUNCTION: user_tool_times(shared.users, text)
+CREATE FUNCTION shared.user_tool_times(p_user shared.users, p_zone text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_times jsonb;
+begin
+    with per_tool as (
+        select f.tool_slug,
+               min(f.occurred_at) as started_at,
+               min(f.occurred_at) filter (where f.kind = 'submit') as submitted_at
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+         group by f.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'tool', t.slug, 'sprint_number', t.sprint_number,
+               'started_at', p.started_at, 'submitted_at', p.submitted_at,
+               'days', round((extract(epoch from p.submitted_at - p.started_at) / 86400.0)::numeric, 2),
+               'active_days', (select count(distinct (f.occurred_at at time zone p_zone)::date)
+                                 from shared.activity_facts as f
+                                where f.user_id = p_user.id and f.tool_slug = p.tool_slug
+                                  and f.kind in ('save', 'submit')
+                                  and f.occurred_at between p.started_at and p.submitted_at))
+             order by t.sprint_number), '[]')
+      into v_times
+      from per_tool as p join shared.tools as t on t.slug = p.tool_slug
+     where p.submitted_at is not null;
+    return v_times;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+COMMENT ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  IS 'Per tool the user submitted: from their first save (or the submit, without a save) to their first submit, in days (2 decimals) and in active days (local dates of p_zone with a save or submit of that tool in between, both ends included).';
+
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
 RETURNS jsonb
@@ -8283,6 +8738,25 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- FUNCTION: velocity_trend(numeric, numeric)
+CREATE FUNCTION shared.velocity_trend(p_now numeric, p_before numeric)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_now is null and p_before is null then
+        return null;
+    end if;
+    return case when coalesce(p_now, 0) > coalesce(p_before, 0) then 'up'
+                when coalesce(p_now, 0) < coalesce(p_before, 0) then 'down'
+                else 'steady' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+COMMENT ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
+  IS 'up, down or steady: the last 4 weeks'' velocity against the 4 weeks before (no active week counts as 0); null when neither had an active week.';
 
 -- TABLE: activity_facts
 CREATE TABLE shared.activity_facts (
@@ -8806,6 +9280,86 @@ CREATE VIEW shared.all_field_values
 -- COMMENT: VIEW all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+-- TABLE: analytics_refresh_requests
+CREATE TABLE shared.analytics_refresh_requests (
+    id bigint NOT NULL
+  , requested_by uuid NOT NULL
+  , requested_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE analytics_refresh_requests
+COMMENT ON TABLE shared.analytics_refresh_requests
+  IS 'Manual analytics refreshes (POST /api/analytics/refresh), by whom and when: at most 3 per caller per hour.';
+
+-- SEQUENCE: analytics_refresh_requests_id_seq
+ALTER TABLE shared.analytics_refresh_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.analytics_refresh_requests_id_seq
+                                                                                                START WITH 1
+                                                                                                INCREMENT BY 1
+                                                                                                NO MINVALUE
+                                                                                                NO MAXVALUE
+                                                                                                CACHE 1);
+
+-- TABLE: analytics_refreshes
+CREATE TABLE shared.analytics_refreshes (
+    view_name text NOT NULL
+  , calculated_at timestamp with time zone NOT NULL
+  , duration_ms integer NOT NULL
+  , trigger text NOT NULL
+  , CONSTRAINT analytics_refreshes_trigger_check CHECK (trigger = ANY(ARRAY[CAST('schedule' AS text)
+                                                                          , CAST('manual' AS text)
+                                                                          , CAST('migrate' AS text)]))
+);
+
+-- COMMENT: TABLE analytics_refreshes
+COMMENT ON TABLE shared.analytics_refreshes
+  IS 'When each analytics materialized view was last calculated, how long it took and what started it (shared.refresh_analytics).';
+
+-- MATERIALIZED VIEW: analytics_saves_per_submit
+CREATE MATERIALIZED VIEW shared.analytics_saves_per_submit
+  AS WITH per_user AS (
+            SELECT f.user_id
+                 , CAST(count(*) FILTER (WHERE f.kind = CAST('save' AS text)) AS numeric) / CAST(count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) AS numeric) AS ratio
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT TRUE AS program
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(ratio AS double precision)) AS numeric)
+                  , 3) AS p85_ratio
+       FROM per_user AS p
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_saves_per_submit
+COMMENT ON MATERIALIZED VIEW shared.analytics_saves_per_submit
+  IS 'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+
+-- MATERIALIZED VIEW: analytics_tool_times
+CREATE MATERIALIZED VIEW shared.analytics_tool_times
+  AS WITH per_user AS (
+            SELECT f.tool_slug
+                 , f.user_id
+                 , EXTRACT(EPOCH FROM min(f.occurred_at) FILTER (WHERE f.kind = CAST('submit' AS text)) - min(f.occurred_at)) / 86400.0 AS days
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.tool_slug, f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT tool_slug
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS p85_days
+            , round(CAST(percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS median_days
+       FROM per_user AS p
+       GROUP BY tool_slug
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_times
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_times
+  IS 'Per tool, over every user who submitted it: how many, the 85th percentile and the median of the days from their first save (or submit) to their first submit. Refreshed by shared.refresh_analytics.';
 
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
@@ -9671,6 +10225,12 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_pkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refreshes analytics_refreshes_pkey
+ALTER TABLE ONLY shared.analytics_refreshes ADD CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (view_name);
+
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
 
@@ -9808,6 +10368,18 @@ CREATE INDEX admin_audit_target_idx
 -- INDEX: ai_requests_user_idx
 CREATE INDEX ai_requests_user_idx
   ON shared.ai_requests (user_id, requested_at);
+
+-- INDEX: analytics_refresh_requests_user_idx
+CREATE INDEX analytics_refresh_requests_user_idx
+  ON shared.analytics_refresh_requests (requested_by, requested_at);
+
+-- INDEX: analytics_saves_per_submit_idx
+CREATE UNIQUE INDEX analytics_saves_per_submit_idx
+  ON shared.analytics_saves_per_submit (program);
+
+-- INDEX: analytics_tool_times_tool_idx
+CREATE UNIQUE INDEX analytics_tool_times_tool_idx
+  ON shared.analytics_tool_times (tool_slug);
 
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
@@ -9967,6 +10539,9 @@ ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fke
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_requested_by_fkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
@@ -10084,6 +10659,12 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: analytics_refresh_requests
+ALTER TABLE shared.analytics_refresh_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refreshes
+ALTER TABLE shared.analytics_refreshes ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
 
@@ -10175,9 +10756,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION analytics_meta(p_views text[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_meta (p_views text[])
+  FROM PUBLIC;
+
 -- ACL: FUNCTION analytics_min_group()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.analytics_min_group ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_views()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_views ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
@@ -10338,6 +10929,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION delete_group(p_group_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.delete_group (p_group_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
@@ -10620,6 +11221,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   FROM PUBLIC;
 
+-- ACL: FUNCTION refresh_analytics(p_trigger text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_analytics (p_trigger text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION refresh_answer_checks()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.refresh_answer_checks ()
@@ -10643,6 +11249,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_analytics_refresh(p_caller shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_claims()
@@ -10760,6 +11371,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
@@ -10828,6 +11444,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
   FROM PUBLIC;
 
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
@@ -11045,12 +11666,42 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
   FROM PUBLIC;
