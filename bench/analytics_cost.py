@@ -6,7 +6,8 @@ per-user read.
 
 Seeds a throw-away embedded PostgreSQL (bench/seed.py), then fills shared.activity_facts with
 migration 0017's own backfill (the bulk seed writes with the triggers off). `--pgdata` reuses a
-server kept by an earlier run (its database `analytics` seeded already), and keeps it.
+server kept by an earlier run (its database `analytics` seeded already; the facts are filled
+again), and keeps it.
 
 Facts on the write path: one user saves, then submits, a tool (bench.answer_rules_cost's
 `measure`: a changing page state, so every call writes; each round's writes in one transaction,
@@ -15,7 +16,8 @@ no-op (bench/sql/activity_facts_off.sql, committed for its round, then the real 
 back): p50 and the backend's CPU per call, and the differences per round.
 
 The per-user read: api.my_analytics as the web layer calls it (claims, context, the role), for
-users picked across the population, p50 and p95.
+users picked across the population, p50 and p95. The refresh: shared.refresh_analytics three
+times, each view's duration as it records it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from bench.stats import summarize
 ROOT = Path(__file__).resolve().parent
 FACTS_OFF = ROOT / "sql" / "activity_facts_off.sql"
 MIGRATION = ROOT.parent / "sql" / "migrations" / "0017_activity_facts.sql"
-BACKFILL_MARK = "/** Section: backfill"
+BACKFILL = ("/** Section: backfill", "/** Section: refreshing")
 SWAPPED = ("shared.record_activity(text, uuid, uuid, text)",)
 DATABASE = "analytics"
 
@@ -47,7 +49,7 @@ def backfill(url: str) -> int:
     text = MIGRATION.read_text(encoding="utf-8")
     with psycopg.connect(url) as conn:
         conn.execute("truncate shared.activity_facts")
-        conn.execute(text[text.index(BACKFILL_MARK) :].encode())
+        conn.execute(text[text.index(BACKFILL[0]) : text.index(BACKFILL[1])].encode())
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("vacuum analyze shared.activity_facts")
@@ -68,7 +70,7 @@ def seeded_database(users: int, pgdata: str | None) -> Iterator[tuple[str, dict[
             url = psycopg.conninfo.make_conninfo(
                 prepare_owner(server.get_uri("postgres")), dbname=DATABASE
             )
-            yield url, {"reused": pgdata}
+            yield url, {"reused": pgdata, "facts": backfill(url)}
         finally:
             server.cleanup()
         return
@@ -139,6 +141,17 @@ def per_user_read(url: str, calls: int) -> dict[str, Any]:
     return summarize(timings, sum(timings) / 1000)
 
 
+def refresh_time(url: str, rounds: int = 3) -> list[dict[str, Any]]:
+    """shared.refresh_analytics, `rounds` times: its own per-view durations (database time)."""
+    answers = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(rounds):
+            answer = conn.execute("select shared.refresh_analytics('manual')").fetchone()[0]
+            answers.append(answer)
+            print(f"refresh: {json.dumps(answer)}", flush=True)
+    return answers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=10000)
@@ -159,6 +172,7 @@ def main() -> None:
         if not args.skip_reads:
             document["my_analytics"] = per_user_read(url, args.calls)
             print(f"api.my_analytics: {json.dumps(document['my_analytics'])}", flush=True)
+            document["refresh"] = refresh_time(url)
     document["load_average_at_end"] = Path("/proc/loadavg").read_text()
     print(
         f"load average: {document['load_average_at_start'].split()[:3]} -> "
