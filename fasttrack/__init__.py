@@ -19,6 +19,7 @@ from fasttrack.web import (
     SETTINGS_EXTENSION,
     admin,
     admin_events,
+    analytics_user,
     assist,
     auth,
     authentication,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
     app.register_blueprint(team_exports.bp)  # team reports, the organization's archive
+    app.register_blueprint(analytics_user.bp)  # analytics: per user, the refresh
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

@@ -122,6 +122,7 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("get", "/api/admin/organizations")
     call("get", f"/api/organizations/{org}/progress")
     coaching_walk(call, org, admin, guru)
+    analytics_walk(call, admin)
     call("delete", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
     call("get", f"/api/admin/users?organization_id={org}&search=example&limit=1")
     call("post", f"/api/admin/users/{guru['id']}/tools/values/unlock", json={"reason": "Late"})
@@ -162,6 +163,13 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
         if operation["security"] == [{"bearerAuth": []}]
     }
     assert authenticated - call.seen == set()
+
+
+def analytics_walk(call: Checked, admin: dict[str, Any]) -> None:
+    """The per-user analytics and the refresh, as the admin (who has work in tools here)."""
+    call("get", "/api/analytics/me")
+    call("get", f"/api/analytics/users/{admin['id']}")
+    call("post", "/api/analytics/refresh")
 
 
 def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str, Any]) -> None:

@@ -1172,6 +1172,20 @@ $$;
 COMMENT ON FUNCTION api.my_action_items (p_status text)
   IS 'GET /api/me/action-items?status=: the action items the caller owns, by due date.';
 
+-- FUNCTION: my_analytics()
+CREATE FUNCTION api.my_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION my_analytics()
+COMMENT ON FUNCTION api.my_analytics ()
+  IS 'GET /api/analytics/me: the caller''s analytics (shared.user_analytics), {data, meta}.';
+
 -- FUNCTION: nudge_members(uuid, text)
 CREATE FUNCTION api.nudge_members(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1310,6 +1324,20 @@ $$;
 COMMENT ON FUNCTION api.readiness ()
   IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated); no names, since anyone may ask.';
 
+-- FUNCTION: refresh_analytics()
+CREATE FUNCTION api.refresh_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.request_analytics_refresh(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics()
+COMMENT ON FUNCTION api.refresh_analytics ()
+  IS 'POST /api/analytics/refresh: a guru or admin refreshes the analytics'' materialized views now (others PT403; 3 per hour, PT429 with retry_after; PT409 while one runs); answers what was refreshed.';
+
 -- FUNCTION: refresh_session(text, text)
 CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)
 RETURNS jsonb
@@ -1338,13 +1366,14 @@ begin
     perform shared.consume_rate_limit('default', v_user.id::text, shared.request_limit('default'));
     update shared.refresh_tokens as t set rotated_at = pg_catalog.now() where t.id = v_token.id;
     perform shared.issue_refresh_token(v_user.id, v_token.family_id, p_new_refresh_token);
+    perform shared.record_refresh_login(v_user);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_token.family_id);
 end;
 $$;
 
 -- COMMENT: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
 COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
-  IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
+  IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family; a login fact after shared.session_gap() without one). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
 -- FUNCTION: resolve_dependencies(text)
 CREATE FUNCTION api.resolve_dependencies(p_slug text)
@@ -1509,13 +1538,14 @@ begin
     returning u.* into v_user;
 
     perform shared.issue_refresh_token(v_user.id, v_session_id, p_refresh_token);
+    perform shared.record_activity('login', v_user.id, v_user.organization_id, null);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_session_id);
 end;
 $$;
 
 -- COMMENT: FUNCTION sso_login(p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
 COMMENT ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
-  IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
+  IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user (a login fact), refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
 
 -- FUNCTION: start_over(text)
 CREATE FUNCTION api.start_over(p_slug text)
@@ -1654,6 +1684,20 @@ $$;
 COMMENT ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   IS 'PATCH /api/action-items/{id}: status, task, owner_id, due (gurus coaching the organization, admins; the owner: status only).';
 
+-- FUNCTION: user_analytics(uuid)
+CREATE FUNCTION api.user_analytics(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_visible_user(shared.require_caller(), p_user_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user_id uuid)
+COMMENT ON FUNCTION api.user_analytics (p_user_id uuid)
+  IS 'GET /api/analytics/users/{id}: a user''s analytics for themself, a guru of their organization or an admin (others PT404), {data, meta}.';
+
 -- FUNCTION: worker_apply_retention(text, integer, integer, integer)
 CREATE FUNCTION api.worker_apply_retention(p_rule text
                                          , p_older_than_days integer
@@ -1781,6 +1825,20 @@ $$;
 -- COMMENT: FUNCTION worker_next_due()
 COMMENT ON FUNCTION api.worker_next_due ()
   IS 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';
+
+-- FUNCTION: worker_refresh_analytics(time without time zone)
+CREATE FUNCTION api.worker_refresh_analytics(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.run_daily_analytics_refresh(p_refresh_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+COMMENT ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  IS 'The worker''s daily analytics refresh (shared.run_daily_analytics_refresh) at ANALYTICS_REFRESH_AT, UTC.';
 
 -- FUNCTION: worker_release_event(uuid, text)
 CREATE FUNCTION api.worker_release_event(p_event_id uuid, p_worker text)
@@ -2250,6 +2308,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.my_action_items (p_status text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION my_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
@@ -2294,6 +2361,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.readiness ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION refresh_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -2449,6 +2525,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   TO fasttrack_api;
 
+-- ACL: FUNCTION user_analytics(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
@@ -2492,6 +2577,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_next_due ()
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
   TO fasttrack_worker;
 
 -- ACL: FUNCTION worker_release_event(p_event_id uuid, p_worker text)

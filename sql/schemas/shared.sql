@@ -116,20 +116,57 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
--- FUNCTION: anonymous_field(text, text)
-CREATE FUNCTION shared.anonymous_field(p_tool_slug text, p_field_id text)
-RETURNS boolean
-LANGUAGE sql STABLE SET search_path TO ''
+-- FUNCTION: analytics_meta(text[])
+CREATE FUNCTION shared.analytics_meta(p_views text[] = CAST(NULL AS text[]))
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
-    select coalesce((select t.anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false)
-                       from shared.tools as t
-                       left join shared.tool_fields as f on f.tool_slug = t.slug and f.field_id = p_field_id
-                      where t.slug = p_tool_slug), false);
+declare
+    v_calculated_at timestamptz;
+begin
+    if p_views is null or cardinality(p_views) = 0 then
+        return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
+    end if;
+    select min(r.calculated_at) into v_calculated_at from shared.analytics_refreshes as r where r.view_name = any (p_views);
+    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
+                              'stale_after', v_calculated_at + interval '1 day');
+end;
 $$;
 
--- COMMENT: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
-COMMENT ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
-  IS 'Whether the registry marks a tool, or this output of it, anonymous (the team view names no one for it).';
+-- COMMENT: FUNCTION analytics_meta(p_views text[])
+COMMENT ON FUNCTION shared.analytics_meta (p_views text[])
+  IS 'An analytics answer''s meta: {calculated_at, source, stale_after}. Without views: live (calculated now). With views: snapshot, calculated at the oldest of their last refreshes, stale a day later.';
+
+-- FUNCTION: analytics_min_group()
+CREATE FUNCTION shared.analytics_min_group()
+RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return greatest(coalesce((shared.request_context() ->> 'analytics_min_group')::integer, 5), 1);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_min_group()
+COMMENT ON FUNCTION shared.analytics_min_group ()
+  IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
+
+-- FUNCTION: analytics_views()
+CREATE FUNCTION shared.analytics_views()
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return array[
+        'shared.analytics_tool_times',
+        'shared.analytics_saves_per_submit'
+    ];
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_views()
+COMMENT ON FUNCTION shared.analytics_views ()
+  IS 'Every analytics materialized view, in the order shared.refresh_analytics refreshes them (each needs a unique index).';
 
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
@@ -3052,6 +3089,66 @@ $$;
 COMMENT ON FUNCTION shared.delete_group (p_group_id uuid)
   IS 'Deletes an empty group (PT409 GROUP_NOT_EMPTY while groups or organizations are in it); returns it as it was.';
 
+-- FUNCTION: dropoff_risk(integer, text, boolean, jsonb)
+CREATE FUNCTION shared.dropoff_risk(p_days_without_activity integer
+                                  , p_trend text
+                                  , p_struggling boolean
+                                  , p_forecast jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_finished boolean := (p_forecast ->> 'finished')::boolean;
+    v_factors jsonb;
+begin
+    with factor (name, weight, value, explained) as (
+        values ('inactivity', 40, least(coalesce(p_days_without_activity, 0) / 14.0, 1),
+                'days without a save or submit (since joining without one), 14 or more counting fully'),
+               ('velocity_down', 20, case when p_trend = 'down' then 1 else 0 end,
+                'fewer tools per active week in the last 4 weeks than in the 4 weeks before'),
+               ('struggling', 20, case when p_struggling then 1 else 0 end,
+                'above the 85th percentile of saves per submit, or of time on the current tool'),
+               ('behind_schedule', 20,
+                case when (p_forecast #>> '{schedule,on_schedule}')::boolean is false then 1 else 0 end,
+                'the forecast finishes after the last scheduled meeting, or a tool whose meeting passed is open')
+    )
+    select jsonb_agg(jsonb_build_object(
+               'factor', f.name, 'weight', f.weight,
+               'value', case when v_finished then 0 else round(f.value, 2) end,
+               'points', case when v_finished then 0 else round(f.weight * f.value, 1) end,
+               'explained', f.explained) order by f.weight desc, f.name)
+      into v_factors
+      from factor as f;
+    return jsonb_build_object(
+        'score', (select round(sum((x.value ->> 'points')::numeric))::integer from jsonb_array_elements(v_factors) as x),
+        'factors', v_factors);
+end;
+$$;
+
+-- COMMENT: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+COMMENT ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  IS 'The drop-off risk, 0 to 100: the sum of weight x value over inactivity (40, days without activity / 14, at most 1), velocity_down (20), struggling (20) and behind_schedule (20); 0 when every tool is completed. Answers the score and each factor with its weight, value, points and what it measures.';
+
+-- FUNCTION: engagement_status(integer, integer)
+CREATE FUNCTION shared.engagement_status(p_days_since_activity integer
+                                       , p_days_since_joining integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_days integer := coalesce(p_days_since_activity, p_days_since_joining);
+begin
+    if p_days_since_activity is null and p_days_since_joining >= 14 then
+        return 'not_started';
+    end if;
+    return case when v_days <= 7 then 'active' when v_days <= 14 then 'slowing' else 'inactive' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+COMMENT ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  IS 'not_started: no save or submit and joined 14 or more days ago; otherwise, by the days since the last active day (since joining without one): active 0 to 7, slowing 8 to 14, inactive 15 or more.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -3122,7 +3219,8 @@ begin
         'progress_rows', (select count(*) from shared.user_progress as p where p.user_id = p_user_id),
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
-        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id));
+        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
+        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -3189,7 +3287,7 @@ $$;
 
 -- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
 COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
-  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
@@ -3434,6 +3532,23 @@ $$;
 COMMENT ON FUNCTION shared.group_descendants (p_path text)
   IS 'The group with that materialized path and every group below it, at any depth (one index range scan).';
 
+-- FUNCTION: group_figure(integer, jsonb)
+CREATE FUNCTION shared.group_figure(p_users integer, p_value jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    if shared.k_anonymous(p_users) then
+        return p_value;
+    end if;
+    return to_jsonb('too few to show'::text);
+end;
+$$;
+
+-- COMMENT: FUNCTION group_figure(p_users integer, p_value jsonb)
+COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
+  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
+
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
 RETURNS jsonb
@@ -3647,6 +3762,20 @@ $$;
 COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
+-- FUNCTION: k_anonymous(integer)
+CREATE FUNCTION shared.k_anonymous(p_users integer)
+RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return coalesce(p_users, 0) >= shared.analytics_min_group();
+end;
+$$;
+
+-- COMMENT: FUNCTION k_anonymous(p_users integer)
+COMMENT ON FUNCTION shared.k_anonymous (p_users integer)
+  IS 'Whether an aggregate over p_users users may be shown (at least shared.analytics_min_group()).';
+
 -- FUNCTION: list_action_items(uuid, uuid, text)
 CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 RETURNS jsonb
@@ -3692,6 +3821,20 @@ $$;
 -- COMMENT: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 COMMENT ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
   IS 'The organizations a caller may see (their own; a guru''s coached ones; all for an admin), by slug, one page after the cursor, with their figures.';
+
+-- FUNCTION: local_date(uuid, timestamp with time zone)
+CREATE FUNCTION shared.local_date(p_organization_id uuid, p_at timestamp with time zone)
+RETURNS date
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return (p_at at time zone shared.organization_time_zone(p_organization_id))::date;
+end;
+$$;
+
+-- COMMENT: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+COMMENT ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
+  IS 'The date a moment falls on in the organization''s time zone (UTC without one): the day an active day counts.';
 
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
@@ -4106,95 +4249,6 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
--- FUNCTION: organization_export(shared.organizations, integer, bigint, integer)
-CREATE FUNCTION shared.organization_export(p_organization shared.organizations
-                                         , p_min_respondents integer
-                                         , p_max_bytes bigint
-                                         , p_max_bundles integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_bytes bigint := 0;
-    v_files integer := 0;
-    -- arrays, appended in place (a jsonb array would be copied whole at every append)
-    v_reports jsonb[] := '{}';
-    v_members jsonb[] := '{}';
-    v_left_out jsonb[] := '{}';
-    v_anonymous jsonb[] := '{}';
-    v_left_out_count integer := 0;  -- everything left out; v_left_out names the first 1,000
-    v_tool shared.tools;
-    v_item record;
-    v_document jsonb;
-begin
-    -- the team reports first: they are the meeting documents (one per tool some member saved)
-    for v_tool in select t.* from shared.tools as t
-                   where exists (select from shared.users as u
-                                   join shared.user_progress as p on p.user_id = u.id and p.tool_slug = t.slug
-                                  where u.organization_id = p_organization.id and p.status in ('in_progress', 'completed'))
-                   order by t.sprint_number loop
-        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
-            v_left_out_count := v_left_out_count + 1;
-            v_left_out := v_left_out || jsonb_build_object('kind', 'team_report', 'tool', shared.tool_ref(v_tool));
-            continue;
-        end if;
-        v_document := shared.team_report(p_organization, v_tool, p_min_respondents);
-        v_bytes := v_bytes + octet_length(v_document::text);
-        v_files := v_files + 1;
-        v_reports := v_reports || v_document;
-    end loop;
-
-    -- then each member's bundle of each tool they saved, by member and sprint
-    for v_item in select u.id as user_id, u.email, u.full_name, t as tool
-                    from shared.users as u
-                    join shared.user_progress as p on p.user_id = u.id and p.status in ('in_progress', 'completed')
-                    join shared.tools as t on t.slug = p.tool_slug
-                   where u.organization_id = p_organization.id
-                   order by u.email, u.id, t.sprint_number loop
-        if (v_item.tool).anonymous then
-            v_anonymous := v_anonymous || jsonb_build_object(
-                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
-                'tool', shared.tool_ref(v_item.tool));
-            continue;
-        end if;
-        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
-            v_left_out_count := v_left_out_count + 1;
-            continue when v_left_out_count > 1000;
-            v_left_out := v_left_out || jsonb_build_object(
-                'kind', 'member_export',
-                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
-                'tool', shared.tool_ref(v_item.tool));
-            continue;
-        end if;
-        if shared.get_submission((v_item.tool).slug, v_item.user_id) ->> 'submission_id' is null then
-            continue;  -- started over since: nothing saved to export
-        end if;
-        v_document := shared.without_anonymous_answers(shared.export_bundle((v_item.tool).slug, v_item.user_id), v_item.tool);
-        v_bytes := v_bytes + octet_length(v_document::text);
-        v_files := v_files + 1;
-        v_members := v_members || v_document;
-    end loop;
-
-    return jsonb_build_object(
-        'format_version', 1,
-        'generated_at', pg_catalog.now(),
-        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug),
-        'members', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
-                                              order by u.email, u.id), '[]')
-                      from shared.users as u where u.organization_id = p_organization.id),
-        'team_reports', pg_catalog.to_jsonb(v_reports),
-        'member_exports', pg_catalog.to_jsonb(v_members),
-        'anonymous_left_out', pg_catalog.to_jsonb(v_anonymous),
-        'left_out', pg_catalog.to_jsonb(v_left_out),
-        'left_out_count', v_left_out_count,
-        'limits', jsonb_build_object('max_bytes', p_max_bytes, 'max_files', p_max_bundles, 'bytes', v_bytes));
-end;
-$$;
-
--- COMMENT: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
-COMMENT ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
-  IS 'The organization''s work for its archive: team_reports (every tool some member saved, in sprint order), member_exports (each member''s export bundle of each tool saved, anonymous answers withheld), anonymous_left_out (members'' bundles of anonymous tools), left_out (what did not fit p_max_bytes of JSON or p_max_bundles documents, not computed) and the members.';
-
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4232,6 +4286,23 @@ $$;
 -- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
 COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
   IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
+
+-- FUNCTION: organization_time_zone(uuid)
+CREATE FUNCTION shared.organization_time_zone(p_organization_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text;
+begin
+    select nullif(o.settings ->> 'time_zone', '') into v_zone from shared.organizations as o where o.id = p_organization_id;
+    return coalesce(v_zone, 'UTC');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_time_zone(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
+  IS 'The organization''s time zone by id (settings.time_zone, as coaching reads it); UTC when it has none or there is no organization.';
 
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
@@ -4430,6 +4501,16 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
+    ('activity.json', array['shared.activity_facts', 'shared.analytics_refresh_requests'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when; and when you refreshed the analytics.',
+     $q$select jsonb_build_object(
+            'facts', (select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                                   'organization_id', f.organization_id,
+                                                                   'occurred_at', f.occurred_at)
+                                                 order by f.occurred_at, f.id), '[]')
+                        from shared.activity_facts as f where f.user_id = $1),
+            'analytics_refreshes', (select coalesce(jsonb_agg(r.requested_at order by r.requested_at), '[]')
+                                      from shared.analytics_refresh_requests as r where r.requested_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -4590,6 +4671,24 @@ $$;
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
 
+-- FUNCTION: record_activity(text, uuid, uuid, text)
+CREATE FUNCTION shared.record_activity(p_kind text
+                                     , p_user_id uuid
+                                     , p_organization_id uuid
+                                     , p_tool_slug text)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    insert into shared.activity_facts (kind, user_id, organization_id, tool_slug)
+    values (p_kind, p_user_id, p_organization_id, p_tool_slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+COMMENT ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  IS 'Records one analytics fact (save, submit, unlock, start_over, login) for a user, in the organization given, now.';
+
 -- FUNCTION: record_coaching_event(text, shared.users, text, text, jsonb)
 CREATE FUNCTION shared.record_coaching_event(p_event_type text
                                            , p_user shared.users
@@ -4651,6 +4750,24 @@ $$;
 COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
 
+-- FUNCTION: record_refresh_login(shared.users)
+CREATE FUNCTION shared.record_refresh_login(p_user shared.users)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if not exists (select from shared.activity_facts as f
+                    where f.user_id = p_user.id and f.occurred_at > pg_catalog.now() - shared.session_gap()
+                      and f.kind = 'login') then
+        perform shared.record_activity('login', p_user.id, p_user.organization_id, null);
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION record_refresh_login(p_user shared.users)
+COMMENT ON FUNCTION shared.record_refresh_login (p_user shared.users)
+  IS 'A token refresh is a sign-in (a login fact) when the user has had none for shared.session_gap().';
+
 -- FUNCTION: record_version(text, uuid, uuid, integer, text, jsonb, timestamp with time zone)
 CREATE FUNCTION shared.record_version(p_tool_slug text
                                     , p_submission_id uuid
@@ -4673,6 +4790,43 @@ $$;
 -- COMMENT: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
+
+-- FUNCTION: refresh_analytics(text)
+CREATE FUNCTION shared.refresh_analytics(p_trigger text = CAST('manual' AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_view text;
+    v_started timestamptz;
+    v_refreshed jsonb := '[]';
+    v_ms integer;
+begin
+    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('shared.refresh_analytics')) then
+        raise sqlstate 'PT409'
+            using message = 'The analytics are being refreshed right now; the figures will be fresh in a moment',
+                  detail  = json_build_object('code', 'ANALYTICS_REFRESH_RUNNING')::text;
+    end if;
+    foreach v_view in array shared.analytics_views() loop
+        v_started := pg_catalog.clock_timestamp();
+        execute format('refresh materialized view concurrently %s', v_view::regclass);
+        v_ms := (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer;
+        insert into shared.analytics_refreshes as r (view_name, calculated_at, duration_ms, trigger)
+        values (v_view, pg_catalog.clock_timestamp(), v_ms, p_trigger)
+            on conflict (view_name) do update
+           set calculated_at = excluded.calculated_at, duration_ms = excluded.duration_ms, trigger = excluded.trigger;
+        v_refreshed := v_refreshed || jsonb_build_object('view', v_view, 'calculated_at', pg_catalog.clock_timestamp(),
+                                                         'duration_ms', v_ms);
+    end loop;
+    return jsonb_build_object('trigger', p_trigger, 'refreshed', v_refreshed,
+                              'duration_ms', (select sum((r.value ->> 'duration_ms')::integer)
+                                                from jsonb_array_elements(v_refreshed) as r));
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics(p_trigger text)
+COMMENT ON FUNCTION shared.refresh_analytics (p_trigger text)
+  IS 'Refreshes every analytics materialized view (shared.analytics_views) concurrently, records each one''s calculated_at and duration_ms in shared.analytics_refreshes, and answers {trigger, refreshed: [{view, calculated_at, duration_ms}], duration_ms}. Raises PT409 (ANALYTICS_REFRESH_RUNNING) while another session refreshes. DBA use: select shared.refresh_analytics();';
 
 -- FUNCTION: refresh_answer_checks()
 CREATE FUNCTION shared.refresh_answer_checks()
@@ -5063,6 +5217,29 @@ $$;
 -- COMMENT: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
   IS 'Every problem in a registry (tool-registry.json, dependencies.json contents), one row per problem naming the entry. Empty when valid.';
+
+-- FUNCTION: request_analytics_refresh(shared.users)
+CREATE FUNCTION shared.request_analytics_refresh(p_caller shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_per_hour integer := coalesce(shared.request_limit('analytics_refresh'), 3);
+begin
+    if p_caller.role not in ('guru', 'admin') then
+        raise sqlstate 'PT403'
+            using message = 'Only gurus and admins refresh the analytics',
+                  detail  = json_build_object('code', 'FORBIDDEN')::text;
+    end if;
+    perform shared.require_refresh_allowance(p_caller, v_per_hour);
+    insert into shared.analytics_refresh_requests (requested_by) values (p_caller.id);
+    return shared.refresh_analytics('manual');
+end;
+$$;
+
+-- COMMENT: FUNCTION request_analytics_refresh(p_caller shared.users)
+COMMENT ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
+  IS 'A guru''s or admin''s refresh of the analytics (others PT403): at most request.context limits.analytics_refresh (3) per hour (PT429 with retry_after), then shared.refresh_analytics; a refresh refused as running (PT409) is not counted.';
 
 -- FUNCTION: request_claims()
 CREATE FUNCTION shared.request_claims()
@@ -5636,6 +5813,32 @@ $$;
 COMMENT ON FUNCTION shared.require_reason (p_reason text)
   IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
 
+-- FUNCTION: require_refresh_allowance(shared.users, integer)
+CREATE FUNCTION shared.require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_used integer;
+    v_oldest timestamptz;
+begin
+    perform shared.lock_user(p_caller.id);  -- two tabs cannot both take the last refresh of the hour
+    select count(*), min(r.requested_at) into v_used, v_oldest
+      from shared.analytics_refresh_requests as r
+     where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
+    if v_used >= p_per_hour then
+        raise sqlstate 'PT429'
+            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+COMMENT ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  IS 'Raises PT429 (RATE_LIMITED, retry_after: when the oldest of the hour expires) when the caller already refreshed the analytics p_per_hour times in the last hour.';
+
 -- FUNCTION: require_retention_rule(text, interval, integer, integer)
 CREATE FUNCTION shared.require_retention_rule(p_rule text
                                             , p_older_than interval
@@ -6019,6 +6222,35 @@ $$;
 COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
 
+-- FUNCTION: run_daily_analytics_refresh(time without time zone)
+CREATE FUNCTION shared.run_daily_analytics_refresh(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_now timestamp := pg_catalog.now() at time zone 'UTC';
+    v_day text := pg_catalog.to_char(v_now, 'YYYY-MM-DD');
+begin
+    if v_now::time < p_refresh_at then
+        return jsonb_build_object('status', 'not_due');
+    end if;
+    -- once per UTC day, by whichever worker takes the row; the others skip it (never wait) and
+    -- find the day done
+    perform from shared.scheduled_runs as r
+     where r.name = 'analytics_refresh' and r.last_period < v_day
+       for update skip locked;
+    if not found then
+        return jsonb_build_object('status', 'done_today');
+    end if;
+    update shared.scheduled_runs as r set last_period = v_day where r.name = 'analytics_refresh';
+    return jsonb_build_object('status', 'refreshed', 'day', v_day) || shared.refresh_analytics('schedule');
+end;
+$$;
+
+-- COMMENT: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+COMMENT ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  IS 'The daily refresh: once per UTC day from p_refresh_at (ANALYTICS_REFRESH_AT) on, by one worker whatever their number (shared.scheduled_runs analytics_refresh). Answers status not_due, done_today or refreshed (with shared.refresh_analytics''s answer).';
+
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
                                 , p_user_id uuid
@@ -6229,6 +6461,20 @@ $$;
 COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
 
+-- FUNCTION: session_gap()
+CREATE FUNCTION shared.session_gap()
+RETURNS interval
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return interval '1 hour';
+end;
+$$;
+
+-- COMMENT: FUNCTION session_gap()
+COMMENT ON FUNCTION shared.session_gap ()
+  IS 'How long without a sign-in makes a token refresh a new sign-in (a login fact): one hour.';
+
 -- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
 CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
                                   , p_tool shared.tools
@@ -6280,6 +6526,7 @@ begin
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
     perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    perform shared.record_activity('start_over', p_user_id, (v_old ->> 'organization_id')::uuid, v_tool.slug);
     v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
@@ -6287,7 +6534,7 @@ $$;
 
 -- COMMENT: FUNCTION start_over(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.start_over (p_tool_slug text, p_user_id uuid)
-  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
+  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count), records a start_over fact and opens an empty draft.';
 
 -- FUNCTION: submission_history(text, uuid)
 CREATE FUNCTION shared.submission_history(p_tool_slug text, p_user_id uuid)
@@ -6716,26 +6963,6 @@ $$;
 COMMENT ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   IS 'A team decision as answers show it, with the tool''s team_level outputs; version 0 and data null before the first write.';
 
--- FUNCTION: team_decision_outputs(shared.tools, jsonb)
-CREATE FUNCTION shared.team_decision_outputs(p_tool shared.tools, p_data jsonb)
-RETURNS jsonb
-LANGUAGE sql STABLE SET search_path TO ''
-AS $$
-    -- the agreed answers by declared output, as an export lays them out; null before a decision
-    select case when p_data is not null then
-               coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label, 'type', f.value_type,
-                                                     'team_level', coalesce((f.rules ->> 'team_level')::boolean, false),
-                                                     'columns', shared.declared_columns(f.rules),
-                                                     'value', p_data #> f.path)
-                                  order by f.position), '[]') end
-      from shared.tool_fields as f
-     where f.tool_slug = p_tool.slug;
-$$;
-
--- COMMENT: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
-COMMENT ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
-  IS 'A team decision''s answers by the tool''s declared outputs (field_id, label, type, team_level, columns, value), in registry order; null when there is no decision.';
-
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -6855,52 +7082,6 @@ $$;
 COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
   IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
 
--- FUNCTION: team_report(shared.organizations, shared.tools, integer)
-CREATE FUNCTION shared.team_report(p_organization shared.organizations
-                                 , p_tool shared.tools
-                                 , p_min_respondents integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_decision jsonb := shared.get_team_decision(p_organization.id, p_tool);
-    v_view jsonb := shared.team_view(p_organization, p_tool, p_min_respondents);
-begin
-    return jsonb_build_object(
-               'format_version', 1,
-               'document', 'team_report',
-               'program', 'Fast Track',
-               'generated_at', pg_catalog.now())
-           || v_view
-           || jsonb_build_object(
-               'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name,
-                                                  'slug', p_organization.slug,
-                                                  'time_zone', shared.organization_time_zone(p_organization)),
-               'tool', shared.tool_ref(p_tool)
-                       || (select jsonb_build_object('description', p_tool.description,
-                                                     'module', jsonb_build_object('id', m.id, 'name', m.name))
-                             from shared.modules as m where m.id = p_tool.module_id),
-               -- a table's declared columns beside each output, so its answers read as the exports'
-               'fields', (select coalesce(jsonb_agg(x.field || jsonb_build_object('columns', shared.declared_columns(f.rules))
-                                                    order by x.n), '[]')
-                            from jsonb_array_elements(v_view -> 'fields') with ordinality as x (field, n)
-                            join shared.tool_fields as f on f.tool_slug = p_tool.slug and f.field_id = x.field ->> 'field_id'),
-               'meeting', (select shared.schedule_json(p_organization, s) from shared.meeting_schedules as s
-                            where s.organization_id = p_organization.id and s.tool_slug = p_tool.slug),
-               'decision', case when (v_decision ->> 'version')::integer > 0 then
-                               (v_decision - 'data' - 'tool' - 'organization_id')
-                               || jsonb_build_object('outputs', shared.team_decision_outputs(p_tool, v_decision -> 'data'))
-                           end,
-               'action_items', (select coalesce(jsonb_agg(shared.action_item_json(a) order by a.due_on, a.created_at, a.id), '[]')
-                                  from shared.action_items as a
-                                 where a.organization_id = p_organization.id and a.tool_slug = p_tool.slug));
-end;
-$$;
-
--- COMMENT: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
-COMMENT ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
-  IS 'The team report of a tool (GET .../team/export): the team view (readiness, who to nudge, answers side by side with summaries, anonymous rules) with the tool''s module, the meeting scheduled for it, the recorded decision by output (null before one) and its action items by due date.';
-
 -- FUNCTION: team_view(shared.organizations, shared.tools, integer)
 CREATE FUNCTION shared.team_view(p_organization shared.organizations
                                , p_tool shared.tools
@@ -6981,6 +7162,11 @@ begin
                                          changed_by_role)
     values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
             coalesce(v_actor_role, session_user));
+    if new.status = 'unlocked' and old.status = 'locked' then
+        perform shared.record_activity('unlock', new.user_id,
+                                       (select u.organization_id from shared.users as u where u.id = new.user_id),
+                                       new.tool_slug);
+    end if;
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -6990,7 +7176,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why), an unlock fact (shared.activity_facts) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -7051,6 +7237,7 @@ begin
 
     if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
+        perform shared.record_activity('submit', new.user_id, new.organization_id, v_tool.slug);
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -7061,6 +7248,10 @@ begin
         perform pg_catalog.set_config('fasttrack.unlocked_tools',
                                       shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
     elsif v_data_changed then
+        -- a save is an analytics fact, except the empty draft a start over opens
+        if tg_op = 'UPDATE' or new.data <> '{}'::jsonb then
+            perform shared.record_activity('save', new.user_id, new.organization_id, v_tool.slug);
+        end if;
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -7076,7 +7267,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: a save records a save fact, starts the tool and sets its percentage; a submit records a submit fact, (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -8276,6 +8467,149 @@ $$;
 COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   IS 'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
+-- FUNCTION: user_activity_figures(shared.users, text, date)
+CREATE FUNCTION shared.user_activity_figures(p_user shared.users, p_zone text, p_today date)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_figures jsonb;
+begin
+    with work as (
+        select f.kind, f.tool_slug, f.occurred_at, (f.occurred_at at time zone p_zone)::date as day
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+    ), weeks as (
+        select w.kind, w.tool_slug, w.day, (p_today - w.day) / 7 as week from work as w
+    ), windows as (
+        select count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 0 and 3) as tools_now,
+               count(distinct x.week) filter (where x.week between 0 and 3) as weeks_now,
+               count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 4 and 7) as tools_before,
+               count(distinct x.week) filter (where x.week between 4 and 7) as weeks_before,
+               count(distinct x.day) filter (where x.week between 0 and 3) as active_days_now
+          from weeks as x
+    )
+    select jsonb_build_object(
+               'last_activity_at', (select max(w.occurred_at) from work as w),
+               'days_since_last_activity', p_today - (select max(w.day) from work as w),
+               'active_days', (select count(distinct w.day) from work as w),
+               'active_days_last_4_weeks', n.active_days_now,
+               'saves', (select count(*) from work as w where w.kind = 'save'),
+               'submits', (select count(*) from work as w where w.kind = 'submit'),
+               'tools_submitted_last_4_weeks', n.tools_now,
+               'active_weeks_last_4_weeks', n.weeks_now,
+               'tools_submitted_4_weeks_before', n.tools_before,
+               'active_weeks_4_weeks_before', n.weeks_before,
+               'velocity', case when n.weeks_now > 0 then round(n.tools_now::numeric / n.weeks_now, 2) end,
+               'velocity_4_weeks_before', case when n.weeks_before > 0 then round(n.tools_before::numeric / n.weeks_before, 2) end)
+      into v_figures
+      from windows as n;
+    return v_figures;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+COMMENT ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  IS 'A user''s activity from their save and submit facts, in local dates of p_zone: last activity, days since it, active days, saves and submits, and the velocity (distinct tools submitted per active week) of the last 4 weeks and of the 4 weeks before.';
+
+-- FUNCTION: user_analytics(shared.users)
+CREATE FUNCTION shared.user_analytics(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_user.organization_id);
+    v_today date := (pg_catalog.now() at time zone v_zone)::date;
+    v_joined integer := v_today - (coalesce(p_user.created_at, pg_catalog.now()) at time zone v_zone)::date;
+    v_activity jsonb := shared.user_activity_figures(p_user, v_zone, v_today);
+    v_days integer := (v_activity ->> 'days_since_last_activity')::integer;
+    v_trend text := shared.velocity_trend((v_activity ->> 'velocity')::numeric,
+                                          (v_activity ->> 'velocity_4_weeks_before')::numeric);
+    v_struggle jsonb := shared.user_struggle(p_user, (v_activity ->> 'saves')::bigint, (v_activity ->> 'submits')::bigint);
+    v_forecast jsonb := shared.user_forecast(p_user, v_zone, v_today,
+                                             (v_activity ->> 'tools_submitted_last_4_weeks')::integer);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'user_id', p_user.id,
+            'organization_id', p_user.organization_id,
+            'time_zone', v_zone,
+            'today', v_today,
+            'joined_at', p_user.created_at,
+            'days_since_joining', v_joined,
+            'activity', v_activity,
+            'engagement_status', shared.engagement_status(v_days, v_joined),
+            'velocity', jsonb_build_object('tools_per_active_week', v_activity -> 'velocity',
+                                           'tools_per_active_week_4_weeks_before', v_activity -> 'velocity_4_weeks_before',
+                                           'trend', v_trend),
+            'time_per_tool', shared.user_tool_times(p_user, v_zone),
+            'struggle', v_struggle,
+            'dropoff_risk', shared.dropoff_risk(coalesce(v_days, v_joined), v_trend,
+                                                (v_struggle ->> 'struggling')::boolean, v_forecast),
+            'forecast', v_forecast),
+        'meta', shared.analytics_meta() || jsonb_build_object(
+            'percentiles', shared.analytics_meta(array['shared.analytics_tool_times', 'shared.analytics_saves_per_submit'])));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics (p_user shared.users)
+  IS 'A user''s analytics, live (README "Analytics"): activity, engagement status, velocity and its trend, time per tool, struggle, drop-off risk with its factors, forecast; {data, meta} with meta live and meta.percentiles the snapshot the 85th percentiles come from.';
+
+-- FUNCTION: user_forecast(shared.users, text, date, integer)
+CREATE FUNCTION shared.user_forecast(p_user shared.users
+                                   , p_zone text
+                                   , p_today date
+                                   , p_tools_last_4_weeks integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_total integer := (select count(*) from shared.tools);
+    v_completed integer;
+    v_remaining integer;
+    v_pace numeric := round(p_tools_last_4_weeks / 4.0, 2);
+    v_finish date;
+    v_scheduled date;
+    v_overdue integer;
+begin
+    select count(*) into v_completed
+      from shared.user_progress as p where p.user_id = p_user.id and p.status = 'completed';
+    v_remaining := v_total - v_completed;
+    if v_remaining > 0 and v_pace > 0 then
+        v_finish := p_today + ceil(v_remaining / (p_tools_last_4_weeks / 4.0) * 7)::integer;
+    end if;
+    if p_user.organization_id is not null then
+        select max((m.meeting_at at time zone p_zone)::date),
+               count(*) filter (where m.meeting_at < pg_catalog.now()
+                                  and not exists (select from shared.user_progress as p
+                                                   where p.user_id = p_user.id and p.tool_slug = m.tool_slug
+                                                     and p.status = 'completed'))
+          into v_scheduled, v_overdue
+          from shared.meeting_schedules as m
+         where m.organization_id = p_user.organization_id;
+    end if;
+    return jsonb_build_object(
+        'tools_total', v_total,
+        'tools_completed', v_completed,
+        'tools_remaining', v_remaining,
+        'pace_tools_per_week', v_pace,
+        'finished', v_remaining = 0,
+        'forecast_finish_date', v_finish,
+        'schedule', case when v_scheduled is not null then jsonb_build_object(
+            'scheduled_finish_date', v_scheduled,
+            'days_behind', case when v_remaining = 0 then 0 when v_finish is not null then v_finish - v_scheduled end,
+            'on_schedule', case when v_remaining = 0 then true
+                                when v_finish is null then false
+                                else v_finish <= v_scheduled and v_overdue = 0 end,
+            'overdue_tools', v_overdue) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+COMMENT ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  IS 'The finish date at the current pace (tools submitted in the last 4 weeks / 4 per week; today + ceil(remaining / pace * 7) days; none at pace 0) and, when the organization has meetings scheduled, against the last one: days behind, on schedule (finish by it and no tool whose meeting passed still open), overdue tools.';
+
 -- FUNCTION: user_json(shared.users)
 CREATE FUNCTION shared.user_json(p_user shared.users)
 RETURNS jsonb
@@ -8292,6 +8626,101 @@ $$;
 -- COMMENT: FUNCTION user_json(p_user shared.users)
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
+
+-- FUNCTION: user_struggle(shared.users, bigint, bigint)
+CREATE FUNCTION shared.user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools;
+    v_started timestamptz;
+    v_days numeric;
+    v_ratio numeric := case when p_submits > 0 then round(p_saves::numeric / p_submits, 2) end;
+    v_tool_times shared.analytics_tool_times;
+    v_saves shared.analytics_saves_per_submit;
+    v_over_time boolean;
+    v_over_saves boolean;
+begin
+    -- the current tool: the one in progress the user saved last
+    select t.* into v_tool
+      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+     where p.user_id = p_user.id and p.status = 'in_progress'
+     order by (select max(f.occurred_at) from shared.activity_facts as f
+                where f.user_id = p_user.id and f.tool_slug = p.tool_slug and f.kind = 'save') desc nulls last,
+              t.sprint_number
+     limit 1;
+    if v_tool.slug is not null then
+        -- time on it: since its first save after the last start over
+        select min(f.occurred_at) into v_started
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.tool_slug = v_tool.slug and f.kind = 'save'
+           and f.occurred_at >= coalesce((select max(s.occurred_at) from shared.activity_facts as s
+                                           where s.user_id = p_user.id and s.tool_slug = v_tool.slug
+                                             and s.kind = 'start_over'), '-infinity');
+        v_days := round((extract(epoch from pg_catalog.now() - v_started) / 86400.0)::numeric, 2);
+        select m.* into v_tool_times from shared.analytics_tool_times as m where m.tool_slug = v_tool.slug;
+        if shared.k_anonymous(v_tool_times.users) then
+            v_over_time := v_days > v_tool_times.p85_days;
+        end if;
+    end if;
+    select m.* into v_saves from shared.analytics_saves_per_submit as m;
+    if shared.k_anonymous(v_saves.users) and v_ratio is not null then
+        v_over_saves := v_ratio > v_saves.p85_ratio;
+    end if;
+    return jsonb_build_object(
+        'saves_per_submit', v_ratio,
+        'program_p85_saves_per_submit', shared.group_figure(v_saves.users, to_jsonb(v_saves.p85_ratio)),
+        'above_p85_saves_per_submit', v_over_saves,
+        'current_tool', v_tool.slug,
+        'days_on_current_tool', v_days,
+        'current_tool_p85_days', case when v_tool.slug is not null
+                                      then shared.group_figure(v_tool_times.users, to_jsonb(v_tool_times.p85_days)) end,
+        'above_p85_time', v_over_time,
+        'struggling', coalesce(v_over_time, false) or coalesce(v_over_saves, false));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+COMMENT ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  IS 'Struggle: saves per submit against the program''s 85th percentile, and the days on the current tool (the in-progress one saved last, since its first save after the last start over) against that tool''s 85th percentile (shared.analytics_tool_times); struggling when either is above. A percentile over fewer than ANALYTICS_MIN_GROUP users is "too few to show" and flags nothing.';
+
+-- FUNCTION: user_tool_times(shared.users, text)
+CREATE FUNCTION shared.user_tool_times(p_user shared.users, p_zone text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_times jsonb;
+begin
+    with per_tool as (
+        select f.tool_slug,
+               min(f.occurred_at) as started_at,
+               min(f.occurred_at) filter (where f.kind = 'submit') as submitted_at
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+         group by f.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'tool', t.slug, 'sprint_number', t.sprint_number,
+               'started_at', p.started_at, 'submitted_at', p.submitted_at,
+               'days', round((extract(epoch from p.submitted_at - p.started_at) / 86400.0)::numeric, 2),
+               'active_days', (select count(distinct (f.occurred_at at time zone p_zone)::date)
+                                 from shared.activity_facts as f
+                                where f.user_id = p_user.id and f.tool_slug = p.tool_slug
+                                  and f.kind in ('save', 'submit')
+                                  and f.occurred_at between p.started_at and p.submitted_at))
+             order by t.sprint_number), '[]')
+      into v_times
+      from per_tool as p join shared.tools as t on t.slug = p.tool_slug
+     where p.submitted_at is not null;
+    return v_times;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+COMMENT ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  IS 'Per tool the user submitted: from their first save (or the submit, without a save) to their first submit, in days (2 decimals) and in active days (local dates of p_zone with a save or submit of that tool in between, both ends included).';
 
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
@@ -8310,35 +8739,59 @@ $$;
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
 
--- FUNCTION: without_anonymous_answers(jsonb, shared.tools)
-CREATE FUNCTION shared.without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+-- FUNCTION: velocity_trend(numeric, numeric)
+CREATE FUNCTION shared.velocity_trend(p_now numeric, p_before numeric)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-declare
-    v_answers jsonb := p_bundle -> 'answers';
-    v_field shared.tool_fields;
 begin
-    for v_field in select f.* from shared.tool_fields as f
-                    where f.tool_slug = p_tool.slug and coalesce((f.rules ->> 'anonymous')::boolean, false) loop
-        v_answers := v_answers #- v_field.path;
-    end loop;
-    return p_bundle || jsonb_build_object(
-        'answers', v_answers,
-        'outputs', (select coalesce(jsonb_agg(case when shared.anonymous_field(p_tool.slug, o ->> 'field_id')
-                                                   then o || '{"value": null, "withheld": true}' else o end
-                                              order by n), '[]')
-                      from jsonb_array_elements(p_bundle -> 'outputs') with ordinality as x (o, n)),
-        'dependencies', (select coalesce(jsonb_agg(case when shared.anonymous_field(d ->> 'source_tool', d ->> 'field_id')
-                                                        then d || '{"value": null, "withheld": true}' else d end
-                                                   order by n), '[]')
-                           from jsonb_array_elements(p_bundle -> 'dependencies') with ordinality as x (d, n)));
+    if p_now is null and p_before is null then
+        return null;
+    end if;
+    return case when coalesce(p_now, 0) > coalesce(p_before, 0) then 'up'
+                when coalesce(p_now, 0) < coalesce(p_before, 0) then 'down'
+                else 'steady' end;
 end;
 $$;
 
--- COMMENT: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
-COMMENT ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
-  IS 'A member''s export bundle with the answers to anonymous outputs (and dependency values read from them) withheld: value null, withheld true.';
+-- COMMENT: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+COMMENT ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
+  IS 'up, down or steady: the last 4 weeks'' velocity against the 4 weeks before (no active week counts as 0); null when neither had an active week.';
+
+-- TABLE: activity_facts
+CREATE TABLE shared.activity_facts (
+    id bigint NOT NULL
+  , kind text NOT NULL
+  , user_id uuid NOT NULL
+  , organization_id uuid
+  , tool_slug varchar(255)
+  , occurred_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT activity_facts_kind_check CHECK (kind = ANY(ARRAY[CAST('save' AS text)
+                                                               , CAST('submit' AS text)
+                                                               , CAST('unlock' AS text)
+                                                               , CAST('start_over' AS text)
+                                                               , CAST('login' AS text)]))
+);
+
+-- COMMENT: TABLE activity_facts
+COMMENT ON TABLE shared.activity_facts
+  IS 'What users did, one row per save, submit, unlock, start over and sign-in: the facts analytics read.';
+
+-- COMMENT: COLUMN activity_facts.organization_id
+COMMENT ON COLUMN shared.activity_facts.organization_id
+  IS 'The user''s organization when it happened (a submission''s organization for saves and submits); null when none.';
+
+-- COMMENT: COLUMN activity_facts.tool_slug
+COMMENT ON COLUMN shared.activity_facts.tool_slug
+  IS 'The tool (null for a sign-in).';
+
+-- SEQUENCE: activity_facts_id_seq
+ALTER TABLE shared.activity_facts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.activity_facts_id_seq
+                                                                                    START WITH 1
+                                                                                    INCREMENT BY 1
+                                                                                    NO MINVALUE
+                                                                                    NO MAXVALUE
+                                                                                    CACHE 1);
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -8827,6 +9280,86 @@ CREATE VIEW shared.all_field_values
 -- COMMENT: VIEW all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
+
+-- TABLE: analytics_refresh_requests
+CREATE TABLE shared.analytics_refresh_requests (
+    id bigint NOT NULL
+  , requested_by uuid NOT NULL
+  , requested_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE analytics_refresh_requests
+COMMENT ON TABLE shared.analytics_refresh_requests
+  IS 'Manual analytics refreshes (POST /api/analytics/refresh), by whom and when: at most 3 per caller per hour.';
+
+-- SEQUENCE: analytics_refresh_requests_id_seq
+ALTER TABLE shared.analytics_refresh_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.analytics_refresh_requests_id_seq
+                                                                                                START WITH 1
+                                                                                                INCREMENT BY 1
+                                                                                                NO MINVALUE
+                                                                                                NO MAXVALUE
+                                                                                                CACHE 1);
+
+-- TABLE: analytics_refreshes
+CREATE TABLE shared.analytics_refreshes (
+    view_name text NOT NULL
+  , calculated_at timestamp with time zone NOT NULL
+  , duration_ms integer NOT NULL
+  , trigger text NOT NULL
+  , CONSTRAINT analytics_refreshes_trigger_check CHECK (trigger = ANY(ARRAY[CAST('schedule' AS text)
+                                                                          , CAST('manual' AS text)
+                                                                          , CAST('migrate' AS text)]))
+);
+
+-- COMMENT: TABLE analytics_refreshes
+COMMENT ON TABLE shared.analytics_refreshes
+  IS 'When each analytics materialized view was last calculated, how long it took and what started it (shared.refresh_analytics).';
+
+-- MATERIALIZED VIEW: analytics_saves_per_submit
+CREATE MATERIALIZED VIEW shared.analytics_saves_per_submit
+  AS WITH per_user AS (
+            SELECT f.user_id
+                 , CAST(count(*) FILTER (WHERE f.kind = CAST('save' AS text)) AS numeric) / CAST(count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) AS numeric) AS ratio
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT TRUE AS program
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(ratio AS double precision)) AS numeric)
+                  , 3) AS p85_ratio
+       FROM per_user AS p
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_saves_per_submit
+COMMENT ON MATERIALIZED VIEW shared.analytics_saves_per_submit
+  IS 'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+
+-- MATERIALIZED VIEW: analytics_tool_times
+CREATE MATERIALIZED VIEW shared.analytics_tool_times
+  AS WITH per_user AS (
+            SELECT f.tool_slug
+                 , f.user_id
+                 , EXTRACT(EPOCH FROM min(f.occurred_at) FILTER (WHERE f.kind = CAST('submit' AS text)) - min(f.occurred_at)) / 86400.0 AS days
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.tool_slug, f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT tool_slug
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS p85_days
+            , round(CAST(percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS median_days
+       FROM per_user AS p
+       GROUP BY tool_slug
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_times
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_times
+  IS 'Per tool, over every user who submitted it: how many, the 85th percentile and the median of the days from their first save (or submit) to their first submit. Refreshed by shared.refresh_analytics.';
 
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
@@ -9680,6 +10213,9 @@ COMMENT ON TABLE shared.webhook_events
 -- CONSTRAINT: action_items action_items_pkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: activity_facts activity_facts_pkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
@@ -9688,6 +10224,12 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_pkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refreshes analytics_refreshes_pkey
+ALTER TABLE ONLY shared.analytics_refreshes ADD CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (view_name);
 
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
@@ -9811,6 +10353,14 @@ CREATE INDEX action_items_organization_idx
 CREATE INDEX action_items_owner_idx
   ON shared.action_items (owner_id, status, due_on);
 
+-- INDEX: activity_facts_organization_idx
+CREATE INDEX activity_facts_organization_idx
+  ON shared.activity_facts (organization_id, occurred_at);
+
+-- INDEX: activity_facts_user_idx
+CREATE INDEX activity_facts_user_idx
+  ON shared.activity_facts (user_id, occurred_at);
+
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
@@ -9818,6 +10368,18 @@ CREATE INDEX admin_audit_target_idx
 -- INDEX: ai_requests_user_idx
 CREATE INDEX ai_requests_user_idx
   ON shared.ai_requests (user_id, requested_at);
+
+-- INDEX: analytics_refresh_requests_user_idx
+CREATE INDEX analytics_refresh_requests_user_idx
+  ON shared.analytics_refresh_requests (requested_by, requested_at);
+
+-- INDEX: analytics_saves_per_submit_idx
+CREATE UNIQUE INDEX analytics_saves_per_submit_idx
+  ON shared.analytics_saves_per_submit (program);
+
+-- INDEX: analytics_tool_times_tool_idx
+CREATE UNIQUE INDEX analytics_tool_times_tool_idx
+  ON shared.analytics_tool_times (tool_slug);
 
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
@@ -9968,8 +10530,17 @@ ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_owner_id_fkey F
 -- FK CONSTRAINT: action_items action_items_tool_slug_fkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
+-- FK CONSTRAINT: activity_facts activity_facts_tool_slug_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: activity_facts activity_facts_user_id_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_requested_by_fkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
@@ -10076,6 +10647,9 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN 
 -- ROW SECURITY: action_items
 ALTER TABLE shared.action_items ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: activity_facts
+ALTER TABLE shared.activity_facts ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: admin_audit
 ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
 
@@ -10084,6 +10658,12 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refresh_requests
+ALTER TABLE shared.analytics_refresh_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refreshes
+ALTER TABLE shared.analytics_refreshes ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
@@ -10176,9 +10756,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
--- ACL: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+-- ACL: FUNCTION analytics_meta(p_views text[])
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  ON FUNCTION shared.analytics_meta (p_views text[])
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_min_group()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_min_group ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_views()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_views ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
@@ -10341,6 +10931,16 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.delete_group (p_group_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
@@ -10384,6 +10984,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION group_descendants(p_path text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_descendants (p_path text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_figure(p_users integer, p_value jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION group_json(p_group_id uuid)
@@ -10431,6 +11036,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION k_anonymous(p_users integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.k_anonymous (p_users integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
@@ -10439,6 +11049,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
   FROM PUBLIC;
 
 -- ACL: FUNCTION lock_user(p_user_id uuid)
@@ -10511,11 +11126,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
@@ -10524,6 +11134,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION organization_summary(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_time_zone(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
@@ -10581,6 +11196,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
@@ -10591,9 +11211,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_refresh_login(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_refresh_login (p_user shared.users)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION refresh_analytics(p_trigger text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_analytics (p_trigger text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION refresh_answer_checks()
@@ -10619,6 +11249,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_analytics_refresh(p_caller shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_claims()
@@ -10736,6 +11371,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
@@ -10806,6 +11446,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
@@ -10834,6 +11479,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION session_gap()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.session_gap ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
@@ -10891,11 +11541,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
--- ACL: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
@@ -10904,11 +11549,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_figures (p_organization shared.organizations)
-  FROM PUBLIC;
-
--- ACL: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
@@ -11026,9 +11666,34 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION value_counts(p_values jsonb)
@@ -11036,7 +11701,7 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+-- ACL: FUNCTION velocity_trend(p_now numeric, p_before numeric)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
+  ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
   FROM PUBLIC;
