@@ -31,7 +31,7 @@ set search_path = ''
 as $$
 begin
     -- the group size decides, whatever the value (a count of 0 over 3 users is hidden too)
-    if coalesce(p_users, 0) < shared.analytics_min_group() then
+    if not shared.k_anonymous(p_users) then
         return shared.too_few_to_show();
     end if;
     return pg_catalog.to_jsonb(p_value);
