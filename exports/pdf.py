@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exports.analytics_reports import is_report, report_html
 from exports.context import document_context
 from exports.deadline import render_within
 from exports.environment import environment, template_for
@@ -18,6 +19,8 @@ from exports.fetcher import ASSETS_URL, BundledAssetsFetcher
 
 def render_html(bundle: dict[str, Any]) -> str:
     """The document as HTML, before layout (what the PDF shows, for tests and previews)."""
+    if is_report(bundle):  # an analytics report (exports/analytics_reports.py)
+        return report_html(bundle)
     template = environment().get_template(template_for(bundle["tool"]["slug"]))
     return template.render(document_context(bundle))
 

@@ -32,6 +32,7 @@ from fasttrack.web import (
     learnworlds_webhook,
     metrics,
     openapi,
+    organization_analytics,
     organization_groups,
     personal_data,
     request_log,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(personal_data.bp)
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
+    app.register_blueprint(organization_analytics.bp)  # analytics of organizations, the program
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app
