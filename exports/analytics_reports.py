@@ -72,7 +72,9 @@ def report_context(report: Json) -> Json:
         context.update(
             funnel=funnel,
             funnel_chart=funnel_chart(funnel, report["members"]) if any_shown else None,
-            pace_chart=pace_chart(pace_rows) if any(shown(m["difference"]) for m in pace_rows) else None,
+            pace_chart=pace_chart(pace_rows)
+            if any(shown(m["difference"]) for m in pace_rows)
+            else None,
             pace_rows=pace_rows,
             pace_note=pace_note,
             stalled=stalled,

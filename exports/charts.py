@@ -23,11 +23,25 @@ def shown(value: Any) -> bool:
     return isinstance(value, Number) and not isinstance(value, bool)
 
 
-def _text(x: float, y: float, text: Any, *, size: float = 8, fill: str = MUTED, anchor: str = "start",
-          weight: int = 400) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: Any,
+    *,
+    size: float = 8,
+    fill: str = MUTED,
+    anchor: str = "start",
+    weight: int = 400,
+) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}" '
         f'font-weight="{weight}" {FONT}>{escape(str(text))}</text>'
+    )
+
+
+def _rect(x: float, y: float, width: float, height: float, fill: str) -> str:
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}"/>'
     )
 
 
@@ -53,17 +67,30 @@ def funnel_chart(steps: list[dict[str, Any]], members: int) -> Markup:
     for index, step in enumerate(steps):
         y = 18 + index * ROW
         tool = step["tool"]
-        body.append(_text(LABEL - 6, y + 9, f"{tool['sprint_number']:02d} {tool['name']}",
-                          anchor="end", fill="#1f2933"))
-        body.append(f'<line x1="{LABEL}" y1="{y}" x2="{LABEL}" y2="{y + ROW - 2}" stroke="{RULE}"/>')
+        body.append(
+            _text(
+                LABEL - 6,
+                y + 9,
+                f"{tool['sprint_number']:02d} {tool['name']}",
+                anchor="end",
+                fill="#1f2933",
+            )
+        )
+        body.append(
+            f'<line x1="{LABEL}" y1="{y}" x2="{LABEL}" y2="{y + ROW - 2}" stroke="{RULE}"/>'
+        )
         reached, completed = step["reached"], step["completed"]
         if not (shown(reached) and shown(completed)):
             body.append(_text(LABEL + 4, y + 9, "too few to show", fill=MUTED))
             continue
-        body.append(f'<rect x="{LABEL}" y="{y + 1}" width="{reached * scale:.1f}" height="{ROW - 4}" fill="{PALE}"/>')
-        body.append(f'<rect x="{LABEL}" y="{y + 3}" width="{completed * scale:.1f}" height="{ROW - 8}" fill="{NAVY}"/>')
-        body.append(_text(LABEL + reached * scale + 4, y + 9, f"{completed} / {reached}", fill="#1f2933"))
-    return _svg(18 + len(steps) * ROW + 4, body, "Funnel: members who reached and completed each tool")
+        body.append(_rect(LABEL, y + 1, reached * scale, ROW - 4, PALE))
+        body.append(_rect(LABEL, y + 3, completed * scale, ROW - 8, NAVY))
+        body.append(
+            _text(LABEL + reached * scale + 4, y + 9, f"{completed} / {reached}", fill="#1f2933")
+        )
+    return _svg(
+        18 + len(steps) * ROW + 4, body, "Funnel: members who reached and completed each tool"
+    )
 
 
 def pace_chart(members: list[dict[str, Any]]) -> Markup:
@@ -90,10 +117,28 @@ def pace_chart(members: list[dict[str, Any]]) -> Markup:
         x = centre if difference >= 0 else centre - width
         colour = NAVY if difference >= 0 else ACCENT
         if difference:
-            body.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{width:.1f}" height="{ROW - 5}" fill="{colour}"/>')
-        label = f"{member['tools_completed']} ({difference:+d})" if isinstance(difference, int) else str(difference)
-        body.append(_text(x + width + 3 if difference >= 0 else x - 3, y + 9, label,
-                          anchor="start" if difference >= 0 else "end", fill="#1f2933"))
+            body.append(_rect(x, y + 2, width, ROW - 5, colour))
+        label = (
+            f"{member['tools_completed']} ({difference:+d})"
+            if isinstance(difference, int)
+            else str(difference)
+        )
+        body.append(
+            _text(
+                x + width + 3 if difference >= 0 else x - 3,
+                y + 9,
+                label,
+                anchor="start" if difference >= 0 else "end",
+                fill="#1f2933",
+            )
+        )
     bottom = top + len(rows) * ROW
-    body.append(f'<line x1="{centre}" y1="{top - 2}" x2="{centre}" y2="{bottom}" stroke="{MUTED}" stroke-dasharray="2,2"/>')
-    return _svg(bottom + 4, body, "Pace: tools completed against the program median at the same day since joining")
+    body.append(
+        f'<line x1="{centre}" y1="{top - 2}" x2="{centre}" y2="{bottom}" stroke="{MUTED}" '
+        'stroke-dasharray="2,2"/>'
+    )
+    return _svg(
+        bottom + 4,
+        body,
+        "Pace: tools completed against the program median at the same day since joining",
+    )

@@ -12,8 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Response, jsonify
-from flask import Blueprint
+from flask import Blueprint, Response, jsonify
 
 import exports
 from fasttrack.metrics import observe_render

@@ -84,7 +84,8 @@ def place_in_time(conn: psycopg.Connection, cohort: Cohort) -> None:
         (cohort.members[m], ORGANIZATIONS[m[0].upper()][1]) for m in cohort.members
     ]  # fmt: skip
     conn.execute(
-        "update shared.users as u set created_at = now() - make_interval(days => j.days, hours => 1)"
+        "update shared.users as u"
+        "   set created_at = now() - make_interval(days => j.days, hours => 1)"
         " from unnest(%s::uuid[], %s::integer[]) as j (id, days) where u.id = j.id",
         ([j[0] for j in joined], [j[1] for j in joined]),
     )
@@ -111,8 +112,10 @@ def place_in_time(conn: psycopg.Connection, cohort: Cohort) -> None:
     )
     # every saved version at the tool's first save: the last save is the progress row's
     conn.execute(
-        "update shared.submission_versions as v set replaced_at = p.started_at, saved_at = p.started_at"
+        "update shared.submission_versions as v"
+        "   set replaced_at = p.started_at, saved_at = p.started_at"
         "  from shared.user_progress as p"
-        " where p.user_id = v.user_id and p.tool_slug = v.tool_slug and v.user_id = any (%s::uuid[])",
+        " where p.user_id = v.user_id and p.tool_slug = v.tool_slug"
+        "   and v.user_id = any (%s::uuid[])",
         (list(cohort.members.values()),),
     )
