@@ -1254,6 +1254,22 @@ $$;
 COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
 
+-- FUNCTION: organization_analytics(uuid)
+CREATE FUNCTION api.organization_analytics(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.organization_analytics(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_analytics(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}: funnel, stalled members, pace against the program (a guru coaching it, admins; others PT404). Returns {data, meta}.';
+
 -- FUNCTION: organization_dashboard(uuid)
 CREATE FUNCTION api.organization_dashboard(p_organization_id uuid)
 RETURNS jsonb
@@ -1269,6 +1285,56 @@ $$;
 -- COMMENT: FUNCTION organization_dashboard(p_organization_id uuid)
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
+
+-- FUNCTION: organization_report(uuid)
+CREATE FUNCTION api.organization_report(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.organization_report(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_report(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_report (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}/export: what the organization progress report PDF shows (as organization_analytics; limited per minute: RATE_LIMIT_EXPORTS).';
+
+-- FUNCTION: program_analytics()
+CREATE FUNCTION api.program_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    return shared.program_analytics();
+end;
+$$;
+
+-- COMMENT: FUNCTION program_analytics()
+COMMENT ON FUNCTION api.program_analytics ()
+  IS 'GET /api/analytics/program: the program, by organization and by joining month (admins; others PT403). Returns {data, meta}.';
+
+-- FUNCTION: progress_page()
+CREATE FUNCTION api.progress_page()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.progress_page(v_caller);
+end;
+$$;
+
+-- COMMENT: FUNCTION progress_page()
+COMMENT ON FUNCTION api.progress_page ()
+  IS 'GET /api/analytics/me/export: what the caller''s own progress page PDF shows (limited per minute: RATE_LIMIT_EXPORTS).';
 
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
@@ -2229,6 +2295,15 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_analytics(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION organization_dashboard(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
@@ -2236,6 +2311,33 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION organization_report(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_report (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_report (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION program_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION progress_page()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION readiness()
