@@ -38,7 +38,7 @@ VIEWS = (
     "shared.analytics_group_summaries",
 )
 SPREAD_JOINING = (
-    "update shared.users as u set created_at = now() - make_interval(days => b.seq %% 730)"
+    "update shared.users as u set created_at = now() - make_interval(days => b.seq % 730)"
     " from bench.users as b where b.user_id = u.id"
 )
 
