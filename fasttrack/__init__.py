@@ -19,6 +19,7 @@ from fasttrack.web import (
     SETTINGS_EXTENSION,
     admin,
     admin_events,
+    analytics_user,
     assist,
     auth,
     authentication,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(personal_data.bp)
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
+    app.register_blueprint(analytics_user.bp)  # analytics: per user, the refresh
     app.register_blueprint(organization_analytics.bp)  # analytics of organizations, the program
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)

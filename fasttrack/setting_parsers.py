@@ -64,6 +64,16 @@ def number(low: float, high: float) -> Parser:
     return parse
 
 
+def clock_time(name: str, raw: str) -> str:
+    """A time of day as HH:MM (24 hours), kept as that text."""
+    hours, _, minutes = raw.partition(":")
+    if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()) or (
+        int(hours) > 23 or int(minutes) > 59
+    ):
+        raise SettingsError(f"{name}={raw!r} is not a time of day as HH:MM (00:00 to 23:59)")
+    return raw
+
+
 def boolean(name: str, raw: str) -> bool:
     value = raw.lower()
     if value in ("1", "true", "yes", "on"):

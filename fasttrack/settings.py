@@ -201,6 +201,12 @@ class Settings(WorkerSettings, AssistantSettings):
         "No analytics figure is an aggregate over fewer users than this: such a cell says "
         '"too few to show" instead.',
     )
+    analytics_refresh_per_hour: int = service(
+        "ANALYTICS_REFRESH_PER_HOUR",
+        3,
+        parse.integer(1, 1000),
+        "Manual analytics refreshes (`POST /api/analytics/refresh`) per guru or admin per hour.",
+    )
     # ----------------------------------------------------------------------------------------
     trust_proxy: bool = service(
         "TRUST_PROXY",

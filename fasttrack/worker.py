@@ -63,6 +63,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from fasttrack.analytics_schedule import DailyAnalyticsRefresh
 from fasttrack.database_url import describe
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
@@ -137,6 +138,7 @@ class Worker:
         self._stopping = False
         self._stop_reason = "stop requested"
         self._next_retention = time.monotonic()  # retention's first pass: at start
+        self._analytics = DailyAnalyticsRefresh(settings.analytics_refresh_at)
 
     # -- control ------------------------------------------------------------------------------
 
@@ -205,6 +207,7 @@ class Worker:
             return
         if time.monotonic() >= self._next_retention:
             self.apply_retention()
+        self._analytics.run_if_due(self._call)
         events = self._call(
             "worker_claim_events",
             p_worker=self.worker_id,
@@ -218,6 +221,7 @@ class Worker:
         timeout = self._idle_check if due is None else float(due)
         timeout = min(max(timeout, MIN_WAIT_SECONDS), self._idle_check)
         timeout = min(timeout, max(self._next_retention - time.monotonic(), MIN_WAIT_SECONDS))
+        timeout = min(timeout, max(self._analytics.due_in(), MIN_WAIT_SECONDS))
         if not self._stopping:
             self._waker.wait(timeout, *([] if listener is None else [listener.fileno()]))
 

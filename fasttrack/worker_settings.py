@@ -110,3 +110,11 @@ class WorkerSettings:
         parse.integer(1, 100_000),
         "Rows one retention statement deletes at most (each batch is its own short transaction).",
     )
+    # Analytics: the daily refresh of the heavy aggregates (fasttrack/analytics_schedule.py).
+    analytics_refresh_at: str = worker(
+        "ANALYTICS_REFRESH_AT",
+        "02:00",
+        parse.clock_time,
+        "When (HH:MM, UTC) the worker refreshes the analytics' materialized views each day; one "
+        "worker does it, however many run.",
+    )

@@ -38,6 +38,7 @@ def request_context() -> dict[str, Any]:
             "exports": current.rate_limit_exports,
             "ai_user": current.ai_limit_user,  # AI questions per hour (api.assist_begin)
             "ai_staff": current.ai_limit_staff,
+            "analytics_refresh": current.analytics_refresh_per_hour,  # per hour
         },
         "refresh_ttl_seconds": REFRESH_TTL_SECONDS,
         # The AI assistant's circuit breaker (api.assist_finish).

@@ -69,3 +69,72 @@ insert into shared.activity_facts (kind, user_id, organization_id, tool_slug, oc
 select 'login', u.id, u.organization_id, null, u.last_login
   from shared.users as u
  where u.last_login is not null;
+
+/** Section: refreshing the heavy aggregates -------------------------------------------------- */
+
+create table shared.analytics_refreshes (
+    view_name text primary key,
+    calculated_at timestamp with time zone not null,
+    duration_ms integer not null,
+    trigger text not null check (trigger in ('schedule', 'manual', 'migrate'))
+);
+comment on table shared.analytics_refreshes is
+    'When each analytics materialized view was last calculated, how long it took and what started it (shared.refresh_analytics).';
+
+create table shared.analytics_refresh_requests (
+    id bigint generated always as identity primary key,
+    requested_by uuid not null references shared.users (id) on delete cascade,
+    requested_at timestamp with time zone not null default current_timestamp
+);
+create index analytics_refresh_requests_user_idx on shared.analytics_refresh_requests (requested_by, requested_at);
+comment on table shared.analytics_refresh_requests is
+    'Manual analytics refreshes (POST /api/analytics/refresh), by whom and when: at most 3 per caller per hour.';
+
+insert into shared.scheduled_runs (name, last_period) values ('analytics_refresh', '');
+
+/** Section: heavy aggregates ----------------------------------------------------------------- */
+
+-- Per user and tool: the first save (or the submit, without one) and the first submit; the
+-- program-wide spread of the time it took, per tool.
+create materialized view shared.analytics_tool_times as
+with per_user as (
+    select f.tool_slug, f.user_id,
+           extract(epoch from min(f.occurred_at) filter (where f.kind = 'submit') - min(f.occurred_at)) / 86400.0 as days
+      from shared.activity_facts as f
+     where f.kind in ('save', 'submit')
+     group by f.tool_slug, f.user_id
+    having count(*) filter (where f.kind = 'submit') > 0
+)
+select p.tool_slug,
+       count(*)::integer as users,
+       round((percentile_cont(0.85) within group (order by p.days))::numeric, 3) as p85_days,
+       round((percentile_cont(0.5) within group (order by p.days))::numeric, 3) as median_days
+  from per_user as p
+ group by p.tool_slug;
+create unique index analytics_tool_times_tool_idx on shared.analytics_tool_times (tool_slug);
+comment on materialized view shared.analytics_tool_times is
+    'Per tool, over every user who submitted it: how many, the 85th percentile and the median of the days from their first save (or submit) to their first submit. Refreshed by shared.refresh_analytics.';
+revoke all on shared.analytics_tool_times from public;
+
+-- Program-wide: the spread of saves per submit over users with at least one submit.
+create materialized view shared.analytics_saves_per_submit as
+with per_user as (
+    select f.user_id,
+           count(*) filter (where f.kind = 'save')::numeric / count(*) filter (where f.kind = 'submit') as ratio
+      from shared.activity_facts as f
+     where f.kind in ('save', 'submit')
+     group by f.user_id
+    having count(*) filter (where f.kind = 'submit') > 0
+)
+select true as program,
+       count(*)::integer as users,
+       round((percentile_cont(0.85) within group (order by p.ratio))::numeric, 3) as p85_ratio
+  from per_user as p;
+create unique index analytics_saves_per_submit_idx on shared.analytics_saves_per_submit (program);
+comment on materialized view shared.analytics_saves_per_submit is
+    'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+revoke all on shared.analytics_saves_per_submit from public;
+
+insert into shared.analytics_refreshes (view_name, calculated_at, duration_ms, trigger)
+values ('shared.analytics_tool_times', current_timestamp, 0, 'migrate'),
+       ('shared.analytics_saves_per_submit', current_timestamp, 0, 'migrate');

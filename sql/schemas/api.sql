@@ -1172,6 +1172,20 @@ $$;
 COMMENT ON FUNCTION api.my_action_items (p_status text)
   IS 'GET /api/me/action-items?status=: the action items the caller owns, by due date.';
 
+-- FUNCTION: my_analytics()
+CREATE FUNCTION api.my_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION my_analytics()
+COMMENT ON FUNCTION api.my_analytics ()
+  IS 'GET /api/analytics/me: the caller''s analytics (shared.user_analytics), {data, meta}.';
+
 -- FUNCTION: nudge_members(uuid, text)
 CREATE FUNCTION api.nudge_members(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1352,6 +1366,20 @@ $$;
 -- COMMENT: FUNCTION readiness()
 COMMENT ON FUNCTION api.readiness ()
   IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated); no names, since anyone may ask.';
+
+-- FUNCTION: refresh_analytics()
+CREATE FUNCTION api.refresh_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.request_analytics_refresh(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics()
+COMMENT ON FUNCTION api.refresh_analytics ()
+  IS 'POST /api/analytics/refresh: a guru or admin refreshes the analytics'' materialized views now (others PT403; 3 per hour, PT429 with retry_after; PT409 while one runs); answers what was refreshed.';
 
 -- FUNCTION: refresh_session(text, text)
 CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -1680,6 +1708,20 @@ $$;
 COMMENT ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   IS 'PATCH /api/action-items/{id}: status, task, owner_id, due (gurus coaching the organization, admins; the owner: status only).';
 
+-- FUNCTION: user_analytics(uuid)
+CREATE FUNCTION api.user_analytics(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_visible_user(shared.require_caller(), p_user_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user_id uuid)
+COMMENT ON FUNCTION api.user_analytics (p_user_id uuid)
+  IS 'GET /api/analytics/users/{id}: a user''s analytics for themself, a guru of their organization or an admin (others PT404), {data, meta}.';
+
 -- FUNCTION: worker_apply_retention(text, integer, integer, integer)
 CREATE FUNCTION api.worker_apply_retention(p_rule text
                                          , p_older_than_days integer
@@ -1807,6 +1849,20 @@ $$;
 -- COMMENT: FUNCTION worker_next_due()
 COMMENT ON FUNCTION api.worker_next_due ()
   IS 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';
+
+-- FUNCTION: worker_refresh_analytics(time without time zone)
+CREATE FUNCTION api.worker_refresh_analytics(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.run_daily_analytics_refresh(p_refresh_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+COMMENT ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  IS 'The worker''s daily analytics refresh (shared.run_daily_analytics_refresh) at ANALYTICS_REFRESH_AT, UTC.';
 
 -- FUNCTION: worker_release_event(uuid, text)
 CREATE FUNCTION api.worker_release_event(p_event_id uuid, p_worker text)
@@ -2276,6 +2332,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.my_action_items (p_status text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION my_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
@@ -2347,6 +2412,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.readiness ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION refresh_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -2493,6 +2567,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   TO fasttrack_api;
 
+-- ACL: FUNCTION user_analytics(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
@@ -2536,6 +2619,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_next_due ()
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
   TO fasttrack_worker;
 
 -- ACL: FUNCTION worker_release_event(p_event_id uuid, p_worker text)

@@ -116,38 +116,26 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
--- FUNCTION: analytics_cell(numeric, integer)
-CREATE FUNCTION shared.analytics_cell(p_value numeric, p_users integer)
+-- FUNCTION: analytics_meta(text[])
+CREATE FUNCTION shared.analytics_meta(p_views text[] = CAST(NULL AS text[]))
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
+declare
+    v_calculated_at timestamptz;
 begin
-    -- the group size decides, whatever the value (a count of 0 over 3 users is hidden too)
-    if not shared.k_anonymous(p_users) then
-        return shared.too_few_to_show();
+    if p_views is null or cardinality(p_views) = 0 then
+        return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
     end if;
-    return pg_catalog.to_jsonb(p_value);
+    select min(r.calculated_at) into v_calculated_at from shared.analytics_refreshes as r where r.view_name = any (p_views);
+    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
+                              'stale_after', v_calculated_at + interval '1 day');
 end;
 $$;
 
--- COMMENT: FUNCTION analytics_cell(p_value numeric, p_users integer)
-COMMENT ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
-  IS 'A figure taken over p_users users: the value (JSON null when there is none), or the "too few to show" marker when p_users < ANALYTICS_MIN_GROUP.';
-
--- FUNCTION: analytics_live_meta()
-CREATE FUNCTION shared.analytics_live_meta()
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    -- computed in this request: stale as soon as anyone saves again
-    return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
-end;
-$$;
-
--- COMMENT: FUNCTION analytics_live_meta()
-COMMENT ON FUNCTION shared.analytics_live_meta ()
-  IS 'meta of a figure computed in this request: calculated_at = stale_after = now, source live.';
+-- COMMENT: FUNCTION analytics_meta(p_views text[])
+COMMENT ON FUNCTION shared.analytics_meta (p_views text[])
+  IS 'An analytics answer''s meta: {calculated_at, source, stale_after}. Without views: live (calculated now). With views: snapshot, calculated at the oldest of their last refreshes, stale a day later.';
 
 -- FUNCTION: analytics_min_group()
 CREATE FUNCTION shared.analytics_min_group()
@@ -163,40 +151,22 @@ $$;
 COMMENT ON FUNCTION shared.analytics_min_group ()
   IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
 
--- FUNCTION: analytics_share(integer, integer)
-CREATE FUNCTION shared.analytics_share(p_part integer, p_whole integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+-- FUNCTION: analytics_views()
+CREATE FUNCTION shared.analytics_views()
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 begin
-    -- a percentage with one decimal, over p_whole users
-    return shared.analytics_cell(case when p_whole > 0 then round(100.0 * p_part / p_whole, 1) end, p_whole);
+    return array[
+        'shared.analytics_tool_times',
+        'shared.analytics_saves_per_submit'
+    ];
 end;
 $$;
 
--- COMMENT: FUNCTION analytics_share(p_part integer, p_whole integer)
-COMMENT ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
-  IS 'p_part as a percentage of p_whole (one decimal), shown only when p_whole >= ANALYTICS_MIN_GROUP.';
-
--- FUNCTION: analytics_snapshot_meta(text[])
-CREATE FUNCTION shared.analytics_snapshot_meta(p_views text[])
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_calculated_at timestamptz;
-begin
-    -- the oldest of the views read; the next daily refresh makes it stale
-    select min(r.calculated_at) into v_calculated_at
-      from shared.analytics_refreshes as r where r.view_name = any (p_views);
-    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
-                              'stale_after', v_calculated_at + interval '1 day');
-end;
-$$;
-
--- COMMENT: FUNCTION analytics_snapshot_meta(p_views text[])
-COMMENT ON FUNCTION shared.analytics_snapshot_meta (p_views text[])
-  IS 'meta of figures read from materialized views: calculated_at the oldest refresh among them (shared.analytics_refreshes), stale_after one day later, source snapshot.';
+-- COMMENT: FUNCTION analytics_views()
+COMMENT ON FUNCTION shared.analytics_views ()
+  IS 'Every analytics materialized view, in the order shared.refresh_analytics refreshes them (each needs a unique index).';
 
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
@@ -3119,6 +3089,66 @@ $$;
 COMMENT ON FUNCTION shared.delete_group (p_group_id uuid)
   IS 'Deletes an empty group (PT409 GROUP_NOT_EMPTY while groups or organizations are in it); returns it as it was.';
 
+-- FUNCTION: dropoff_risk(integer, text, boolean, jsonb)
+CREATE FUNCTION shared.dropoff_risk(p_days_without_activity integer
+                                  , p_trend text
+                                  , p_struggling boolean
+                                  , p_forecast jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_finished boolean := (p_forecast ->> 'finished')::boolean;
+    v_factors jsonb;
+begin
+    with factor (name, weight, value, explained) as (
+        values ('inactivity', 40, least(coalesce(p_days_without_activity, 0) / 14.0, 1),
+                'days without a save or submit (since joining without one), 14 or more counting fully'),
+               ('velocity_down', 20, case when p_trend = 'down' then 1 else 0 end,
+                'fewer tools per active week in the last 4 weeks than in the 4 weeks before'),
+               ('struggling', 20, case when p_struggling then 1 else 0 end,
+                'above the 85th percentile of saves per submit, or of time on the current tool'),
+               ('behind_schedule', 20,
+                case when (p_forecast #>> '{schedule,on_schedule}')::boolean is false then 1 else 0 end,
+                'the forecast finishes after the last scheduled meeting, or a tool whose meeting passed is open')
+    )
+    select jsonb_agg(jsonb_build_object(
+               'factor', f.name, 'weight', f.weight,
+               'value', case when v_finished then 0 else round(f.value, 2) end,
+               'points', case when v_finished then 0 else round(f.weight * f.value, 1) end,
+               'explained', f.explained) order by f.weight desc, f.name)
+      into v_factors
+      from factor as f;
+    return jsonb_build_object(
+        'score', (select round(sum((x.value ->> 'points')::numeric))::integer from jsonb_array_elements(v_factors) as x),
+        'factors', v_factors);
+end;
+$$;
+
+-- COMMENT: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+COMMENT ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  IS 'The drop-off risk, 0 to 100: the sum of weight x value over inactivity (40, days without activity / 14, at most 1), velocity_down (20), struggling (20) and behind_schedule (20); 0 when every tool is completed. Answers the score and each factor with its weight, value, points and what it measures.';
+
+-- FUNCTION: engagement_status(integer, integer)
+CREATE FUNCTION shared.engagement_status(p_days_since_activity integer
+                                       , p_days_since_joining integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_days integer := coalesce(p_days_since_activity, p_days_since_joining);
+begin
+    if p_days_since_activity is null and p_days_since_joining >= 14 then
+        return 'not_started';
+    end if;
+    return case when v_days <= 7 then 'active' when v_days <= 14 then 'slowing' else 'inactive' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+COMMENT ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  IS 'not_started: no save or submit and joined 14 or more days ago; otherwise, by the days since the last active day (since joining without one): active 0 to 7, slowing 8 to 14, inactive 15 or more.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -3377,36 +3407,6 @@ $$;
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
--- FUNCTION: funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean)
-CREATE FUNCTION shared.funnel_json(p_tool shared.tools
-                                 , p_members integer
-                                 , p_reached integer
-                                 , p_completed integer
-                                 , p_reached_next integer
-                                 , p_stopped integer
-                                 , p_timed integer
-                                 , p_median_days double precision
-                                 , p_last boolean)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    -- counts are over the group's members; the conversion over those who completed the tool;
-    -- the median over those with a first save and a submit
-    return jsonb_build_object(
-        'tool', shared.tool_ref(p_tool),
-        'reached', shared.analytics_cell(p_reached, p_members),
-        'completed', shared.analytics_cell(p_completed, p_members),
-        'conversion_to_next', case when p_last then null else shared.analytics_share(p_reached_next, p_completed) end,
-        'stopped_here', shared.analytics_cell(p_stopped, p_members),
-        'median_days', shared.analytics_cell(round(p_median_days::numeric, 1), p_timed));
-end;
-$$;
-
--- COMMENT: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean)
-COMMENT ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean)
-  IS 'One tool of a funnel: reached, completed, stopped_here (k-anonymous over the members), conversion_to_next (percent of completers who reached the next sprint; null for the last tool), median_days (over the timed completers).';
-
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 RETURNS jsonb
@@ -3549,28 +3549,6 @@ $$;
 COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
 
--- FUNCTION: group_funnel_json(text, text)
-CREATE FUNCTION shared.group_funnel_json(p_kind text, p_key text)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_last integer := (select max(t.sprint_number) from shared.tools as t);
-begin
-    return (
-        select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
-                                                     f.timed, f.median_days, t.sprint_number = v_last)
-                                  order by t.sprint_number), '[]')
-          from shared.analytics_tool_funnels as f
-          join shared.tools as t on t.slug = f.tool_slug
-         where f.grouping_kind = p_kind and f.group_key = p_key);
-end;
-$$;
-
--- COMMENT: FUNCTION group_funnel_json(p_kind text, p_key text)
-COMMENT ON FUNCTION shared.group_funnel_json (p_kind text, p_key text)
-  IS 'A group''s funnel from the snapshot shared.analytics_tool_funnels (grouping_kind, group_key), per tool in sprint order.';
-
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
 RETURNS jsonb
@@ -3596,28 +3574,6 @@ $$;
 -- COMMENT: FUNCTION group_json(p_group_id uuid)
 COMMENT ON FUNCTION shared.group_json (p_group_id uuid)
   IS 'A group as the admin API shows it: parent, depth, ancestors (root first), its organizations'' count and its gurus.';
-
--- FUNCTION: group_summary_json(integer, integer, integer, integer, integer)
-CREATE FUNCTION shared.group_summary_json(p_members integer
-                                        , p_stalled integer
-                                        , p_median_tools integer
-                                        , p_compared integer
-                                        , p_median_pace integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return jsonb_build_object(
-        'members', shared.analytics_cell(p_members, p_members),
-        'stalled', shared.analytics_cell(p_stalled, p_members),
-        'median_tools_completed', shared.analytics_cell(p_median_tools, p_members),
-        'median_pace_difference', shared.analytics_cell(p_median_pace, p_compared));
-end;
-$$;
-
--- COMMENT: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
-COMMENT ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
-  IS 'A group''s summary: members, stalled, median_tools_completed (over its members), median_pace_difference (over the members compared with the program), each k-anonymous.';
 
 -- FUNCTION: guru_digest(uuid)
 CREATE FUNCTION shared.guru_digest(p_guru_id uuid)
@@ -4266,35 +4222,6 @@ $$;
 COMMENT ON FUNCTION shared.number_summary (p_values jsonb)
   IS 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
 
--- FUNCTION: organization_analytics(shared.organizations)
-CREATE FUNCTION shared.organization_analytics(p_organization shared.organizations)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_members integer := (select count(*) from shared.users as u
-                           where u.organization_id = p_organization.id and u.role = 'user');
-    v_pace jsonb := shared.analytics_snapshot_meta(array['shared.analytics_program_pace']);
-begin
-    return jsonb_build_object(
-        'data', jsonb_build_object(
-            'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
-            'members', v_members,
-            'min_group', shared.analytics_min_group(),
-            'funnel', shared.organization_funnel(p_organization.id),
-            'stalled_members', shared.organization_stalled(p_organization.id),
-            'pace', shared.organization_pace(p_organization.id)),
-        -- the funnel and stalled members are live; the program median of pace is a snapshot
-        'meta', v_pace || jsonb_build_object('sections', jsonb_build_object(
-                    'funnel', shared.analytics_live_meta(), 'stalled_members', shared.analytics_live_meta(),
-                    'pace', v_pace)));
-end;
-$$;
-
--- COMMENT: FUNCTION organization_analytics(p_organization shared.organizations)
-COMMENT ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
-  IS 'GET /api/analytics/organizations/{id}: members, funnel, stalled members and pace; meta is the oldest part (the program pace snapshot), meta.sections each part''s.';
-
 -- FUNCTION: organization_dashboard(shared.organizations)
 CREATE FUNCTION shared.organization_dashboard(p_organization shared.organizations)
 RETURNS jsonb
@@ -4322,36 +4249,6 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
--- FUNCTION: organization_funnel(uuid)
-CREATE FUNCTION shared.organization_funnel(p_organization_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_last integer := (select max(t.sprint_number) from shared.tools as t);
-begin
-    return (
-        select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
-                                                     f.timed, f.median_days, t.sprint_number = v_last)
-                                  order by t.sprint_number), '[]')
-          from (select m.tool_slug, count(*)::integer as members,
-                       count(*) filter (where m.reached)::integer as reached,
-                       count(*) filter (where m.completed)::integer as completed,
-                       count(*) filter (where m.reached_next)::integer as reached_next,
-                       count(*) filter (where m.furthest and m.quiet)::integer as stopped,
-                       count(m.days)::integer as timed,
-                       percentile_cont(0.5) within group (order by m.days) as median_days
-                  from shared.analytics_member_tools as m
-                 where m.organization_id = p_organization_id
-                 group by m.tool_slug) as f
-          join shared.tools as t on t.slug = f.tool_slug);
-end;
-$$;
-
--- COMMENT: FUNCTION organization_funnel(p_organization_id uuid)
-COMMENT ON FUNCTION shared.organization_funnel (p_organization_id uuid)
-  IS 'The organization''s funnel, live: per tool in sprint order, shared.funnel_json over its business leaders.';
-
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4371,169 +4268,6 @@ $$;
 -- COMMENT: FUNCTION organization_json(p_organization_id uuid)
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
-
--- FUNCTION: organization_next_actions(jsonb)
-CREATE FUNCTION shared.organization_next_actions(p_analytics jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_actions jsonb := '[]';
-    v_stalled jsonb := p_analytics -> 'stalled_members';
-    v_stop jsonb;
-    v_weak jsonb;
-    v_pace jsonb := p_analytics #> '{pace,median_difference}';
-begin
-    -- 1. the five longest quiet stalled members, by name
-    select v_actions || coalesce(jsonb_agg(jsonb_build_object(
-               'kind', 'check_in', 'user', s -> 'user',
-               'text', format('Check in with %s: stalled, last save %s.', s #>> '{user,full_name}',
-                              coalesce(pg_catalog.to_char((s ->> 'last_saved_at')::timestamptz at time zone 'UTC', 'DD Mon YYYY'),
-                                       'never')))), '[]')
-      into v_actions
-      from (select s from jsonb_array_elements(v_stalled) as s limit 5) as first_five;
-    -- 2. the tool where the most members stopped (shown figures only)
-    select f into v_stop
-      from jsonb_array_elements(p_analytics -> 'funnel') as f
-     where jsonb_typeof(f -> 'stopped_here') = 'number' and (f ->> 'stopped_here')::integer > 0
-     order by (f ->> 'stopped_here')::integer desc, (f #>> '{tool,sprint_number}')::integer
-     limit 1;
-    if v_stop is not null then
-        v_actions := v_actions || jsonb_build_object(
-            'kind', 'unblock_tool', 'tool', v_stop -> 'tool',
-            'text', format('Work through %s with the team: %s members stopped there.',
-                           v_stop #>> '{tool,name}', v_stop ->> 'stopped_here'));
-    end if;
-    -- 3. the weakest step to the next sprint (below 100 percent)
-    select f into v_weak
-      from jsonb_array_elements(p_analytics -> 'funnel') as f
-     where jsonb_typeof(f -> 'conversion_to_next') = 'number' and (f ->> 'conversion_to_next')::numeric < 100
-     order by (f ->> 'conversion_to_next')::numeric, (f #>> '{tool,sprint_number}')::integer
-     limit 1;
-    if v_weak is not null then
-        v_actions := v_actions || jsonb_build_object(
-            'kind', 'next_sprint', 'tool', v_weak -> 'tool',
-            'text', format('Help those who completed %s start the next sprint: %s%% went on.',
-                           v_weak #>> '{tool,name}', v_weak ->> 'conversion_to_next'));
-    end if;
-    -- 4. the team behind the program's pace
-    if jsonb_typeof(v_pace) = 'number' and (v_pace #>> '{}')::numeric < 0 then
-        v_actions := v_actions || jsonb_build_object(
-            'kind', 'pace', 'text',
-            format('The team is %s tools behind the program''s median pace: plan the next meetings to catch up.',
-                   abs((v_pace #>> '{}')::numeric)));
-    end if;
-    return v_actions;
-end;
-$$;
-
--- COMMENT: FUNCTION organization_next_actions(p_analytics jsonb)
-COMMENT ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
-  IS 'Next actions from an organization''s analytics: check in with the five longest quiet stalled members, the tool where most stopped, the weakest conversion to the next sprint, the pace when behind the program.';
-
--- FUNCTION: organization_pace(uuid)
-CREATE FUNCTION shared.organization_pace(p_organization_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_min integer := shared.analytics_min_group();
-begin
-    -- the program's median at a member's day is shown only when at least ANALYTICS_MIN_GROUP
-    -- of the users it is taken over are outside this organization (the rest of the program)
-    return (
-        with members as (
-            select u.id, u.email, u.full_name,
-                   floor(extract(epoch from pg_catalog.now() - u.created_at) / 86400)::integer as day,
-                   (select count(*) from shared.user_progress as p
-                     where p.user_id = u.id and p.status = 'completed')::integer as completed
-              from shared.users as u
-             where u.organization_id = p_organization_id and u.role = 'user' and u.created_at is not null
-        ), compared as (
-            select m.*, pace.median_tools,
-                   pace.users - (select count(*) from members as o where o.day >= m.day) >= v_min as shown
-              from members as m
-              left join shared.analytics_program_pace as pace on pace.day_since_joining = m.day
-        )
-        select jsonb_build_object(
-                   'median_difference',
-                   shared.analytics_cell(percentile_disc(0.5) within group (order by c.completed - c.median_tools)
-                                             filter (where c.shown),
-                                         (count(*) filter (where c.shown))::integer),
-                   'members', coalesce(jsonb_agg(jsonb_build_object(
-                       'user', jsonb_build_object('id', c.id, 'email', c.email, 'full_name', c.full_name),
-                       'days_since_joining', c.day,
-                       'tools_completed', c.completed,
-                       'program_median', case when c.shown then pg_catalog.to_jsonb(c.median_tools)
-                                              else shared.too_few_to_show() end,
-                       'difference', case when c.shown then pg_catalog.to_jsonb(c.completed - c.median_tools)
-                                          else shared.too_few_to_show() end)
-                       order by c.email) filter (where c.id is not null), '[]'))
-          from compared as c);
-end;
-$$;
-
--- COMMENT: FUNCTION organization_pace(p_organization_id uuid)
-COMMENT ON FUNCTION shared.organization_pace (p_organization_id uuid)
-  IS 'Each business leader''s tools completed against the program median at their day since joining (shown when >= ANALYTICS_MIN_GROUP users outside the organization make it), and the members'' median difference (k-anonymous).';
-
--- FUNCTION: organization_report(shared.organizations)
-CREATE FUNCTION shared.organization_report(p_organization shared.organizations)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_answer jsonb := shared.organization_analytics(p_organization);
-begin
-    return (v_answer -> 'data') || jsonb_build_object(
-        'report', 'organization_progress',
-        'generated_at', pg_catalog.now(),
-        'risks', shared.organization_risks(p_organization.id),
-        'next_actions', shared.organization_next_actions(v_answer -> 'data'),
-        'meta', v_answer -> 'meta');
-end;
-$$;
-
--- COMMENT: FUNCTION organization_report(p_organization shared.organizations)
-COMMENT ON FUNCTION shared.organization_report (p_organization shared.organizations)
-  IS 'What the organization progress report PDF shows: shared.organization_analytics, the members'' drop-off risks with their factors, and the next actions.';
-
--- FUNCTION: organization_risks(uuid)
-CREATE FUNCTION shared.organization_risks(p_organization_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return jsonb_build_object('available', false, 'members', '[]'::jsonb,
-                              'note', 'Drop-off risk per member is not computed yet.');
-end;
-$$;
-
--- COMMENT: FUNCTION organization_risks(p_organization_id uuid)
-COMMENT ON FUNCTION shared.organization_risks (p_organization_id uuid)
-  IS 'The organization''s members with their drop-off risk and its factors, highest first.';
-
--- FUNCTION: organization_stalled(uuid)
-CREATE FUNCTION shared.organization_stalled(p_organization_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    -- names, not an aggregate: the organization's gurus see each member in coaching already
-    return (
-        select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', s.user_id, 'email', s.email,
-                                                                                'full_name', s.full_name),
-                                                     'last_saved_at', s.last_saved_at)
-                                  order by s.last_saved_at nulls first, s.email), '[]')
-          from shared.member_states(p_organization_id) as s
-          join shared.users as u on u.id = s.user_id and u.role = 'user'
-         where s.stalled);
-end;
-$$;
-
--- COMMENT: FUNCTION organization_stalled(p_organization_id uuid)
-COMMENT ON FUNCTION shared.organization_stalled (p_organization_id uuid)
-  IS 'The organization''s stalled business leaders (coaching''s definition, shared.member_states), longest quiet first.';
 
 -- FUNCTION: organization_summary(shared.organizations)
 CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
@@ -4767,12 +4501,16 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
-    ('activity.json', array['shared.activity_facts'], 'deleted',
-     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when.',
-     $q$select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
-                                                    'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
-                                  order by f.occurred_at, f.id), '[]')
-          from shared.activity_facts as f where f.user_id = $1$q$),
+    ('activity.json', array['shared.activity_facts', 'shared.analytics_refresh_requests'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when; and when you refreshed the analytics.',
+     $q$select jsonb_build_object(
+            'facts', (select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                                   'organization_id', f.organization_id,
+                                                                   'occurred_at', f.occurred_at)
+                                                 order by f.occurred_at, f.id), '[]')
+                        from shared.activity_facts as f where f.user_id = $1),
+            'analytics_refreshes', (select coalesce(jsonb_agg(r.requested_at order by r.requested_at), '[]')
+                                      from shared.analytics_refresh_requests as r where r.requested_by = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -4813,45 +4551,6 @@ $$;
 COMMENT ON FUNCTION shared.person_data_sources ()
   IS 'The one list of where the service keeps a person''s data: per export file, the tables it reads, what an erasure does to them, a description (the archive''s README.txt) and the query that reads them for user $1. Read by shared.person_data_export; every table with a user column must be in it.';
 
--- FUNCTION: program_analytics()
-CREATE FUNCTION shared.program_analytics()
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return jsonb_build_object(
-        'data', jsonb_build_object(
-            'min_group', shared.analytics_min_group(),
-            'program', (select jsonb_build_object('summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                                                  'funnel', shared.group_funnel_json('program', ''))
-                          from shared.analytics_group_summaries as s
-                         where s.grouping_kind = 'program' and s.group_key = ''),
-            'by_organization', (
-                select coalesce(jsonb_agg(jsonb_build_object(
-                           'organization', jsonb_build_object('id', o.id, 'name', o.name),
-                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                           'funnel', shared.group_funnel_json('organization', s.group_key))
-                           order by o.name, o.id), '[]')
-                  from shared.analytics_group_summaries as s
-                  join shared.organizations as o on o.id::text = s.group_key
-                 where s.grouping_kind = 'organization'),
-            'by_joining_month', (
-                select coalesce(jsonb_agg(jsonb_build_object(
-                           'month', s.group_key,
-                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                           'funnel', shared.group_funnel_json('joining_month', s.group_key))
-                           order by s.group_key), '[]')
-                  from shared.analytics_group_summaries as s
-                 where s.grouping_kind = 'joining_month')),
-        'meta', shared.analytics_snapshot_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
-                                                     'shared.analytics_group_summaries']));
-end;
-$$;
-
--- COMMENT: FUNCTION program_analytics()
-COMMENT ON FUNCTION shared.program_analytics ()
-  IS 'GET /api/analytics/program: summary and funnel for the program, by organization and by joining month (UTC), from the snapshots; meta their oldest refresh.';
-
 -- FUNCTION: program_sections(uuid)
 CREATE FUNCTION shared.program_sections(p_user_id uuid)
 RETURNS jsonb
@@ -4879,51 +4578,6 @@ $$;
 -- COMMENT: FUNCTION program_sections(p_user_id uuid)
 COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
   IS 'The whole program for one user, in sprint order: each tool''s status and its submitted outputs with labels (the program-overview report).';
-
--- FUNCTION: progress_page(shared.users)
-CREATE FUNCTION shared.progress_page(p_user shared.users)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_day integer := floor(extract(epoch from pg_catalog.now() - p_user.created_at) / 86400)::integer;
-    v_pace shared.analytics_program_pace;
-    v_completed integer := (select count(*) from shared.user_progress as p
-                             where p.user_id = p_user.id and p.status = 'completed');
-    v_shown boolean;
-begin
-    select * into v_pace from shared.analytics_program_pace as pp where pp.day_since_joining = v_day;
-    -- the program's median is shown when at least ANALYTICS_MIN_GROUP others make it
-    v_shown := coalesce(v_pace.users - 1 >= shared.analytics_min_group(), false);
-    return jsonb_build_object(
-        'report', 'progress_page',
-        'generated_at', pg_catalog.now(),
-        'user', jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name),
-        'organization', (select jsonb_build_object('id', o.id, 'name', o.name)
-                           from shared.organizations as o where o.id = p_user.organization_id),
-        'days_since_joining', v_day,
-        'tools_completed', v_completed,
-        'tools_total', (select count(*) from shared.tools),
-        'pace', jsonb_build_object(
-            'program_median', case when v_shown then pg_catalog.to_jsonb(v_pace.median_tools) else shared.too_few_to_show() end,
-            'difference', case when v_shown then pg_catalog.to_jsonb(v_completed - v_pace.median_tools) else shared.too_few_to_show() end),
-        'analytics', shared.user_analytics_for_page(p_user),
-        'tools', (select jsonb_agg(jsonb_build_object(
-                             'tool', shared.tool_ref(t), 'status', p.status,
-                             'started_at', p.started_at, 'completed_at', p.completed_at,
-                             'days', case when p.status = 'completed'
-                                          then round((extract(epoch from p.completed_at - p.started_at) / 86400)::numeric, 1) end)
-                             order by t.sprint_number)
-                    from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
-                   where p.user_id = p_user.id),
-        'meta', shared.analytics_live_meta() || jsonb_build_object('sections', jsonb_build_object(
-                    'pace', shared.analytics_snapshot_meta(array['shared.analytics_program_pace']))));
-end;
-$$;
-
--- COMMENT: FUNCTION progress_page(p_user shared.users)
-COMMENT ON FUNCTION shared.progress_page (p_user shared.users)
-  IS 'What a user''s own progress page PDF shows: each tool''s status and days (first save to submit), tools completed, pace against the program median at the same day since joining (k-anonymous), and the per-user analytics.';
 
 -- FUNCTION: progress_summary_for(uuid)
 CREATE FUNCTION shared.progress_summary_for(p_user_id uuid)
@@ -5136,6 +4790,43 @@ $$;
 -- COMMENT: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
+
+-- FUNCTION: refresh_analytics(text)
+CREATE FUNCTION shared.refresh_analytics(p_trigger text = CAST('manual' AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_view text;
+    v_started timestamptz;
+    v_refreshed jsonb := '[]';
+    v_ms integer;
+begin
+    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('shared.refresh_analytics')) then
+        raise sqlstate 'PT409'
+            using message = 'The analytics are being refreshed right now; the figures will be fresh in a moment',
+                  detail  = json_build_object('code', 'ANALYTICS_REFRESH_RUNNING')::text;
+    end if;
+    foreach v_view in array shared.analytics_views() loop
+        v_started := pg_catalog.clock_timestamp();
+        execute format('refresh materialized view concurrently %s', v_view::regclass);
+        v_ms := (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer;
+        insert into shared.analytics_refreshes as r (view_name, calculated_at, duration_ms, trigger)
+        values (v_view, pg_catalog.clock_timestamp(), v_ms, p_trigger)
+            on conflict (view_name) do update
+           set calculated_at = excluded.calculated_at, duration_ms = excluded.duration_ms, trigger = excluded.trigger;
+        v_refreshed := v_refreshed || jsonb_build_object('view', v_view, 'calculated_at', pg_catalog.clock_timestamp(),
+                                                         'duration_ms', v_ms);
+    end loop;
+    return jsonb_build_object('trigger', p_trigger, 'refreshed', v_refreshed,
+                              'duration_ms', (select sum((r.value ->> 'duration_ms')::integer)
+                                                from jsonb_array_elements(v_refreshed) as r));
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics(p_trigger text)
+COMMENT ON FUNCTION shared.refresh_analytics (p_trigger text)
+  IS 'Refreshes every analytics materialized view (shared.analytics_views) concurrently, records each one''s calculated_at and duration_ms in shared.analytics_refreshes, and answers {trigger, refreshed: [{view, calculated_at, duration_ms}], duration_ms}. Raises PT409 (ANALYTICS_REFRESH_RUNNING) while another session refreshes. DBA use: select shared.refresh_analytics();';
 
 -- FUNCTION: refresh_answer_checks()
 CREATE FUNCTION shared.refresh_answer_checks()
@@ -5526,6 +5217,29 @@ $$;
 -- COMMENT: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
   IS 'Every problem in a registry (tool-registry.json, dependencies.json contents), one row per problem naming the entry. Empty when valid.';
+
+-- FUNCTION: request_analytics_refresh(shared.users)
+CREATE FUNCTION shared.request_analytics_refresh(p_caller shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_per_hour integer := coalesce(shared.request_limit('analytics_refresh'), 3);
+begin
+    if p_caller.role not in ('guru', 'admin') then
+        raise sqlstate 'PT403'
+            using message = 'Only gurus and admins refresh the analytics',
+                  detail  = json_build_object('code', 'FORBIDDEN')::text;
+    end if;
+    perform shared.require_refresh_allowance(p_caller, v_per_hour);
+    insert into shared.analytics_refresh_requests (requested_by) values (p_caller.id);
+    return shared.refresh_analytics('manual');
+end;
+$$;
+
+-- COMMENT: FUNCTION request_analytics_refresh(p_caller shared.users)
+COMMENT ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
+  IS 'A guru''s or admin''s refresh of the analytics (others PT403): at most request.context limits.analytics_refresh (3) per hour (PT429 with retry_after), then shared.refresh_analytics; a refresh refused as running (PT409) is not counted.';
 
 -- FUNCTION: request_claims()
 CREATE FUNCTION shared.request_claims()
@@ -6099,6 +5813,32 @@ $$;
 COMMENT ON FUNCTION shared.require_reason (p_reason text)
   IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
 
+-- FUNCTION: require_refresh_allowance(shared.users, integer)
+CREATE FUNCTION shared.require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_used integer;
+    v_oldest timestamptz;
+begin
+    perform shared.lock_user(p_caller.id);  -- two tabs cannot both take the last refresh of the hour
+    select count(*), min(r.requested_at) into v_used, v_oldest
+      from shared.analytics_refresh_requests as r
+     where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
+    if v_used >= p_per_hour then
+        raise sqlstate 'PT429'
+            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+COMMENT ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  IS 'Raises PT429 (RATE_LIMITED, retry_after: when the oldest of the hour expires) when the caller already refreshed the analytics p_per_hour times in the last hour.';
+
 -- FUNCTION: require_retention_rule(text, interval, integer, integer)
 CREATE FUNCTION shared.require_retention_rule(p_rule text
                                             , p_older_than interval
@@ -6481,6 +6221,35 @@ $$;
 -- COMMENT: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
+
+-- FUNCTION: run_daily_analytics_refresh(time without time zone)
+CREATE FUNCTION shared.run_daily_analytics_refresh(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_now timestamp := pg_catalog.now() at time zone 'UTC';
+    v_day text := pg_catalog.to_char(v_now, 'YYYY-MM-DD');
+begin
+    if v_now::time < p_refresh_at then
+        return jsonb_build_object('status', 'not_due');
+    end if;
+    -- once per UTC day, by whichever worker takes the row; the others skip it (never wait) and
+    -- find the day done
+    perform from shared.scheduled_runs as r
+     where r.name = 'analytics_refresh' and r.last_period < v_day
+       for update skip locked;
+    if not found then
+        return jsonb_build_object('status', 'done_today');
+    end if;
+    update shared.scheduled_runs as r set last_period = v_day where r.name = 'analytics_refresh';
+    return jsonb_build_object('status', 'refreshed', 'day', v_day) || shared.refresh_analytics('schedule');
+end;
+$$;
+
+-- COMMENT: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+COMMENT ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  IS 'The daily refresh: once per UTC day from p_refresh_at (ANALYTICS_REFRESH_AT) on, by one worker whatever their number (shared.scheduled_runs analytics_refresh). Answers status not_due, done_today or refreshed (with shared.refresh_analytics''s answer).';
 
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
@@ -7619,20 +7388,6 @@ $$;
 COMMENT ON FUNCTION shared.token_hash (p_token text)
   IS 'SHA-256 of a token or signature: only hashes are stored.';
 
--- FUNCTION: too_few_to_show()
-CREATE FUNCTION shared.too_few_to_show()
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
-AS $$
-begin
-    return jsonb_build_object('too_few', true, 'text', 'too few to show');
-end;
-$$;
-
--- COMMENT: FUNCTION too_few_to_show()
-COMMENT ON FUNCTION shared.too_few_to_show ()
-  IS 'What a figure over fewer than ANALYTICS_MIN_GROUP users shows instead of a number: {"too_few": true, "text": "too few to show"}.';
-
 -- FUNCTION: tool_answer_schema(jsonb)
 CREATE FUNCTION shared.tool_answer_schema(p_tool jsonb)
 RETURNS jsonb
@@ -8712,19 +8467,148 @@ $$;
 COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   IS 'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
--- FUNCTION: user_analytics_for_page(shared.users)
-CREATE FUNCTION shared.user_analytics_for_page(p_user shared.users)
+-- FUNCTION: user_activity_figures(shared.users, text, date)
+CREATE FUNCTION shared.user_activity_figures(p_user shared.users, p_zone text, p_today date)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
+declare
+    v_figures jsonb;
 begin
-    return null;
+    with work as (
+        select f.kind, f.tool_slug, f.occurred_at, (f.occurred_at at time zone p_zone)::date as day
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+    ), weeks as (
+        select w.kind, w.tool_slug, w.day, (p_today - w.day) / 7 as week from work as w
+    ), windows as (
+        select count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 0 and 3) as tools_now,
+               count(distinct x.week) filter (where x.week between 0 and 3) as weeks_now,
+               count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 4 and 7) as tools_before,
+               count(distinct x.week) filter (where x.week between 4 and 7) as weeks_before,
+               count(distinct x.day) filter (where x.week between 0 and 3) as active_days_now
+          from weeks as x
+    )
+    select jsonb_build_object(
+               'last_activity_at', (select max(w.occurred_at) from work as w),
+               'days_since_last_activity', p_today - (select max(w.day) from work as w),
+               'active_days', (select count(distinct w.day) from work as w),
+               'active_days_last_4_weeks', n.active_days_now,
+               'saves', (select count(*) from work as w where w.kind = 'save'),
+               'submits', (select count(*) from work as w where w.kind = 'submit'),
+               'tools_submitted_last_4_weeks', n.tools_now,
+               'active_weeks_last_4_weeks', n.weeks_now,
+               'tools_submitted_4_weeks_before', n.tools_before,
+               'active_weeks_4_weeks_before', n.weeks_before,
+               'velocity', case when n.weeks_now > 0 then round(n.tools_now::numeric / n.weeks_now, 2) end,
+               'velocity_4_weeks_before', case when n.weeks_before > 0 then round(n.tools_before::numeric / n.weeks_before, 2) end)
+      into v_figures
+      from windows as n;
+    return v_figures;
 end;
 $$;
 
--- COMMENT: FUNCTION user_analytics_for_page(p_user shared.users)
-COMMENT ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
-  IS 'The user''s own analytics figures for their progress page.';
+-- COMMENT: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+COMMENT ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  IS 'A user''s activity from their save and submit facts, in local dates of p_zone: last activity, days since it, active days, saves and submits, and the velocity (distinct tools submitted per active week) of the last 4 weeks and of the 4 weeks before.';
+
+-- FUNCTION: user_analytics(shared.users)
+CREATE FUNCTION shared.user_analytics(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_user.organization_id);
+    v_today date := (pg_catalog.now() at time zone v_zone)::date;
+    v_joined integer := v_today - (coalesce(p_user.created_at, pg_catalog.now()) at time zone v_zone)::date;
+    v_activity jsonb := shared.user_activity_figures(p_user, v_zone, v_today);
+    v_days integer := (v_activity ->> 'days_since_last_activity')::integer;
+    v_trend text := shared.velocity_trend((v_activity ->> 'velocity')::numeric,
+                                          (v_activity ->> 'velocity_4_weeks_before')::numeric);
+    v_struggle jsonb := shared.user_struggle(p_user, (v_activity ->> 'saves')::bigint, (v_activity ->> 'submits')::bigint);
+    v_forecast jsonb := shared.user_forecast(p_user, v_zone, v_today,
+                                             (v_activity ->> 'tools_submitted_last_4_weeks')::integer);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'user_id', p_user.id,
+            'organization_id', p_user.organization_id,
+            'time_zone', v_zone,
+            'today', v_today,
+            'joined_at', p_user.created_at,
+            'days_since_joining', v_joined,
+            'activity', v_activity,
+            'engagement_status', shared.engagement_status(v_days, v_joined),
+            'velocity', jsonb_build_object('tools_per_active_week', v_activity -> 'velocity',
+                                           'tools_per_active_week_4_weeks_before', v_activity -> 'velocity_4_weeks_before',
+                                           'trend', v_trend),
+            'time_per_tool', shared.user_tool_times(p_user, v_zone),
+            'struggle', v_struggle,
+            'dropoff_risk', shared.dropoff_risk(coalesce(v_days, v_joined), v_trend,
+                                                (v_struggle ->> 'struggling')::boolean, v_forecast),
+            'forecast', v_forecast),
+        'meta', shared.analytics_meta() || jsonb_build_object(
+            'percentiles', shared.analytics_meta(array['shared.analytics_tool_times', 'shared.analytics_saves_per_submit'])));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics (p_user shared.users)
+  IS 'A user''s analytics, live (README "Analytics"): activity, engagement status, velocity and its trend, time per tool, struggle, drop-off risk with its factors, forecast; {data, meta} with meta live and meta.percentiles the snapshot the 85th percentiles come from.';
+
+-- FUNCTION: user_forecast(shared.users, text, date, integer)
+CREATE FUNCTION shared.user_forecast(p_user shared.users
+                                   , p_zone text
+                                   , p_today date
+                                   , p_tools_last_4_weeks integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_total integer := (select count(*) from shared.tools);
+    v_completed integer;
+    v_remaining integer;
+    v_pace numeric := round(p_tools_last_4_weeks / 4.0, 2);
+    v_finish date;
+    v_scheduled date;
+    v_overdue integer;
+begin
+    select count(*) into v_completed
+      from shared.user_progress as p where p.user_id = p_user.id and p.status = 'completed';
+    v_remaining := v_total - v_completed;
+    if v_remaining > 0 and v_pace > 0 then
+        v_finish := p_today + ceil(v_remaining / (p_tools_last_4_weeks / 4.0) * 7)::integer;
+    end if;
+    if p_user.organization_id is not null then
+        select max((m.meeting_at at time zone p_zone)::date),
+               count(*) filter (where m.meeting_at < pg_catalog.now()
+                                  and not exists (select from shared.user_progress as p
+                                                   where p.user_id = p_user.id and p.tool_slug = m.tool_slug
+                                                     and p.status = 'completed'))
+          into v_scheduled, v_overdue
+          from shared.meeting_schedules as m
+         where m.organization_id = p_user.organization_id;
+    end if;
+    return jsonb_build_object(
+        'tools_total', v_total,
+        'tools_completed', v_completed,
+        'tools_remaining', v_remaining,
+        'pace_tools_per_week', v_pace,
+        'finished', v_remaining = 0,
+        'forecast_finish_date', v_finish,
+        'schedule', case when v_scheduled is not null then jsonb_build_object(
+            'scheduled_finish_date', v_scheduled,
+            'days_behind', case when v_remaining = 0 then 0 when v_finish is not null then v_finish - v_scheduled end,
+            'on_schedule', case when v_remaining = 0 then true
+                                when v_finish is null then false
+                                else v_finish <= v_scheduled and v_overdue = 0 end,
+            'overdue_tools', v_overdue) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+COMMENT ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  IS 'The finish date at the current pace (tools submitted in the last 4 weeks / 4 per week; today + ceil(remaining / pace * 7) days; none at pace 0) and, when the organization has meetings scheduled, against the last one: days behind, on schedule (finish by it and no tool whose meeting passed still open), overdue tools.';
 
 -- FUNCTION: user_json(shared.users)
 CREATE FUNCTION shared.user_json(p_user shared.users)
@@ -8743,6 +8627,101 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
+-- FUNCTION: user_struggle(shared.users, bigint, bigint)
+CREATE FUNCTION shared.user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools;
+    v_started timestamptz;
+    v_days numeric;
+    v_ratio numeric := case when p_submits > 0 then round(p_saves::numeric / p_submits, 2) end;
+    v_tool_times shared.analytics_tool_times;
+    v_saves shared.analytics_saves_per_submit;
+    v_over_time boolean;
+    v_over_saves boolean;
+begin
+    -- the current tool: the one in progress the user saved last
+    select t.* into v_tool
+      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+     where p.user_id = p_user.id and p.status = 'in_progress'
+     order by (select max(f.occurred_at) from shared.activity_facts as f
+                where f.user_id = p_user.id and f.tool_slug = p.tool_slug and f.kind = 'save') desc nulls last,
+              t.sprint_number
+     limit 1;
+    if v_tool.slug is not null then
+        -- time on it: since its first save after the last start over
+        select min(f.occurred_at) into v_started
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.tool_slug = v_tool.slug and f.kind = 'save'
+           and f.occurred_at >= coalesce((select max(s.occurred_at) from shared.activity_facts as s
+                                           where s.user_id = p_user.id and s.tool_slug = v_tool.slug
+                                             and s.kind = 'start_over'), '-infinity');
+        v_days := round((extract(epoch from pg_catalog.now() - v_started) / 86400.0)::numeric, 2);
+        select m.* into v_tool_times from shared.analytics_tool_times as m where m.tool_slug = v_tool.slug;
+        if shared.k_anonymous(v_tool_times.users) then
+            v_over_time := v_days > v_tool_times.p85_days;
+        end if;
+    end if;
+    select m.* into v_saves from shared.analytics_saves_per_submit as m;
+    if shared.k_anonymous(v_saves.users) and v_ratio is not null then
+        v_over_saves := v_ratio > v_saves.p85_ratio;
+    end if;
+    return jsonb_build_object(
+        'saves_per_submit', v_ratio,
+        'program_p85_saves_per_submit', shared.group_figure(v_saves.users, to_jsonb(v_saves.p85_ratio)),
+        'above_p85_saves_per_submit', v_over_saves,
+        'current_tool', v_tool.slug,
+        'days_on_current_tool', v_days,
+        'current_tool_p85_days', case when v_tool.slug is not null
+                                      then shared.group_figure(v_tool_times.users, to_jsonb(v_tool_times.p85_days)) end,
+        'above_p85_time', v_over_time,
+        'struggling', coalesce(v_over_time, false) or coalesce(v_over_saves, false));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+COMMENT ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  IS 'Struggle: saves per submit against the program''s 85th percentile, and the days on the current tool (the in-progress one saved last, since its first save after the last start over) against that tool''s 85th percentile (shared.analytics_tool_times); struggling when either is above. A percentile over fewer than ANALYTICS_MIN_GROUP users is "too few to show" and flags nothing.';
+
+-- FUNCTION: user_tool_times(shared.users, text)
+CREATE FUNCTION shared.user_tool_times(p_user shared.users, p_zone text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_times jsonb;
+begin
+    with per_tool as (
+        select f.tool_slug,
+               min(f.occurred_at) as started_at,
+               min(f.occurred_at) filter (where f.kind = 'submit') as submitted_at
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+         group by f.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'tool', t.slug, 'sprint_number', t.sprint_number,
+               'started_at', p.started_at, 'submitted_at', p.submitted_at,
+               'days', round((extract(epoch from p.submitted_at - p.started_at) / 86400.0)::numeric, 2),
+               'active_days', (select count(distinct (f.occurred_at at time zone p_zone)::date)
+                                 from shared.activity_facts as f
+                                where f.user_id = p_user.id and f.tool_slug = p.tool_slug
+                                  and f.kind in ('save', 'submit')
+                                  and f.occurred_at between p.started_at and p.submitted_at))
+             order by t.sprint_number), '[]')
+      into v_times
+      from per_tool as p join shared.tools as t on t.slug = p.tool_slug
+     where p.submitted_at is not null;
+    return v_times;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+COMMENT ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  IS 'Per tool the user submitted: from their first save (or the submit, without a save) to their first submit, in days (2 decimals) and in active days (local dates of p_zone with a save or submit of that tool in between, both ends included).';
+
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
 RETURNS jsonb
@@ -8759,6 +8738,25 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- FUNCTION: velocity_trend(numeric, numeric)
+CREATE FUNCTION shared.velocity_trend(p_now numeric, p_before numeric)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_now is null and p_before is null then
+        return null;
+    end if;
+    return case when coalesce(p_now, 0) > coalesce(p_before, 0) then 'up'
+                when coalesce(p_now, 0) < coalesce(p_before, 0) then 'down'
+                else 'steady' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+COMMENT ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
+  IS 'up, down or steady: the last 4 weeks'' velocity against the 4 weeks before (no active week counts as 0); null when neither had an active week.';
 
 -- TABLE: activity_facts
 CREATE TABLE shared.activity_facts (
@@ -9283,256 +9281,85 @@ CREATE VIEW shared.all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
 
--- TABLE: user_progress
-CREATE TABLE shared.user_progress (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , user_id uuid NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
-  , progress_percentage integer DEFAULT 0
-  , unlocked_at timestamp with time zone
-  , started_at timestamp with time zone
-  , completed_at timestamp with time zone
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
-                                                          AND progress_percentage <= 100)
-  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
-                                                                                     , CAST('unlocked' AS varchar)
-                                                                                     , CAST('in_progress' AS varchar)
-                                                                                     , CAST('completed' AS varchar)] AS text[])))
-);
-
--- COMMENT: TABLE user_progress
-COMMENT ON TABLE shared.user_progress
-  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
-
--- COMMENT: COLUMN user_progress.progress_percentage
-COMMENT ON COLUMN shared.user_progress.progress_percentage
-  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
-
--- MATERIALIZED VIEW: analytics_program_pace
-CREATE MATERIALIZED VIEW shared.analytics_program_pace
-  AS WITH members AS (
-            SELECT u.id
-                 , u.created_at
-                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
-            FROM shared.users AS u
-            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at <= now()
-          )
-        , counts AS (
-            SELECT s.c
-                 , s.from_day
-                 , lead(s.from_day, 1, s.tenure + 1) OVER (PARTITION BY s.id
-                                                           ORDER BY s.c) - 1 AS to_day
-            FROM (SELECT m.id, 0 AS c, 0 AS from_day, m.tenure
-                  FROM members AS m
-
-                  UNION ALL
-
-                  SELECT m.id
-                       , CAST(row_number() OVER (PARTITION BY m.id
-                                                 ORDER BY p.completed_at) AS integer) AS row_number
-                       , GREATEST(0
-                                , CAST(floor(EXTRACT(EPOCH FROM p.completed_at - m.created_at) / CAST(86400 AS numeric)) AS integer)) AS greatest
-                       , m.tenure
-                  FROM members AS m INNER JOIN shared.user_progress AS p ON p.user_id = m.id
-                  WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS s
-          )
-        , deltas AS (
-            SELECT c.from_day AS day, c.c, 1 AS delta
-            FROM counts AS c
-            WHERE c.from_day <= c.to_day
-
-            UNION ALL
-
-            SELECT c.to_day + 1, c.c, CAST('-1' AS integer)
-            FROM counts AS c
-            WHERE c.from_day <= c.to_day
-          )
-        , days AS (
-            SELECT d.day
-            FROM generate_series(0
-                               , (SELECT COALESCE(max(m.tenure), CAST('-1' AS integer)) AS coalesce
-                                  FROM members AS m)) AS d (day)
-          )
-        , grid AS (
-            SELECT d.day
-                 , k.c
-                 , sum(COALESCE(x.delta, CAST(0 AS bigint))) OVER (PARTITION BY k.c
-                                                                   ORDER BY d.day) AS users
-            FROM days AS d
-                 CROSS JOIN (SELECT DISTINCT c.c
-                             FROM counts AS c) AS k
-                 LEFT JOIN (SELECT x_1.day, x_1.c, sum(x_1.delta) AS delta
-                            FROM deltas AS x_1
-                            GROUP BY x_1.day, x_1.c) AS x ON x.day = d.day AND x.c = k.c
-          )
-        , ranked AS (
-            SELECT g.day
-                 , g.c
-                 , g.users
-                 , sum(g.users) OVER (PARTITION BY g.day
-                                      ORDER BY g.c) AS at_most
-                 , sum(g.users) OVER (PARTITION BY g.day) AS total
-            FROM grid AS g
-          )
-       SELECT day AS day_since_joining
-            , CAST(total AS integer) AS users
-            , min(c) FILTER (WHERE at_most * CAST(2 AS numeric) >= total) AS median_tools
-       FROM ranked AS r
-       WHERE total > CAST(0 AS numeric)
-       GROUP BY day, total
-WITH NO DATA;
-
--- COMMENT: MATERIALIZED VIEW analytics_program_pace
-COMMENT ON MATERIALIZED VIEW shared.analytics_program_pace
-  IS 'For each day since joining d: users who joined at least d days ago, and the median (percentile_disc 0.5) of the tools each completed within their first d days. Refreshed by shared.refresh_analytics().';
-
--- MATERIALIZED VIEW: analytics_group_summaries
-CREATE MATERIALIZED VIEW shared.analytics_group_summaries
-  AS WITH members AS (
-            SELECT u.id
-                 , u.organization_id
-                 , to_char(pg_catalog.timezone(CAST('UTC' AS text), u.created_at)
-                         , CAST('YYYY-MM' AS text)) AS joining_month
-                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
-                 , CAST((SELECT count(*) AS count
-                         FROM shared.user_progress AS p
-                         WHERE p.user_id = u.id
-                           AND CAST(p.status AS text) = CAST('completed' AS text)) AS integer) AS tools_completed
-            FROM shared.users AS u
-            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at IS NOT NULL
-          )
-        , stalled AS (
-            SELECT s.user_id
-            FROM shared.organizations AS o
-                 CROSS JOIN LATERAL shared.member_states(o.id) AS s (user_id, email, full_name, last_saved_at, stalled)
-            WHERE s.stalled
-          )
-       SELECT CASE
-                WHEN  GROUPING(m.organization_id) = 0
-                  THEN CAST('organization' AS text)
-                WHEN  GROUPING(m.joining_month) = 0
-                  THEN CAST('joining_month' AS text)
-                ELSE CAST('program' AS text)
-              END AS grouping_kind
-            , COALESCE(CAST(m.organization_id AS text), m.joining_month, CAST('' AS text)) AS group_key
-            , CAST(count(*) AS integer) AS members
-            , CAST(count(st.user_id) AS integer) AS stalled
-            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed) AS median_tools
-            , CAST(count(pace.median_tools) AS integer) AS compared
-            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed - pace.median_tools) AS median_pace
-       FROM members AS m
-            LEFT JOIN stalled AS st ON st.user_id = m.id
-            LEFT JOIN shared.analytics_program_pace AS pace ON pace.day_since_joining = m.tenure
-                                                           AND pace.users >= shared.analytics_min_group()
-       GROUP BY GROUPING SETS (m.organization_id, m.joining_month, ())
-       HAVING  GROUPING(m.organization_id) = 1 OR m.organization_id IS NOT NULL
-WITH NO DATA;
-
--- COMMENT: MATERIALIZED VIEW analytics_group_summaries
-COMMENT ON MATERIALIZED VIEW shared.analytics_group_summaries
-  IS 'Per organization, joining month (UTC) and for the program: members, stalled (coaching''s definition), median_tools (completed), compared and median_pace (tools completed minus the program median at the same day since joining). Refreshed by shared.refresh_analytics().';
-
--- TABLE: submission_versions
-CREATE TABLE shared.submission_versions (
+-- TABLE: analytics_refresh_requests
+CREATE TABLE shared.analytics_refresh_requests (
     id bigint NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , submission_id uuid NOT NULL
-  , user_id uuid NOT NULL
-  , version integer NOT NULL
-  , status varchar(50) NOT NULL
-  , data jsonb NOT NULL
-  , saved_at timestamp with time zone
-  , replaced_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-  , replaced_by uuid
+  , requested_by uuid NOT NULL
+  , requested_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
--- COMMENT: TABLE submission_versions
-COMMENT ON TABLE shared.submission_versions
-  IS 'Every earlier version of every submission: a save that changes data first copies the row it replaces here.';
+-- COMMENT: TABLE analytics_refresh_requests
+COMMENT ON TABLE shared.analytics_refresh_requests
+  IS 'Manual analytics refreshes (POST /api/analytics/refresh), by whom and when: at most 3 per caller per hour.';
 
--- COMMENT: COLUMN submission_versions.saved_at
-COMMENT ON COLUMN shared.submission_versions.saved_at
-  IS 'When this version was saved (the replaced row''s updated_at).';
+-- SEQUENCE: analytics_refresh_requests_id_seq
+ALTER TABLE shared.analytics_refresh_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.analytics_refresh_requests_id_seq
+                                                                                                START WITH 1
+                                                                                                INCREMENT BY 1
+                                                                                                NO MINVALUE
+                                                                                                NO MAXVALUE
+                                                                                                CACHE 1);
 
--- COMMENT: COLUMN submission_versions.replaced_by
-COMMENT ON COLUMN shared.submission_versions.replaced_by
-  IS 'The user (request.jwt.claims sub) whose save replaced this version, when known.';
+-- TABLE: analytics_refreshes
+CREATE TABLE shared.analytics_refreshes (
+    view_name text NOT NULL
+  , calculated_at timestamp with time zone NOT NULL
+  , duration_ms integer NOT NULL
+  , trigger text NOT NULL
+  , CONSTRAINT analytics_refreshes_trigger_check CHECK (trigger = ANY(ARRAY[CAST('schedule' AS text)
+                                                                          , CAST('manual' AS text)
+                                                                          , CAST('migrate' AS text)]))
+);
 
--- VIEW: analytics_member_tools
-CREATE VIEW shared.analytics_member_tools
-  WITH (security_invoker = true)
-  AS SELECT u.id AS user_id
-          , u.organization_id
-          , u.created_at AS joined_at
-          , p.tool_slug
-          , t.sprint_number
-          , p.started_at IS NOT NULL AS reached
-          , CAST(p.status AS text) = CAST('completed' AS text) AS completed
-          ,     CAST(p.status AS text) = CAST('completed' AS text)
-            AND COALESCE(lead(p.started_at IS NOT NULL) OVER member_sprints, FALSE) AS reached_next
-          , CASE
-              WHEN CAST(p.status AS text) = CAST('completed' AS text)
-                THEN EXTRACT(EPOCH FROM p.completed_at - p.started_at) / CAST(86400 AS numeric)
-              ELSE CAST(NULL AS numeric)
-            END AS days
-          ,     p.started_at IS NOT NULL
-            AND t.sprint_number = max(t.sprint_number) FILTER (WHERE p.started_at IS NOT NULL) OVER member AS furthest
-          , COALESCE(GREATEST(max(GREATEST(p.started_at, p.completed_at)) OVER member, sv.saved_at) < now() - CAST('14 days' AS interval)
-                   , TRUE) AS quiet
-     FROM shared.users AS u
-          INNER JOIN shared.user_progress AS p ON p.user_id = u.id
-          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(p.tool_slug AS text)
-          LEFT JOIN LATERAL (SELECT max(v.replaced_at) AS saved_at
-                             FROM shared.submission_versions AS v
-                             WHERE v.user_id = u.id) AS sv ON TRUE
-     WHERE CAST(u.role AS text) = CAST('user' AS text)
-     WINDOW member AS (PARTITION BY u.organization_id, u.id)
-          , member_sprints AS (PARTITION BY u.organization_id, u.id
-                               ORDER BY t.sprint_number);
+-- COMMENT: TABLE analytics_refreshes
+COMMENT ON TABLE shared.analytics_refreshes
+  IS 'When each analytics materialized view was last calculated, how long it took and what started it (shared.refresh_analytics).';
 
--- COMMENT: VIEW analytics_member_tools
-COMMENT ON VIEW shared.analytics_member_tools
-  IS 'Each business leader x tool: reached (first save), completed (submitted), reached_next (completed and the next sprint reached), days (first save to submit), furthest (highest sprint reached), quiet (nothing saved or submitted for 14 days).';
-
--- MATERIALIZED VIEW: analytics_tool_funnels
-CREATE MATERIALIZED VIEW shared.analytics_tool_funnels
-  AS SELECT CASE
-              WHEN  GROUPING(organization_id) = 0
-                THEN CAST('organization' AS text)
-              WHEN  GROUPING(to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
-                                   , CAST('YYYY-MM' AS text))) = 0
-                THEN CAST('joining_month' AS text)
-              ELSE CAST('program' AS text)
-            END AS grouping_kind
-          , COALESCE(CAST(organization_id AS text)
-                   , to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
-                           , CAST('YYYY-MM' AS text))
-                   , CAST('' AS text)) AS group_key
-          , tool_slug
-          , min(sprint_number) AS sprint_number
-          , CAST(count(*) AS integer) AS members
-          , CAST(count(*) FILTER (WHERE reached) AS integer) AS reached
-          , CAST(count(*) FILTER (WHERE completed) AS integer) AS completed
-          , CAST(count(*) FILTER (WHERE reached_next) AS integer) AS reached_next
-          , CAST(count(*) FILTER (WHERE furthest AND quiet) AS integer) AS stopped
-          , CAST(count(days) AS integer) AS timed
-          , percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS median_days
-     FROM shared.analytics_member_tools AS m
-     WHERE joined_at IS NOT NULL
-     GROUP BY GROUPING SETS ((organization_id, tool_slug)
-                           , (to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
-                                    , CAST('YYYY-MM' AS text))
-                            , tool_slug)
-                           , tool_slug)
-     HAVING  GROUPING(organization_id) = 1 OR organization_id IS NOT NULL
+-- MATERIALIZED VIEW: analytics_saves_per_submit
+CREATE MATERIALIZED VIEW shared.analytics_saves_per_submit
+  AS WITH per_user AS (
+            SELECT f.user_id
+                 , CAST(count(*) FILTER (WHERE f.kind = CAST('save' AS text)) AS numeric) / CAST(count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) AS numeric) AS ratio
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT TRUE AS program
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(ratio AS double precision)) AS numeric)
+                  , 3) AS p85_ratio
+       FROM per_user AS p
 WITH NO DATA;
 
--- COMMENT: MATERIALIZED VIEW analytics_tool_funnels
-COMMENT ON MATERIALIZED VIEW shared.analytics_tool_funnels
-  IS 'Per tool: members, reached, completed, reached_next, stopped (furthest tool and quiet for 14 days), timed and median_days (first save to submit), by organization, by joining month (UTC) and for the program. Refreshed by shared.refresh_analytics().';
+-- COMMENT: MATERIALIZED VIEW analytics_saves_per_submit
+COMMENT ON MATERIALIZED VIEW shared.analytics_saves_per_submit
+  IS 'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+
+-- MATERIALIZED VIEW: analytics_tool_times
+CREATE MATERIALIZED VIEW shared.analytics_tool_times
+  AS WITH per_user AS (
+            SELECT f.tool_slug
+                 , f.user_id
+                 , EXTRACT(EPOCH FROM min(f.occurred_at) FILTER (WHERE f.kind = CAST('submit' AS text)) - min(f.occurred_at)) / 86400.0 AS days
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.tool_slug, f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT tool_slug
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS p85_days
+            , round(CAST(percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS median_days
+       FROM per_user AS p
+       GROUP BY tool_slug
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_times
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_times
+  IS 'Per tool, over every user who submitted it: how many, the 85th percentile and the median of the days from their first save (or submit) to their first submit. Refreshed by shared.refresh_analytics.';
 
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
@@ -9700,6 +9527,34 @@ ALTER TABLE shared.progress_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
                                                                                       NO MAXVALUE
                                                                                       CACHE 1);
 
+-- TABLE: user_progress
+CREATE TABLE shared.user_progress (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
+  , progress_percentage integer DEFAULT 0
+  , unlocked_at timestamp with time zone
+  , started_at timestamp with time zone
+  , completed_at timestamp with time zone
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
+                                                          AND progress_percentage <= 100)
+  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
+                                                                                     , CAST('unlocked' AS varchar)
+                                                                                     , CAST('in_progress' AS varchar)
+                                                                                     , CAST('completed' AS varchar)] AS text[])))
+);
+
+-- COMMENT: TABLE user_progress
+COMMENT ON TABLE shared.user_progress
+  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
+
+-- COMMENT: COLUMN user_progress.progress_percentage
+COMMENT ON COLUMN shared.user_progress.progress_percentage
+  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
+
 -- VIEW: progress_overview
 CREATE VIEW shared.progress_overview
   WITH (security_invoker = true)
@@ -9793,6 +9648,32 @@ CREATE TABLE shared.sso_signatures (
 -- COMMENT: TABLE sso_signatures
 COMMENT ON TABLE shared.sso_signatures
   IS 'SSO signatures already accepted (SHA-256), so a captured login link cannot be replayed within its 300 s window.';
+
+-- TABLE: submission_versions
+CREATE TABLE shared.submission_versions (
+    id bigint NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , submission_id uuid NOT NULL
+  , user_id uuid NOT NULL
+  , version integer NOT NULL
+  , status varchar(50) NOT NULL
+  , data jsonb NOT NULL
+  , saved_at timestamp with time zone
+  , replaced_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , replaced_by uuid
+);
+
+-- COMMENT: TABLE submission_versions
+COMMENT ON TABLE shared.submission_versions
+  IS 'Every earlier version of every submission: a save that changes data first copies the row it replaces here.';
+
+-- COMMENT: COLUMN submission_versions.saved_at
+COMMENT ON COLUMN shared.submission_versions.saved_at
+  IS 'When this version was saved (the replaced row''s updated_at).';
+
+-- COMMENT: COLUMN submission_versions.replaced_by
+COMMENT ON COLUMN shared.submission_versions.replaced_by
+  IS 'The user (request.jwt.claims sub) whose save replaced this version, when known.';
 
 -- SEQUENCE: submission_versions_id_seq
 ALTER TABLE shared.submission_versions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.submission_versions_id_seq
@@ -10344,6 +10225,12 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_pkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refreshes analytics_refreshes_pkey
+ALTER TABLE ONLY shared.analytics_refreshes ADD CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (view_name);
+
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
 
@@ -10482,17 +10369,17 @@ CREATE INDEX admin_audit_target_idx
 CREATE INDEX ai_requests_user_idx
   ON shared.ai_requests (user_id, requested_at);
 
--- INDEX: analytics_group_summaries_key
-CREATE UNIQUE INDEX analytics_group_summaries_key
-  ON shared.analytics_group_summaries (grouping_kind, group_key);
+-- INDEX: analytics_refresh_requests_user_idx
+CREATE INDEX analytics_refresh_requests_user_idx
+  ON shared.analytics_refresh_requests (requested_by, requested_at);
 
--- INDEX: analytics_program_pace_key
-CREATE UNIQUE INDEX analytics_program_pace_key
-  ON shared.analytics_program_pace (day_since_joining);
+-- INDEX: analytics_saves_per_submit_idx
+CREATE UNIQUE INDEX analytics_saves_per_submit_idx
+  ON shared.analytics_saves_per_submit (program);
 
--- INDEX: analytics_tool_funnels_key
-CREATE UNIQUE INDEX analytics_tool_funnels_key
-  ON shared.analytics_tool_funnels (grouping_kind, group_key, tool_slug);
+-- INDEX: analytics_tool_times_tool_idx
+CREATE UNIQUE INDEX analytics_tool_times_tool_idx
+  ON shared.analytics_tool_times (tool_slug);
 
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
@@ -10652,6 +10539,9 @@ ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fke
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_requested_by_fkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
@@ -10769,6 +10659,12 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: analytics_refresh_requests
+ALTER TABLE shared.analytics_refresh_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refreshes
+ALTER TABLE shared.analytics_refreshes ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
 
@@ -10860,14 +10756,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
--- ACL: FUNCTION analytics_cell(p_value numeric, p_users integer)
+-- ACL: FUNCTION analytics_meta(p_views text[])
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
-  FROM PUBLIC;
-
--- ACL: FUNCTION analytics_live_meta()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.analytics_live_meta ()
+  ON FUNCTION shared.analytics_meta (p_views text[])
   FROM PUBLIC;
 
 -- ACL: FUNCTION analytics_min_group()
@@ -10875,14 +10766,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.analytics_min_group ()
   FROM PUBLIC;
 
--- ACL: FUNCTION analytics_share(p_part integer, p_whole integer)
+-- ACL: FUNCTION analytics_views()
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
-  FROM PUBLIC;
-
--- ACL: FUNCTION analytics_snapshot_meta(p_views text[])
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.analytics_snapshot_meta (p_views text[])
+  ON FUNCTION shared.analytics_views ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
@@ -11045,6 +10931,16 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.delete_group (p_group_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
@@ -11063,11 +10959,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION exposure_problems()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
-  FROM PUBLIC;
-
--- ACL: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean)
   FROM PUBLIC;
 
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
@@ -11100,19 +10991,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION group_funnel_json(p_kind text, p_key text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.group_funnel_json (p_kind text, p_key text)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION group_json(p_group_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_json (p_group_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION guru_digest(p_guru_id uuid)
@@ -11240,49 +11121,14 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.number_summary (p_values jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_analytics(p_organization shared.organizations)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_funnel(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_funnel (p_organization_id uuid)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_next_actions(p_analytics jsonb)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_pace(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_pace (p_organization_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_report(p_organization shared.organizations)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_report (p_organization shared.organizations)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_risks(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_risks (p_organization_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_stalled(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_stalled (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_summary(p_organization shared.organizations)
@@ -11325,19 +11171,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.person_data_sources ()
   FROM PUBLIC;
 
--- ACL: FUNCTION program_analytics()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.program_analytics ()
-  FROM PUBLIC;
-
 -- ACL: FUNCTION program_sections(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.program_sections (p_user_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION progress_page(p_user shared.users)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.progress_page (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION progress_summary_for(p_user_id uuid)
@@ -11385,6 +11221,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   FROM PUBLIC;
 
+-- ACL: FUNCTION refresh_analytics(p_trigger text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_analytics (p_trigger text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION refresh_answer_checks()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.refresh_answer_checks ()
@@ -11408,6 +11249,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_analytics_refresh(p_caller shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_claims()
@@ -11525,6 +11371,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
@@ -11593,6 +11444,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION restore_submission_version(p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
   FROM PUBLIC;
 
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
@@ -11735,11 +11591,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.token_hash (p_token text)
   FROM PUBLIC;
 
--- ACL: FUNCTION too_few_to_show()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.too_few_to_show ()
-  FROM PUBLIC;
-
 -- ACL: FUNCTION tool_answer_schema(p_tool jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_answer_schema (p_tool jsonb)
@@ -11815,9 +11666,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   FROM PUBLIC;
 
--- ACL: FUNCTION user_analytics_for_page(p_user shared.users)
+-- ACL: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
+  ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION user_json(p_user shared.users)
@@ -11825,7 +11686,22 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
   FROM PUBLIC;
