@@ -1,8 +1,8 @@
 -- =============================================================================================
 -- How organization and program analytics show a figure: a number only when the users it is
 -- taken over are at least shared.analytics_min_group() (ANALYTICS_MIN_GROUP), otherwise a
--- marker saying "too few to show"; and the meta every analytics answer carries (when it was
--- calculated, live or from a snapshot, when it is stale).
+-- marker saying "too few to show" (shared.k_anonymous decides). The meta every answer carries
+-- comes from shared.analytics_meta (271_analytics_refresh.sql).
 -- =============================================================================================
 
 /** Section: k-anonymity ---------------------------------------------------------------------- */
@@ -59,44 +59,3 @@ comment on function shared.analytics_share(integer, integer) is
     'p_part as a percentage of p_whole (one decimal), shown only when p_whole >= ANALYTICS_MIN_GROUP.';
 
 revoke all on function shared.analytics_share(integer, integer) from public;
-
-/** Section: meta ----------------------------------------------------------------------------- */
-
-create or replace function shared.analytics_live_meta()
-returns jsonb
-language plpgsql
-stable
-set search_path = ''
-as $$
-begin
-    -- computed in this request: stale as soon as anyone saves again
-    return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
-end;
-$$;
-
-comment on function shared.analytics_live_meta() is
-    'meta of a figure computed in this request: calculated_at = stale_after = now, source live.';
-
-revoke all on function shared.analytics_live_meta() from public;
-
-create or replace function shared.analytics_snapshot_meta(p_views text[])
-returns jsonb
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-    v_calculated_at timestamptz;
-begin
-    -- the oldest of the views read; the next daily refresh makes it stale
-    select min(r.calculated_at) into v_calculated_at
-      from shared.analytics_refreshes as r where r.view_name = any (p_views);
-    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
-                              'stale_after', v_calculated_at + interval '1 day');
-end;
-$$;
-
-comment on function shared.analytics_snapshot_meta(text[]) is
-    'meta of figures read from materialized views: calculated_at the oldest refresh among them (shared.analytics_refreshes), stale_after one day later, source snapshot.';
-
-revoke all on function shared.analytics_snapshot_meta(text[]) from public;

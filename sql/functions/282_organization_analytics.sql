@@ -153,7 +153,7 @@ as $$
 declare
     v_members integer := (select count(*) from shared.users as u
                            where u.organization_id = p_organization.id and u.role = 'user');
-    v_pace jsonb := shared.analytics_snapshot_meta(array['shared.analytics_program_pace']);
+    v_pace jsonb := shared.analytics_meta(array['shared.analytics_program_pace']);
 begin
     return jsonb_build_object(
         'data', jsonb_build_object(
@@ -165,7 +165,7 @@ begin
             'pace', shared.organization_pace(p_organization.id)),
         -- the funnel and stalled members are live; the program median of pace is a snapshot
         'meta', v_pace || jsonb_build_object('sections', jsonb_build_object(
-                    'funnel', shared.analytics_live_meta(), 'stalled_members', shared.analytics_live_meta(),
+                    'funnel', shared.analytics_meta(), 'stalled_members', shared.analytics_meta(),
                     'pace', v_pace)));
 end;
 $$;

@@ -87,7 +87,7 @@ begin
                            order by s.group_key), '[]')
                   from shared.analytics_group_summaries as s
                  where s.grouping_kind = 'joining_month')),
-        'meta', shared.analytics_snapshot_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
+        'meta', shared.analytics_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
                                                      'shared.analytics_group_summaries']));
 end;
 $$;

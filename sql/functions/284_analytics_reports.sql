@@ -131,8 +131,8 @@ begin
                              order by t.sprint_number)
                     from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
                    where p.user_id = p_user.id),
-        'meta', shared.analytics_live_meta() || jsonb_build_object('sections', jsonb_build_object(
-                    'pace', shared.analytics_snapshot_meta(array['shared.analytics_program_pace']))));
+        'meta', shared.analytics_meta() || jsonb_build_object('sections', jsonb_build_object(
+                    'pace', shared.analytics_meta(array['shared.analytics_program_pace']))));
 end;
 $$;
 

@@ -110,6 +110,15 @@ def place_in_time(conn: psycopg.Connection, cohort: Cohort) -> None:
             [h[3] for h in HISTORY],
         ),
     )
+    # the facts at the same moments: saves at the first save, submits at the submit
+    conn.execute(
+        "update shared.activity_facts as f"
+        "   set occurred_at = case f.kind when 'submit' then p.completed_at else p.started_at end"
+        "  from shared.user_progress as p"
+        " where p.user_id = f.user_id and p.tool_slug = f.tool_slug and f.kind in ('save', 'submit')"
+        "   and f.user_id = any (%s::uuid[])",
+        (list(cohort.members.values()),),
+    )
     # every saved version at the tool's first save: the last save is the progress row's
     conn.execute(
         "update shared.submission_versions as v"
