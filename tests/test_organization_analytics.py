@@ -21,8 +21,8 @@ TOO_FEW = {"too_few": True, "text": "too few to show"}
 @pytest.fixture
 def cohort(conn) -> Cohort:
     built = build_cohort(conn)
-    built.members["guru"] = create_user(conn, role="guru")
-    built.members["admin"] = create_user(conn, role="admin")
+    built.members["guru"] = str(create_user(conn, role="guru"))
+    built.members["admin"] = str(create_user(conn, role="admin"))
     conn.execute(
         "insert into shared.organization_gurus (organization_id, user_id) values (%s, %s)",
         (built.organizations["A"], built.members["guru"]),

@@ -58,17 +58,19 @@ ORGANIZATIONS = {"A": (8, 30), "B": (4, 30), "C": (5, 60)}  # members, joined da
 
 @dataclass
 class Cohort:
-    organizations: dict[str, Any] = field(default_factory=dict)  # "A" -> id
-    members: dict[str, Any] = field(default_factory=dict)  # "a1" -> user id
+    organizations: dict[str, str] = field(default_factory=dict)  # "A" -> id
+    members: dict[str, str] = field(default_factory=dict)  # "a1" -> user id
 
 
 def build_cohort(conn: psycopg.Connection) -> Cohort:
     cohort = Cohort()
     for name, (size, _) in ORGANIZATIONS.items():
-        cohort.organizations[name] = create_organization(conn, f"Org {name}")
+        cohort.organizations[name] = str(create_organization(conn, f"Org {name}"))
         for number in range(1, size + 1):
             member = f"{name.lower()}{number}"
-            cohort.members[member] = create_user(conn, organization_id=cohort.organizations[name])
+            cohort.members[member] = str(
+                create_user(conn, organization_id=cohort.organizations[name])
+            )
     for member, slug, _, submitted in HISTORY:
         user_id = cohort.members[member]
         call(conn, "save_draft", slug, user_id, Jsonb(answers_for(slug)))
