@@ -10,29 +10,38 @@
 
 create or replace function shared.funnel_json(p_tool shared.tools, p_members integer, p_reached integer,
                                               p_completed integer, p_reached_next integer, p_stopped integer,
-                                              p_timed integer, p_median_days double precision, p_last boolean)
+                                              p_timed integer, p_median_days double precision, p_last boolean,
+                                              p_min_group integer)
 returns jsonb
 language plpgsql
 stable
 set search_path = ''
 as $$
+declare
+    v_hidden jsonb := shared.too_few_to_show();
+    v_counts boolean := p_members >= p_min_group;
 begin
-    -- counts are over the group's members; the conversion over those who completed the tool;
-    -- the median over those with a first save and a submit
+    -- shared.analytics_cell's rule, inline (a program's funnels are thousands of cells): counts
+    -- over the group's members, the conversion over those who completed the tool, the median
+    -- over those with a first save and a submit; p_min_group is shared.analytics_min_group()
     return jsonb_build_object(
         'tool', shared.tool_ref(p_tool),
-        'reached', shared.analytics_cell(p_reached, p_members),
-        'completed', shared.analytics_cell(p_completed, p_members),
-        'conversion_to_next', case when p_last then null else shared.analytics_share(p_reached_next, p_completed) end,
-        'stopped_here', shared.analytics_cell(p_stopped, p_members),
-        'median_days', shared.analytics_cell(round(p_median_days::numeric, 1), p_timed));
+        'reached', case when v_counts then pg_catalog.to_jsonb(p_reached) else v_hidden end,
+        'completed', case when v_counts then pg_catalog.to_jsonb(p_completed) else v_hidden end,
+        'conversion_to_next', case when p_last then null
+                                   when p_completed >= p_min_group
+                                   then pg_catalog.to_jsonb(round(100.0 * p_reached_next / p_completed, 1))
+                                   else v_hidden end,
+        'stopped_here', case when v_counts then pg_catalog.to_jsonb(p_stopped) else v_hidden end,
+        'median_days', case when p_timed >= p_min_group then pg_catalog.to_jsonb(round(p_median_days::numeric, 1))
+                            else v_hidden end);
 end;
 $$;
 
-comment on function shared.funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean) is
-    'One tool of a funnel: reached, completed, stopped_here (k-anonymous over the members), conversion_to_next (percent of completers who reached the next sprint; null for the last tool), median_days (over the timed completers).';
+comment on function shared.funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean, integer) is
+    'One tool of a funnel: reached, completed, stopped_here (shown when the members are >= p_min_group), conversion_to_next (percent of completers who reached the next sprint, over the completers; null for the last tool), median_days (over the timed completers).';
 
-revoke all on function shared.funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean) from public;
+revoke all on function shared.funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean, integer) from public;
 
 create or replace function shared.organization_funnel(p_organization_id uuid)
 returns jsonb
@@ -42,10 +51,11 @@ set search_path = ''
 as $$
 declare
     v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
 begin
     return (
         select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
-                                                     f.timed, f.median_days, t.sprint_number = v_last)
+                                                     f.timed, f.median_days, t.sprint_number = v_last, v_min)
                                   order by t.sprint_number), '[]')
           from (select m.tool_slug, count(*)::integer as members,
                        count(*) filter (where m.reached)::integer as reached,

@@ -38,10 +38,11 @@ set search_path = ''
 as $$
 declare
     v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
 begin
     return (
         select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
-                                                     f.timed, f.median_days, t.sprint_number = v_last)
+                                                     f.timed, f.median_days, t.sprint_number = v_last, v_min)
                                   order by t.sprint_number), '[]')
           from shared.analytics_tool_funnels as f
           join shared.tools as t on t.slug = f.tool_slug
