@@ -3,7 +3,7 @@
 -- for one organization), and the program-wide aggregates as materialized views refreshed by
 -- shared.refresh_analytics() (each has a unique index so it can be refreshed concurrently).
 -- Who counts: users of role 'user' (business leaders); days since joining count from
--- users.created_at. Figures read the progress table and the saved versions only.
+-- users.created_at. Figures read the progress table and the activity facts only.
 -- The views are dropped and created again whenever this file changes (a materialized view
 -- cannot be replaced in place); shared.refresh_analytics() fills them after that.
 -- =============================================================================================
@@ -20,8 +20,8 @@ drop view if exists shared.analytics_member_tools;
 --   days        first save to submit in days (completed_at - started_at), completed rows only
 --   furthest    this is the highest sprint the user reached
 --   quiet       nothing saved or submitted for 14 days (the latest of the progress rows'
---               started_at and completed_at and of the saved versions' replaced_at, as coaching
---               counts a last save); a user who never saved is quiet
+--               started_at and completed_at and of the user's save and submit facts); a user
+--               who never saved is quiet
 create view shared.analytics_member_tools as
 select u.id as user_id, u.organization_id, u.created_at as joined_at, p.tool_slug, t.sprint_number,
        p.started_at is not null as reached,
@@ -37,8 +37,11 @@ select u.id as user_id, u.organization_id, u.created_at as joined_at, p.tool_slu
   from shared.users as u
   join shared.user_progress as p on p.user_id = u.id
   join shared.tools as t on t.slug = p.tool_slug
-  left join lateral (select max(v.replaced_at) as saved_at
-                       from shared.submission_versions as v where v.user_id = u.id) as sv on true
+  -- the latest save or submit: one backward scan of the facts' (user_id, occurred_at) index
+  left join lateral (select f.occurred_at as saved_at
+                       from shared.activity_facts as f
+                      where f.user_id = u.id and f.kind in ('save', 'submit')
+                      order by f.occurred_at desc limit 1) as sv on true
  where u.role = 'user'
 window member as (partition by u.organization_id, u.id),
        member_sprints as (partition by u.organization_id, u.id order by t.sprint_number);
