@@ -28,7 +28,6 @@ The expected figures are worked out in tests/test_organization_analytics.py besi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -117,8 +116,8 @@ def place_in_time(conn: psycopg.Connection, cohort: Cohort) -> None:
         "update shared.activity_facts as f"
         "   set occurred_at = case f.kind when 'submit' then p.completed_at else p.started_at end"
         "  from shared.user_progress as p"
-        " where p.user_id = f.user_id and p.tool_slug = f.tool_slug and f.kind in ('save', 'submit')"
-        "   and f.user_id = any (%s::uuid[])",
+        " where p.user_id = f.user_id and p.tool_slug = f.tool_slug"
+        "   and f.kind in ('save', 'submit') and f.user_id = any (%s::uuid[])",
         (list(cohort.members.values()),),
     )
     # every saved version at the tool's first save: the last save is the progress row's
