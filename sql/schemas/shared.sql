@@ -3624,28 +3624,42 @@ $$;
 COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
 
--- FUNCTION: group_funnel_json(text, text)
-CREATE FUNCTION shared.group_funnel_json(p_kind text, p_key text)
-RETURNS jsonb
+-- FUNCTION: group_funnels(text)
+CREATE FUNCTION shared.group_funnels(p_kind text)
+RETURNS TABLE (group_key text, funnel jsonb)
 LANGUAGE plpgsql STABLE SET search_path TO ''
 AS $$
 declare
     v_last integer := (select max(t.sprint_number) from shared.tools as t);
     v_min integer := shared.analytics_min_group();
+    v_hidden jsonb := shared.too_few_to_show();
 begin
-    return (
-        select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
-                                                     f.timed, f.median_days, t.sprint_number = v_last, v_min)
-                                  order by t.sprint_number), '[]')
-          from shared.analytics_tool_funnels as f
-          join shared.tools as t on t.slug = f.tool_slug
-         where f.grouping_kind = p_kind and f.group_key = p_key);
+    -- shared.funnel_json's cells, set-based: a program of 5,000 organizations has 155,000 of
+    -- them, too many for a function call each
+    return query
+    select f.group_key,
+           jsonb_agg(jsonb_build_object(
+               'tool', shared.tool_ref(t),
+               'reached', case when f.members >= v_min then pg_catalog.to_jsonb(f.reached) else v_hidden end,
+               'completed', case when f.members >= v_min then pg_catalog.to_jsonb(f.completed) else v_hidden end,
+               'conversion_to_next', case when t.sprint_number = v_last then null
+                                          when f.completed >= v_min
+                                          then pg_catalog.to_jsonb(round(100.0 * f.reached_next / f.completed, 1))
+                                          else v_hidden end,
+               'stopped_here', case when f.members >= v_min then pg_catalog.to_jsonb(f.stopped) else v_hidden end,
+               'median_days', case when f.timed >= v_min then pg_catalog.to_jsonb(round(f.median_days::numeric, 1))
+                                   else v_hidden end)
+               order by t.sprint_number)
+      from shared.analytics_tool_funnels as f
+      join shared.tools as t on t.slug = f.tool_slug
+     where f.grouping_kind = p_kind
+     group by f.group_key;
 end;
 $$;
 
--- COMMENT: FUNCTION group_funnel_json(p_kind text, p_key text)
-COMMENT ON FUNCTION shared.group_funnel_json (p_kind text, p_key text)
-  IS 'A group''s funnel from the snapshot shared.analytics_tool_funnels (grouping_kind, group_key), per tool in sprint order.';
+-- COMMENT: FUNCTION group_funnels(p_kind text)
+COMMENT ON FUNCTION shared.group_funnels (p_kind text)
+  IS 'Every group''s funnel of one kind (organization, joining_month, program) from the snapshot shared.analytics_tool_funnels, per tool in sprint order, with shared.funnel_json''s cells.';
 
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
@@ -4916,25 +4930,28 @@ begin
         'data', jsonb_build_object(
             'min_group', shared.analytics_min_group(),
             'program', (select jsonb_build_object('summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                                                  'funnel', shared.group_funnel_json('program', ''))
+                                                  'funnel', coalesce(f.funnel, '[]'))
                           from shared.analytics_group_summaries as s
+                          left join shared.group_funnels('program') as f on f.group_key = s.group_key
                          where s.grouping_kind = 'program' and s.group_key = ''),
             'by_organization', (
                 select coalesce(jsonb_agg(jsonb_build_object(
                            'organization', jsonb_build_object('id', o.id, 'name', o.name),
                            'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                           'funnel', shared.group_funnel_json('organization', s.group_key))
+                           'funnel', coalesce(f.funnel, '[]'))
                            order by o.name, o.id), '[]')
                   from shared.analytics_group_summaries as s
                   join shared.organizations as o on o.id::text = s.group_key
+                  left join shared.group_funnels('organization') as f on f.group_key = s.group_key
                  where s.grouping_kind = 'organization'),
             'by_joining_month', (
                 select coalesce(jsonb_agg(jsonb_build_object(
                            'month', s.group_key,
                            'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
-                           'funnel', shared.group_funnel_json('joining_month', s.group_key))
+                           'funnel', coalesce(f.funnel, '[]'))
                            order by s.group_key), '[]')
                   from shared.analytics_group_summaries as s
+                  left join shared.group_funnels('joining_month') as f on f.group_key = s.group_key
                  where s.grouping_kind = 'joining_month')),
         'meta', shared.analytics_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
                                                      'shared.analytics_group_summaries']));
@@ -11694,9 +11711,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION group_funnel_json(p_kind text, p_key text)
+-- ACL: FUNCTION group_funnels(p_kind text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.group_funnel_json (p_kind text, p_key text)
+  ON FUNCTION shared.group_funnels (p_kind text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION group_json(p_group_id uuid)
