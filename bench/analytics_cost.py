@@ -6,16 +6,19 @@ per-user read.
 
 Seeds a throw-away embedded PostgreSQL (bench/seed.py), then fills shared.activity_facts with
 migration 0017's own backfill (the bulk seed writes with the triggers off). `--pgdata` reuses a
-server kept by an earlier run (its database `analytics` seeded already), and keeps it.
+server kept by an earlier run (its database `analytics` seeded already; the facts are filled
+again), and keeps it.
 
 Facts on the write path: one user saves, then submits, a tool (bench.answer_rules_cost's
 `measure`: a changing page state, so every call writes; each round's writes in one transaction,
 rolled back), in rounds that alternate the real definitions with shared.record_activity made a
 no-op (bench/sql/activity_facts_off.sql, committed for its round, then the real definition put
-back): p50 and the backend's CPU per call, and the differences per round.
+back): p50 and the backend's CPU per call, and the differences per round. Then the fact's
+insert alone: shared.record_activity 2000 times in a loop inside the database, best of 10 rounds.
 
 The per-user read: api.my_analytics as the web layer calls it (claims, context, the role), for
-users picked across the population, p50 and p95.
+users picked across the population, p50 and p95. The refresh: shared.refresh_analytics three
+times, each view's duration as it records it.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from bench.stats import summarize
 ROOT = Path(__file__).resolve().parent
 FACTS_OFF = ROOT / "sql" / "activity_facts_off.sql"
 MIGRATION = ROOT.parent / "sql" / "migrations" / "0017_activity_facts.sql"
-BACKFILL_MARK = "/** Section: backfill"
+BACKFILL = ("/** Section: backfill", "/** Section: refreshing")
 SWAPPED = ("shared.record_activity(text, uuid, uuid, text)",)
 DATABASE = "analytics"
 
@@ -47,7 +50,7 @@ def backfill(url: str) -> int:
     text = MIGRATION.read_text(encoding="utf-8")
     with psycopg.connect(url) as conn:
         conn.execute("truncate shared.activity_facts")
-        conn.execute(text[text.index(BACKFILL_MARK) :].encode())
+        conn.execute(text[text.index(BACKFILL[0]) : text.index(BACKFILL[1])].encode())
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("vacuum analyze shared.activity_facts")
@@ -68,7 +71,7 @@ def seeded_database(users: int, pgdata: str | None) -> Iterator[tuple[str, dict[
             url = psycopg.conninfo.make_conninfo(
                 prepare_owner(server.get_uri("postgres")), dbname=DATABASE
             )
-            yield url, {"reused": pgdata}
+            yield url, {"reused": pgdata, "facts": backfill(url)}
         finally:
             server.cleanup()
         return
@@ -126,9 +129,8 @@ def per_user_read(url: str, calls: int) -> dict[str, Any]:
     """api.my_analytics for `calls` users across the population, as the web layer calls it."""
     from bench.workload import api_call
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         users = [row[0] for row in conn.execute("select claims from bench.users order by seq")]
-        conn.commit()
         picked = random.Random(15).sample(users, min(calls, len(users)))
         timings = []
         for n, claims in enumerate(picked[:20] + picked):  # the first 20 untimed
@@ -137,6 +139,49 @@ def per_user_read(url: str, calls: int) -> dict[str, Any]:
             if n >= 20:
                 timings.append((time.perf_counter() - started) * 1000)
     return summarize(timings, sum(timings) / 1000)
+
+
+FACT_ALONE = """
+do $$
+declare
+    v_user uuid := (select u.id from shared.users as u order by u.id limit 1);
+    v_org uuid := (select u.organization_id from shared.users as u where u.id = v_user);
+    v_started timestamptz;
+    v_best interval := '1 hour';
+begin
+    for round in 1..10 loop
+        v_started := clock_timestamp();
+        for i in 1..2000 loop
+            perform shared.record_activity('save', v_user, v_org, 'woop');
+        end loop;
+        v_best := least(v_best, (clock_timestamp() - v_started) / 2000);
+    end loop;
+    perform set_config('bench.best_us', (extract(epoch from v_best) * 1e6)::text, false);
+end;
+$$
+"""
+
+
+def fact_alone(url: str) -> float:
+    """Microseconds one shared.record_activity takes (the insert, its indexes and foreign
+    keys), best of 10 rounds of 2000 in a loop inside the database, rolled back."""
+    with psycopg.connect(url) as conn:
+        conn.execute(FACT_ALONE.encode())
+        best = float(conn.execute("select current_setting('bench.best_us')").fetchone()[0])
+        conn.rollback()
+    print(f"shared.record_activity alone, best of 10 rounds: {best:.1f} us", flush=True)
+    return round(best, 1)
+
+
+def refresh_time(url: str, rounds: int = 3) -> list[dict[str, Any]]:
+    """shared.refresh_analytics, `rounds` times: its own per-view durations (database time)."""
+    answers = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(rounds):
+            answer = conn.execute("select shared.refresh_analytics('manual')").fetchone()[0]
+            answers.append(answer)
+            print(f"refresh: {json.dumps(answer)}", flush=True)
+    return answers
 
 
 def main() -> None:
@@ -156,9 +201,11 @@ def main() -> None:
         print(json.dumps(seeded), flush=True)
         if not args.skip_writes:
             document["write_path"] = write_path(url, args.calls, args.rounds, args.tool)
+            document["fact_alone_best_us"] = fact_alone(url)
         if not args.skip_reads:
             document["my_analytics"] = per_user_read(url, args.calls)
             print(f"api.my_analytics: {json.dumps(document['my_analytics'])}", flush=True)
+            document["refresh"] = refresh_time(url)
     document["load_average_at_end"] = Path("/proc/loadavg").read_text()
     print(
         f"load average: {document['load_average_at_start'].split()[:3]} -> "

@@ -28,7 +28,7 @@ create index activity_facts_organization_idx on shared.activity_facts (organizat
 /** Section: backfill ------------------------------------------------------------------------- */
 
 -- One save per saved version that was not submitted and per unsubmitted submission's last save
--- (not the empty draft a start over opens); one submit per submitted version and per submission
+-- (neither the empty draft a start over opens); one submit per submitted version and per submission
 -- whose current version is submitted; one unlock per progress change to unlocked; one start over
 -- per archived submission; one sign-in per user's last sign-in.
 do $$
@@ -42,7 +42,7 @@ begin
                    v.user_id, s.organization_id, v.tool_slug, coalesce(v.saved_at, v.replaced_at)
               from shared.submission_versions as v
               join %1$I.submissions as s on s.id = v.submission_id
-             where v.tool_slug = %2$L
+             where v.tool_slug = %2$L and v.data <> '{}'::jsonb
             union all
             select case when s.status in ('submitted', 'completed') then 'submit' else 'save' end,
                    s.user_id, s.organization_id, %2$L,
