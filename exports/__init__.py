@@ -6,6 +6,7 @@ Rendering only. What a bundle holds and who may have it is decided in SQL
 fonts in exports/assets/ (the only files a rendering may load).
 """
 
+from exports.analytics_reports import report_filename
 from exports.deadline import RenderFailed, RenderTimeout
 from exports.files import archive_filename, filename, json_document
 from exports.pdf import render_html, render_pdf
@@ -18,4 +19,5 @@ __all__ = [
     "json_document",
     "render_html",
     "render_pdf",
+    "report_filename",
 ]

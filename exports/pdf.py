@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exports.analytics_reports import is_report, report_html
 from exports.context import document_context
 from exports.deadline import render_within
 from exports.environment import environment, template_for
@@ -19,9 +20,12 @@ from exports.team_report import is_team_report, team_context
 
 def render_html(bundle: dict[str, Any]) -> str:
     """The document as HTML, before layout (what the PDF shows, for tests and previews): a
-    tool's export, or a team report (sql/functions/266_team_report.sql)."""
+    tool's export, a team report (sql/functions/266_team_report.sql) or an analytics report
+    (exports/analytics_reports.py)."""
     if is_team_report(bundle):
         return environment().get_template("team.html").render(team_context(bundle))
+    if is_report(bundle):
+        return report_html(bundle)
     template = environment().get_template(template_for(bundle["tool"]["slug"]))
     return template.render(document_context(bundle))
 

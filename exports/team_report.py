@@ -1,7 +1,7 @@
 """What the team report's template sees: the team report (sql/functions/266_team_report.sql),
 arranged for a coach who prints it for the meeting. Who may see which answers (anonymous
 outputs, TEAM_MIN_RESPONDENTS) SQL decided; the figures are SQL's (shared.answer_summary). Here
-values are only fitted to the document's bounds (bounds.py) and charts placed (charts.py).
+values are only fitted to the document's bounds (bounds.py) and charts placed (team_charts.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from exports.bounds import Budget, count, fit, fit_key
-from exports.charts import count_bars, number_strip, readiness_bar
+from exports.team_charts import count_bars, number_strip, readiness_bar
 from exports.context import declared_table
 from exports.environment import day, humanize
 

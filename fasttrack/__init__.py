@@ -33,6 +33,7 @@ from fasttrack.web import (
     learnworlds_webhook,
     metrics,
     openapi,
+    organization_analytics,
     organization_groups,
     personal_data,
     request_log,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(organization_groups.bp)
     app.register_blueprint(team_exports.bp)  # team reports, the organization's archive
     app.register_blueprint(analytics_user.bp)  # analytics: per user, the refresh
+    app.register_blueprint(organization_analytics.bp)  # analytics of organizations, the program
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

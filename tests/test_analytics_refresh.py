@@ -16,6 +16,12 @@ from support import connect
 from support.person import CONTEXT, api, new_person
 
 VIEWS = {"shared.analytics_tool_times", "shared.analytics_saves_per_submit"}
+# organization and program analytics (281_analytics_views.sql)
+VIEWS |= {
+    "shared.analytics_tool_funnels",
+    "shared.analytics_program_pace",
+    "shared.analytics_group_summaries",
+}
 
 
 def as_worker(url: str, function: str, **args: Any) -> Any:

@@ -123,6 +123,7 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("get", f"/api/organizations/{org}/progress")
     coaching_walk(call, org, admin, guru)
     analytics_walk(call, admin)
+    organization_analytics_walk(call, org)
     call("delete", f"/api/admin/organizations/{org}/gurus/{guru['id']}")
     call("get", f"/api/admin/users?organization_id={org}&search=example&limit=1")
     call("post", f"/api/admin/users/{guru['id']}/tools/values/unlock", json={"reason": "Late"})
@@ -163,6 +164,14 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
         if operation["security"] == [{"bearerAuth": []}]
     }
     assert authenticated - call.seen == set()
+
+
+def organization_analytics_walk(call: Checked, org: str) -> None:
+    """Organization and program analytics, and their reports as JSON."""
+    call("get", f"/api/analytics/organizations/{org}")
+    call("get", "/api/analytics/program")
+    call("get", f"/api/analytics/organizations/{org}/export")
+    call("get", "/api/analytics/me/export")
 
 
 def analytics_walk(call: Checked, admin: dict[str, Any]) -> None:

@@ -21,7 +21,10 @@ as $$
 begin
     return array[
         'shared.analytics_tool_times',
-        'shared.analytics_saves_per_submit'
+        'shared.analytics_saves_per_submit',
+        'shared.analytics_tool_funnels',      -- organization and program analytics (281): the
+        'shared.analytics_program_pace',      -- pace before the summaries, which read it
+        'shared.analytics_group_summaries'
     ];
 end;
 $$;

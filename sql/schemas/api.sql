@@ -1268,6 +1268,22 @@ $$;
 COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
 
+-- FUNCTION: organization_analytics(uuid)
+CREATE FUNCTION api.organization_analytics(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.organization_analytics(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_analytics(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}: funnel, stalled members, pace against the program (a guru coaching it, admins; others PT404). Returns {data, meta}.';
+
 -- FUNCTION: organization_dashboard(uuid)
 CREATE FUNCTION api.organization_dashboard(p_organization_id uuid)
 RETURNS jsonb
@@ -1284,11 +1300,8 @@ $$;
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
 
--- FUNCTION: organization_export(uuid, integer, bigint, integer)
-CREATE FUNCTION api.organization_export(p_organization_id uuid
-                                      , p_min_respondents integer = 3
-                                      , p_max_bytes bigint = 50000000
-                                      , p_max_files integer = 5000)
+-- FUNCTION: organization_report(uuid)
+CREATE FUNCTION api.organization_report(p_organization_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
@@ -1297,15 +1310,45 @@ declare
     v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
 begin
     perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
-    return shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
-                                      greatest(coalesce(p_max_bytes, 50000000), 0),
-                                      greatest(coalesce(p_max_files, 5000), 0));
+    return shared.organization_report(v_organization);
 end;
 $$;
 
--- COMMENT: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
-COMMENT ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
-  IS 'GET /api/organizations/{id}/export: the team reports and every member''s export bundles for the archive, within p_max_bytes of JSON and p_max_files documents (a guru coaching it, admins; others PT404); ONE export against RATE_LIMIT_EXPORTS.';
+-- COMMENT: FUNCTION organization_report(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_report (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}/export: what the organization progress report PDF shows (as organization_analytics; limited per minute: RATE_LIMIT_EXPORTS).';
+
+-- FUNCTION: program_analytics()
+CREATE FUNCTION api.program_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    return shared.program_analytics();
+end;
+$$;
+
+-- COMMENT: FUNCTION program_analytics()
+COMMENT ON FUNCTION api.program_analytics ()
+  IS 'GET /api/analytics/program: the program, by organization and by joining month (admins; others PT403). Returns {data, meta}.';
+
+-- FUNCTION: progress_page()
+CREATE FUNCTION api.progress_page()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.progress_page(v_caller);
+end;
+$$;
+
+-- COMMENT: FUNCTION progress_page()
+COMMENT ON FUNCTION api.progress_page ()
+  IS 'GET /api/analytics/me/export: what the caller''s own progress page PDF shows (limited per minute: RATE_LIMIT_EXPORTS).';
 
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
@@ -1618,25 +1661,6 @@ $$;
 -- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
 COMMENT ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   IS 'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
-
--- FUNCTION: team_report(uuid, text, integer)
-CREATE FUNCTION api.team_report(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-declare
-    v_caller shared.users := shared.require_caller();
-    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
-    v_tool shared.tools := shared.require_tool(p_slug);
-begin
-    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
-    return shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1));
-end;
-$$;
-
--- COMMENT: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
-COMMENT ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
-  IS 'GET /api/organizations/{id}/tools/{slug}/team/export: the team report of a tool (a guru coaching it, admins; others PT404), one export against RATE_LIMIT_EXPORTS. p_min_respondents: TEAM_MIN_RESPONDENTS.';
 
 -- FUNCTION: team_view(uuid, text, integer)
 CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
@@ -2336,6 +2360,15 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_analytics(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION organization_dashboard(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
@@ -2345,13 +2378,31 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   TO fasttrack_api;
 
--- ACL: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+-- ACL: FUNCTION organization_report(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  ON FUNCTION api.organization_report (p_organization_id uuid)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  ON FUNCTION api.organization_report (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION program_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION progress_page()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION readiness()
@@ -2496,15 +2547,6 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
-  TO fasttrack_api;
-
--- ACL: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)

@@ -116,6 +116,24 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: analytics_cell(numeric, integer)
+CREATE FUNCTION shared.analytics_cell(p_value numeric, p_users integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- the group size decides, whatever the value (a count of 0 over 3 users is hidden too)
+    if not shared.k_anonymous(p_users) then
+        return shared.too_few_to_show();
+    end if;
+    return pg_catalog.to_jsonb(p_value);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_cell(p_value numeric, p_users integer)
+COMMENT ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
+  IS 'A figure taken over p_users users: the value (JSON null when there is none), or the "too few to show" marker when p_users < ANALYTICS_MIN_GROUP.';
+
 -- FUNCTION: analytics_meta(text[])
 CREATE FUNCTION shared.analytics_meta(p_views text[] = CAST(NULL AS text[]))
 RETURNS jsonb
@@ -151,6 +169,21 @@ $$;
 COMMENT ON FUNCTION shared.analytics_min_group ()
   IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
 
+-- FUNCTION: analytics_share(integer, integer)
+CREATE FUNCTION shared.analytics_share(p_part integer, p_whole integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- a percentage with one decimal, over p_whole users
+    return shared.analytics_cell(case when p_whole > 0 then round(100.0 * p_part / p_whole, 1) end, p_whole);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_share(p_part integer, p_whole integer)
+COMMENT ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
+  IS 'p_part as a percentage of p_whole (one decimal), shown only when p_whole >= ANALYTICS_MIN_GROUP.';
+
 -- FUNCTION: analytics_views()
 CREATE FUNCTION shared.analytics_views()
 RETURNS text[]
@@ -159,7 +192,10 @@ AS $$
 begin
     return array[
         'shared.analytics_tool_times',
-        'shared.analytics_saves_per_submit'
+        'shared.analytics_saves_per_submit',
+        'shared.analytics_tool_funnels',      -- organization and program analytics (281): the
+        'shared.analytics_program_pace',      -- pace before the summaries, which read it
+        'shared.analytics_group_summaries'
     ];
 end;
 $$;
@@ -3407,6 +3443,45 @@ $$;
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
+-- FUNCTION: funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean, integer)
+CREATE FUNCTION shared.funnel_json(p_tool shared.tools
+                                 , p_members integer
+                                 , p_reached integer
+                                 , p_completed integer
+                                 , p_reached_next integer
+                                 , p_stopped integer
+                                 , p_timed integer
+                                 , p_median_days double precision
+                                 , p_last boolean
+                                 , p_min_group integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_hidden jsonb := shared.too_few_to_show();
+    v_counts boolean := p_members >= p_min_group;
+begin
+    -- shared.analytics_cell's rule, inline (a program's funnels are thousands of cells): counts
+    -- over the group's members, the conversion over those who completed the tool, the median
+    -- over those with a first save and a submit; p_min_group is shared.analytics_min_group()
+    return jsonb_build_object(
+        'tool', shared.tool_ref(p_tool),
+        'reached', case when v_counts then pg_catalog.to_jsonb(p_reached) else v_hidden end,
+        'completed', case when v_counts then pg_catalog.to_jsonb(p_completed) else v_hidden end,
+        'conversion_to_next', case when p_last then null
+                                   when p_completed >= p_min_group
+                                   then pg_catalog.to_jsonb(round(100.0 * p_reached_next / p_completed, 1))
+                                   else v_hidden end,
+        'stopped_here', case when v_counts then pg_catalog.to_jsonb(p_stopped) else v_hidden end,
+        'median_days', case when p_timed >= p_min_group then pg_catalog.to_jsonb(round(p_median_days::numeric, 1))
+                            else v_hidden end);
+end;
+$$;
+
+-- COMMENT: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+COMMENT ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+  IS 'One tool of a funnel: reached, completed, stopped_here (shown when the members are >= p_min_group), conversion_to_next (percent of completers who reached the next sprint, over the completers; null for the last tool), median_days (over the timed completers).';
+
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 RETURNS jsonb
@@ -3549,6 +3624,43 @@ $$;
 COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
 
+-- FUNCTION: group_funnels(text)
+CREATE FUNCTION shared.group_funnels(p_kind text)
+RETURNS TABLE (group_key text, funnel jsonb)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
+    v_hidden jsonb := shared.too_few_to_show();
+begin
+    -- shared.funnel_json's cells, set-based: a program of 5,000 organizations has 155,000 of
+    -- them, too many for a function call each
+    return query
+    select f.group_key,
+           jsonb_agg(jsonb_build_object(
+               'tool', shared.tool_ref(t),
+               'reached', case when f.members >= v_min then pg_catalog.to_jsonb(f.reached) else v_hidden end,
+               'completed', case when f.members >= v_min then pg_catalog.to_jsonb(f.completed) else v_hidden end,
+               'conversion_to_next', case when t.sprint_number = v_last then null
+                                          when f.completed >= v_min
+                                          then pg_catalog.to_jsonb(round(100.0 * f.reached_next / f.completed, 1))
+                                          else v_hidden end,
+               'stopped_here', case when f.members >= v_min then pg_catalog.to_jsonb(f.stopped) else v_hidden end,
+               'median_days', case when f.timed >= v_min then pg_catalog.to_jsonb(round(f.median_days::numeric, 1))
+                                   else v_hidden end)
+               order by t.sprint_number)
+      from shared.analytics_tool_funnels as f
+      join shared.tools as t on t.slug = f.tool_slug
+     where f.grouping_kind = p_kind
+     group by f.group_key;
+end;
+$$;
+
+-- COMMENT: FUNCTION group_funnels(p_kind text)
+COMMENT ON FUNCTION shared.group_funnels (p_kind text)
+  IS 'Every group''s funnel of one kind (organization, joining_month, program) from the snapshot shared.analytics_tool_funnels, per tool in sprint order, with shared.funnel_json''s cells.';
+
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
 RETURNS jsonb
@@ -3574,6 +3686,28 @@ $$;
 -- COMMENT: FUNCTION group_json(p_group_id uuid)
 COMMENT ON FUNCTION shared.group_json (p_group_id uuid)
   IS 'A group as the admin API shows it: parent, depth, ancestors (root first), its organizations'' count and its gurus.';
+
+-- FUNCTION: group_summary_json(integer, integer, integer, integer, integer)
+CREATE FUNCTION shared.group_summary_json(p_members integer
+                                        , p_stalled integer
+                                        , p_median_tools integer
+                                        , p_compared integer
+                                        , p_median_pace integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'members', shared.analytics_cell(p_members, p_members),
+        'stalled', shared.analytics_cell(p_stalled, p_members),
+        'median_tools_completed', shared.analytics_cell(p_median_tools, p_members),
+        'median_pace_difference', shared.analytics_cell(p_median_pace, p_compared));
+end;
+$$;
+
+-- COMMENT: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+COMMENT ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+  IS 'A group''s summary: members, stalled, median_tools_completed (over its members), median_pace_difference (over the members compared with the program), each k-anonymous.';
 
 -- FUNCTION: guru_digest(uuid)
 CREATE FUNCTION shared.guru_digest(p_guru_id uuid)
@@ -4222,6 +4356,35 @@ $$;
 COMMENT ON FUNCTION shared.number_summary (p_values jsonb)
   IS 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
 
+-- FUNCTION: organization_analytics(shared.organizations)
+CREATE FUNCTION shared.organization_analytics(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_members integer := (select count(*) from shared.users as u
+                           where u.organization_id = p_organization.id and u.role = 'user');
+    v_pace jsonb := shared.analytics_meta(array['shared.analytics_program_pace']);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+            'members', v_members,
+            'min_group', shared.analytics_min_group(),
+            'funnel', shared.organization_funnel(p_organization.id),
+            'stalled_members', shared.organization_stalled(p_organization.id),
+            'pace', shared.organization_pace(p_organization.id)),
+        -- the funnel and stalled members are live; the program median of pace is a snapshot
+        'meta', v_pace || jsonb_build_object('sections', jsonb_build_object(
+                    'funnel', shared.analytics_meta(), 'stalled_members', shared.analytics_meta(),
+                    'pace', v_pace)));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_analytics(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
+  IS 'GET /api/analytics/organizations/{id}: members, funnel, stalled members and pace; meta is the oldest part (the program pace snapshot), meta.sections each part''s.';
+
 -- FUNCTION: organization_dashboard(shared.organizations)
 CREATE FUNCTION shared.organization_dashboard(p_organization shared.organizations)
 RETURNS jsonb
@@ -4249,6 +4412,37 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
+-- FUNCTION: organization_funnel(uuid)
+CREATE FUNCTION shared.organization_funnel(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
+begin
+    return (
+        select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
+                                                     f.timed, f.median_days, t.sprint_number = v_last, v_min)
+                                  order by t.sprint_number), '[]')
+          from (select m.tool_slug, count(*)::integer as members,
+                       count(*) filter (where m.reached)::integer as reached,
+                       count(*) filter (where m.completed)::integer as completed,
+                       count(*) filter (where m.reached_next)::integer as reached_next,
+                       count(*) filter (where m.furthest and m.quiet)::integer as stopped,
+                       count(m.days)::integer as timed,
+                       percentile_cont(0.5) within group (order by m.days) as median_days
+                  from shared.analytics_member_tools as m
+                 where m.organization_id = p_organization_id
+                 group by m.tool_slug) as f
+          join shared.tools as t on t.slug = f.tool_slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_funnel(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_funnel (p_organization_id uuid)
+  IS 'The organization''s funnel, live: per tool in sprint order, shared.funnel_json over its business leaders.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4268,6 +4462,181 @@ $$;
 -- COMMENT: FUNCTION organization_json(p_organization_id uuid)
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
+
+-- FUNCTION: organization_next_actions(jsonb)
+CREATE FUNCTION shared.organization_next_actions(p_analytics jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_actions jsonb := '[]';
+    v_stalled jsonb := p_analytics -> 'stalled_members';
+    v_stop jsonb;
+    v_weak jsonb;
+    v_pace jsonb := p_analytics #> '{pace,median_difference}';
+begin
+    -- 1. the five longest quiet stalled members, by name
+    select v_actions || coalesce(jsonb_agg(jsonb_build_object(
+               'kind', 'check_in', 'user', s -> 'user',
+               'text', format('Check in with %s: stalled, last save %s.', s #>> '{user,full_name}',
+                              coalesce(pg_catalog.to_char((s ->> 'last_saved_at')::timestamptz at time zone 'UTC', 'DD Mon YYYY'),
+                                       'never')))), '[]')
+      into v_actions
+      from (select s from jsonb_array_elements(v_stalled) as s limit 5) as first_five;
+    -- 2. the tool where the most members stopped (shown figures only)
+    select f into v_stop
+      from jsonb_array_elements(p_analytics -> 'funnel') as f
+     where jsonb_typeof(f -> 'stopped_here') = 'number' and (f ->> 'stopped_here')::integer > 0
+     order by (f ->> 'stopped_here')::integer desc, (f #>> '{tool,sprint_number}')::integer
+     limit 1;
+    if v_stop is not null then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'unblock_tool', 'tool', v_stop -> 'tool',
+            'text', format('Work through %s with the team: %s members stopped there.',
+                           v_stop #>> '{tool,name}', v_stop ->> 'stopped_here'));
+    end if;
+    -- 3. the weakest step to the next sprint (below 100 percent)
+    select f into v_weak
+      from jsonb_array_elements(p_analytics -> 'funnel') as f
+     where jsonb_typeof(f -> 'conversion_to_next') = 'number' and (f ->> 'conversion_to_next')::numeric < 100
+     order by (f ->> 'conversion_to_next')::numeric, (f #>> '{tool,sprint_number}')::integer
+     limit 1;
+    if v_weak is not null then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'next_sprint', 'tool', v_weak -> 'tool',
+            'text', format('Help those who completed %s start the next sprint: %s%% went on.',
+                           v_weak #>> '{tool,name}', v_weak ->> 'conversion_to_next'));
+    end if;
+    -- 4. the team behind the program's pace
+    if jsonb_typeof(v_pace) = 'number' and (v_pace #>> '{}')::numeric < 0 then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'pace', 'text',
+            format('The team is %s tools behind the program''s median pace: plan the next meetings to catch up.',
+                   abs((v_pace #>> '{}')::numeric)));
+    end if;
+    return v_actions;
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_next_actions(p_analytics jsonb)
+COMMENT ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
+  IS 'Next actions from an organization''s analytics: check in with the five longest quiet stalled members, the tool where most stopped, the weakest conversion to the next sprint, the pace when behind the program.';
+
+-- FUNCTION: organization_pace(uuid)
+CREATE FUNCTION shared.organization_pace(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_min integer := shared.analytics_min_group();
+begin
+    -- the program's median at a member's day is shown only when at least ANALYTICS_MIN_GROUP
+    -- of the users it is taken over are outside this organization (the rest of the program)
+    return (
+        with members as (
+            select u.id, u.email, u.full_name,
+                   floor(extract(epoch from pg_catalog.now() - u.created_at) / 86400)::integer as day,
+                   (select count(*) from shared.user_progress as p
+                     where p.user_id = u.id and p.status = 'completed')::integer as completed
+              from shared.users as u
+             where u.organization_id = p_organization_id and u.role = 'user' and u.created_at is not null
+        ), compared as (
+            select m.*, pace.median_tools,
+                   pace.users - (select count(*) from members as o where o.day >= m.day) >= v_min as shown
+              from members as m
+              left join shared.analytics_program_pace as pace on pace.day_since_joining = m.day
+        )
+        select jsonb_build_object(
+                   'median_difference',
+                   shared.analytics_cell(percentile_disc(0.5) within group (order by c.completed - c.median_tools)
+                                             filter (where c.shown),
+                                         (count(*) filter (where c.shown))::integer),
+                   'members', coalesce(jsonb_agg(jsonb_build_object(
+                       'user', jsonb_build_object('id', c.id, 'email', c.email, 'full_name', c.full_name),
+                       'days_since_joining', c.day,
+                       'tools_completed', c.completed,
+                       'program_median', case when c.shown then pg_catalog.to_jsonb(c.median_tools)
+                                              else shared.too_few_to_show() end,
+                       'difference', case when c.shown then pg_catalog.to_jsonb(c.completed - c.median_tools)
+                                          else shared.too_few_to_show() end)
+                       order by c.email) filter (where c.id is not null), '[]'))
+          from compared as c);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_pace(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_pace (p_organization_id uuid)
+  IS 'Each business leader''s tools completed against the program median at their day since joining (shown when >= ANALYTICS_MIN_GROUP users outside the organization make it), and the members'' median difference (k-anonymous).';
+
+-- FUNCTION: organization_report(shared.organizations)
+CREATE FUNCTION shared.organization_report(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_answer jsonb := shared.organization_analytics(p_organization);
+begin
+    return (v_answer -> 'data') || jsonb_build_object(
+        'report', 'organization_progress',
+        'generated_at', pg_catalog.now(),
+        'risks', shared.organization_risks(p_organization.id),
+        'next_actions', shared.organization_next_actions(v_answer -> 'data'),
+        'meta', v_answer -> 'meta');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_report(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_report (p_organization shared.organizations)
+  IS 'What the organization progress report PDF shows: shared.organization_analytics, the members'' drop-off risks with their factors, and the next actions.';
+
+-- FUNCTION: organization_risks(uuid)
+CREATE FUNCTION shared.organization_risks(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- each member's own figure (no aggregate): the organization's gurus see each member already
+    return jsonb_build_object(
+        'available', true,
+        'members', (
+            select coalesce(jsonb_agg(jsonb_build_object(
+                       'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+                       'score', r.risk -> 'score',
+                       'factors', (select coalesce(jsonb_agg(f order by (f ->> 'points')::numeric desc), '[]')
+                                     from jsonb_array_elements(r.risk -> 'factors') as f
+                                    where (f ->> 'points')::numeric > 0))
+                       order by (r.risk ->> 'score')::integer desc, u.email), '[]')
+              from shared.users as u
+              cross join lateral (select shared.user_analytics(u) #> '{data,dropoff_risk}' as risk) as r
+             where u.organization_id = p_organization_id and u.role = 'user'));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_risks(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_risks (p_organization_id uuid)
+  IS 'The organization''s business leaders with their drop-off risk (shared.dropoff_risk: score and the factors that add points, with weight and points), highest first.';
+
+-- FUNCTION: organization_stalled(uuid)
+CREATE FUNCTION shared.organization_stalled(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- names, not an aggregate: the organization's gurus see each member in coaching already
+    return (
+        select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', s.user_id, 'email', s.email,
+                                                                                'full_name', s.full_name),
+                                                     'last_saved_at', s.last_saved_at)
+                                  order by s.last_saved_at nulls first, s.email), '[]')
+          from shared.member_states(p_organization_id) as s
+          join shared.users as u on u.id = s.user_id and u.role = 'user'
+         where s.stalled);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_stalled(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_stalled (p_organization_id uuid)
+  IS 'The organization''s stalled business leaders (coaching''s definition, shared.member_states), longest quiet first.';
 
 -- FUNCTION: organization_summary(shared.organizations)
 CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
@@ -4551,6 +4920,48 @@ $$;
 COMMENT ON FUNCTION shared.person_data_sources ()
   IS 'The one list of where the service keeps a person''s data: per export file, the tables it reads, what an erasure does to them, a description (the archive''s README.txt) and the query that reads them for user $1. Read by shared.person_data_export; every table with a user column must be in it.';
 
+-- FUNCTION: program_analytics()
+CREATE FUNCTION shared.program_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'min_group', shared.analytics_min_group(),
+            'program', (select jsonb_build_object('summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                                                  'funnel', coalesce(f.funnel, '[]'))
+                          from shared.analytics_group_summaries as s
+                          left join shared.group_funnels('program') as f on f.group_key = s.group_key
+                         where s.grouping_kind = 'program' and s.group_key = ''),
+            'by_organization', (
+                select coalesce(jsonb_agg(jsonb_build_object(
+                           'organization', jsonb_build_object('id', o.id, 'name', o.name),
+                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                           'funnel', coalesce(f.funnel, '[]'))
+                           order by o.name, o.id), '[]')
+                  from shared.analytics_group_summaries as s
+                  join shared.organizations as o on o.id::text = s.group_key
+                  left join shared.group_funnels('organization') as f on f.group_key = s.group_key
+                 where s.grouping_kind = 'organization'),
+            'by_joining_month', (
+                select coalesce(jsonb_agg(jsonb_build_object(
+                           'month', s.group_key,
+                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                           'funnel', coalesce(f.funnel, '[]'))
+                           order by s.group_key), '[]')
+                  from shared.analytics_group_summaries as s
+                  left join shared.group_funnels('joining_month') as f on f.group_key = s.group_key
+                 where s.grouping_kind = 'joining_month')),
+        'meta', shared.analytics_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
+                                                     'shared.analytics_group_summaries']));
+end;
+$$;
+
+-- COMMENT: FUNCTION program_analytics()
+COMMENT ON FUNCTION shared.program_analytics ()
+  IS 'GET /api/analytics/program: summary and funnel for the program, by organization and by joining month (UTC), from the snapshots; meta their oldest refresh.';
+
 -- FUNCTION: program_sections(uuid)
 CREATE FUNCTION shared.program_sections(p_user_id uuid)
 RETURNS jsonb
@@ -4578,6 +4989,51 @@ $$;
 -- COMMENT: FUNCTION program_sections(p_user_id uuid)
 COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
   IS 'The whole program for one user, in sprint order: each tool''s status and its submitted outputs with labels (the program-overview report).';
+
+-- FUNCTION: progress_page(shared.users)
+CREATE FUNCTION shared.progress_page(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_day integer := floor(extract(epoch from pg_catalog.now() - p_user.created_at) / 86400)::integer;
+    v_pace shared.analytics_program_pace;
+    v_completed integer := (select count(*) from shared.user_progress as p
+                             where p.user_id = p_user.id and p.status = 'completed');
+    v_shown boolean;
+begin
+    select * into v_pace from shared.analytics_program_pace as pp where pp.day_since_joining = v_day;
+    -- the program's median is shown when at least ANALYTICS_MIN_GROUP others make it
+    v_shown := coalesce(v_pace.users - 1 >= shared.analytics_min_group(), false);
+    return jsonb_build_object(
+        'report', 'progress_page',
+        'generated_at', pg_catalog.now(),
+        'user', jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name),
+        'organization', (select jsonb_build_object('id', o.id, 'name', o.name)
+                           from shared.organizations as o where o.id = p_user.organization_id),
+        'days_since_joining', v_day,
+        'tools_completed', v_completed,
+        'tools_total', (select count(*) from shared.tools),
+        'pace', jsonb_build_object(
+            'program_median', case when v_shown then pg_catalog.to_jsonb(v_pace.median_tools) else shared.too_few_to_show() end,
+            'difference', case when v_shown then pg_catalog.to_jsonb(v_completed - v_pace.median_tools) else shared.too_few_to_show() end),
+        'analytics', shared.user_analytics_for_page(p_user),
+        'tools', (select jsonb_agg(jsonb_build_object(
+                             'tool', shared.tool_ref(t), 'status', p.status,
+                             'started_at', p.started_at, 'completed_at', p.completed_at,
+                             'days', case when p.status = 'completed'
+                                          then round((extract(epoch from p.completed_at - p.started_at) / 86400)::numeric, 1) end)
+                             order by t.sprint_number)
+                    from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+                   where p.user_id = p_user.id),
+        'meta', shared.analytics_meta() || jsonb_build_object('sections', jsonb_build_object(
+                    'pace', shared.analytics_meta(array['shared.analytics_program_pace']))));
+end;
+$$;
+
+-- COMMENT: FUNCTION progress_page(p_user shared.users)
+COMMENT ON FUNCTION shared.progress_page (p_user shared.users)
+  IS 'What a user''s own progress page PDF shows: each tool''s status and days (first save to submit), tools completed, pace against the program median at the same day since joining (k-anonymous), and the per-user analytics.';
 
 -- FUNCTION: progress_summary_for(uuid)
 CREATE FUNCTION shared.progress_summary_for(p_user_id uuid)
@@ -7388,6 +7844,20 @@ $$;
 COMMENT ON FUNCTION shared.token_hash (p_token text)
   IS 'SHA-256 of a token or signature: only hashes are stored.';
 
+-- FUNCTION: too_few_to_show()
+CREATE FUNCTION shared.too_few_to_show()
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('too_few', true, 'text', 'too few to show');
+end;
+$$;
+
+-- COMMENT: FUNCTION too_few_to_show()
+COMMENT ON FUNCTION shared.too_few_to_show ()
+  IS 'What a figure over fewer than ANALYTICS_MIN_GROUP users shows instead of a number: {"too_few": true, "text": "too few to show"}.';
+
 -- FUNCTION: tool_answer_schema(jsonb)
 CREATE FUNCTION shared.tool_answer_schema(p_tool jsonb)
 RETURNS jsonb
@@ -8556,6 +9026,29 @@ $$;
 COMMENT ON FUNCTION shared.user_analytics (p_user shared.users)
   IS 'A user''s analytics, live (README "Analytics"): activity, engagement status, velocity and its trend, time per tool, struggle, drop-off risk with its factors, forecast; {data, meta} with meta live and meta.percentiles the snapshot the 85th percentiles come from.';
 
+-- FUNCTION: user_analytics_for_page(shared.users)
+CREATE FUNCTION shared.user_analytics_for_page(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_data jsonb := shared.user_analytics(p_user) -> 'data';
+begin
+    return jsonb_build_object(
+        'engagement_status', v_data -> 'engagement_status',
+        'days_since_last_activity', v_data #> '{activity,days_since_last_activity}',
+        'active_days', v_data #> '{activity,active_days}',
+        'tools_per_active_week', v_data #> '{velocity,tools_per_active_week}',
+        'velocity_trend', v_data #> '{velocity,trend}',
+        'dropoff_risk', v_data #> '{dropoff_risk,score}',
+        'forecast_finish_date', v_data #> '{forecast,forecast_finish_date}');
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics_for_page(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
+  IS 'The user''s own figures for their progress page, from shared.user_analytics: engagement status, days since last activity, active days, velocity and trend, drop-off risk score, forecast finish date.';
+
 -- FUNCTION: user_forecast(shared.users, text, date, integer)
 CREATE FUNCTION shared.user_forecast(p_user shared.users
                                    , p_zone text
@@ -9281,6 +9774,197 @@ CREATE VIEW shared.all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
 
+-- TABLE: user_progress
+CREATE TABLE shared.user_progress (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
+  , progress_percentage integer DEFAULT 0
+  , unlocked_at timestamp with time zone
+  , started_at timestamp with time zone
+  , completed_at timestamp with time zone
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
+                                                          AND progress_percentage <= 100)
+  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
+                                                                                     , CAST('unlocked' AS varchar)
+                                                                                     , CAST('in_progress' AS varchar)
+                                                                                     , CAST('completed' AS varchar)] AS text[])))
+);
+
+-- COMMENT: TABLE user_progress
+COMMENT ON TABLE shared.user_progress
+  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
+
+-- COMMENT: COLUMN user_progress.progress_percentage
+COMMENT ON COLUMN shared.user_progress.progress_percentage
+  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
+
+-- MATERIALIZED VIEW: analytics_program_pace
+CREATE MATERIALIZED VIEW shared.analytics_program_pace
+  AS WITH members AS (
+            SELECT u.id
+                 , u.created_at
+                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
+            FROM shared.users AS u
+            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at <= now()
+          )
+        , counts AS (
+            SELECT s.c
+                 , s.from_day
+                 , lead(s.from_day, 1, s.tenure + 1) OVER (PARTITION BY s.id
+                                                           ORDER BY s.c) - 1 AS to_day
+            FROM (SELECT m.id, 0 AS c, 0 AS from_day, m.tenure
+                  FROM members AS m
+
+                  UNION ALL
+
+                  SELECT m.id
+                       , CAST(row_number() OVER (PARTITION BY m.id
+                                                 ORDER BY p.completed_at) AS integer) AS row_number
+                       , GREATEST(0
+                                , CAST(floor(EXTRACT(EPOCH FROM p.completed_at - m.created_at) / CAST(86400 AS numeric)) AS integer)) AS greatest
+                       , m.tenure
+                  FROM members AS m INNER JOIN shared.user_progress AS p ON p.user_id = m.id
+                  WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS s
+          )
+        , deltas AS (
+            SELECT c.from_day AS day, c.c, 1 AS delta
+            FROM counts AS c
+            WHERE c.from_day <= c.to_day
+
+            UNION ALL
+
+            SELECT c.to_day + 1, c.c, CAST('-1' AS integer)
+            FROM counts AS c
+            WHERE c.from_day <= c.to_day
+          )
+        , days AS (
+            SELECT d.day
+            FROM generate_series(0
+                               , (SELECT COALESCE(max(m.tenure), CAST('-1' AS integer)) AS coalesce
+                                  FROM members AS m)) AS d (day)
+          )
+        , grid AS (
+            SELECT d.day
+                 , k.c
+                 , sum(COALESCE(x.delta, CAST(0 AS bigint))) OVER (PARTITION BY k.c
+                                                                   ORDER BY d.day) AS users
+            FROM days AS d
+                 CROSS JOIN (SELECT DISTINCT c.c
+                             FROM counts AS c) AS k
+                 LEFT JOIN (SELECT x_1.day, x_1.c, sum(x_1.delta) AS delta
+                            FROM deltas AS x_1
+                            GROUP BY x_1.day, x_1.c) AS x ON x.day = d.day AND x.c = k.c
+          )
+        , ranked AS (
+            SELECT g.day
+                 , g.c
+                 , g.users
+                 , sum(g.users) OVER (PARTITION BY g.day
+                                      ORDER BY g.c) AS at_most
+                 , sum(g.users) OVER (PARTITION BY g.day) AS total
+            FROM grid AS g
+          )
+       SELECT day AS day_since_joining
+            , CAST(total AS integer) AS users
+            , min(c) FILTER (WHERE at_most * CAST(2 AS numeric) >= total) AS median_tools
+       FROM ranked AS r
+       WHERE total > CAST(0 AS numeric)
+       GROUP BY day, total
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_program_pace
+COMMENT ON MATERIALIZED VIEW shared.analytics_program_pace
+  IS 'For each day since joining d: users who joined at least d days ago, and the median (percentile_disc 0.5) of the tools each completed within their first d days. Refreshed by shared.refresh_analytics().';
+
+-- MATERIALIZED VIEW: analytics_group_summaries
+CREATE MATERIALIZED VIEW shared.analytics_group_summaries
+  AS WITH members AS (
+            SELECT u.id
+                 , u.organization_id
+                 , to_char(pg_catalog.timezone(CAST('UTC' AS text), u.created_at)
+                         , CAST('YYYY-MM' AS text)) AS joining_month
+                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
+                 , CAST((SELECT count(*) AS count
+                         FROM shared.user_progress AS p
+                         WHERE p.user_id = u.id
+                           AND CAST(p.status AS text) = CAST('completed' AS text)) AS integer) AS tools_completed
+            FROM shared.users AS u
+            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at IS NOT NULL
+          )
+        , stalled AS (
+            SELECT s.user_id
+            FROM shared.organizations AS o
+                 CROSS JOIN LATERAL shared.member_states(o.id) AS s (user_id, email, full_name, last_saved_at, stalled)
+            WHERE s.stalled
+          )
+       SELECT CASE
+                WHEN  GROUPING(m.organization_id) = 0
+                  THEN CAST('organization' AS text)
+                WHEN  GROUPING(m.joining_month) = 0
+                  THEN CAST('joining_month' AS text)
+                ELSE CAST('program' AS text)
+              END AS grouping_kind
+            , COALESCE(CAST(m.organization_id AS text), m.joining_month, CAST('' AS text)) AS group_key
+            , CAST(count(*) AS integer) AS members
+            , CAST(count(st.user_id) AS integer) AS stalled
+            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed) AS median_tools
+            , CAST(count(pace.median_tools) AS integer) AS compared
+            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed - pace.median_tools) AS median_pace
+       FROM members AS m
+            LEFT JOIN stalled AS st ON st.user_id = m.id
+            LEFT JOIN shared.analytics_program_pace AS pace ON pace.day_since_joining = m.tenure
+                                                           AND pace.users >= shared.analytics_min_group()
+       GROUP BY GROUPING SETS (m.organization_id, m.joining_month, ())
+       HAVING  GROUPING(m.organization_id) = 1 OR m.organization_id IS NOT NULL
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_group_summaries
+COMMENT ON MATERIALIZED VIEW shared.analytics_group_summaries
+  IS 'Per organization, joining month (UTC) and for the program: members, stalled (coaching''s definition), median_tools (completed), compared and median_pace (tools completed minus the program median at the same day since joining). Refreshed by shared.refresh_analytics().';
+
+-- VIEW: analytics_member_tools
+CREATE VIEW shared.analytics_member_tools
+  WITH (security_invoker = true)
+  AS SELECT u.id AS user_id
+          , u.organization_id
+          , u.created_at AS joined_at
+          , p.tool_slug
+          , t.sprint_number
+          , p.started_at IS NOT NULL AS reached
+          , CAST(p.status AS text) = CAST('completed' AS text) AS completed
+          ,     CAST(p.status AS text) = CAST('completed' AS text)
+            AND COALESCE(lead(p.started_at IS NOT NULL) OVER member_sprints, FALSE) AS reached_next
+          , CASE
+              WHEN CAST(p.status AS text) = CAST('completed' AS text)
+                THEN EXTRACT(EPOCH FROM p.completed_at - p.started_at) / CAST(86400 AS numeric)
+              ELSE CAST(NULL AS numeric)
+            END AS days
+          ,     p.started_at IS NOT NULL
+            AND t.sprint_number = max(t.sprint_number) FILTER (WHERE p.started_at IS NOT NULL) OVER member AS furthest
+          , COALESCE(GREATEST(max(GREATEST(p.started_at, p.completed_at)) OVER member, sv.saved_at) < now() - CAST('14 days' AS interval)
+                   , TRUE) AS quiet
+     FROM shared.users AS u
+          INNER JOIN shared.user_progress AS p ON p.user_id = u.id
+          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(p.tool_slug AS text)
+          LEFT JOIN LATERAL (SELECT f.occurred_at AS saved_at
+                             FROM shared.activity_facts AS f
+                             WHERE f.user_id = u.id
+                               AND f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+                             ORDER BY f.occurred_at DESC
+                             LIMIT 1) AS sv ON TRUE
+     WHERE CAST(u.role AS text) = CAST('user' AS text)
+     WINDOW member AS (PARTITION BY u.organization_id, u.id)
+          , member_sprints AS (PARTITION BY u.organization_id, u.id
+                               ORDER BY t.sprint_number);
+
+-- COMMENT: VIEW analytics_member_tools
+COMMENT ON VIEW shared.analytics_member_tools
+  IS 'Each business leader x tool: reached (first save), completed (submitted), reached_next (completed and the next sprint reached), days (first save to submit), furthest (highest sprint reached), quiet (nothing saved or submitted for 14 days).';
+
 -- TABLE: analytics_refresh_requests
 CREATE TABLE shared.analytics_refresh_requests (
     id bigint NOT NULL
@@ -9335,6 +10019,43 @@ WITH NO DATA;
 -- COMMENT: MATERIALIZED VIEW analytics_saves_per_submit
 COMMENT ON MATERIALIZED VIEW shared.analytics_saves_per_submit
   IS 'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+
+-- MATERIALIZED VIEW: analytics_tool_funnels
+CREATE MATERIALIZED VIEW shared.analytics_tool_funnels
+  AS SELECT CASE
+              WHEN  GROUPING(organization_id) = 0
+                THEN CAST('organization' AS text)
+              WHEN  GROUPING(to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                                   , CAST('YYYY-MM' AS text))) = 0
+                THEN CAST('joining_month' AS text)
+              ELSE CAST('program' AS text)
+            END AS grouping_kind
+          , COALESCE(CAST(organization_id AS text)
+                   , to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                           , CAST('YYYY-MM' AS text))
+                   , CAST('' AS text)) AS group_key
+          , tool_slug
+          , min(sprint_number) AS sprint_number
+          , CAST(count(*) AS integer) AS members
+          , CAST(count(*) FILTER (WHERE reached) AS integer) AS reached
+          , CAST(count(*) FILTER (WHERE completed) AS integer) AS completed
+          , CAST(count(*) FILTER (WHERE reached_next) AS integer) AS reached_next
+          , CAST(count(*) FILTER (WHERE furthest AND quiet) AS integer) AS stopped
+          , CAST(count(days) AS integer) AS timed
+          , percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS median_days
+     FROM shared.analytics_member_tools AS m
+     WHERE joined_at IS NOT NULL
+     GROUP BY GROUPING SETS ((organization_id, tool_slug)
+                           , (to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                                    , CAST('YYYY-MM' AS text))
+                            , tool_slug)
+                           , tool_slug)
+     HAVING  GROUPING(organization_id) = 1 OR organization_id IS NOT NULL
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_funnels
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_funnels
+  IS 'Per tool: members, reached, completed, reached_next, stopped (furthest tool and quiet for 14 days), timed and median_days (first save to submit), by organization, by joining month (UTC) and for the program. Refreshed by shared.refresh_analytics().';
 
 -- MATERIALIZED VIEW: analytics_tool_times
 CREATE MATERIALIZED VIEW shared.analytics_tool_times
@@ -9526,34 +10247,6 @@ ALTER TABLE shared.progress_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
                                                                                       NO MINVALUE
                                                                                       NO MAXVALUE
                                                                                       CACHE 1);
-
--- TABLE: user_progress
-CREATE TABLE shared.user_progress (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , user_id uuid NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
-  , progress_percentage integer DEFAULT 0
-  , unlocked_at timestamp with time zone
-  , started_at timestamp with time zone
-  , completed_at timestamp with time zone
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
-                                                          AND progress_percentage <= 100)
-  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
-                                                                                     , CAST('unlocked' AS varchar)
-                                                                                     , CAST('in_progress' AS varchar)
-                                                                                     , CAST('completed' AS varchar)] AS text[])))
-);
-
--- COMMENT: TABLE user_progress
-COMMENT ON TABLE shared.user_progress
-  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
-
--- COMMENT: COLUMN user_progress.progress_percentage
-COMMENT ON COLUMN shared.user_progress.progress_percentage
-  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
 
 -- VIEW: progress_overview
 CREATE VIEW shared.progress_overview
@@ -10369,6 +11062,14 @@ CREATE INDEX admin_audit_target_idx
 CREATE INDEX ai_requests_user_idx
   ON shared.ai_requests (user_id, requested_at);
 
+-- INDEX: analytics_group_summaries_key
+CREATE UNIQUE INDEX analytics_group_summaries_key
+  ON shared.analytics_group_summaries (grouping_kind, group_key);
+
+-- INDEX: analytics_program_pace_key
+CREATE UNIQUE INDEX analytics_program_pace_key
+  ON shared.analytics_program_pace (day_since_joining);
+
 -- INDEX: analytics_refresh_requests_user_idx
 CREATE INDEX analytics_refresh_requests_user_idx
   ON shared.analytics_refresh_requests (requested_by, requested_at);
@@ -10376,6 +11077,10 @@ CREATE INDEX analytics_refresh_requests_user_idx
 -- INDEX: analytics_saves_per_submit_idx
 CREATE UNIQUE INDEX analytics_saves_per_submit_idx
   ON shared.analytics_saves_per_submit (program);
+
+-- INDEX: analytics_tool_funnels_key
+CREATE UNIQUE INDEX analytics_tool_funnels_key
+  ON shared.analytics_tool_funnels (grouping_kind, group_key, tool_slug);
 
 -- INDEX: analytics_tool_times_tool_idx
 CREATE UNIQUE INDEX analytics_tool_times_tool_idx
@@ -10756,6 +11461,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION analytics_cell(p_value numeric, p_users integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION analytics_meta(p_views text[])
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.analytics_meta (p_views text[])
@@ -10764,6 +11474,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION analytics_min_group()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.analytics_min_group ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_share(p_part integer, p_whole integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION analytics_views()
@@ -10961,6 +11676,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_meeting_notes (p_organization_id uuid, p_tool shared.tools)
@@ -10991,9 +11711,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION group_funnels(p_kind text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_funnels (p_kind text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION group_json(p_group_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_json (p_group_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION guru_digest(p_guru_id uuid)
@@ -11121,14 +11851,49 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.number_summary (p_values jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_analytics(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_funnel(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_funnel (p_organization_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_next_actions(p_analytics jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_pace(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_pace (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_report(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_report (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_risks(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_risks (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_stalled(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_stalled (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_summary(p_organization shared.organizations)
@@ -11171,9 +11936,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.person_data_sources ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION program_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.program_analytics ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION program_sections(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.program_sections (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION progress_page(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.progress_page (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION progress_summary_for(p_user_id uuid)
@@ -11591,6 +12366,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.token_hash (p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION too_few_to_show()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.too_few_to_show ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION tool_answer_schema(p_tool jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.tool_answer_schema (p_tool jsonb)
@@ -11674,6 +12454,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION user_analytics(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_analytics (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics_for_page(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
