@@ -193,6 +193,15 @@ class Settings(WorkerSettings, AssistantSettings):
         "The team view of a tool or output the registry marks `anonymous` shows its answers "
         "and summaries only once at least this many members answered.",
     )
+    # Analytics ----------------------------------------------------------------------------
+    analytics_min_group: int = service(
+        "ANALYTICS_MIN_GROUP",
+        5,
+        parse.integer(1, 1000),
+        "No analytics figure is an aggregate over fewer users than this: such a cell says "
+        '"too few to show" instead.',
+    )
+    # ----------------------------------------------------------------------------------------
     trust_proxy: bool = service(
         "TRUST_PROXY",
         False,

@@ -58,6 +58,7 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
         "lms.json",
         "rate_limits.json",
         "coaching.json",
+        "activity.json",
     } | {f"submissions/{slug}.json" for slug in OPEN_TOOLS}
     assert set(files) == expected  # tools never saved have no file
     readme = files["README.txt"]
@@ -86,6 +87,14 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
     assert files["events.json"] and all(
         e["user_id"] == str(person.id) for e in files["events.json"]
     )
+    # the analytics facts: a save and a submit per open tool, the start over, two saves after it
+    # (not the empty draft it opened), the admin's unlock among the unlocks
+    kinds = [(f["kind"], f["tool_slug"]) for f in files["activity.json"]]
+    assert sum(kind == "save" for kind, _ in kinds) == len(OPEN_TOOLS) + 2
+    assert sorted(slug for kind, slug in kinds if kind == "submit") == sorted(OPEN_TOOLS)
+    assert [slug for kind, slug in kinds if kind == "start_over"] == ["woop"]
+    assert ("unlock", "program-overview") in kinds
+    assert {f["organization_id"] for f in files["activity.json"]} == {str(people["org"])}
 
 
 def test_each_tool_file_has_active_and_archived_submissions_with_outputs_and_versions(conn, people):
@@ -189,6 +198,7 @@ def test_after_an_erasure_no_column_of_any_table_holds_anything_of_theirs(conn, 
     assert result["status"] == "erased"
     assert result["removed"]["submissions"] == len(OPEN_TOOLS) + 1
     assert result["removed"]["refresh_tokens"] == 2
+    assert result["removed"]["activity_facts"] >= len(OPEN_TOOLS) * 2 + 3
     assert tables_holding(conn, person.needles) == {}
     assert conn.execute("select * from shared.check_invariants()").fetchall() == []
     # the history stays, anonymised: every audit row is still there, plus the erasure's own

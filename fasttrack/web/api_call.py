@@ -43,4 +43,6 @@ def request_context() -> dict[str, Any]:
         # The AI assistant's circuit breaker (api.assist_finish).
         "ai_failure_threshold": current.ai_failure_threshold,
         "ai_cooldown_seconds": current.ai_cooldown_seconds,
+        # k-anonymity of every analytics aggregate (shared.analytics_min_group).
+        "analytics_min_group": current.analytics_min_group,
     }

@@ -151,6 +151,11 @@ begin
                                          changed_by_role)
     values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
             coalesce(v_actor_role, session_user));
+    if new.status = 'unlocked' and old.status = 'locked' then
+        perform shared.record_activity('unlock', new.user_id,
+                                       (select u.organization_id from shared.users as u where u.id = new.user_id),
+                                       new.tool_slug);
+    end if;
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -159,7 +164,7 @@ end;
 $$;
 
 comment on function shared.tg_progress_audit() is
-    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
+    'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why), an unlock fact (shared.activity_facts) and a tool_unlocked event when a tool opens.';
 
 revoke all on function shared.tg_progress_audit() from public;
 

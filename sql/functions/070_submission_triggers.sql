@@ -20,7 +20,8 @@
 --        shared.require_valid_answers     on a submit only: every rule (shared.answer_problems,
 --                                         026_answer_checks.sql), PT422 listing every problem
 --        stamp_submit_and_completion      (block: submitted_at, completed_at)
---   6. AFTER shared.tg_submission_effects a save: the progress row (in_progress, percentage)
+--   6. AFTER shared.tg_submission_effects a save: the save fact (shared.record_activity,
+--                                         270_activity_facts.sql), the progress row (in_progress, percentage)
 --
 -- A submit, hop by hop:
 --   1. POST /api/tools/{slug}/submit      route submit_tool (fasttrack/web/tools.py)
@@ -29,6 +30,7 @@
 --   4. shared.tool_submission_update/_insert with status 'submitted' (035_tool_statements.sql)
 --   5. BEFORE shared.tg_submission_guard  the same steps; shared.is_submit is true
 --   6. AFTER shared.tg_submission_effects shared.is_submit again, then:
+--        shared.record_activity           the submit fact (270_activity_facts.sql)
 --        shared.publish_outputs           field_outputs and current_field_values (060_field_outputs.sql)
 --        shared.record_event              tool_completed in the outbox (170_events.sql)
 --        the progress row to completed
@@ -366,6 +368,7 @@ begin
 
     if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
+        perform shared.record_activity('submit', new.user_id, new.organization_id, v_tool.slug);
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -376,6 +379,10 @@ begin
         perform pg_catalog.set_config('fasttrack.unlocked_tools',
                                       shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
     elsif v_data_changed then
+        -- a save is an analytics fact, except the empty draft a start over opens
+        if tg_op = 'UPDATE' or new.data <> '{}'::jsonb then
+            perform shared.record_activity('save', new.user_id, new.organization_id, v_tool.slug);
+        end if;
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -390,6 +397,6 @@ end;
 $$;
 
 comment on function shared.tg_submission_effects() is
-    'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
+    'AFTER trigger of every tool''s submissions: a save records a save fact, starts the tool and sets its percentage; a submit records a submit fact, (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 revoke all on function shared.tg_submission_effects() from public;

@@ -169,13 +169,14 @@ begin
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
     perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    perform shared.record_activity('start_over', p_user_id, (v_old ->> 'organization_id')::uuid, v_tool.slug);
     v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
 $$;
 
 comment on function shared.start_over(text, uuid) is
-    'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
+    'Archives the user''s active submission of a tool (kept, read-only, its outputs still count), records a start_over fact and opens an empty draft.';
 
 revoke all on function shared.start_over(text, uuid) from public;
 

@@ -110,12 +110,13 @@ begin
     returning u.* into v_user;
 
     perform shared.issue_refresh_token(v_user.id, v_session_id, p_refresh_token);
+    perform shared.record_activity('login', v_user.id, v_user.organization_id, null);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_session_id);
 end;
 $$;
 
 comment on function api.sso_login(text, text, text, text, text) is
-    'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
+    'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user (a login fact), refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
 
 revoke all on function api.sso_login(text, text, text, text, text) from public;
 grant execute on function api.sso_login(text, text, text, text, text) to fasttrack_api;
@@ -152,12 +153,13 @@ begin
     perform shared.consume_rate_limit('default', v_user.id::text, shared.request_limit('default'));
     update shared.refresh_tokens as t set rotated_at = pg_catalog.now() where t.id = v_token.id;
     perform shared.issue_refresh_token(v_user.id, v_token.family_id, p_new_refresh_token);
+    perform shared.record_refresh_login(v_user);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_token.family_id);
 end;
 $$;
 
 comment on function api.refresh_session(text, text) is
-    'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
+    'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family; a login fact after shared.session_gap() without one). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
 revoke all on function api.refresh_session(text, text) from public;
 grant execute on function api.refresh_session(text, text) to fasttrack_api;

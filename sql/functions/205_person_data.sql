@@ -98,6 +98,12 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
+    ('activity.json', array['shared.activity_facts'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when.',
+     $q$select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                    'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
+                                  order by f.occurred_at, f.id), '[]')
+          from shared.activity_facts as f where f.user_id = $1$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')

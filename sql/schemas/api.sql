@@ -1315,13 +1315,14 @@ begin
     perform shared.consume_rate_limit('default', v_user.id::text, shared.request_limit('default'));
     update shared.refresh_tokens as t set rotated_at = pg_catalog.now() where t.id = v_token.id;
     perform shared.issue_refresh_token(v_user.id, v_token.family_id, p_new_refresh_token);
+    perform shared.record_refresh_login(v_user);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_token.family_id);
 end;
 $$;
 
 -- COMMENT: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
 COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
-  IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
+  IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family; a login fact after shared.session_gap() without one). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
 -- FUNCTION: resolve_dependencies(text)
 CREATE FUNCTION api.resolve_dependencies(p_slug text)
@@ -1486,13 +1487,14 @@ begin
     returning u.* into v_user;
 
     perform shared.issue_refresh_token(v_user.id, v_session_id, p_refresh_token);
+    perform shared.record_activity('login', v_user.id, v_user.organization_id, null);
     return jsonb_build_object('status', 'ok', 'user', shared.user_json(v_user), 'session_id', v_session_id);
 end;
 $$;
 
 -- COMMENT: FUNCTION sso_login(p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
 COMMENT ON FUNCTION api.sso_login (p_lms_user_id text, p_email text, p_full_name text, p_signature text, p_refresh_token text)
-  IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user, refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
+  IS 'POST /api/auth/sso after the signature checked out: creates or updates the LearnWorlds user (a login fact), refuses a replayed signature (status replayed) and starts a refresh-token family, the session (session_id) its access tokens name.';
 
 -- FUNCTION: start_over(text)
 CREATE FUNCTION api.start_over(p_slug text)

@@ -116,6 +116,20 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: analytics_min_group()
+CREATE FUNCTION shared.analytics_min_group()
+RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return greatest(coalesce((shared.request_context() ->> 'analytics_min_group')::integer, 5), 1);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_min_group()
+COMMENT ON FUNCTION shared.analytics_min_group ()
+  IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
+
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
 RETURNS text
@@ -3107,7 +3121,8 @@ begin
         'progress_rows', (select count(*) from shared.user_progress as p where p.user_id = p_user_id),
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
-        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id));
+        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
+        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -3174,7 +3189,7 @@ $$;
 
 -- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
 COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
-  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
@@ -3419,6 +3434,23 @@ $$;
 COMMENT ON FUNCTION shared.group_descendants (p_path text)
   IS 'The group with that materialized path and every group below it, at any depth (one index range scan).';
 
+-- FUNCTION: group_figure(integer, jsonb)
+CREATE FUNCTION shared.group_figure(p_users integer, p_value jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    if shared.k_anonymous(p_users) then
+        return p_value;
+    end if;
+    return to_jsonb('too few to show'::text);
+end;
+$$;
+
+-- COMMENT: FUNCTION group_figure(p_users integer, p_value jsonb)
+COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
+  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
+
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
 RETURNS jsonb
@@ -3632,6 +3664,20 @@ $$;
 COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
+-- FUNCTION: k_anonymous(integer)
+CREATE FUNCTION shared.k_anonymous(p_users integer)
+RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return coalesce(p_users, 0) >= shared.analytics_min_group();
+end;
+$$;
+
+-- COMMENT: FUNCTION k_anonymous(p_users integer)
+COMMENT ON FUNCTION shared.k_anonymous (p_users integer)
+  IS 'Whether an aggregate over p_users users may be shown (at least shared.analytics_min_group()).';
+
 -- FUNCTION: list_action_items(uuid, uuid, text)
 CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 RETURNS jsonb
@@ -3677,6 +3723,20 @@ $$;
 -- COMMENT: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 COMMENT ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
   IS 'The organizations a caller may see (their own; a guru''s coached ones; all for an admin), by slug, one page after the cursor, with their figures.';
+
+-- FUNCTION: local_date(uuid, timestamp with time zone)
+CREATE FUNCTION shared.local_date(p_organization_id uuid, p_at timestamp with time zone)
+RETURNS date
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return (p_at at time zone shared.organization_time_zone(p_organization_id))::date;
+end;
+$$;
+
+-- COMMENT: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+COMMENT ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
+  IS 'The date a moment falls on in the organization''s time zone (UTC without one): the day an active day counts.';
 
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
@@ -4129,6 +4189,23 @@ $$;
 COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
   IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
 
+-- FUNCTION: organization_time_zone(uuid)
+CREATE FUNCTION shared.organization_time_zone(p_organization_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text;
+begin
+    select nullif(o.settings ->> 'time_zone', '') into v_zone from shared.organizations as o where o.id = p_organization_id;
+    return coalesce(v_zone, 'UTC');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_time_zone(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
+  IS 'The organization''s time zone by id (settings.time_zone, as coaching reads it); UTC when it has none or there is no organization.';
+
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
 RETURNS text
@@ -4326,6 +4403,12 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
+    ('activity.json', array['shared.activity_facts'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when.',
+     $q$select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                    'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
+                                  order by f.occurred_at, f.id), '[]')
+          from shared.activity_facts as f where f.user_id = $1$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -4486,6 +4569,24 @@ $$;
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
 
+-- FUNCTION: record_activity(text, uuid, uuid, text)
+CREATE FUNCTION shared.record_activity(p_kind text
+                                     , p_user_id uuid
+                                     , p_organization_id uuid
+                                     , p_tool_slug text)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    insert into shared.activity_facts (kind, user_id, organization_id, tool_slug)
+    values (p_kind, p_user_id, p_organization_id, p_tool_slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+COMMENT ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  IS 'Records one analytics fact (save, submit, unlock, start_over, login) for a user, in the organization given, now.';
+
 -- FUNCTION: record_coaching_event(text, shared.users, text, text, jsonb)
 CREATE FUNCTION shared.record_coaching_event(p_event_type text
                                            , p_user shared.users
@@ -4546,6 +4647,24 @@ $$;
 -- COMMENT: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
+
+-- FUNCTION: record_refresh_login(shared.users)
+CREATE FUNCTION shared.record_refresh_login(p_user shared.users)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if not exists (select from shared.activity_facts as f
+                    where f.user_id = p_user.id and f.occurred_at > pg_catalog.now() - shared.session_gap()
+                      and f.kind = 'login') then
+        perform shared.record_activity('login', p_user.id, p_user.organization_id, null);
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION record_refresh_login(p_user shared.users)
+COMMENT ON FUNCTION shared.record_refresh_login (p_user shared.users)
+  IS 'A token refresh is a sign-in (a login fact) when the user has had none for shared.session_gap().';
 
 -- FUNCTION: record_version(text, uuid, uuid, integer, text, jsonb, timestamp with time zone)
 CREATE FUNCTION shared.record_version(p_tool_slug text
@@ -6125,6 +6244,20 @@ $$;
 COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
 
+-- FUNCTION: session_gap()
+CREATE FUNCTION shared.session_gap()
+RETURNS interval
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return interval '1 hour';
+end;
+$$;
+
+-- COMMENT: FUNCTION session_gap()
+COMMENT ON FUNCTION shared.session_gap ()
+  IS 'How long without a sign-in makes a token refresh a new sign-in (a login fact): one hour.';
+
 -- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
 CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
                                   , p_tool shared.tools
@@ -6176,6 +6309,7 @@ begin
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
     perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    perform shared.record_activity('start_over', p_user_id, (v_old ->> 'organization_id')::uuid, v_tool.slug);
     v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
@@ -6183,7 +6317,7 @@ $$;
 
 -- COMMENT: FUNCTION start_over(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.start_over (p_tool_slug text, p_user_id uuid)
-  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
+  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count), records a start_over fact and opens an empty draft.';
 
 -- FUNCTION: submission_history(text, uuid)
 CREATE FUNCTION shared.submission_history(p_tool_slug text, p_user_id uuid)
@@ -6811,6 +6945,11 @@ begin
                                          changed_by_role)
     values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
             coalesce(v_actor_role, session_user));
+    if new.status = 'unlocked' and old.status = 'locked' then
+        perform shared.record_activity('unlock', new.user_id,
+                                       (select u.organization_id from shared.users as u where u.id = new.user_id),
+                                       new.tool_slug);
+    end if;
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -6820,7 +6959,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why), an unlock fact (shared.activity_facts) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -6881,6 +7020,7 @@ begin
 
     if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
+        perform shared.record_activity('submit', new.user_id, new.organization_id, v_tool.slug);
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -6891,6 +7031,10 @@ begin
         perform pg_catalog.set_config('fasttrack.unlocked_tools',
                                       shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
     elsif v_data_changed then
+        -- a save is an analytics fact, except the empty draft a start over opens
+        if tg_op = 'UPDATE' or new.data <> '{}'::jsonb then
+            perform shared.record_activity('save', new.user_id, new.organization_id, v_tool.slug);
+        end if;
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -6906,7 +7050,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: a save records a save fact, starts the tool and sets its percentage; a submit records a submit fact, (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -8139,6 +8283,41 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- TABLE: activity_facts
+CREATE TABLE shared.activity_facts (
+    id bigint NOT NULL
+  , kind text NOT NULL
+  , user_id uuid NOT NULL
+  , organization_id uuid
+  , tool_slug varchar(255)
+  , occurred_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT activity_facts_kind_check CHECK (kind = ANY(ARRAY[CAST('save' AS text)
+                                                               , CAST('submit' AS text)
+                                                               , CAST('unlock' AS text)
+                                                               , CAST('start_over' AS text)
+                                                               , CAST('login' AS text)]))
+);
+
+-- COMMENT: TABLE activity_facts
+COMMENT ON TABLE shared.activity_facts
+  IS 'What users did, one row per save, submit, unlock, start over and sign-in: the facts analytics read.';
+
+-- COMMENT: COLUMN activity_facts.organization_id
+COMMENT ON COLUMN shared.activity_facts.organization_id
+  IS 'The user''s organization when it happened (a submission''s organization for saves and submits); null when none.';
+
+-- COMMENT: COLUMN activity_facts.tool_slug
+COMMENT ON COLUMN shared.activity_facts.tool_slug
+  IS 'The tool (null for a sign-in).';
+
+-- SEQUENCE: activity_facts_id_seq
+ALTER TABLE shared.activity_facts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.activity_facts_id_seq
+                                                                                    START WITH 1
+                                                                                    INCREMENT BY 1
+                                                                                    NO MINVALUE
+                                                                                    NO MAXVALUE
+                                                                                    CACHE 1);
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -9480,6 +9659,9 @@ COMMENT ON TABLE shared.webhook_events
 -- CONSTRAINT: action_items action_items_pkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: activity_facts activity_facts_pkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
@@ -9610,6 +9792,14 @@ CREATE INDEX action_items_organization_idx
 -- INDEX: action_items_owner_idx
 CREATE INDEX action_items_owner_idx
   ON shared.action_items (owner_id, status, due_on);
+
+-- INDEX: activity_facts_organization_idx
+CREATE INDEX activity_facts_organization_idx
+  ON shared.activity_facts (organization_id, occurred_at);
+
+-- INDEX: activity_facts_user_idx
+CREATE INDEX activity_facts_user_idx
+  ON shared.activity_facts (user_id, occurred_at);
 
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
@@ -9768,6 +9958,12 @@ ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_owner_id_fkey F
 -- FK CONSTRAINT: action_items action_items_tool_slug_fkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
+-- FK CONSTRAINT: activity_facts activity_facts_tool_slug_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: activity_facts activity_facts_user_id_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
@@ -9876,6 +10072,9 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN 
 -- ROW SECURITY: action_items
 ALTER TABLE shared.action_items ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: activity_facts
+ALTER TABLE shared.activity_facts ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: admin_audit
 ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
 
@@ -9974,6 +10173,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_min_group()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_min_group ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
@@ -10181,6 +10385,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_descendants (p_path text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION group_figure(p_users integer, p_value jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION group_json(p_group_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_json (p_group_id uuid)
@@ -10226,6 +10435,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION k_anonymous(p_users integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.k_anonymous (p_users integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
@@ -10234,6 +10448,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
   FROM PUBLIC;
 
 -- ACL: FUNCTION lock_user(p_user_id uuid)
@@ -10316,6 +10535,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_summary (p_organization shared.organizations)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_time_zone(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_time_zone (p_organization shared.organizations)
@@ -10371,6 +10595,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
@@ -10379,6 +10608,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION record_refresh_login(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_refresh_login (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
@@ -10624,6 +10858,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION session_gap()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.session_gap ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
