@@ -27,6 +27,7 @@ from fasttrack.web import (
     dev_tools,
     errors,
     exports,
+    gamification,
     health,
     inputs,
     learnworlds_webhook,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(personal_data.bp)
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
+    app.register_blueprint(gamification.bp)  # points, streaks, awards, leaderboards
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

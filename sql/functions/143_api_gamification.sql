@@ -35,7 +35,9 @@ set search_path = ''
 as $$
 declare
     v_caller shared.users := shared.require_caller();
-    v_organization shared.organizations := shared.require_organization_reader(v_caller, p_organization_id);
+    -- without an organization_id: the caller's own (none: 404 like an unknown one)
+    v_organization shared.organizations := shared.require_organization_reader(
+                                               v_caller, coalesce(p_organization_id, v_caller.organization_id));
 begin
     return jsonb_build_object('data', shared.organization_leaderboard(v_organization, v_caller.id),
                               'meta', shared.gamification_meta());
@@ -43,7 +45,7 @@ end;
 $$;
 
 comment on function api.organization_leaderboard(uuid) is
-    'GET /api/gamification/leaderboard?organization_id=: this week''s leaderboard of the organization (members, its gurus, admins; PT404 for anyone else).';
+    'GET /api/gamification/leaderboard?organization_id=: this week''s leaderboard of the organization, the caller''s own when left out (members, its gurus, admins; PT404 for anyone else).';
 
 revoke all on function api.organization_leaderboard(uuid) from public;
 grant execute on function api.organization_leaderboard(uuid) to fasttrack_api;

@@ -32,13 +32,8 @@ language plpgsql
 stable
 set search_path = ''
 as $$
-declare
-    v_organization shared.organizations;
 begin
-    select o.* into v_organization
-      from shared.users as u join shared.organizations as o on o.id = u.organization_id
-     where u.id = p_user_id;
-    return shared.organization_time_zone(v_organization);  -- UTC without an organization
+    return shared.organization_time_zone((select u.organization_id from shared.users as u where u.id = p_user_id));
 end;
 $$;
 

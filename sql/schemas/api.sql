@@ -817,6 +817,20 @@ $$;
 COMMENT ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   IS 'GET /api/users/{id}/tools/{slug}/export: another user''s export bundle, for their organization''s gurus and admins (others PT404).';
 
+-- FUNCTION: gamification_me()
+CREATE FUNCTION api.gamification_me()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('data', shared.gamification_me(shared.require_caller()), 'meta', shared.gamification_meta());
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_me()
+COMMENT ON FUNCTION api.gamification_me ()
+  IS 'GET /api/gamification/me: the caller''s points, streak, awards (with their facts and times), leaderboard position and preferences.';
+
 -- FUNCTION: get_meeting_notes(uuid, text)
 CREATE FUNCTION api.get_meeting_notes(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1270,6 +1284,26 @@ $$;
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
 
+-- FUNCTION: organization_leaderboard(uuid)
+CREATE FUNCTION api.organization_leaderboard(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    -- without an organization_id: the caller's own (none: 404 like an unknown one)
+    v_organization shared.organizations := shared.require_organization_reader(
+                                               v_caller, coalesce(p_organization_id, v_caller.organization_id));
+begin
+    return jsonb_build_object('data', shared.organization_leaderboard(v_organization, v_caller.id),
+                              'meta', shared.gamification_meta());
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_leaderboard(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
+  IS 'GET /api/gamification/leaderboard?organization_id=: this week''s leaderboard of the organization, the caller''s own when left out (members, its gurus, admins; PT404 for anyone else).';
+
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
 RETURNS jsonb
@@ -1409,6 +1443,21 @@ $$;
 -- COMMENT: FUNCTION save_team_decision(p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
 COMMENT ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
   IS 'PUT /api/organizations/{id}/tools/{slug}/decision: the team''s agreed answers over the version the page saw (PT409 STALE_VERSION otherwise; PT422 INVALID_ANSWERS; gurus coaching it, admins).';
+
+-- FUNCTION: set_gamification_preferences(boolean)
+CREATE FUNCTION api.set_gamification_preferences(p_leaderboard boolean)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('data', shared.set_gamification_preferences((shared.require_caller()).id, p_leaderboard),
+                              'meta', shared.gamification_meta());
+end;
+$$;
+
+-- COMMENT: FUNCTION set_gamification_preferences(p_leaderboard boolean)
+COMMENT ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
+  IS 'PUT /api/gamification/me/preferences: whether the caller takes part in leaderboards (false: left out of everyone else''s).';
 
 -- FUNCTION: set_schedule(uuid, text, text)
 CREATE FUNCTION api.set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
@@ -2039,6 +2088,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION gamification_me()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.gamification_me ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.gamification_me ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.get_meeting_notes (p_organization_id uuid, p_slug text)
@@ -2238,6 +2296,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION organization_leaderboard(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION readiness()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.readiness ()
@@ -2299,6 +2366,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION set_gamification_preferences(p_leaderboard boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
   TO fasttrack_api;
 
 -- ACL: FUNCTION set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)

@@ -2518,6 +2518,72 @@ $$;
 COMMENT ON FUNCTION shared.authenticated_user ()
   IS 'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
+-- FUNCTION: award_achievements(uuid, text, timestamp with time zone)
+CREATE FUNCTION shared.award_achievements(p_user_id uuid
+                                        , p_tool_slug text
+                                        , p_at timestamp with time zone)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_rules jsonb := shared.gamification_rules();
+    v_run integer := (v_rules ->> 'on_time_run_award')::integer;
+    v_held text[];
+    v_module integer := (select t.module_id from shared.tools as t where t.slug = p_tool_slug);
+    v_tools jsonb;
+    v_count integer;
+    v_streak jsonb;
+begin
+    select coalesce(array_agg(a.kind || ':' || a.subject), '{}') into v_held
+      from shared.awards as a where a.user_id = p_user_id;
+    if v_held @> array['first_tool:', 'module_finished:' || v_module, 'all_tools:', 'five_on_time:', 'streak_8:'] then
+        return;  -- nothing left to earn on this submit
+    end if;
+    select coalesce(jsonb_agg(jsonb_build_object('slug', s.tool_slug, 'module_id', s.module_id,
+                                                 'submitted_at', s.first_submitted_at, 'meeting_at', s.meeting_at,
+                                                 'on_time', s.on_time) order by s.first_submitted_at, s.tool_slug), '[]')
+      into v_tools
+      from shared.submitted_tools(p_user_id) as s;
+    v_count := jsonb_array_length(v_tools);
+
+    if not v_held @> array['first_tool:'] and v_count >= 1 then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'first_tool', '', jsonb_build_object('tool', v_tools -> 0));
+    end if;
+    if not v_held @> array['module_finished:' || v_module]
+       and (select count(*) from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)
+           = (select count(*) from shared.tools as t where t.module_id = v_module) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'module_finished', v_module::text, jsonb_build_object(
+            'module', (select jsonb_build_object('id', m.id, 'name', m.name) from shared.modules as m where m.id = v_module),
+            'tools', (select jsonb_agg(e.value - 'module_id' - 'meeting_at' - 'on_time')
+                        from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)));
+    end if;
+    if not v_held @> array['all_tools:'] and v_count = (select count(*) from shared.tools) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'all_tools', '', jsonb_build_object(
+            'tools', v_count, 'first_submitted_at', v_tools -> 0 -> 'submitted_at',
+            'last_submitted_at', v_tools -> (v_count - 1) -> 'submitted_at'));
+    end if;
+    if not v_held @> array['five_on_time:'] and v_count >= v_run
+       and (select bool_and((e.value ->> 'on_time')::boolean)
+              from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'five_on_time', '', jsonb_build_object(
+            'tools', (select jsonb_agg(e.value - 'module_id' - 'on_time' order by e.ordinality)
+                        from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run)));
+    end if;
+    if not v_held @> array['streak_8:'] then
+        v_streak := shared.submit_streak(p_user_id, p_at);
+        if (v_streak ->> 'weeks')::integer >= (v_rules ->> 'streak_award_weeks')::integer then
+            perform shared.grant_award(p_user_id, p_tool_slug, 'streak_8', '', jsonb_build_object(
+                'weeks', v_streak -> 'weeks', 'week_starts', v_streak -> 'week_starts',
+                'forgiven_weeks', v_streak -> 'forgiven_weeks', 'time_zone', v_streak -> 'time_zone'));
+        end if;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+COMMENT ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+  IS 'On a submit of p_tool_slug: grants what the user has now earned and does not hold yet: first_tool, module_finished (the tool''s module, every tool of it submitted), all_tools, five_on_time (the last five tools by first submit all on time), streak_8 (a streak of 8 weeks).';
+
 -- FUNCTION: check_invariants()
 CREATE FUNCTION shared.check_invariants()
 RETURNS TABLE (rule text, user_id uuid, tool_slug text, detail jsonb)
@@ -3122,7 +3188,8 @@ begin
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
         'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
-        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id));
+        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id),
+        'awards', (select count(*) from shared.awards as a where a.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -3189,7 +3256,7 @@ $$;
 
 -- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
 COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
-  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, awards and gamification preferences, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
@@ -3309,6 +3376,69 @@ $$;
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
+-- FUNCTION: gamification_me(shared.users)
+CREATE FUNCTION shared.gamification_me(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations;
+    v_position jsonb;
+begin
+    select o.* into v_organization from shared.organizations as o where o.id = p_user.organization_id;
+    if v_organization.id is not null then
+        select jsonb_build_object('organization_id', v_organization.id) || shared.leaderboard_entry_json(e) into v_position
+          from shared.leaderboard_effort(v_organization, p_user.id) as e where e.user_id = p_user.id;
+    end if;
+    return jsonb_build_object(
+        'points', shared.user_points(p_user.id),
+        'streak', shared.submit_streak(p_user.id),
+        'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
+                                                                'facts', a.facts, 'awarded_at', a.awarded_at)
+                                             order by a.awarded_at, a.id), '[]')
+                     from shared.awards as a where a.user_id = p_user.id),
+        'leaderboard', v_position,
+        'preferences', jsonb_build_object('leaderboard', coalesce((select p.leaderboard from shared.gamification_preferences as p
+                                                                  where p.user_id = p_user.id), true)));
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_me(p_user shared.users)
+COMMENT ON FUNCTION shared.gamification_me (p_user shared.users)
+  IS 'A user''s own gamification: points (with each tool''s), streak, awards with their facts and times, their position in their organization''s leaderboard (null without one) and preferences.';
+
+-- FUNCTION: gamification_meta()
+CREATE FUNCTION shared.gamification_meta()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- computed for this answer from the facts: stale as soon as anyone saves or submits
+    return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_meta()
+COMMENT ON FUNCTION shared.gamification_meta ()
+  IS 'The meta of every gamification answer: live figures, calculated now, stale_after = calculated_at (nothing is cached).';
+
+-- FUNCTION: gamification_rules()
+CREATE FUNCTION shared.gamification_rules()
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- one place for the numbers the README states
+    return jsonb_build_object('points_per_tool', 10, 'points_on_time_bonus', 5,
+                              'forgive_one_missed_week_per', 8, 'streak_award_weeks', 8,
+                              'on_time_run_award', 5);
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_rules()
+COMMENT ON FUNCTION shared.gamification_rules ()
+  IS 'The gamification numbers: points per submitted tool, the on-time bonus, one missed week forgiven per 8 weeks, the streak and on-time run that earn awards.';
+
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 RETURNS jsonb
@@ -3394,6 +3524,37 @@ $$;
 -- COMMENT: FUNCTION get_team_decision(p_organization_id uuid, p_tool shared.tools)
 COMMENT ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   IS 'The team''s current decision on a tool (version 0 when none yet).';
+
+-- FUNCTION: grant_award(uuid, text, text, text, jsonb)
+CREATE FUNCTION shared.grant_award(p_user_id uuid
+                                 , p_tool_slug text
+                                 , p_kind text
+                                 , p_subject text
+                                 , p_facts jsonb)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_award shared.awards;
+begin
+    insert into shared.awards (user_id, kind, subject, facts)
+    values (p_user_id, p_kind, p_subject, p_facts)
+        on conflict (user_id, kind, subject) do nothing
+    returning * into v_award;
+    if v_award.id is null then
+        return false;  -- already earned (perhaps by a concurrent submit that committed first)
+    end if;
+    perform shared.record_event('award_earned', p_user_id, p_tool_slug,
+                                jsonb_build_object('award', jsonb_build_object(
+                                    'kind', v_award.kind, 'subject', nullif(v_award.subject, ''),
+                                    'facts', v_award.facts, 'awarded_at', v_award.awarded_at)));
+    return true;
+end;
+$$;
+
+-- COMMENT: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+COMMENT ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+  IS 'Stores an award once (the unique key decides, also between concurrent submits) and, only when it was new, writes its award_earned event (tool: the submit that earned it). True when it was new.';
 
 -- TABLE: organization_groups
 CREATE TABLE shared.organization_groups (
@@ -3678,6 +3839,90 @@ $$;
 COMMENT ON FUNCTION shared.k_anonymous (p_users integer)
   IS 'Whether an aggregate over p_users users may be shown (at least shared.analytics_min_group()).';
 
+-- TABLE: organizations
+CREATE TABLE shared.organizations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , name varchar(255) NOT NULL
+  , slug varchar(255) NOT NULL
+  , settings jsonb DEFAULT CAST('{}' AS jsonb)
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , group_id uuid
+);
+
+-- COMMENT: TABLE organizations
+COMMENT ON TABLE shared.organizations
+  IS 'Companies taking part in the program; gurus follow organizations.';
+
+-- COMMENT: COLUMN organizations.slug
+COMMENT ON COLUMN shared.organizations.slug
+  IS 'URL-safe unique name of the organization.';
+
+-- COMMENT: COLUMN organizations.group_id
+COMMENT ON COLUMN shared.organizations.group_id
+  IS 'The group the organization sits in (null: none).';
+
+-- FUNCTION: leaderboard_effort(shared.organizations, uuid, timestamp with time zone)
+CREATE FUNCTION shared.leaderboard_effort(p_organization shared.organizations
+                                        , p_viewer_id uuid
+                                        , p_as_of timestamp with time zone = now())
+RETURNS TABLE (user_id uuid, full_name varchar, takes_part boolean, active_days integer, tools_submitted integer, effort integer, rank integer, participants integer, band text)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_organization);
+    v_week_start timestamptz := pg_catalog.date_trunc('week', p_as_of at time zone v_zone) at time zone v_zone;
+begin
+    -- a local date is shared.local_date's: the fact's time in the organization's zone
+    return query
+    with members as (
+        select u.id, u.full_name, coalesce(p.leaderboard, true) as takes_part
+          from shared.users as u
+          left join shared.gamification_preferences as p on p.user_id = u.id
+         where u.organization_id = p_organization.id
+    ), figures as (
+        select m.id, m.full_name, m.takes_part,
+               coalesce(f.days, 0)::integer as days, coalesce(f.tools, 0)::integer as tools
+          from members as m
+          left join lateral (
+              select count(distinct (a.occurred_at at time zone v_zone)::date) filter (where a.kind in ('save', 'submit')) as days,
+                     count(distinct a.tool_slug) filter (where a.kind = 'submit') as tools
+                from shared.activity_facts as a
+               where a.user_id = m.id and a.occurred_at >= v_week_start and a.occurred_at <= p_as_of) as f on true
+         where m.takes_part or m.id = p_viewer_id
+    ), ranked as (
+        select x.*, x.days + x.tools as score,
+               (rank() over (order by x.days + x.tools desc))::integer as position,
+               (count(*) over ())::integer as n
+          from figures as x
+    )
+    select r.id, r.full_name, r.takes_part, r.days, r.tools, r.score, r.position, r.n,
+           shared.percentile_band(r.position, r.n)
+      from ranked as r
+     order by r.position, r.full_name, r.id;
+end;
+$$;
+
+-- COMMENT: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+COMMENT ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+  IS 'This ISO week''s effort of the organization''s members who take part (and of the viewer, who always sees themself): active days, tools submitted, effort = their sum, rank (ties share one) among them and its percentile band.';
+
+-- FUNCTION: leaderboard_entry_json(record)
+CREATE FUNCTION shared.leaderboard_entry_json(p_entry record)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('rank', p_entry.rank, 'participants', p_entry.participants, 'band', p_entry.band,
+                              'active_days', p_entry.active_days, 'tools_submitted', p_entry.tools_submitted,
+                              'effort', p_entry.effort, 'takes_part', p_entry.takes_part);
+end;
+$$;
+
+-- COMMENT: FUNCTION leaderboard_entry_json(p_entry record)
+COMMENT ON FUNCTION shared.leaderboard_entry_json (p_entry record)
+  IS 'A leaderboard row''s figures (rank, participants, band, active days, tools submitted, effort).';
+
 -- FUNCTION: list_action_items(uuid, uuid, text)
 CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 RETURNS jsonb
@@ -3756,29 +4001,6 @@ $$;
 -- COMMENT: FUNCTION lock_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
   IS 'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
-
--- TABLE: organizations
-CREATE TABLE shared.organizations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , name varchar(255) NOT NULL
-  , slug varchar(255) NOT NULL
-  , settings jsonb DEFAULT CAST('{}' AS jsonb)
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , group_id uuid
-);
-
--- COMMENT: TABLE organizations
-COMMENT ON TABLE shared.organizations
-  IS 'Companies taking part in the program; gurus follow organizations.';
-
--- COMMENT: COLUMN organizations.slug
-COMMENT ON COLUMN shared.organizations.slug
-  IS 'URL-safe unique name of the organization.';
-
--- COMMENT: COLUMN organizations.group_id
-COMMENT ON COLUMN shared.organizations.group_id
-  IS 'The group the organization sits in (null: none).';
 
 -- FUNCTION: meeting_json(shared.organizations, text, timestamp with time zone)
 CREATE FUNCTION shared.meeting_json(p_organization shared.organizations
@@ -4171,6 +4393,35 @@ $$;
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
 
+-- FUNCTION: organization_leaderboard(shared.organizations, uuid)
+CREATE FUNCTION shared.organization_leaderboard(p_organization shared.organizations
+                                              , p_viewer_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_organization);
+    v_entries jsonb;
+    v_me jsonb;
+begin
+    select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', e.user_id, 'full_name', e.full_name))
+                              || shared.leaderboard_entry_json(e) order by e.rank, e.full_name, e.user_id)
+                    filter (where e.takes_part), '[]'),
+           (array_agg(shared.leaderboard_entry_json(e)) filter (where e.user_id = p_viewer_id))[1]
+      into v_entries, v_me
+      from shared.leaderboard_effort(p_organization, p_viewer_id) as e;
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'week', jsonb_build_object('starts_on', pg_catalog.date_trunc('week', pg_catalog.now() at time zone v_zone)::date,
+                                   'time_zone', v_zone),
+        'entries', v_entries, 'me', v_me);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
+COMMENT ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
+  IS 'The organization''s leaderboard this week: the participants by name with rank, band and figures; me: the viewer''s own row when they are a member (also when they opted out, computed as if they took part).';
+
 -- FUNCTION: organization_summary(shared.organizations)
 CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
 RETURNS jsonb
@@ -4249,6 +4500,23 @@ $$;
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
+
+-- FUNCTION: percentile_band(integer, integer)
+CREATE FUNCTION shared.percentile_band(p_rank integer, p_participants integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_ahead numeric := (p_rank - 1)::numeric / greatest(p_participants, 1);  -- share strictly ahead
+begin
+    return case when v_ahead < 0.10 then 'top_10' when v_ahead < 0.25 then 'top_25'
+                when v_ahead < 0.50 then 'top_50' else 'rest' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION percentile_band(p_rank integer, p_participants integer)
+COMMENT ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
+  IS 'top_10, top_25, top_50 or rest, by the share of participants strictly ahead ((rank - 1) / participants): below 10%, 25%, 50%, else rest.';
 
 -- FUNCTION: person_data_export(uuid)
 CREATE FUNCTION shared.person_data_export(p_user_id uuid)
@@ -4409,6 +4677,14 @@ begin
                                                     'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
                                   order by f.occurred_at, f.id), '[]')
           from shared.activity_facts as f where f.user_id = $1$q$),
+    ('gamification.json', array['shared.awards', 'shared.gamification_preferences'], 'deleted',
+     'Your gamification: the awards you earned (which, the facts that earned them, when) and whether you take part in leaderboards.',
+     $q$select jsonb_build_object(
+            'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
+                                                                    'facts', a.facts, 'awarded_at', a.awarded_at)
+                                                 order by a.awarded_at, a.id), '[]')
+                         from shared.awards as a where a.user_id = $1),
+            'preferences', (select to_jsonb(p) - 'user_id' from shared.gamification_preferences as p where p.user_id = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
@@ -5376,7 +5652,8 @@ CREATE TABLE shared.outbox_events (
                                                                           , CAST('tool_unlocked' AS text)
                                                                           , CAST('member_reminder' AS text)
                                                                           , CAST('member_nudged' AS text)
-                                                                          , CAST('guru_digest' AS text)]))
+                                                                          , CAST('guru_digest' AS text)
+                                                                          , CAST('award_earned' AS text)]))
   , CONSTRAINT outbox_events_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
                                                                   , CAST('delivered' AS text)
                                                                   , CAST('dead' AS text)]))
@@ -6258,6 +6535,31 @@ $$;
 COMMENT ON FUNCTION shared.session_gap ()
   IS 'How long without a sign-in makes a token refresh a new sign-in (a login fact): one hour.';
 
+-- FUNCTION: set_gamification_preferences(uuid, boolean)
+CREATE FUNCTION shared.set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_row shared.gamification_preferences;
+begin
+    if p_leaderboard is null then
+        raise sqlstate 'PT422'
+            using message = 'leaderboard must be true (take part) or false (leave me out of others'' leaderboards)',
+                  detail  = json_build_object('code', 'INVALID_PREFERENCES', 'field', 'leaderboard')::text;
+    end if;
+    insert into shared.gamification_preferences as p (user_id, leaderboard)
+    values (p_user_id, p_leaderboard)
+        on conflict (user_id) do update set leaderboard = excluded.leaderboard, updated_at = pg_catalog.now()
+    returning * into v_row;
+    return jsonb_build_object('leaderboard', v_row.leaderboard, 'updated_at', v_row.updated_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+COMMENT ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
+  IS 'Stores whether the user takes part in leaderboards (false: left out of everyone else''s view); PT422 INVALID_PREFERENCES without a value.';
+
 -- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
 CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
                                   , p_tool shared.tools
@@ -6427,6 +6729,56 @@ $$;
 COMMENT ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   IS 'One version of one of the user''s submissions of a tool, with its data (from the history or the submission itself).';
 
+-- FUNCTION: submit_streak(uuid, timestamp with time zone)
+CREATE FUNCTION shared.submit_streak(p_user_id uuid, p_as_of timestamp with time zone = now())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.user_time_zone(p_user_id);
+    v_gap integer := 7 * (shared.gamification_rules() ->> 'forgive_one_missed_week_per')::integer;
+    v_current date := pg_catalog.date_trunc('week', p_as_of at time zone v_zone)::date;
+    v_weeks date[];
+    v_cursor date;
+    v_index integer := 1;
+    v_counted date[] := '{}';
+    v_forgiven date[] := '{}';
+begin
+    -- ISO weeks (Monday first) in the user's organization's time zone, newest first
+    select coalesce(array_agg(w.week order by w.week desc), '{}') into v_weeks
+      from (select distinct pg_catalog.date_trunc('week', a.occurred_at at time zone v_zone)::date as week
+              from shared.activity_facts as a
+             where a.user_id = p_user_id and a.kind = 'submit' and a.occurred_at <= p_as_of) as w;
+    -- the current week is not missed while it lasts
+    v_cursor := case when v_weeks[1] = v_current then v_current else v_current - 7 end;
+    while v_index <= pg_catalog.cardinality(v_weeks) loop
+        if v_weeks[v_index] = v_cursor then
+            v_counted := v_counted || v_cursor;
+            v_index := v_index + 1;
+        elsif v_weeks[v_index] = v_cursor - 7
+              and (pg_catalog.cardinality(v_forgiven) = 0 or v_forgiven[pg_catalog.cardinality(v_forgiven)] - v_cursor >= v_gap) then
+            -- one missed week between two weeks with a submit, at least 8 weeks after the
+            -- previous forgiven one (never two in any 8 consecutive weeks)
+            v_forgiven := v_forgiven || v_cursor;
+        else
+            exit;
+        end if;
+        v_cursor := v_cursor - 7;
+    end loop;
+    if pg_catalog.cardinality(v_counted) = 0 then
+        v_forgiven := '{}';
+    end if;
+    return jsonb_build_object('weeks', pg_catalog.cardinality(v_counted),
+                              'week_starts', to_jsonb(v_counted), 'forgiven_weeks', to_jsonb(v_forgiven),
+                              'current_week', v_current, 'time_zone', v_zone,
+                              'submitted_this_week', v_weeks[1] is not distinct from v_current);
+end;
+$$;
+
+-- COMMENT: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
+COMMENT ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
+  IS 'The user''s current weekly streak at p_as_of: consecutive ISO weeks (organization''s time zone) with a submit, counting back from this week (or last week while this one has none yet); a single missed week between two submit weeks is forgiven when no other forgiven week is within the 8 weeks after it; weeks counts submit weeks only.';
+
 -- FUNCTION: submit_tool(text, uuid, integer, jsonb)
 CREATE FUNCTION shared.submit_tool(p_tool_slug text
                                  , p_user_id uuid
@@ -6477,6 +6829,30 @@ $$;
 -- COMMENT: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 COMMENT ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
   IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools (as shared.unlock_ready_tools gave them to the submit trigger, through the setting fasttrack.unlocked_tools). Submitting unchanged submitted work again changes nothing.';
+
+-- FUNCTION: submitted_tools(uuid)
+CREATE FUNCTION shared.submitted_tools(p_user_id uuid)
+RETURNS TABLE (tool_slug varchar, module_id integer, first_submitted_at timestamp with time zone, meeting_at timestamp with time zone, on_time boolean)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- each tool once, at its first submit; the meeting is the one of the organization the
+    -- user was in when they submitted (the fact's organization)
+    return query
+    select f.tool_slug, t.module_id, f.first_at, m.meeting_at, coalesce(f.first_at < m.meeting_at, false)
+      from (select distinct on (a.tool_slug) a.tool_slug, a.occurred_at as first_at, a.organization_id
+              from shared.activity_facts as a
+             where a.user_id = p_user_id and a.kind = 'submit'
+             order by a.tool_slug, a.occurred_at) as f
+      join shared.tools as t on t.slug = f.tool_slug
+      left join shared.meeting_schedules as m on m.organization_id = f.organization_id and m.tool_slug = f.tool_slug
+     order by f.first_at, f.tool_slug;
+end;
+$$;
+
+-- COMMENT: FUNCTION submitted_tools(p_user_id uuid)
+COMMENT ON FUNCTION shared.submitted_tools (p_user_id uuid)
+  IS 'The tools a user has submitted, each once at its first submit, with its module, the team''s meeting about it and whether the submit came before that meeting (no meeting: not on time).';
 
 -- FUNCTION: sync_lms_courses(jsonb)
 CREATE FUNCTION shared.sync_lms_courses(p_config jsonb)
@@ -6911,6 +7287,21 @@ $$;
 -- COMMENT: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
 COMMENT ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
+
+-- FUNCTION: tg_award_on_submit()
+CREATE FUNCTION shared.tg_award_on_submit()
+RETURNS trigger
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    perform shared.award_achievements(new.user_id, new.tool_slug, new.occurred_at);
+    return null;
+end;
+$$;
+
+-- COMMENT: FUNCTION tg_award_on_submit()
+COMMENT ON FUNCTION shared.tg_award_on_submit ()
+  IS 'AFTER INSERT trigger of a submit fact: the awards it earns, in the submit''s transaction (shared.award_achievements).';
 
 -- FUNCTION: tg_outbox_notify()
 CREATE FUNCTION shared.tg_outbox_notify()
@@ -8267,6 +8658,47 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
+-- FUNCTION: user_points(uuid)
+CREATE FUNCTION shared.user_points(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_rules jsonb := shared.gamification_rules();
+    v_per_tool integer := (v_rules ->> 'points_per_tool')::integer;
+    v_bonus integer := (v_rules ->> 'points_on_time_bonus')::integer;
+begin
+    return (select jsonb_build_object(
+                       'total', coalesce(sum(v_per_tool + case when s.on_time then v_bonus else 0 end), 0),
+                       'tools_submitted', count(*),
+                       'tools_on_time', count(*) filter (where s.on_time),
+                       'tools', coalesce(jsonb_agg(jsonb_build_object(
+                                    'slug', s.tool_slug, 'submitted_at', s.first_submitted_at,
+                                    'meeting_at', s.meeting_at, 'on_time', s.on_time,
+                                    'points', v_per_tool + case when s.on_time then v_bonus else 0 end)
+                                order by s.first_submitted_at, s.tool_slug), '[]'))
+              from shared.submitted_tools(p_user_id) as s);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_points(p_user_id uuid)
+COMMENT ON FUNCTION shared.user_points (p_user_id uuid)
+  IS 'A user''s points: points_per_tool for each tool submitted, plus points_on_time_bonus when its first submit came before the team''s meeting about it; with each tool''s share.';
+
+-- FUNCTION: user_time_zone(uuid)
+CREATE FUNCTION shared.user_time_zone(p_user_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return shared.organization_time_zone((select u.organization_id from shared.users as u where u.id = p_user_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_time_zone(p_user_id uuid)
+COMMENT ON FUNCTION shared.user_time_zone (p_user_id uuid)
+  IS 'The time zone of the user''s organization (UTC when they have none or it has none): the calendar of their weeks.';
+
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
 RETURNS jsonb
@@ -8807,6 +9239,41 @@ CREATE VIEW shared.all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
 
+-- TABLE: awards
+CREATE TABLE shared.awards (
+    id bigint NOT NULL
+  , user_id uuid NOT NULL
+  , kind text NOT NULL
+  , subject text DEFAULT CAST('' AS text) NOT NULL
+  , facts jsonb NOT NULL
+  , awarded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT awards_kind_check CHECK (kind = ANY(ARRAY[CAST('first_tool' AS text)
+                                                       , CAST('module_finished' AS text)
+                                                       , CAST('all_tools' AS text)
+                                                       , CAST('five_on_time' AS text)
+                                                       , CAST('streak_8' AS text)]))
+);
+
+-- COMMENT: TABLE awards
+COMMENT ON TABLE shared.awards
+  IS 'Achievements, each earned once per user (and module for module_finished): the unique key makes a second award of the same kind a no-op, even from two concurrent submits.';
+
+-- COMMENT: COLUMN awards.subject
+COMMENT ON COLUMN shared.awards.subject
+  IS 'What the award is about when a kind can be earned more than once: the module id for module_finished, empty otherwise.';
+
+-- COMMENT: COLUMN awards.facts
+COMMENT ON COLUMN shared.awards.facts
+  IS 'The facts that earned it (tools and their submit times, weeks of the streak), as they were when it was awarded.';
+
+-- SEQUENCE: awards_id_seq
+ALTER TABLE shared.awards ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.awards_id_seq
+                                                                            START WITH 1
+                                                                            INCREMENT BY 1
+                                                                            NO MINVALUE
+                                                                            NO MAXVALUE
+                                                                            CACHE 1);
+
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
     user_id uuid NOT NULL
@@ -8876,6 +9343,17 @@ CREATE TABLE shared.function_files (
 -- COMMENT: TABLE function_files
 COMMENT ON TABLE shared.function_files
   IS 'Content hash of each sql/functions file as last applied by migrate; a changed hash re-applies the file.';
+
+-- TABLE: gamification_preferences
+CREATE TABLE shared.gamification_preferences (
+    user_id uuid NOT NULL
+  , leaderboard boolean DEFAULT TRUE NOT NULL
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE gamification_preferences
+COMMENT ON TABLE shared.gamification_preferences
+  IS 'A user''s gamification choices; leaderboard false leaves them out of everyone else''s leaderboard (no row: they take part).';
 
 -- TABLE: group_gurus
 CREATE TABLE shared.group_gurus (
@@ -9671,6 +10149,12 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: awards awards_pkey
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: awards awards_user_id_kind_subject_key
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_kind_subject_key UNIQUE (user_id, kind, subject);
+
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
 
@@ -9682,6 +10166,9 @@ ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_pkey PRIMARY KE
 
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
+
+-- CONSTRAINT: gamification_preferences gamification_preferences_pkey
+ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_pkey PRIMARY KEY (user_id);
 
 -- CONSTRAINT: group_gurus group_gurus_pkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_pkey PRIMARY KEY (group_id, user_id);
@@ -9901,6 +10388,18 @@ CREATE INDEX users_organization_idx
 COMMENT ON INDEX shared.users_organization_idx
   IS 'An organization''s members, for the dashboard, team view, reminders and organization lists.';
 
+-- TRIGGER: activity_facts activity_facts_awards
+CREATE TRIGGER activity_facts_awards
+  AFTER INSERT
+  ON shared.activity_facts
+  FOR EACH ROW
+    WHEN (new.kind = CAST('submit' AS text))
+    EXECUTE PROCEDURE shared.tg_award_on_submit();
+
+-- COMMENT: TRIGGER activity_facts_awards ON activity_facts
+COMMENT ON TRIGGER activity_facts_awards ON shared.activity_facts
+  IS 'Awards earned by a submit, granted in its transaction (shared.tg_award_on_submit).';
+
 -- TRIGGER: outbox_events outbox_events_notify
 CREATE TRIGGER outbox_events_notify
   AFTER INSERT
@@ -9967,11 +10466,17 @@ ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fke
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: awards awards_user_id_fkey
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
 -- FK CONSTRAINT: current_field_values current_field_values_user_id_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: gamification_preferences gamification_preferences_user_id_fkey
+ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: group_gurus group_gurus_assigned_by_fkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
@@ -10084,6 +10589,9 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: awards
+ALTER TABLE shared.awards ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
 
@@ -10092,6 +10600,9 @@ ALTER TABLE shared.erased_users ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: function_files
 ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: gamification_preferences
+ALTER TABLE shared.gamification_preferences ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: group_gurus
 ALTER TABLE shared.group_gurus ENABLE ROW LEVEL SECURITY ;
@@ -10275,6 +10786,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.authenticated_user ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION check_invariants()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.check_invariants ()
@@ -10360,6 +10876,21 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION gamification_me(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_me (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION gamification_meta()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_meta ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION gamification_rules()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_rules ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_meeting_notes (p_organization_id uuid, p_tool shared.tools)
@@ -10378,6 +10909,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION get_team_decision(p_organization_id uuid, p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION group_descendants(p_path text)
@@ -10438,6 +10974,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION k_anonymous(p_users integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.k_anonymous (p_users integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION leaderboard_entry_json(p_entry record)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.leaderboard_entry_json (p_entry record)
   FROM PUBLIC;
 
 -- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
@@ -10530,6 +11076,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_summary(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_summary (p_organization shared.organizations)
@@ -10553,6 +11104,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION percentile_band(p_rank integer, p_participants integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION person_data_export(p_user_id uuid)
@@ -10865,6 +11421,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.session_gap ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.set_schedule (p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
@@ -10895,9 +11456,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION submitted_tools(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.submitted_tools (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION sync_lms_courses(p_config jsonb)
@@ -10933,6 +11504,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tg_award_on_submit()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tg_award_on_submit ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_outbox_notify()
@@ -11048,6 +11624,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_points(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_points (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_time_zone(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_time_zone (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION value_counts(p_values jsonb)
