@@ -27,6 +27,9 @@ create table shared.gamification_preferences (
 comment on table shared.gamification_preferences is
     'A user''s gamification choices; leaderboard false leaves them out of everyone else''s leaderboard (no row: they take part).';
 
+-- the submits of one user, without their saves (points, streak and awards read only these)
+create index activity_facts_user_submits_idx on shared.activity_facts (user_id, occurred_at) where kind = 'submit';
+
 alter table shared.outbox_events drop constraint outbox_events_event_type_check;
 alter table shared.outbox_events add constraint outbox_events_event_type_check
     check (event_type in ('tool_completed', 'tool_unlocked', 'member_reminder', 'member_nudged', 'guru_digest',

@@ -10288,6 +10288,11 @@ CREATE INDEX activity_facts_organization_idx
 CREATE INDEX activity_facts_user_idx
   ON shared.activity_facts (user_id, occurred_at);
 
+-- INDEX: activity_facts_user_submits_idx
+CREATE INDEX activity_facts_user_submits_idx
+  ON shared.activity_facts (user_id, occurred_at)
+  WHERE kind = CAST('submit' AS text);
+
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
