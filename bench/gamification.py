@@ -41,7 +41,7 @@ union all
 select 'save', p.user_id, u.organization_id, p.tool_slug,
        now() - (hashtext(p.user_id::text || p.tool_slug || n) & 127) * interval '1 day'
   from shared.user_progress as p join shared.users as u on u.id = p.user_id,
-       generate_series(1, 10) as n
+       generate_series(1, 5) as n
  where p.status in ('completed', 'in_progress');
 insert into shared.meeting_schedules (organization_id, tool_slug, meeting_at)
 select o.id, t.slug, now() + (t.sprint_number - 10) * interval '7 days'
@@ -56,7 +56,9 @@ TRIGGER = "alter table shared.activity_facts {} trigger activity_facts_awards"
 
 def prepare(url: str) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(TRIGGER.format("disable"))  # the history's submits are not awarded one by one
         conn.execute(HISTORY)
+        conn.execute(TRIGGER.format("enable"))
         conn.execute(EARNED)
         conn.execute("analyze")
         return {
