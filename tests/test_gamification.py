@@ -127,6 +127,9 @@ def test_points_count_each_tool_once_with_a_bonus_before_its_meeting(conn, organ
         ([0, -1, -2, *range(-4, -12, -1), -13], 12, [-3, -12]),
         # a second miss (-9) six weeks after the forgiven one (-3) ends the streak
         ([0, -1, -2, *range(-4, -9, -1), -10, -11], 8, [-3]),
+        # the boundary: misses exactly 8 weeks apart are both forgiven, 7 weeks apart are not
+        ([0, *range(-2, -9, -1), -10], 9, [-1, -9]),
+        ([0, *range(-2, -8, -1), -9], 7, [-1]),
         # two missed weeks in a row end it
         ([0, -3, -4], 1, []),
         # this week without a submit yet is not missed; last week missed is forgiven
