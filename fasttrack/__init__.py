@@ -28,6 +28,7 @@ from fasttrack.web import (
     dev_tools,
     errors,
     exports,
+    gamification,
     health,
     inputs,
     learnworlds_webhook,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(team_exports.bp)  # team reports, the organization's archive
     app.register_blueprint(analytics_user.bp)  # analytics: per user, the refresh
     app.register_blueprint(organization_analytics.bp)  # analytics of organizations, the program
+    app.register_blueprint(gamification.bp)  # points, streaks, awards, leaderboards
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

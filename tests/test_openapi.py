@@ -123,6 +123,8 @@ def test_bodies_are_described_where_the_route_reads_one(document: dict[str, Any]
         ("/api/action-items/{action_item_id}", "patch"),
         ("/api/admin/groups", "post"),
         ("/api/admin/groups/{group_id}", "patch"),
+        # gamification
+        ("/api/gamification/me/preferences", "put"),
         ("/api/admin/organizations/{organization_id}/group", "put"),
     }
     described = {

@@ -150,6 +150,8 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
         call.seen.add((_template(path), "get"))
     call("delete", f"/api/admin/users/{guru['id']}", json={"reason": "Asked to be erased"})
 
+    gamification_walk(call, org)
+
     # Documented errors have the error envelope too.
     call("get", f"/api/users/{uuid.uuid4()}/progress", status=404)
     call("get", "/api/tools/woop/export", status=404)  # NOTHING_TO_EXPORT
@@ -224,3 +226,12 @@ def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str
     call("delete", f"/api/admin/groups/{group['id']}/gurus/{guru['id']}")
     call("put", f"/api/admin/organizations/{org}/group", json={"group_id": None})
     call("delete", f"/api/admin/groups/{group['id']}")
+
+
+def gamification_walk(call: Checked, org: str) -> None:
+    """Every gamification route once, as the admin (a member of the organization here)."""
+    call("get", "/api/gamification/me")
+    call("get", f"/api/gamification/leaderboard?organization_id={org}")
+    call("get", f"/api/gamification/leaderboard?organization_id={uuid.uuid4()}", status=404)
+    call("put", "/api/gamification/me/preferences", json={"leaderboard": False})
+    call("put", "/api/gamification/me/preferences", json={"leaderboard": 1}, status=400)

@@ -35,7 +35,11 @@ def test_a_submit_records_completed_and_unlocked_events_with_full_payloads(conn)
     call(conn, "submit_tool", "know-thyself", user_id, None, Jsonb(answers_for("know-thyself")))
 
     recorded = {(e["event_type"], e["tool_slug"]) for e in events(conn, user_id)}
-    assert recorded == {("tool_completed", "know-thyself"), ("tool_unlocked", "dream")}
+    assert recorded == {
+        ("tool_completed", "know-thyself"),
+        ("tool_unlocked", "dream"),
+        ("award_earned", "know-thyself"),  # the first tool (gamification)
+    }
     completed = next(e for e in events(conn, user_id) if e["event_type"] == "tool_completed")
     assert completed["payload"]["user"]["id"] == str(user_id)
     assert completed["payload"]["tool"]["sprint_number"] == 1
@@ -76,6 +80,12 @@ def test_two_workers_never_hold_the_same_event(database_url, conn):
 def test_failures_back_off_then_park_the_event_dead_and_an_admin_can_retry_it(conn):
     user_id = create_user(conn)
     admin_id = create_user(conn, role="admin")
+    # an earlier tool, its events (and its awards') delivered: cash then writes one event
+    call(conn, "submit_tool", "woop", user_id, None, Jsonb(answers_for("woop")))
+    conn.execute(
+        "update shared.outbox_events set status = 'delivered', delivered_at = now(),"
+        " delivered_to = array['https://lms.example.com/hooks']"
+    )
     call(conn, "submit_tool", "cash", user_id, None, Jsonb(answers_for("cash")))
 
     outcomes = []

@@ -59,6 +59,7 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
         "rate_limits.json",
         "coaching.json",
         "activity.json",
+        "gamification.json",
     } | {f"submissions/{slug}.json" for slug in OPEN_TOOLS}
     assert set(files) == expected  # tools never saved have no file
     readme = files["README.txt"]
@@ -97,6 +98,9 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
     assert ("unlock", "program-overview") in kinds
     assert {f["organization_id"] for f in facts} == {str(people["org"])}
     assert files["activity.json"]["analytics_refreshes"] == []
+    # their awards: the first tool and the intro module (woop alone), earned by their submits
+    earned = {(a["kind"], a["subject"]) for a in files["gamification.json"]["awards"]}
+    assert earned == {("first_tool", None), ("module_finished", "0")}
 
 
 def test_each_tool_file_has_active_and_archived_submissions_with_outputs_and_versions(conn, people):
@@ -201,6 +205,7 @@ def test_after_an_erasure_no_column_of_any_table_holds_anything_of_theirs(conn, 
     assert result["removed"]["submissions"] == len(OPEN_TOOLS) + 1
     assert result["removed"]["refresh_tokens"] == 2
     assert result["removed"]["activity_facts"] >= len(OPEN_TOOLS) * 2 + 3
+    assert result["removed"]["awards"] == 2
     assert tables_holding(conn, person.needles) == {}
     assert conn.execute("select * from shared.check_invariants()").fetchall() == []
     # the history stays, anonymised: every audit row is still there, plus the erasure's own

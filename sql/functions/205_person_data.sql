@@ -108,6 +108,14 @@ begin
                         from shared.activity_facts as f where f.user_id = $1),
             'analytics_refreshes', (select coalesce(jsonb_agg(r.requested_at order by r.requested_at), '[]')
                                       from shared.analytics_refresh_requests as r where r.requested_by = $1))$q$),
+    ('gamification.json', array['shared.awards', 'shared.gamification_preferences'], 'deleted',
+     'Your gamification: the awards you earned (which, the facts that earned them, when) and whether you take part in leaderboards.',
+     $q$select jsonb_build_object(
+            'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
+                                                                    'facts', a.facts, 'awarded_at', a.awarded_at)
+                                                 order by a.awarded_at, a.id), '[]')
+                         from shared.awards as a where a.user_id = $1),
+            'preferences', (select to_jsonb(p) - 'user_id' from shared.gamification_preferences as p where p.user_id = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')

@@ -127,7 +127,8 @@ begin
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
         'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
-        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id));
+        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id),
+        'awards', (select count(*) from shared.awards as a where a.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -193,6 +194,6 @@ end;
 $$;
 
 comment on function shared.erase_user(uuid, text, uuid) is
-    'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+    'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, awards and gamification preferences, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 revoke all on function shared.erase_user(uuid, text, uuid) from public;

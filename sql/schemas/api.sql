@@ -817,6 +817,20 @@ $$;
 COMMENT ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   IS 'GET /api/users/{id}/tools/{slug}/export: another user''s export bundle, for their organization''s gurus and admins (others PT404).';
 
+-- FUNCTION: gamification_me()
+CREATE FUNCTION api.gamification_me()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('data', shared.gamification_me(shared.require_caller()), 'meta', shared.gamification_meta());
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_me()
+COMMENT ON FUNCTION api.gamification_me ()
+  IS 'GET /api/gamification/me: the caller''s points, streak, awards (with their facts and times), leaderboard position and preferences.';
+
 -- FUNCTION: get_meeting_notes(uuid, text)
 CREATE FUNCTION api.get_meeting_notes(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1172,20 +1186,6 @@ $$;
 COMMENT ON FUNCTION api.my_action_items (p_status text)
   IS 'GET /api/me/action-items?status=: the action items the caller owns, by due date.';
 
--- FUNCTION: my_analytics()
-CREATE FUNCTION api.my_analytics()
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.user_analytics(shared.require_caller());
-end;
-$$;
-
--- COMMENT: FUNCTION my_analytics()
-COMMENT ON FUNCTION api.my_analytics ()
-  IS 'GET /api/analytics/me: the caller''s analytics (shared.user_analytics), {data, meta}.';
-
 -- FUNCTION: nudge_members(uuid, text)
 CREATE FUNCTION api.nudge_members(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1268,22 +1268,6 @@ $$;
 COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
 
--- FUNCTION: organization_analytics(uuid)
-CREATE FUNCTION api.organization_analytics(p_organization_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-declare
-    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
-begin
-    return shared.organization_analytics(v_organization);
-end;
-$$;
-
--- COMMENT: FUNCTION organization_analytics(p_organization_id uuid)
-COMMENT ON FUNCTION api.organization_analytics (p_organization_id uuid)
-  IS 'GET /api/analytics/organizations/{id}: funnel, stalled members, pace against the program (a guru coaching it, admins; others PT404). Returns {data, meta}.';
-
 -- FUNCTION: organization_dashboard(uuid)
 CREATE FUNCTION api.organization_dashboard(p_organization_id uuid)
 RETURNS jsonb
@@ -1300,55 +1284,25 @@ $$;
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
 
--- FUNCTION: organization_report(uuid)
-CREATE FUNCTION api.organization_report(p_organization_id uuid)
+-- FUNCTION: organization_leaderboard(uuid)
+CREATE FUNCTION api.organization_leaderboard(p_organization_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
 AS $$
 declare
     v_caller shared.users := shared.require_caller();
-    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    -- without an organization_id: the caller's own (none: 404 like an unknown one)
+    v_organization shared.organizations := shared.require_organization_reader(
+                                               v_caller, coalesce(p_organization_id, v_caller.organization_id));
 begin
-    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
-    return shared.organization_report(v_organization);
+    return jsonb_build_object('data', shared.organization_leaderboard(v_organization, v_caller.id),
+                              'meta', shared.gamification_meta());
 end;
 $$;
 
--- COMMENT: FUNCTION organization_report(p_organization_id uuid)
-COMMENT ON FUNCTION api.organization_report (p_organization_id uuid)
-  IS 'GET /api/analytics/organizations/{id}/export: what the organization progress report PDF shows (as organization_analytics; limited per minute: RATE_LIMIT_EXPORTS).';
-
--- FUNCTION: program_analytics()
-CREATE FUNCTION api.program_analytics()
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    perform shared.require_admin();
-    return shared.program_analytics();
-end;
-$$;
-
--- COMMENT: FUNCTION program_analytics()
-COMMENT ON FUNCTION api.program_analytics ()
-  IS 'GET /api/analytics/program: the program, by organization and by joining month (admins; others PT403). Returns {data, meta}.';
-
--- FUNCTION: progress_page()
-CREATE FUNCTION api.progress_page()
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-declare
-    v_caller shared.users := shared.require_caller();
-begin
-    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
-    return shared.progress_page(v_caller);
-end;
-$$;
-
--- COMMENT: FUNCTION progress_page()
-COMMENT ON FUNCTION api.progress_page ()
-  IS 'GET /api/analytics/me/export: what the caller''s own progress page PDF shows (limited per minute: RATE_LIMIT_EXPORTS).';
+-- COMMENT: FUNCTION organization_leaderboard(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
+  IS 'GET /api/gamification/leaderboard?organization_id=: this week''s leaderboard of the organization, the caller''s own when left out (members, its gurus, admins; PT404 for anyone else).';
 
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
@@ -1366,20 +1320,6 @@ $$;
 -- COMMENT: FUNCTION readiness()
 COMMENT ON FUNCTION api.readiness ()
   IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated); no names, since anyone may ask.';
-
--- FUNCTION: refresh_analytics()
-CREATE FUNCTION api.refresh_analytics()
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.request_analytics_refresh(shared.require_caller());
-end;
-$$;
-
--- COMMENT: FUNCTION refresh_analytics()
-COMMENT ON FUNCTION api.refresh_analytics ()
-  IS 'POST /api/analytics/refresh: a guru or admin refreshes the analytics'' materialized views now (others PT403; 3 per hour, PT429 with retry_after; PT409 while one runs); answers what was refreshed.';
 
 -- FUNCTION: refresh_session(text, text)
 CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -1503,6 +1443,21 @@ $$;
 -- COMMENT: FUNCTION save_team_decision(p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
 COMMENT ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
   IS 'PUT /api/organizations/{id}/tools/{slug}/decision: the team''s agreed answers over the version the page saw (PT409 STALE_VERSION otherwise; PT422 INVALID_ANSWERS; gurus coaching it, admins).';
+
+-- FUNCTION: set_gamification_preferences(boolean)
+CREATE FUNCTION api.set_gamification_preferences(p_leaderboard boolean)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('data', shared.set_gamification_preferences((shared.require_caller()).id, p_leaderboard),
+                              'meta', shared.gamification_meta());
+end;
+$$;
+
+-- COMMENT: FUNCTION set_gamification_preferences(p_leaderboard boolean)
+COMMENT ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
+  IS 'PUT /api/gamification/me/preferences: whether the caller takes part in leaderboards (false: left out of everyone else''s).';
 
 -- FUNCTION: set_schedule(uuid, text, text)
 CREATE FUNCTION api.set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
@@ -1708,20 +1663,6 @@ $$;
 COMMENT ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   IS 'PATCH /api/action-items/{id}: status, task, owner_id, due (gurus coaching the organization, admins; the owner: status only).';
 
--- FUNCTION: user_analytics(uuid)
-CREATE FUNCTION api.user_analytics(p_user_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.user_analytics(shared.require_visible_user(shared.require_caller(), p_user_id));
-end;
-$$;
-
--- COMMENT: FUNCTION user_analytics(p_user_id uuid)
-COMMENT ON FUNCTION api.user_analytics (p_user_id uuid)
-  IS 'GET /api/analytics/users/{id}: a user''s analytics for themself, a guru of their organization or an admin (others PT404), {data, meta}.';
-
 -- FUNCTION: worker_apply_retention(text, integer, integer, integer)
 CREATE FUNCTION api.worker_apply_retention(p_rule text
                                          , p_older_than_days integer
@@ -1849,20 +1790,6 @@ $$;
 -- COMMENT: FUNCTION worker_next_due()
 COMMENT ON FUNCTION api.worker_next_due ()
   IS 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';
-
--- FUNCTION: worker_refresh_analytics(time without time zone)
-CREATE FUNCTION api.worker_refresh_analytics(p_refresh_at time)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
-AS $$
-begin
-    return shared.run_daily_analytics_refresh(p_refresh_at);
-end;
-$$;
-
--- COMMENT: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
-COMMENT ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
-  IS 'The worker''s daily analytics refresh (shared.run_daily_analytics_refresh) at ANALYTICS_REFRESH_AT, UTC.';
 
 -- FUNCTION: worker_release_event(uuid, text)
 CREATE FUNCTION api.worker_release_event(p_event_id uuid, p_worker text)
@@ -2161,6 +2088,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.export_user_tool (p_user_id uuid, p_slug text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION gamification_me()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.gamification_me ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.gamification_me ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.get_meeting_notes (p_organization_id uuid, p_slug text)
@@ -2332,15 +2268,6 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.my_action_items (p_status text)
   TO fasttrack_api;
 
--- ACL: FUNCTION my_analytics()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.my_analytics ()
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.my_analytics ()
-  TO fasttrack_api;
-
 -- ACL: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
@@ -2360,15 +2287,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_analytics(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.organization_analytics (p_organization_id uuid)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.organization_analytics (p_organization_id uuid)
-  TO fasttrack_api;
-
 -- ACL: FUNCTION organization_dashboard(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
@@ -2378,31 +2296,13 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   TO fasttrack_api;
 
--- ACL: FUNCTION organization_report(p_organization_id uuid)
+-- ACL: FUNCTION organization_leaderboard(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION api.organization_report (p_organization_id uuid)
+  ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
   FROM PUBLIC;
 
 GRANT ALL PRIVILEGES
-  ON FUNCTION api.organization_report (p_organization_id uuid)
-  TO fasttrack_api;
-
--- ACL: FUNCTION program_analytics()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.program_analytics ()
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.program_analytics ()
-  TO fasttrack_api;
-
--- ACL: FUNCTION progress_page()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.progress_page ()
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.progress_page ()
+  ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION readiness()
@@ -2412,15 +2312,6 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.readiness ()
-  TO fasttrack_api;
-
--- ACL: FUNCTION refresh_analytics()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.refresh_analytics ()
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.refresh_analytics ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -2475,6 +2366,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.save_team_decision (p_organization_id uuid, p_slug text, p_data jsonb, p_version integer)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION set_gamification_preferences(p_leaderboard boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.set_gamification_preferences (p_leaderboard boolean)
   TO fasttrack_api;
 
 -- ACL: FUNCTION set_schedule(p_organization_id uuid, p_slug text, p_meeting_at text)
@@ -2567,15 +2467,6 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   TO fasttrack_api;
 
--- ACL: FUNCTION user_analytics(p_user_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.user_analytics (p_user_id uuid)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.user_analytics (p_user_id uuid)
-  TO fasttrack_api;
-
 -- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.worker_apply_retention (p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
@@ -2619,15 +2510,6 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_next_due ()
-  TO fasttrack_worker;
-
--- ACL: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
-  FROM PUBLIC;
-
-GRANT ALL PRIVILEGES
-  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
   TO fasttrack_worker;
 
 -- ACL: FUNCTION worker_release_event(p_event_id uuid, p_worker text)

@@ -40,7 +40,8 @@ def event_row(conn, event_id: str) -> dict[str, Any]:
 
 
 def test_admins_list_events_newest_first_and_by_status(live_server, people, conn):
-    submit(live_server, people["user"], "know-thyself")  # tool_completed + tool_unlocked (dream)
+    # tool_completed, tool_unlocked (dream) and award_earned (the first tool)
+    submit(live_server, people["user"], "know-thyself")
     admin = people["admin"]
 
     listed = data_of(events(live_server, admin))
@@ -49,6 +50,7 @@ def test_admins_list_events_newest_first_and_by_status(live_server, people, conn
     assert {(e["event_type"], e["tool_slug"]) for e in listed} == {
         ("tool_completed", "know-thyself"),
         ("tool_unlocked", "dream"),
+        ("award_earned", "know-thyself"),
     }
     assert [e["created_at"] for e in listed] == sorted(
         (e["created_at"] for e in listed), reverse=True
@@ -159,22 +161,25 @@ def pages_of_events(live_server, token: str, limit: int) -> list[list[dict[str, 
 
 
 def test_events_are_paged_with_limit_and_before(live_server, people):
-    for slug in ("woop", "cash", "energy"):  # one tool_completed each, nothing unlocked
+    # one tool_completed each, nothing unlocked; woop also earns two awards (first tool, module 0)
+    for slug in ("woop", "cash", "energy"):
         submit(live_server, people["user"], slug)
     everything = data_of(events(live_server, people["admin"]))
-    assert len(everything) == 3
+    assert len(everything) == 5
 
     pages = pages_of_events(live_server, people["admin"], limit=2)
 
-    assert [len(page) for page in pages] == [2, 1]
+    assert [len(page) for page in pages] == [2, 2, 1]
     assert [e["id"] for page in pages for e in page] == [e["id"] for e in everything]
-    assert [e["tool_slug"] for e in everything] == ["energy", "cash", "woop"]
+    completed = [e["tool_slug"] for e in everything if e["event_type"] == "tool_completed"]
+    assert completed == ["energy", "cash", "woop"]
 
 
 def test_paging_never_skips_events_written_by_the_same_submit(live_server, people):
-    submit(live_server, people["user"], "know-thyself")  # tool_completed + tool_unlocked, one tx
+    # tool_completed, tool_unlocked and award_earned, one transaction
+    submit(live_server, people["user"], "know-thyself")
     everything = data_of(events(live_server, people["admin"]))
-    assert len(everything) == 2
+    assert len(everything) == 3
 
     pages = pages_of_events(live_server, people["admin"], limit=1)
 

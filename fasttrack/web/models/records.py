@@ -28,7 +28,12 @@ class AiRequest(TypedDict):
 class OutboxEvent(TypedDict):
     id: UUID
     event_type: Literal[
-        "tool_completed", "tool_unlocked", "member_reminder", "member_nudged", "guru_digest"
+        "tool_completed",
+        "tool_unlocked",
+        "member_reminder",
+        "member_nudged",
+        "guru_digest",
+        "award_earned",
     ]
     user_id: NotRequired[UUID | None]
     tool_slug: str | None  # null for a guru_digest
