@@ -1,0 +1,159 @@
+"""`python -m bench.serving`: two or more ways of serving the app, measured interleaved.
+
+Each round starts every variant in turn on the same seeded database and measures GET
+dependencies (1 and 8 connections), POST data (8 connections, planned saves) and the tool
+pages' autosave (bench/autosave.py); the rounds alternate the order of the variants, so drift
+on a shared machine falls on all of them alike. A variant is NAME=KIND[@DIR]: KIND `current`
+serves as bin/run does (fasttrack.launcher.server_command), `gunicorn` as bin/run did before
+granian (`gunicorn -c python:fasttrack.gunicorn_conf`); DIR is a checkout of the code to run
+(`git archive <commit> | tar -x -C DIR`), by default this one.
+
+    python -m bench.serving --users 2000 --rounds 3 \\
+        --variant before=gunicorn@/tmp/fasttrack-before --variant granian=current
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import autosave, cpu, http_level
+from bench.__main__ import prepare
+from bench.server import throwaway_cluster
+from bench.workload import Population
+from fasttrack.launcher import server_command
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def gunicorn_command(bind: str, *extra: str) -> list[str]:
+    """How fasttrack.launcher served the app before granian (a checkout that still has
+    fasttrack/gunicorn_conf.py)."""
+    return [
+        sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", bind,
+        "--config", "python:fasttrack.gunicorn_conf", *extra,
+    ]  # fmt: skip
+
+
+COMMANDS = {"current": server_command, "gunicorn": gunicorn_command}
+
+
+def parse_variant(text: str) -> tuple[str, str, Path]:
+    name, _, spec = text.partition("=")
+    kind, _, directory = spec.partition("@")
+    if kind not in COMMANDS or not name:
+        raise argparse.ArgumentTypeError(f"NAME=current|gunicorn[@DIR], not {text!r}")
+    return name, kind, Path(directory).resolve() if directory else http_level.REPO_ROOT
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0, help="each measurement (8)")
+    parser.add_argument("--pages", type=int, default=8, help="autosaving users (8)")
+    parser.add_argument("--variant", type=parse_variant, action="append", required=True)
+    parser.add_argument("--out", type=Path)
+    return parser.parse_args(argv)
+
+
+def measure_variant(
+    url: str, population: Population, kind: str, code_dir: Path, args: argparse.Namespace,
+    postmaster: int | None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    log = Path("/tmp") / f"fasttrack-serving-{os.getpid()}.log"
+    rows = []
+    with http_level.serving(
+        url, log_path=log, postmaster_pid=postmaster, command=COMMANDS[kind], code_dir=code_dir
+    ) as service:
+        tokens = http_level.tokens_for(population.users, service.secret)
+        for op, connections in (
+            ("resolve_program_overview", 1),
+            ("resolve_program_overview", 8),
+            ("save_draft", 8),
+        ):
+            load = os.getloadavg()[0]
+            row = http_level.measure(
+                service, population, tokens, op, connections=connections,
+                seconds=args.seconds, expected_rate=1500, generator="wrk",
+            )  # fmt: skip
+            rows.append({**row, "load_before": load})
+        load = os.getloadavg()[0]
+        row = autosave.measure(service, population, tokens, users=args.pages, seconds=args.seconds)
+        rows.append({**row, "load_before": load})
+    log.unlink(missing_ok=True)
+    return rows
+
+
+def summary(runs: list[dict[str, Any]]) -> str:
+    """Median and range over the rounds, per variant and measurement."""
+    lines = [
+        "| measurement | variant | req/s | p50 ms | p99 ms | service CPU ms/req | "
+        "PostgreSQL CPU ms/req | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    keys: dict[tuple[str, int], None] = {}
+    for run in runs:
+        keys.setdefault((run["op"], run["clients"]), None)
+    for op, clients in keys:
+        for variant in dict.fromkeys(r["variant"] for r in runs):
+            rows = [r for r in runs if (r["op"], r["clients"], r["variant"]) == (op, clients, variant)]
+
+            def spread(values: list[float], digits: int) -> str:
+                return (
+                    f"{statistics.median(values):.{digits}f} "
+                    f"({min(values):.{digits}f}–{max(values):.{digits}f})"
+                )
+
+            cpu_service = [r["cpu_ms_per_request"]["service"] or 0 for r in rows]
+            cpu_pg = [r["cpu_ms_per_request"]["postgres"] or 0 for r in rows]
+            lines.append(
+                f"| {op} {clients} conn | {variant} | {spread([r['throughput'] for r in rows], 0)}"
+                f" | {spread([r['p50_ms'] for r in rows], 2)} | {spread([r['p99_ms'] for r in rows], 1)}"
+                f" | {spread(cpu_service, 3)} | {spread(cpu_pg, 3)}"
+                f" | {spread([r['load_before'] for r in rows], 1)} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    runs: list[dict[str, Any]] = []
+    seed_args = argparse.Namespace(apply_sql=[], quiet=True)
+    with throwaway_cluster() as cluster:
+        url, _ = prepare(cluster, "bench_serving", args.users, seed_args, lambda m: None)
+        with psycopg.connect(url) as conn:
+            population = Population.load(conn)
+        postmaster = cpu.postmaster_pid(cluster.pgdata)
+        for round_number in range(args.rounds):
+            order = args.variant if round_number % 2 == 0 else list(reversed(args.variant))
+            for name, kind, code_dir in order:
+                print(f"round {round_number + 1}: {name}", file=sys.stderr, flush=True)
+                for row in measure_variant(url, population, kind, code_dir, args, postmaster):
+                    runs.append({**row, "variant": name, "round": round_number + 1})
+    table = summary(runs)
+    print(table)
+    out = args.out or RESULTS / f"{time.strftime('%Y-%m-%d')}-serving-{args.users}.json"
+    result = {
+        "started_at": started,
+        "users": args.users,
+        "variants": [[n, k, str(d)] for n, k, d in args.variant],
+        "load_average_end": os.getloadavg(),
+        "runs": runs,
+    }
+    out.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    print(f"\nwritten: {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
