@@ -105,19 +105,22 @@ def summary(runs: list[dict[str, Any]]) -> str:
         keys.setdefault((run["op"], run["clients"]), None)
     for op, clients in keys:
         for variant in dict.fromkeys(r["variant"] for r in runs):
-            rows = [r for r in runs if (r["op"], r["clients"], r["variant"]) == (op, clients, variant)]
+            rows = [
+                r for r in runs if (r["op"], r["clients"], r["variant"]) == (op, clients, variant)
+            ]
 
             def spread(values: list[float], digits: int) -> str:
                 return (
                     f"{statistics.median(values):.{digits}f} "
-                    f"({min(values):.{digits}f}–{max(values):.{digits}f})"
+                    f"({min(values):.{digits}f} to {max(values):.{digits}f})"
                 )
 
             cpu_service = [r["cpu_ms_per_request"]["service"] or 0 for r in rows]
             cpu_pg = [r["cpu_ms_per_request"]["postgres"] or 0 for r in rows]
+            rates, p50s, p99s = ([r[k] for r in rows] for k in ("throughput", "p50_ms", "p99_ms"))
             lines.append(
-                f"| {op} {clients} conn | {variant} | {spread([r['throughput'] for r in rows], 0)}"
-                f" | {spread([r['p50_ms'] for r in rows], 2)} | {spread([r['p99_ms'] for r in rows], 1)}"
+                f"| {op} {clients} conn | {variant} | {spread(rates, 0)}"
+                f" | {spread(p50s, 2)} | {spread(p99s, 1)}"
                 f" | {spread(cpu_service, 3)} | {spread(cpu_pg, 3)}"
                 f" | {spread([r['load_before'] for r in rows], 1)} |"
             )

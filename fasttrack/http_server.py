@@ -28,10 +28,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from fasttrack import metrics_dir
-from fasttrack.logs import JsonFormatter, configure_logging
+from fasttrack.logs import configure_logging, server_logconfig
 from fasttrack.settings import Settings, SettingsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives
@@ -39,22 +38,6 @@ TARGET = "app:create_app"  # a factory: each worker builds its own app (and its 
 GRACEFUL_SECONDS = 30  # as gunicorn's graceful_timeout: requests in flight get this long
 KEEP_ALIVE_MS = 5_000  # an idle client connection stays open this long between requests
 BACKLOG = 2048  # connections the kernel queues before the workers accept them (gunicorn's)
-
-
-def log_config() -> dict[str, Any]:
-    """granian's loggers (`_granian`, `granian.access`) through the root's JSON handler."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"stderr": handler},
-        "root": {"level": "INFO", "handlers": ["stderr"]},
-        "loggers": {
-            "_granian": {"level": "INFO", "handlers": [], "propagate": True},
-            "granian.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
-        },
-    }
 
 
 def parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:
@@ -97,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         websockets=False,
         backlog=BACKLOG,
         http1_settings=HTTP1Settings(header_read_timeout=KEEP_ALIVE_MS),
-        log_dictconfig=log_config(),
+        log_dictconfig=server_logconfig(),
         log_access=False,
         respawn_failed_workers=True,
         respawn_interval=0.1,  # only between a replacement's start and the old one's stop

@@ -1,4 +1,4 @@
-"""Structured logs: one JSON object per line, for the app, gunicorn and the launcher alike.
+"""Structured logs: one JSON object per line, for the app, the HTTP server and the launcher alike.
 
 Only what a record's message and its `extra` fields carry is written: callers pass ids, methods,
 paths and statuses, never tokens, secrets, cookies, headers or bodies.
@@ -35,7 +35,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: int = logging.INFO) -> None:
     """Send the root logger's records to stderr as JSON lines; calling it again changes nothing."""
     root = logging.getLogger()
-    # gunicorn's logconfig_dict may have installed one already: never write each line twice.
+    # The HTTP server's log config may have installed one already: never write each line twice.
     if any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -45,8 +45,10 @@ def configure_logging(level: int = logging.INFO) -> None:
         root.setLevel(level)
 
 
-def gunicorn_logconfig() -> dict[str, Any]:
-    """gunicorn's own logs (start-up, workers) in the same JSON format (`logconfig_dict`)."""
+def server_logconfig() -> dict[str, Any]:
+    """The HTTP server's own logs (granian's `_granian` loggers: start-up, workers) in the same
+    JSON format; its access log off: the app logs each request itself, without the query
+    string (it can hold an SSO signature)."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     return {
         "version": 1,
@@ -55,9 +57,7 @@ def gunicorn_logconfig() -> dict[str, Any]:
         "handlers": {"stderr": handler},
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-            # The app logs each request itself, without the query string (it can hold an SSO
-            # signature); gunicorn's access log would repeat it with the query.
-            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+            "_granian": {"level": "INFO", "handlers": [], "propagate": True},
+            "granian.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }
