@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,35 +63,77 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0, help="each measurement (8)")
     parser.add_argument("--pages", type=int, default=8, help="autosaving users (8)")
     parser.add_argument("--variant", type=parse_variant, action="append", required=True)
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        help="NAME:VAR=VALUE, a setting for one variant's service (repeatable)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="directory for py-spy's samples of each variant's autosave in the first round "
+        "(collapsed stacks; py-spy on PATH)",
+    )
     parser.add_argument("--out", type=Path)
     return parser.parse_args(argv)
 
 
+def variant_env(name: str, args: argparse.Namespace) -> dict[str, str]:
+    pairs = [spec.partition(":")[2] for spec in args.env if spec.partition(":")[0] == name]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
 def measure_variant(
-    url: str, population: Population, kind: str, code_dir: Path, args: argparse.Namespace,
-    postmaster: int | None,
+    url: str, population: Population, name: str, kind: str, code_dir: Path,
+    args: argparse.Namespace, postmaster: int | None, profile: Path | None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     log = Path("/tmp") / f"fasttrack-serving-{os.getpid()}.log"
     rows = []
-    with http_level.serving(
-        url, log_path=log, postmaster_pid=postmaster, command=COMMANDS[kind], code_dir=code_dir
-    ) as service:
-        tokens = http_level.tokens_for(population.users, service.secret)
-        for op, connections in (
-            ("resolve_program_overview", 1),
-            ("resolve_program_overview", 8),
-            ("save_draft", 8),
-        ):
-            load = os.getloadavg()[0]
-            row = http_level.measure(
-                service, population, tokens, op, connections=connections,
-                seconds=args.seconds, expected_rate=1500, generator="wrk",
-            )  # fmt: skip
-            rows.append({**row, "load_before": load})
-        load = os.getloadavg()[0]
-        row = autosave.measure(service, population, tokens, users=args.pages, seconds=args.seconds)
-        rows.append({**row, "load_before": load})
+    os.environ.update(variant_env(name, args))
+    try:
+        with http_level.serving(
+            url, log_path=log, postmaster_pid=postmaster, command=COMMANDS[kind],
+            code_dir=code_dir,
+        ) as service:  # fmt: skip
+            rows = _measure(service, population, args, profile)
+    finally:
+        for variable in variant_env(name, args):
+            os.environ.pop(variable, None)
     log.unlink(missing_ok=True)
+    return rows
+
+
+def _measure(
+    service: http_level.Service, population: Population, args: argparse.Namespace,
+    profile: Path | None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    rows = []
+    tokens = http_level.tokens_for(population.users, service.secret)
+    for op, connections in (
+        ("resolve_program_overview", 1),
+        ("resolve_program_overview", 8),
+        ("save_draft", 8),
+    ):
+        load = os.getloadavg()[0]
+        row = http_level.measure(
+            service, population, tokens, op, connections=connections,
+            seconds=args.seconds, expected_rate=1500, generator="wrk",
+        )  # fmt: skip
+        rows.append({**row, "load_before": load})
+    load = os.getloadavg()[0]
+    sampler = None
+    if profile is not None:
+        sampler = subprocess.Popen(
+            [shutil.which("py-spy") or "py-spy", "record", "--pid", str(service.pid),
+             "--subprocesses", "--nonblocking", "--format", "raw", "--rate", "200",
+             "--duration", str(max(1, round(args.seconds))), "--output", str(profile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    row = autosave.measure(service, population, tokens, users=args.pages, seconds=args.seconds)
+    if sampler is not None:
+        sampler.wait(timeout=60)
+    rows.append({**row, "load_before": load})
     return rows
 
 
@@ -141,7 +185,13 @@ def main(argv: list[str] | None = None) -> int:
             order = args.variant if round_number % 2 == 0 else list(reversed(args.variant))
             for name, kind, code_dir in order:
                 print(f"round {round_number + 1}: {name}", file=sys.stderr, flush=True)
-                for row in measure_variant(url, population, kind, code_dir, args, postmaster):
+                profile = (
+                    args.profile / f"{name}.txt" if args.profile and round_number == 0 else None
+                )
+                measured = measure_variant(
+                    url, population, name, kind, code_dir, args, postmaster, profile
+                )
+                for row in measured:
                     runs.append({**row, "variant": name, "round": round_number + 1})
     table = summary(runs)
     print(table)
