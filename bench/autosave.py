@@ -3,8 +3,8 @@ sends the version it last saw with the registry's example answers (one field edi
 as a page saves only what changed) and reads the new version from the answer.
 
 wrk runs one thread per user (`-t N -c N`), so a thread's Lua state is that user's page: its
-token, its version, its count of edits. No pause: each page saves again as soon as its answer
-arrives, the most a user can send; `users` sets the offered load.
+token, its version, its count of edits. Each page saves again `pause_ms` after its answer
+arrived (0: at once, the most one user can send); `users` and the pause set the offered load.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ TOOL = "woop"
 REGISTRY = Path(__file__).resolve().parent.parent / "config" / "tool-registry.json"
 EDITED_FIELD = "plan"  # the field each autosave changes (its text grows by one edit mark)
 EDIT_MARK = "@EDIT@"
+PAGES = 64  # pages autosaving at once in `python -m bench` (fewer when fewer users are on WOOP)
 
 LUA = r"""
 local threads = {}
@@ -42,6 +43,11 @@ function init(args)
   prefix, suffix = before, after
   edits = 0
   refused = 0
+  pause = tonumber(args[2] or "0")
+end
+
+function delay()
+  return pause
 end
 
 function request()
@@ -83,9 +89,13 @@ def example_answers() -> dict[str, Any]:
     return next(tool["example"] for tool in tools if tool["slug"] == TOOL)
 
 
-def page_users(population: Population, count: int) -> list[User]:
+def woop_users(population: Population) -> list[User]:
     """Users whose current tool is WOOP (stage 0), not yet used by another phase."""
-    found = [u for u in population.users if u.stage == 0 and u.seq not in population.retired]
+    return [u for u in population.users if u.stage == 0 and u.seq not in population.retired]
+
+
+def page_users(population: Population, count: int) -> list[User]:
+    found = woop_users(population)
     if len(found) < count:
         raise RuntimeError(f"only {len(found)} users are on {TOOL}: seed more users")
     return found[:count]
@@ -105,21 +115,25 @@ def measure(
     *,
     users: int,
     seconds: float,
+    pause_ms: int = 0,
 ) -> dict[str, Any]:
-    """`users` pages autosaving for `seconds`; the users are retired afterwards (a save in
-    flight when wrk stopped may have moved a version the page never read)."""
+    """`users` pages autosaving for `seconds`, each `pause_ms` after its last answer; the users
+    are retired afterwards (a save in flight when wrk stopped may have moved a version the page
+    never read)."""
     chosen = page_users(population, users)
     meter = CpuMeter(service.pid, service.postmaster_pid)
+    body_bytes = 0
     with tempfile.TemporaryDirectory(prefix="fasttrack-autosave-") as workdir:
         for i, user in enumerate(chosen, start=1):
             line = _user_line(user, tokens[user.seq], user.seq)
+            body_bytes += len(line.split("\t", 2)[2]) + len('{"version": 1, "data": 1}') - 1
             Path(workdir, f"user_{i}.txt").write_text(line + "\n", encoding="utf-8")
         script = Path(workdir, "autosave.lua")
         script.write_text(LUA, encoding="utf-8")
         command = [
             wrk_path() or "wrk", "-t", str(users), "-c", str(users),
             "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
-            "-s", str(script), service.base_url, "--", workdir,
+            "-s", str(script), service.base_url, "--", workdir, str(pause_ms),
         ]  # fmt: skip
         meter.begin()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -133,6 +147,7 @@ def measure(
         "op": "autosave_pages",
         "endpoint": f"POST /api/tools/{TOOL}/data",
         "clients": users,
+        "pause_ms": pause_ms,
         "count": report["requests"],
         "errors": sum(kinds.values()),
         "error_kinds": kinds,
@@ -147,5 +162,7 @@ def measure(
         "versions_moved": sum(u["last"] - u["first"] for u in report["users"]),
         "refused": sum(u["refused"] for u in report["users"]),
         "cpu_ms_per_request": meter.end(report["requests"]),
+        "body_bytes": round(body_bytes / len(chosen)),
+        "tools": 1,
         "generator": "wrk",
     }

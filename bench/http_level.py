@@ -382,6 +382,7 @@ def measure(
         if not calls:
             raise RuntimeError(f"no user has anything left to {op}: seed more users")
         plans = [[write_line(op, c, tokens[c.seq]) for c in group] for group in calls]
+        bodies = [len(line.split("\t", 3)[3]) for plan in plans for line in plan]
         meter.begin()
         result = run_load(
             service,
@@ -400,6 +401,8 @@ def measure(
         apply(population, made, uncertain)
         if any(sent >= len(group) for group, sent in zip(calls, result["sent"], strict=True)):
             result["plan_exhausted"] = True  # the load ran out of planned calls before the end
+        result["body_bytes"] = round(sum(bodies) / len(bodies))
+        result["tools"] = len({c.slug for group in calls for c in group})
     result["cpu_ms_per_request"] = meter.end(result["count"])
     result.pop("sent", None)
     result.update(op=op, clients=connections, endpoint=ENDPOINTS[op])
@@ -444,8 +447,25 @@ def run(
                     f"{result['throughput']:.0f}/s, {result['errors']} errors"
                 )
                 results.append(result)
-        # autosave under load: many users, each saving its own draft every few seconds
-        connections = 64 if generator == "wrk" else 8
+        if generator == "wrk":  # tool pages: their own WOOP draft, version and connection each
+            from bench import autosave
+
+            users = min(autosave.PAGES, len(autosave.woop_users(population)))
+            pause_ms = max(0, round(1000 * users / max(autosave_rate, 1)) - 2)
+            result = autosave.measure(
+                service, population, tokens, users=users, seconds=autosave_seconds,
+                pause_ms=pause_ms,
+            )  # fmt: skip
+            result.update(op="autosave_sustained", target_rate=autosave_rate)
+            progress(
+                f"  http autosave sustained {autosave_seconds:.0f}s at ~{autosave_rate}/s "
+                f"({users} pages): {result['throughput']:.0f}/s, p99 {result['p99_ms']:.1f} ms, "
+                f"{result['errors']} errors"
+            )
+            results.append(result)
+            return results
+        # the Python generator: many users, each saving its own draft every few seconds
+        connections = 8
         pause_ms = max(0, round(1000 * connections / max(autosave_rate, 1)) - 2)
         result = measure(
             service,

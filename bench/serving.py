@@ -75,6 +75,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="directory for py-spy's samples of each variant's autosave in the first round "
         "(collapsed stacks; py-spy on PATH)",
     )
+    parser.add_argument(
+        "--shapes",
+        action="store_true",
+        help="instead: the autosave as the benchmark measured it before (64 connections over "
+        "all users' current tools, planned versions, paced for 1,000/s; and 8 of them unpaced) "
+        "next to tool pages (8 unpaced, 64 paced for 1,000/s)",
+    )
     parser.add_argument("--out", type=Path)
     return parser.parse_args(argv)
 
@@ -110,6 +117,8 @@ def _measure(
 ) -> list[dict[str, Any]]:  # fmt: skip
     rows = []
     tokens = http_level.tokens_for(population.users, service.secret)
+    if args.shapes:
+        return _shapes(service, population, tokens, args)
     for op, connections in (
         ("resolve_program_overview", 1),
         ("resolve_program_overview", 8),
@@ -134,6 +143,27 @@ def _measure(
     if sampler is not None:
         sampler.wait(timeout=60)
     rows.append({**row, "load_before": load})
+    return rows
+
+
+def _shapes(
+    service: http_level.Service, population: Population, tokens: dict[int, str],
+    args: argparse.Namespace,
+) -> list[dict[str, Any]]:  # fmt: skip
+    rows = []
+    for connections, pause_ms in ((64, 62), (8, 0)):
+        load = os.getloadavg()[0]
+        row = http_level.measure(
+            service, population, tokens, "save_draft", connections=connections,
+            seconds=args.seconds, expected_rate=1200, generator="wrk", pause_ms=pause_ms,
+        )  # fmt: skip
+        rows.append({**row, "op": f"planned_saves_pause_{pause_ms}", "load_before": load})
+    for users, pause_ms in ((64, 62), (8, 0)):
+        load = os.getloadavg()[0]
+        row = autosave.measure(
+            service, population, tokens, users=users, seconds=args.seconds, pause_ms=pause_ms
+        )
+        rows.append({**row, "op": f"autosave_pages_pause_{pause_ms}", "load_before": load})
     return rows
 
 
