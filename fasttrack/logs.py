@@ -9,27 +9,40 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# One encoder for every line (json.dumps with `default` would build a new one each time).
+_ENCODER = json.JSONEncoder(default=str)
+_LEVELS = {level: name.lower() for name, level in logging.getLevelNamesMapping().items()}
 
 
 class JsonFormatter(logging.Formatter):
-    """`{"ts", "level", "logger", "message", ...extra}` on one line."""
+    """`{"ts", "level", "logger", "message", ...extra}` on one line. Every request writes one,
+    so it is built with as little as it takes: the second's text is kept until the next."""
+
+    _second = -1
+    _second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:  # "2026-12-02T16:40:05", UTC, made once a second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
+            "ts": f"{self._second_text}.{int(record.msecs):03d}+00:00",
+            "level": _LEVELS.get(record.levelno) or record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update((key, value) for key, value in record.__dict__.items() if key not in _STANDARD)
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 def configure_logging(level: int = logging.INFO) -> None:
