@@ -34,7 +34,6 @@ from fasttrack.web import (
     openapi,
     organization_groups,
     personal_data,
-    request_limits,
     request_log,
     security,
     static_files,
@@ -86,7 +85,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         else None
     )
     request_log.init_app(app)  # first: its after_request runs last and sees the final status
-    request_limits.init_app(app)  # 414/431 before any other work
     metrics.init_app(app, settings)  # counts what the app answers; serves /metrics before it
     errors.init_app(app)
     inputs.init_app(app)

@@ -28,16 +28,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fasttrack import metrics_dir
 from fasttrack.logs import configure_logging, server_logconfig
 from fasttrack.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives
-TARGET = "app:create_app"  # a factory: each worker builds its own app (and its own pool)
+TARGET = "fasttrack.http_server:served_app"  # a factory: each worker builds its own app and pool
 GRACEFUL_SECONDS = 30  # as gunicorn's graceful_timeout: requests in flight get this long
 KEEP_ALIVE_MS = 5_000  # an idle client connection stays open this long between requests
 BACKLOG = 2048  # connections the kernel queues before the workers accept them (gunicorn's)
+
+
+def served_app() -> Flask:
+    """The app as the server serves it: with the request line and header limits."""
+    from fasttrack import create_app
+    from fasttrack.web import request_limits
+
+    app = create_app()
+    request_limits.init_app(app)
+    return app
 
 
 def parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:

@@ -4,7 +4,9 @@ X-Request-ID, like every other answer).
 
 The numbers are the ones the README promises (gunicorn's defaults, kept when the service moved
 to granian, whose own limits are far larger): an SSO link or a token that grew by accident is
-refused with a message a tool author can show, before any work is done for it.
+refused with a message a tool author can show, before any work is done for it. Installed by the
+HTTP server's app factory (fasttrack/http_server.py), as gunicorn's limits were part of the
+server: an app made in-process (tests, `flask`) has none.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ HEADER_FIELDS = 100  # header fields (hyper, under granian, refuses more itself)
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_oversized)
+    """First among the before-request functions (after the request log's start, so the refusal
+    has its duration too)."""
+    functions = app.before_request_funcs.setdefault(None, [])
+    after_log = next(
+        (i + 1 for i, f in enumerate(functions) if f.__module__.endswith("request_log")), 0
+    )
+    functions.insert(after_log, refuse_oversized)
 
 
 def refuse_oversized() -> None:
