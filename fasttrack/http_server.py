@@ -2,7 +2,7 @@
 the container, the benchmark and the HTTP tests all serve it.
 
 granian parses HTTP in compiled code (Rust, hyper) and hands each request to the WSGI app on one
-of its blocking threads: the same app, about a fifth less CPU per request than gunicorn's
+of its blocking threads: the same app, 27 to 31% less CPU per request than gunicorn's
 pure-Python parsing (docs/PERFORMANCE.md, "Serving"). What gunicorn gave, and how it is kept:
 
 - workers and threads: WEB_CONCURRENCY processes of WEB_THREADS threads (or --workers,
