@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives
 TARGET = "fasttrack.http_server:served_app"  # a factory: each worker builds its own app and pool
 GRACEFUL_SECONDS = 30  # as gunicorn's graceful_timeout: requests in flight get this long
-KEEP_ALIVE_MS = 5_000  # an idle client connection stays open this long between requests
+# hyper's header read timeout (30 s by default): a request's headers, on a kept-alive connection
+# the next request's, must arrive within this, as gunicorn's keepalive of 5 s asked.
+KEEP_ALIVE_MS = 5_000
 BACKLOG = 2048  # connections the kernel queues before the workers accept them (gunicorn's)
 
 
