@@ -1,4 +1,4 @@
-"""Entry point for `flask --app app ...` and gunicorn `'app:create_app()'`."""
+"""Entry point for `flask --app app ...` (the HTTP server: fasttrack/http_server.py)."""
 
 from fasttrack import create_app
 

@@ -40,11 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--autosave-seconds", type=float, default=60.0)
     parser.add_argument("--autosave-rate", type=int, default=1000, help="saves/s to offer (1000)")
     parser.add_argument(
-        "--gunicorn-arg",
+        "--server-arg",
         action="append",
         default=[],
-        help="extra gunicorn option for the service, to measure a variant of how it is served "
-        "(repeatable; e.g. --gunicorn-arg=--workers=4)",
+        help="extra option of fasttrack.http_server, to measure a variant of how the service is "
+        "served (repeatable; e.g. --server-arg=--workers=4)",
     )
     parser.add_argument(
         "--generator",
@@ -129,7 +129,7 @@ def run(
             "clients": clients,
             "autosave_seconds": args.autosave_seconds,
             "autosave_rate": args.autosave_rate,
-            "gunicorn": gunicorn_settings(args.gunicorn_arg),
+            "server": server_settings(args.server_arg),
             "applied_sql": [str(p) for p in args.apply_sql],
         },
         "machine": machine(),
@@ -203,15 +203,15 @@ def run(
         generator = args.generator
         if generator == "auto":
             generator = "wrk" if http_level.wrk_path() else "python"
-        say(f"http level (gunicorn, {generator})")
-        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"fasttrack-bench-gunicorn-{os.getpid()}.log"
+        say(f"http level (granian, {generator})")
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / f"fasttrack-bench-server-{os.getpid()}.log"
         results["http"] = http_level.run(
             url,
             population,
             seconds=args.seconds,
             autosave_seconds=args.autosave_seconds,
             autosave_rate=args.autosave_rate,
-            gunicorn_args=tuple(args.gunicorn_arg),
+            server_args=tuple(args.server_arg),
             generator=generator,
             connections_list=(1, max(clients)),
             postmaster_pid=cpu.postmaster_pid(cluster.pgdata),
@@ -268,14 +268,15 @@ def warm(url: str, population: Population, args: argparse.Namespace) -> list[dic
     ]
 
 
-def gunicorn_settings(extra_args: list[str]) -> dict[str, Any]:
-    """How the service was served: the defaults of fasttrack.gunicorn_conf, and any variant."""
-    from fasttrack import gunicorn_conf
+def server_settings(extra_args: list[str]) -> dict[str, Any]:
+    """How the service was served: fasttrack.http_server's defaults, and any variant."""
+    from fasttrack.settings import Settings
 
+    settings = Settings.from_env()
     return {
-        "worker_class": gunicorn_conf.worker_class,
-        "workers": gunicorn_conf.workers,
-        "threads": gunicorn_conf.threads,
+        "server": "granian",
+        "workers": settings.web_concurrency,
+        "threads": settings.web_threads,
         "extra_args": extra_args,
     }
 

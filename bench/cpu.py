@@ -1,8 +1,8 @@
 """Where the CPU goes during a load: the service, PostgreSQL and the load generator, from /proc.
 
 A process's ticks are its own (utime + stime) plus those of the children it has reaped
-(cutime + cstime), so a postmaster counts the backends that came and went, and gunicorn's
-master the workers it replaced. Linux only; elsewhere every figure is None.
+(cutime + cstime), so a postmaster counts the backends that came and went, and the HTTP
+server's main process the workers it replaced. Linux only; elsewhere every figure is None.
 """
 
 from __future__ import annotations

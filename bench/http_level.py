@@ -1,4 +1,4 @@
-"""HTTP level: the service under gunicorn on 127.0.0.1, load from a separate process.
+"""HTTP level: the service as bin/run serves it, on 127.0.0.1, load from a separate process.
 
 The load generator is wrk (Debian's package) with a Lua script that replays a plan file per
 thread; without wrk, a Python generator in separate processes replays the same plans. Reads pick
@@ -27,7 +27,7 @@ from typing import Any
 from bench.cpu import CpuMeter
 from bench.stats import summarize
 from bench.workload import WIDE_TOOL, PlannedCall, Population, User, apply, plan_writes
-from fasttrack.launcher import gunicorn_command
+from fasttrack.launcher import server_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = {
@@ -102,15 +102,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(
+def serving(
     url: str,
     *,
     log_path: Path,
     postmaster_pid: int | None = None,
     extra_args: tuple[str, ...] = (),
+    command: Callable[..., list[str]] = server_command,
+    code_dir: Path = REPO_ROOT,
 ) -> Iterator[Service]:
-    """The service as bin/run serves it (fasttrack.launcher.gunicorn_command: its workers,
-    threads and config), on a free local port; `extra_args` measure a variant."""
+    """The service as bin/run serves it (fasttrack.launcher.server_command: its workers,
+    threads and settings), on a free local port; `extra_args` measure a variant, `command`
+    another server, `code_dir` another checkout of the code (a before/after pair)."""
     port = free_port()
     secret = secrets.token_urlsafe(48)
     env = {
@@ -124,10 +127,13 @@ def gunicorn(
         # The per-user limit (100/min by default) would refuse a load test; set it out of reach.
         # Each request still counts itself (one upsert), as in production.
         "RATE_LIMIT_DEFAULT": "1000000",
+        "PYTHONPATH": str(code_dir),
     }
-    command = gunicorn_command(f"127.0.0.1:{port}", *extra_args)
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            command(f"127.0.0.1:{port}", *extra_args), cwd=code_dir, env=env, stdout=log,
+            stderr=log,
+        )  # fmt: skip
         try:
             _wait_ready(port, process)
             yield Service(f"http://127.0.0.1:{port}", port, secret, process.pid, postmaster_pid)
@@ -144,7 +150,7 @@ def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {process.returncode}")
+            raise RuntimeError(f"the service exited with status {process.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/ready")
@@ -153,7 +159,7 @@ def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30.0) -> 
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become ready")
+    raise RuntimeError("the service did not become ready")
 
 
 def tokens_for(users: list[User], secret: str) -> dict[int, str]:
@@ -376,6 +382,7 @@ def measure(
         if not calls:
             raise RuntimeError(f"no user has anything left to {op}: seed more users")
         plans = [[write_line(op, c, tokens[c.seq]) for c in group] for group in calls]
+        bodies = [len(line.split("\t", 3)[3]) for plan in plans for line in plan]
         meter.begin()
         result = run_load(
             service,
@@ -394,6 +401,8 @@ def measure(
         apply(population, made, uncertain)
         if any(sent >= len(group) for group, sent in zip(calls, result["sent"], strict=True)):
             result["plan_exhausted"] = True  # the load ran out of planned calls before the end
+        result["body_bytes"] = round(sum(bodies) / len(bodies))
+        result["tools"] = len({c.slug for group in calls for c in group})
     result["cpu_ms_per_request"] = meter.end(result["count"])
     result.pop("sent", None)
     result.update(op=op, clients=connections, endpoint=ENDPOINTS[op])
@@ -412,12 +421,12 @@ def run(
     log_path: Path,
     connections_list: tuple[int, ...] = (1, 8),
     postmaster_pid: int | None = None,
-    gunicorn_args: tuple[str, ...] = (),
+    server_args: tuple[str, ...] = (),
     progress: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
     results = []
-    with gunicorn(
-        url, log_path=log_path, postmaster_pid=postmaster_pid, extra_args=gunicorn_args
+    with serving(
+        url, log_path=log_path, postmaster_pid=postmaster_pid, extra_args=server_args
     ) as service:
         tokens = tokens_for(population.users, service.secret)
         for op in ENDPOINTS:
@@ -438,8 +447,25 @@ def run(
                     f"{result['throughput']:.0f}/s, {result['errors']} errors"
                 )
                 results.append(result)
-        # autosave under load: many users, each saving its own draft every few seconds
-        connections = 64 if generator == "wrk" else 8
+        if generator == "wrk":  # tool pages: their own WOOP draft, version and connection each
+            from bench import autosave
+
+            users = min(autosave.PAGES, len(autosave.woop_users(population)))
+            pause_ms = max(0, round(1000 * users / max(autosave_rate, 1)) - 2)
+            result = autosave.measure(
+                service, population, tokens, users=users, seconds=autosave_seconds,
+                pause_ms=pause_ms,
+            )  # fmt: skip
+            result.update(op="autosave_sustained", target_rate=autosave_rate)
+            progress(
+                f"  http autosave sustained {autosave_seconds:.0f}s at ~{autosave_rate}/s "
+                f"({users} pages): {result['throughput']:.0f}/s, p99 {result['p99_ms']:.1f} ms, "
+                f"{result['errors']} errors"
+            )
+            results.append(result)
+            return results
+        # the Python generator: many users, each saving its own draft every few seconds
+        connections = 8
         pause_ms = max(0, round(1000 * connections / max(autosave_rate, 1)) - 2)
         result = measure(
             service,

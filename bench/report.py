@@ -232,7 +232,7 @@ def markdown(results: dict[str, Any]) -> str:
     if cpu_rows:
         out += ["", "CPU milliseconds per HTTP request, by process:", ""]
         out += [
-            "| endpoint | connections | gunicorn + Flask | PostgreSQL | load generator |",
+            "| endpoint | connections | server + Flask | PostgreSQL | load generator |",
             "|---|---:|---:|---:|---:|",
         ]
         for row in cpu_rows:

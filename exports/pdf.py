@@ -41,7 +41,7 @@ def render_pdf_here(
 ) -> bytes:
     """The bundle as a PDF, rendered in this process. `fetcher` lets a caller see what was
     fetched or refused."""
-    from weasyprint import HTML  # imported on first use: it loads Pango, after gunicorn forks
+    from weasyprint import HTML  # imported on first use: it loads Pango, after the server forks
 
     html = render_html(bundle)
     document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=fetcher or BundledAssetsFetcher())

@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fasttrack import cli, tokens
-from fasttrack.db import Database
+from fasttrack.db import Database, prepares_statements
 from fasttrack.exact_json import ExactJSONProvider
 from fasttrack.logs import configure_logging
 from fasttrack.settings import Settings
@@ -81,6 +81,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             max_size=settings.db_pool_max,
             read_url=settings.database_read_url,
             max_lag=settings.read_replica_max_lag,
+            prepare=prepares_statements(
+                settings.database_prepared_statements, settings.database_url
+            ),
         )
         if settings.database_url
         else None

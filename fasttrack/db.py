@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 from psycopg import Connection
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
@@ -46,10 +47,31 @@ _SETTINGS_AS_OWNER = (
 # prepare statements on the server. A prepared statement belongs to one server session, and
 # behind a transaction pooler (PgBouncer, Supavisor: Supabase's port 6543) the next transaction
 # may run on another one ("prepared statement _pg3_0 already exists" / "does not exist").
-# Every call is one short statement whose plan the server caches per function anyway.
 CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "prepare_threshold": None}
+# On a direct connection the two statements of a call are prepared from their second use on
+# (each function's call has one text): the server no longer parses and plans them each time.
+DIRECT_CONNECTION_OPTIONS: dict[str, Any] = {"autocommit": True, "prepare_threshold": 1}
+
 # A pooled connection idle for longer than this is pinged before it is lent (see _check).
 IDLE_CHECK_SECONDS = 5.0
+
+
+def surely_direct(conninfo: str) -> bool:
+    """Whether a URL surely reaches PostgreSQL itself, no transaction pooler in between: a Unix
+    socket, or port 5432 on a host not named for a pooler (Supabase's direct URL, not its
+    `*.pooler.supabase.com`). When in doubt, not: unprepared statements work everywhere,
+    prepared ones only on a server session of one's own."""
+    params = conninfo_to_dict(conninfo)
+    hosts = str(params.get("host") or "/").split(",")
+    ports = str(params.get("port") or "5432").split(",")
+    if any("pooler" in host for host in hosts):
+        return False
+    return all(host.startswith("/") for host in hosts) or all(p == "5432" for p in ports)
+
+
+def prepares_statements(mode: str, conninfo: str) -> bool:
+    """DATABASE_PREPARED_STATEMENTS (`on`, `off`, `auto`) for this URL."""
+    return mode == "on" or (mode == "auto" and surely_direct(conninfo))
 
 
 def call_api(
@@ -59,6 +81,7 @@ def call_api(
     context: str = "{}",
     *,
     role: str | None = API_ROLE,
+    as_text: bool = False,
     **args: Any,
 ) -> Any:
     """Run `api.<function>(name => value, ...)` on an autocommit connection; return its result.
@@ -68,9 +91,10 @@ def call_api(
     the pipeline's Sync: committed when both succeed, rolled back otherwise, and the local
     settings and role end with it, so nothing leaks to the connection's next user. On a
     connection with an open transaction they would last until its end, hence the autocommit
-    requirement. `role=None` keeps the login's own role.
+    requirement. `role=None` keeps the login's own role. `as_text`: the result as the JSON
+    text PostgreSQL wrote, for an answer that is passed on unread (no parsing in Python).
     """
-    query = _call_sql(function, tuple(args))
+    query = _call_sql(function, tuple(args), as_text)
     if not conn.autocommit:
         raise psycopg.ProgrammingError("call_api needs an autocommit connection")
     params = {name: _adapt(value) for name, value in args.items()}
@@ -87,7 +111,8 @@ def call_api(
 
 class Database:
     """A lazily opened connection pool that can only call `api` functions; with `read_url`, a
-    second pool on a read replica for REPLICA_READS (fasttrack/read_replica.py)."""
+    second pool on a read replica for REPLICA_READS (fasttrack/read_replica.py); `prepare`:
+    statements prepared on the server (a direct connection only: `prepares_statements`)."""
 
     def __init__(
         self,
@@ -97,18 +122,19 @@ class Database:
         timeout: float = 5.0,
         read_url: str | None = None,
         max_lag: float = 5.0,
+        prepare: bool = False,
     ) -> None:
         self._returned_at: weakref.WeakKeyDictionary[Connection[Any], float] = (
             weakref.WeakKeyDictionary()
         )
-        # open=False: the app factory runs before gunicorn forks, and pool threads do not
+        # open=False: the app factory may run before the server forks, and pool threads do not
         # survive a fork; each worker opens its own pool on its first request.
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
             max_size=max_size,
             open=False,
-            kwargs=CONNECTION_OPTIONS,
+            kwargs=DIRECT_CONNECTION_OPTIONS if prepare else CONNECTION_OPTIONS,
             configure=exact_numbers,
             check=self._check,  # replace connections the server dropped
             reset=self._stamp,
@@ -140,6 +166,7 @@ class Database:
         context: dict[str, Any] | None = None,
         as_owner: bool = False,
         role: str = API_ROLE,
+        as_text: bool = False,
         **args: Any,
     ) -> Any:
         """Run `api.<function>(name => value, ...)` as the API role; return its jsonb result.
@@ -148,11 +175,11 @@ class Database:
         about the request (client ip, request id, limits). `as_owner` keeps the login's own
         role: only for operator commands calling functions that are deliberately not granted
         to the API role. `role` is the role to run as otherwise (the delivery worker runs as
-        fasttrack_worker).
+        fasttrack_worker). `as_text`: the result as JSON text, unparsed (see `call_api`).
         """
         _call_sql(function, tuple(args))  # refuse a bad name before waiting for a connection
         if self._replica is not None and function in REPLICA_READS and not as_owner:
-            return self._replica_read(function, claims, context, role, args)
+            return self._replica_read(function, claims, context, role, args, as_text)
         with self.connection() as conn:
             return call_api(
                 conn,
@@ -160,6 +187,7 @@ class Database:
                 json.dumps(claims or {}),
                 json.dumps(context or {}),
                 role=None if as_owner else role,
+                as_text=as_text,
                 **args,
             )
 
@@ -183,6 +211,7 @@ class Database:
         context: dict[str, Any] | None,
         role: str,
         args: dict[str, Any],
+        as_text: bool = False,
     ) -> Any:
         """Admit on the primary (limits counted, its WAL position), read on the replica once it
         has replayed that far, else on the primary. See fasttrack/read_replica.py."""
@@ -196,8 +225,9 @@ class Database:
                 with self._replica.connection() as conn:
                     if caught_up(conn, admitted["lsn"]):
                         result = call_api(
-                            conn, function, claims_text, free_context, role=role, **args
-                        )
+                            conn, function, claims_text, free_context, role=role,
+                            as_text=as_text, **args,
+                        )  # fmt: skip
                         log.debug(
                             "read from the replica",
                             extra={"function": function, "server": "replica"},
@@ -214,7 +244,9 @@ class Database:
                     extra={"function": function, "error": type(error).__name__},
                 )
         with self.connection() as conn:
-            result = call_api(conn, function, claims_text, free_context, role=role, **args)
+            result = call_api(
+                conn, function, claims_text, free_context, role=role, as_text=as_text, **args
+            )
         log.debug("read from the primary", extra={"function": function, "server": "primary"})
         return result
 
@@ -265,13 +297,14 @@ def _readable(conn: Connection[Any]) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _call_sql(function: str, names: tuple[str, ...]) -> str:
-    """`select api."f"("a" => %(a)s, ...)`; only plain lowercase names, so quoting is safe."""
+def _call_sql(function: str, names: tuple[str, ...], as_text: bool = False) -> str:
+    """`select api."f"("a" => %(a)s, ...)` (`::text` after it when `as_text`); only plain
+    lowercase names, so quoting is safe."""
     for name in (function, *names):
         if not _NAME.fullmatch(name):
             raise ValueError(f"not a valid SQL function or argument name: {name!r}")
     arguments = ", ".join(f'"{name}" => %({name})s' for name in names)
-    return f'select api."{function}"({arguments})'
+    return f'select api."{function}"({arguments}){"::text" if as_text else ""}'
 
 
 def _adapt(value: Any) -> Any:

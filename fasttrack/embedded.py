@@ -23,7 +23,7 @@ def start_embedded(
     Returns the handle (call `.cleanup()` to let go of it: the server stops when its last
     handle, in any process, is released) and a unix-socket URL for `dbname`.
     """
-    # Imported here so production (gunicorn workers) never loads it. Its import asks
+    # Imported here so production (the HTTP server's workers) never loads it. Its import asks
     # platformdirs for XDG_RUNTIME_DIR, which is often unset (root, CI) and harmless.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

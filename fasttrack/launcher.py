@@ -1,7 +1,9 @@
-"""`python -m fasttrack.launcher` (bin/run): resolve the database, migrate, serve with gunicorn.
+"""`python -m fasttrack.launcher` (bin/run): resolve the database, migrate, serve the app
+(fasttrack/http_server.py: granian).
 
 With DATABASE_URL unset (development) the embedded PostgreSQL is started on FASTTRACK_PGDATA and
-stopped again when gunicorn exits. Extra arguments are passed on to gunicorn.
+stopped again when the server exits. Extra arguments are passed on to fasttrack.http_server
+(--workers, --threads, --graceful-timeout).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from fasttrack.database_url import describe, resolved_database_url
 from fasttrack.logs import configure_logging
 from fasttrack.settings import Settings, SettingsError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives, for gunicorn's import
+REPO_ROOT = Path(__file__).resolve().parent.parent  # where app.py lives, for the server's import
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 log = logging.getLogger("fasttrack.launcher")
@@ -29,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     for chatty in ("pgserver", "yoyo"):  # step-by-step logs; the migrate report says enough
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    gunicorn_args = sys.argv[1:] if argv is None else argv
+    server_args = sys.argv[1:] if argv is None else argv
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"fasttrack: {error}", file=sys.stderr)
         return 2
 
-    # SIGTERM before gunicorn runs (e.g. during migrate) must still stop the embedded server.
+    # SIGTERM before the server runs (e.g. during migrate) must still stop the embedded server.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with resolved_database_url(settings) as url:
         if settings.uses_embedded_server:
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Database: {describe(url)}")
         if not _migrate(url):
             return 1
-        return serve(settings, url, gunicorn_args)
+        return serve(settings, url, server_args)
 
 
 def _migrate(url: str) -> bool:
@@ -61,20 +63,15 @@ def _migrate(url: str) -> bool:
     return True
 
 
-def gunicorn_command(bind: str, *extra_args: str) -> list[str]:
+def server_command(bind: str, *extra_args: str) -> list[str]:
     """How the service is served, by bin/run, the benchmark and the HTTP tests alike: workers,
-    threads and logs come from fasttrack.gunicorn_conf (WEB_CONCURRENCY, WEB_THREADS)."""
-    return [
-        sys.executable, "-m", "gunicorn", "app:create_app()",
-        "--bind", bind,
-        "--config", "python:fasttrack.gunicorn_conf",
-        *extra_args,
-    ]  # fmt: skip
+    threads and logs come from fasttrack.http_server (WEB_CONCURRENCY, WEB_THREADS)."""
+    return [sys.executable, "-m", "fasttrack.http_server", "--bind", bind, *extra_args]
 
 
 def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
-    """Run gunicorn until it exits; return its exit status (128 + signal when killed)."""
-    command = gunicorn_command(_bind_address(settings.host, settings.port), *extra_args)
+    """Run the server until it exits; return its exit status (128 + signal when killed)."""
+    command = server_command(_bind_address(settings.host, settings.port), *extra_args)
     env = {**os.environ, "DATABASE_URL": url}
     if settings.jwt_secret_generated and settings.jwt_secret_key:
         # Every worker builds its own Settings: hand them one key, or a token made by one
@@ -84,7 +81,7 @@ def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
     child = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
 
     def forward(signum: int, _frame: FrameType | None) -> None:
-        # gunicorn decides how to shut down; we only wait for it so the database stops last.
+        # The server decides how to shut down; we only wait for it so the database stops last.
         child.send_signal(signum)
 
     previous = {signum: signal.signal(signum, forward) for signum in FORWARDED_SIGNALS}
@@ -93,7 +90,7 @@ def serve(settings: Settings, url: str, extra_args: list[str]) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    log.info("gunicorn exited with status %s", status)
+    log.info("the HTTP server exited with status %s", status)
     return status if status >= 0 else 128 - status
 
 

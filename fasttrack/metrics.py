@@ -1,7 +1,7 @@
 """The service's Prometheus metrics and how a scrape collects them.
 
-Under gunicorn (PROMETHEUS_MULTIPROC_DIR set by fasttrack/gunicorn_conf.py before any worker
-starts) every worker writes to its own files and a scrape sums them all; without it (the app
+Under the server's workers (PROMETHEUS_MULTIPROC_DIR set by fasttrack/http_server.py before any
+worker starts) every worker writes to its own files and a scrape sums them all; without it (the app
 served in one process, as the tests' in-process server does) the default registry is used.
 What lives in the database (the outbox, the AI breaker) is read at scrape time, from one api
 function (api.metrics_snapshot), so every worker reports the same figures.
@@ -47,7 +47,7 @@ _making = threading.Lock()
 def _metrics() -> _Metrics:
     """The metrics, made on first use. prometheus_client picks its storage (this process's
     memory, or the shared directory) when it is imported, and fasttrack's package is imported
-    by gunicorn's master before fasttrack/gunicorn_conf.py sets the directory: importing it
+    by the server's main process before fasttrack/http_server.py sets the directory: importing it
     only here, in the worker, on its first request, is what keeps every worker on the files."""
     global _made
     if _made is not None:
@@ -194,6 +194,9 @@ def scrape(snapshot: Callable[[], dict[str, Any]]) -> bytes:
     """The Prometheus text exposition of every worker's metrics and the database's figures."""
     from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
+    from fasttrack.metrics_dir import forget_dead_workers
+
+    forget_dead_workers()  # a worker that died unreplaced no longer counts as connections
     _metrics()  # this worker's series exist (at zero) even before its first request
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(VARIABLE):

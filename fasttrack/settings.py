@@ -69,6 +69,14 @@ class Settings(WorkerSettings, AssistantSettings):
         "to migrate with. Unset: the worker polls every `WORKER_POLL_SECONDS`.",
         secret=True,
     )
+    database_prepared_statements: str = service(
+        "DATABASE_PREPARED_STATEMENTS",
+        "auto",
+        parse.choice(("auto", "on", "off")),
+        "Prepare each api call's statements on the server (`on`), never (`off`: required "
+        "behind a transaction pooler), or `auto`: only when `DATABASE_URL` is a Unix socket or "
+        "port 5432 on a host not named `*pooler*` (Supabase's direct URL, not its pooled 6543).",
+    )
     database_read_url: str | None = service(
         "DATABASE_READ_URL",
         None,
@@ -97,14 +105,14 @@ class Settings(WorkerSettings, AssistantSettings):
         "WEB_CONCURRENCY",
         2,
         parse.integer(1, 256),
-        "gunicorn worker processes (`gthread` workers, in `fasttrack/gunicorn_conf.py`).",
+        "HTTP server worker processes (granian, `fasttrack/http_server.py`).",
     )
     web_threads: int = service(
         "WEB_THREADS",
         4,
         parse.integer(1, 256),
-        "Request threads per worker: requests a worker serves at once (an n8n question or a "
-        "PDF render holds one).",
+        "Request threads per worker (granian's blocking threads): requests a worker serves at "
+        "once (an n8n question or a PDF render holds one).",
     )
     db_pool_max: int = service("DB_POOL_MAX", 10, parse.integer(1, 1000), "Connections per worker.")
     jwt_secret_key: str | None = service(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from fasttrack.db import Database, call_api
+from fasttrack.db import Database, call_api, prepares_statements
 
 
 @pytest.mark.parametrize(
@@ -198,3 +199,44 @@ def test_a_pooled_connection_the_server_ended_is_replaced_before_it_is_lent(
     conn.execute("select pg_terminate_backend(%s, 5000)", (pid,))
 
     assert db.call("test_echo", p_text="second")["text"] == "second"
+
+
+def test_a_prepared_pool_answers_as_an_unprepared_one_and_text_is_the_same_json(
+    conn: psycopg.Connection[Any], database_url: str
+) -> None:
+    conn.execute(ECHO_FUNCTION)
+    prepared = Database(database_url, max_size=1, prepare=True)
+    try:
+        answers = [prepared.call("test_echo", {"sub": f"u{n}"}, p_text=str(n)) for n in range(4)]
+        text = prepared.call(
+            "test_echo", {"sub": "u9"}, as_text=True, p_text="t", p_doc={"n": Decimal("1.50")}
+        )
+        with prepared.connection() as pooled:
+            named = pooled.execute("select count(*) from pg_catalog.pg_prepared_statements")
+            statements = named.fetchone()[0]
+    finally:
+        prepared.close()
+
+    assert [a["claims"] for a in answers] == [json.dumps({"sub": f"u{n}"}) for n in range(4)]
+    assert [a["text"] for a in answers] == ["0", "1", "2", "3"]
+    assert statements >= 2  # the settings and the call, prepared on the server
+    assert isinstance(text, str) and json.loads(text)["doc"] == {"n": 1.5}
+    assert '"n": 1.50' in text  # the number as written, never through a float
+
+
+@pytest.mark.parametrize(
+    ("mode", "url", "prepares"),
+    [
+        ("auto", "host=/tmp/pg dbname=app", True),  # the embedded server's socket
+        ("auto", "postgresql://u@db.abc.supabase.co:5432/postgres", True),
+        ("auto", "postgresql://u@aws-0-eu.pooler.supabase.com:6543/postgres", False),
+        ("auto", "postgresql://u@aws-0-eu.pooler.supabase.com:5432/postgres", False),
+        ("auto", "postgresql://u@127.0.0.1:6432/app", False),  # PgBouncer, or anything else
+        ("on", "postgresql://u@127.0.0.1:6432/app", True),
+        ("off", "host=/tmp/pg dbname=app", False),
+    ],
+)
+def test_statements_are_prepared_only_where_no_transaction_pooler_can_be(
+    mode: str, url: str, prepares: bool
+) -> None:
+    assert prepares_statements(mode, url) is prepares

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 
 from fasttrack.db import Database
 from fasttrack.settings import Settings
@@ -31,3 +31,10 @@ def database() -> Database:
 def envelope(data: Any, **meta: Any) -> dict[str, Any]:
     """The success envelope every endpoint returns."""
     return {"data": data, "meta": meta}
+
+
+def envelope_text(data: str | None) -> Response:
+    """The same envelope around an api function's JSON text (`call(..., as_text=True)`), which
+    is passed on as PostgreSQL wrote it: never parsed into Python objects and encoded again."""
+    body = '{"data": ' + ("null" if data is None else data) + ', "meta": {}}'
+    return current_app.response_class(body, mimetype="application/json")

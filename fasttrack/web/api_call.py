@@ -13,11 +13,14 @@ from fasttrack.web import database, settings
 from fasttrack.web.request_log import request_id
 
 
-def call(function: str, *, as_caller: bool = True, **args: Any) -> Any:
-    """Run `api.<function>(**args)` as this request's caller (or as nobody), return its result."""
+def call(function: str, *, as_caller: bool = True, as_text: bool = False, **args: Any) -> Any:
+    """Run `api.<function>(**args)` as this request's caller (or as nobody), return its result
+    (`as_text`: its JSON text, unparsed, for `envelope_text`)."""
     claims = g.get("claims", {}) if as_caller else {}
     try:
-        result = database().call(function, claims, context=request_context(), **args)
+        result = database().call(
+            function, claims, context=request_context(), as_text=as_text, **args
+        )
     except Exception:
         count_api_call(function, "error")  # refused (PTnnn) or failed: GET /metrics
         raise

@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.wrappers import Request as WsgiRequest
 from werkzeug.wrappers import Response as WsgiResponse
 
-from fasttrack import metrics
+from fasttrack import metrics, metrics_dir
 from fasttrack.db import Database
 from fasttrack.settings import Settings
 from fasttrack.web import DB_EXTENSION
@@ -32,6 +32,7 @@ UNMATCHED = "unmatched"  # the route label of a request no URL rule matched (404
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Record every request the app answers, and serve /metrics in front of it."""
+    metrics_dir.forget_dead_workers()  # a replacement worker: its predecessor's gauges go
     app.before_request(_start)
     app.after_request(_finish)
     database: Database | None = app.extensions.get(DB_EXTENSION)

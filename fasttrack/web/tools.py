@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, NotRequired
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
-from fasttrack.web import envelope
+from fasttrack.web import envelope, envelope_text
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract, schema_of
@@ -83,17 +83,19 @@ def get_tool_answer_schema(slug: str) -> Json:
 @bp.get("/tools/<slug:slug>/data")
 @contract("The caller's active submission, or an empty draft", returns=Submission)
 @authenticated
-def get_submission(slug: str) -> Json:
-    return envelope(call("get_submission", p_slug=slug))
+def get_submission(slug: str) -> Response:
+    return envelope_text(call("get_submission", as_text=True, p_slug=slug))
 
 
 @bp.post("/tools/<slug:slug>/data")
 @contract("Save a draft", returns=SavedSubmission, body=Draft, errors=(409, 422, 423))
 @authenticated
-def save_draft(slug: str) -> Json:
+def save_draft(slug: str) -> Response:
     body = json_object(Draft)
     data, version = object_field(body, "data"), version_field(body)
-    return envelope(call("save_draft", p_slug=slug, p_data=data, p_version=version))
+    return envelope_text(
+        call("save_draft", as_text=True, p_slug=slug, p_data=data, p_version=version)
+    )
 
 
 @bp.post("/tools/<slug:slug>/submit")
@@ -104,17 +106,19 @@ def save_draft(slug: str) -> Json:
     errors=(409, 422, 423),
 )
 @authenticated
-def submit_tool(slug: str) -> Json:
+def submit_tool(slug: str) -> Response:
     body = json_object(Submit)
     version, data = version_field(body), object_field(body, "data", required=False)
-    return envelope(call("submit_tool", p_slug=slug, p_version=version, p_data=data))
+    return envelope_text(
+        call("submit_tool", as_text=True, p_slug=slug, p_version=version, p_data=data)
+    )
 
 
 @bp.get("/tools/<slug:slug>/dependencies")
 @contract("Resolved values from earlier tools", returns=Dependencies)
 @authenticated
-def resolve_dependencies(slug: str) -> Json:
-    return envelope(call("resolve_dependencies", p_slug=slug))
+def resolve_dependencies(slug: str) -> Response:
+    return envelope_text(call("resolve_dependencies", as_text=True, p_slug=slug))
 
 
 @bp.get("/tools/<slug:slug>/versions")

@@ -1,7 +1,7 @@
 """Real Chromium (Debian's `chromium`, driven by Playwright) against the real service.
 
 One browser for the whole session; a fresh context (cookies, storage) per test. The service runs
-as production runs it (gunicorn, tests/http/service_process.py) with FT_ENV=development, so the
+as production runs it (granian, tests/http/service_process.py) with FT_ENV=development, so the
 demo pages and the local sign-in exist, on a migrated database of its own; each test signs in a
 new user. A second static server on another port serves the same pages from another origin.
 Screenshots of every page still open when a test fails are kept under that test's tmp_path.

@@ -1,6 +1,6 @@
-"""The real service in a subprocess, as production runs it: the launcher's gunicorn command and
-config, a master and its workers. Tests kill it (-9), restart it, and watch its
-processes; requests go through a socket like any client's.
+"""The real service in a subprocess, as production runs it: the launcher's server command
+(fasttrack/http_server.py: granian), a main process and its workers. Tests kill it (-9),
+restart it, and watch its processes; requests go through a socket like any client's.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import psutil
 import requests
 from live_http import TEST_ENV, LiveServer
 
-from fasttrack.launcher import gunicorn_command
+from fasttrack.launcher import server_command
 from fasttrack.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0  # seconds for gunicorn to boot its workers and answer /health
+START_TIMEOUT = 60.0  # seconds for the server to boot its workers and answer /health
 
 
 def free_port() -> int:
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 @dataclass
 class ServiceProcess:
-    """gunicorn serving the app on 127.0.0.1:`port` against `database_url`.
+    """The server serving the app on 127.0.0.1:`port` against `database_url`.
 
     The port stays the same across restarts, as a restarted service keeps its address.
     """
@@ -68,8 +68,8 @@ class ServiceProcess:
     def start(self, *, wait_ready: bool = True) -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
-        log = open(self.log_dir / f"gunicorn-{self.starts}.log", "wb")  # noqa: SIM115
-        command = gunicorn_command(
+        log = open(self.log_dir / f"service-{self.starts}.log", "wb")  # noqa: SIM115
+        command = server_command(
             f"127.0.0.1:{self.port}",
             f"--workers={self.workers}",
             "--graceful-timeout=5",
@@ -90,11 +90,13 @@ class ServiceProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited ({self.process.returncode}):\n{self.tail()}")
+                raise AssertionError(
+                    f"the service exited ({self.process.returncode}):\n{self.tail()}"
+                )
             if condition():
                 return
             time.sleep(0.1)
-        raise AssertionError(f"gunicorn did not manage {what} in {timeout} s:\n{self.tail()}")
+        raise AssertionError(f"the service did not manage {what} in {timeout} s:\n{self.tail()}")
 
     def _answers(self, path: str) -> bool:
         try:
@@ -140,7 +142,7 @@ class ServiceProcess:
         psutil.wait_procs(victims, timeout=10)
 
     def tail(self, lines: int = 40) -> str:
-        logs = sorted(self.log_dir.glob("gunicorn-*.log"))
+        logs = sorted(self.log_dir.glob("service-*.log"))
         if not logs:
             return "(no log)"
         text = logs[-1].read_text(encoding="utf-8", errors="replace").splitlines()

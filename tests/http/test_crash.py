@@ -1,6 +1,6 @@
-"""kill -9 of the whole service (gunicorn master and workers) in the middle of a stream of saves
-and submits, then a restart: every write answered 2xx is stored as answered, the invariants
-hold, and the restarted service goes on serving the same clients.
+"""kill -9 of the whole service (the server's main process and workers) in the middle of a
+stream of saves and submits, then a restart: every write answered 2xx is stored as answered,
+the invariants hold, and the restarted service goes on serving the same clients.
 """
 
 from __future__ import annotations

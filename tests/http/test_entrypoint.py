@@ -108,7 +108,7 @@ def test_any_other_command_runs_as_given(database_url):
     assert uuid.UUID(result.stdout.strip())
 
 
-def test_web_serves_with_gunicorn_taking_only_its_own_arguments(database_url):
+def test_web_serves_with_the_http_server_taking_only_its_own_arguments(database_url):
     port = free_port()
     env = container_env(database_url, HOST="127.0.0.1", PORT=str(port), METRICS_TOKEN=METRICS_TOKEN)
     base = f"http://127.0.0.1:{port}"
@@ -125,8 +125,8 @@ def test_web_serves_with_gunicorn_taking_only_its_own_arguments(database_url):
     )  # fmt: skip
     try:
         wait_until(ready, "web to be ready", web)
-        master = psutil.Process(web.pid)  # exec: the script became gunicorn's master
-        assert "gunicorn" in " ".join(master.cmdline())
+        master = psutil.Process(web.pid)  # exec: the script became the server's main process
+        assert "fasttrack.http_server" in " ".join(master.cmdline())
         wait_until(lambda: len(master.children()) == 3, "three workers", web)
         healthcheck = subprocess.run(
             [str(REPO / "bin/healthcheck")], env=env, capture_output=True, timeout=30
@@ -173,4 +173,4 @@ def test_worker_delivers_events_and_stops_cleanly_on_sigterm(database_url):
         _, errors = worker.communicate(timeout=10)
 
     assert status == 0, errors
-    assert "gunicorn" not in errors.lower()
+    assert "http_server" not in errors.lower()

@@ -23,7 +23,7 @@ from support.figures import report
 from support.own_postgres import OwnPostgres, start_own_postgres
 
 UNLIMITED = {"RATE_LIMIT_DEFAULT": "1000000"}
-WORKERS = 4  # gunicorn workers, one per prober: no request queues behind another
+WORKERS = 4  # server workers, one per prober: no request queues behind another
 HEALTHY_SECONDS = 2.0
 # How long PostgreSQL stays away; FASTTRACK_OUTAGE_SECONDS=60 tries a longer outage.
 OUTAGE_SECONDS = float(os.environ.get("FASTTRACK_OUTAGE_SECONDS", "12"))

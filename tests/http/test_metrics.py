@@ -1,5 +1,6 @@
-"""GET /metrics: Prometheus text, summed over every gunicorn worker, guarded by METRICS_TOKEN,
-never in the public API; the figures read from the database move with the database."""
+"""GET /metrics: Prometheus text, summed over every worker of the HTTP server, guarded by
+METRICS_TOKEN, never in the public API; the figures read from the database move with the
+database."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _per_worker(directory: Path, pids: list[int]) -> dict[int, float]:
     return counts
 
 
-def test_a_scrape_sums_the_counts_of_every_gunicorn_worker(database_url, tmp_path):
+def test_a_scrape_sums_the_counts_of_every_worker(database_url, tmp_path):
     directory = tmp_path / "metrics"
     service = ServiceProcess(
         database_url,
