@@ -26,6 +26,7 @@ from fasttrack.web import (
     dev_pages,
     dev_tools,
     errors,
+    export_jobs,
     exports,
     health,
     inputs,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(personal_data.bp)
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
+    app.register_blueprint(export_jobs.bp)  # PDFs rendered in the background: the job, its file
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

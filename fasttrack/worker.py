@@ -66,6 +66,7 @@ from psycopg.conninfo import make_conninfo
 from fasttrack.database_url import describe
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
+from fasttrack.render_jobs import render_jobs
 from fasttrack.retention import apply_retention
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
@@ -137,6 +138,10 @@ class Worker:
         self._stopping = False
         self._stop_reason = "stop requested"
         self._next_retention = time.monotonic()  # retention's first pass: at start
+        # Background PDF renders, in threads of their own (fasttrack/render_jobs.py).
+        self._renders = render_jobs(
+            database_url, settings, worker_id=self.worker_id, listen_url=listen_url
+        )
 
     # -- control ------------------------------------------------------------------------------
 
@@ -166,6 +171,8 @@ class Worker:
             },
         )
         failures = 0
+        if self._renders is not None:
+            self._renders.start()
         try:
             while not self._stopping:
                 try:
@@ -187,6 +194,8 @@ class Worker:
                     if not self._stopping:
                         self._waker.wait(delay)
         finally:
+            if self._renders is not None:
+                self._renders.stop()
             self._close_listener()
             self._database.close()
             self._waker.close()

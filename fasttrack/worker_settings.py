@@ -110,3 +110,43 @@ class WorkerSettings:
         parse.integer(1, 100_000),
         "Rows one retention statement deletes at most (each batch is its own short transaction).",
     )
+    # PDF renders in the background (fasttrack/render_jobs.py, 302_export_job_worker.sql).
+    render_jobs: int = worker(
+        "RENDER_JOBS",
+        1,
+        parse.integer(0, 32),
+        "PDF exports this worker process renders at once (the program report); 0: none.",
+    )
+    render_job_seconds: float = worker(
+        "RENDER_JOB_SECONDS",
+        120.0,
+        parse.number(1.0, 3600.0),
+        "How long one background render may take before it is stopped and its job failed "
+        "(`EXPORT_TIMEOUT`).",
+    )
+    render_job_max_attempts: int = worker(
+        "RENDER_JOB_MAX_ATTEMPTS",
+        3,
+        parse.integer(1, 100),
+        "Renders of one job interrupted by a worker's death (its lease ran out) before the job "
+        "is failed (`RENDER_ABANDONED`).",
+    )
+    render_job_max_bytes: int = worker(
+        "RENDER_JOB_MAX_BYTES",
+        20_000_000,
+        parse.integer(10_000, 1_000_000_000),
+        "The largest PDF kept in the database; a larger one fails (`EXPORT_TOO_LARGE`).",
+    )
+    render_poll_seconds: float = worker(
+        "RENDER_POLL_SECONDS",
+        5.0,
+        parse.number(0.05, 3600.0),
+        "How often an idle renderer looks for jobs (also with LISTEN: a dead worker's job is "
+        "taken up when its lease ends).",
+    )
+    export_job_keep_hours: float = worker(
+        "EXPORT_JOB_KEEP_HOURS",
+        24.0,
+        parse.number(0.01, 24.0 * 365),
+        "Finished and failed export jobs, their PDFs with them, are deleted after this many hours.",
+    )
