@@ -31,6 +31,7 @@ import logging
 import signal
 import threading
 import time
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -146,7 +147,7 @@ class RenderJobs:
         while not self.stopping:
             batch = self.call(
                 "worker_expire_export_jobs",
-                p_keep_hours=self._settings.export_job_keep_hours,
+                p_keep_hours=Decimal(str(self._settings.export_job_keep_hours)),
                 p_limit=EXPIRE_BATCH,
             )["deleted"]
             deleted += batch

@@ -120,7 +120,7 @@ class WorkerSettings:
     render_job_seconds: float = worker(
         "RENDER_JOB_SECONDS",
         120.0,
-        parse.number(1.0, 3600.0),
+        parse.number(0.001, 3600.0),
         "How long one background render may take before it is stopped and its job failed "
         "(`EXPORT_TIMEOUT`).",
     )

@@ -105,7 +105,7 @@ begin
     -- PDF exports rendered in the background (0021_export_jobs.sql): the jobs, not the PDFs
     ('export_jobs.json', array['shared.export_jobs'], 'deleted',
      'The PDF exports rendered for you in the background, or showing your work: which document, when, its state and size (the PDFs themselves are deleted after a while; export again to get one).',
-     $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' order by j.created_at), '[]')
+     $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' - 'rendered_by' order by j.created_at), '[]')
           from shared.export_jobs as j where j.requested_by = $1 or j.subject_user_id = $1$q$);
 
     -- one file per tool: its submissions (active and archived), their outputs and saved versions

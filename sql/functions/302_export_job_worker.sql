@@ -92,7 +92,7 @@ declare
 begin
     update shared.export_jobs as j
        set status = 'done', pdf = p_pdf, filename = p_filename, byte_size = pg_catalog.length(p_pdf),
-           bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
+           rendered_by = p_worker, bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
      where j.id = v_job.id
     returning j.* into v_job;
     -- Only the newest render of a document is worth keeping.
@@ -121,7 +121,7 @@ declare
 begin
     update shared.export_jobs as j
        set status = 'failed', error_code = p_code, error_message = p_message,
-           bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
+           rendered_by = p_worker, bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
      where j.id = v_job.id
     returning j.* into v_job;
     return shared.export_job_json(v_job);

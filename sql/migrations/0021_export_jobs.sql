@@ -20,6 +20,7 @@ create table shared.export_jobs (
     attempts integer not null default 0,
     locked_by text,
     locked_until timestamp with time zone,
+    rendered_by text,  -- the worker that settled it (hostname:pid:random)
     pdf bytea,
     filename text,
     byte_size integer,
