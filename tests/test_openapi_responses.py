@@ -155,6 +155,18 @@ def test_answers_match_the_documented_schemas(app: Flask, conn: psycopg.Connecti
     call("post", "/api/tools/values/data", json={"data": {}, "version": 0}, status=423)
     call("post", "/api/tools/dream/submit", json={"version": 0}, status=404)
 
+    # The program report's PDF is a job: 202, the job pending, its file not there yet.
+    conn.execute(
+        "update shared.user_progress set status = 'unlocked'"
+        " where user_id = %s and tool_slug = 'program-overview'",
+        (admin["id"],),
+    )
+    report = answers_for("program-overview")
+    call("post", "/api/tools/program-overview/data", json={"data": report, "version": 0})
+    job = call("get", "/api/tools/program-overview/export?format=pdf", status=202)
+    call("get", f"/api/exports/{job['id']}")
+    call("get", f"/api/exports/{job['id']}/file", status=409)  # EXPORT_NOT_READY
+
     authenticated = {
         (path, method)
         for path, item in DOCUMENT["paths"].items()

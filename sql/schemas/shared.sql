@@ -3229,6 +3229,85 @@ $$;
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs (a table''s with its declared columns: key and label, in order), dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
 
+-- FUNCTION: export_job_fingerprint(jsonb, text)
+CREATE FUNCTION shared.export_job_fingerprint(p_bundle jsonb, p_renderer text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- Everything the document shows is in the bundle; only its generation time changes on every
+    -- request. jsonb's text is canonical (keys sorted), so equal data gives an equal hash.
+    return pg_catalog.md5(coalesce(p_renderer, '') || ':' || (p_bundle - 'generated_at')::text);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job_fingerprint(p_bundle jsonb, p_renderer text)
+COMMENT ON FUNCTION shared.export_job_fingerprint (p_bundle jsonb, p_renderer text)
+  IS 'What a render depends on: the bundle without generated_at and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
+
+-- TABLE: export_jobs
+CREATE TABLE shared.export_jobs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , requested_by uuid NOT NULL
+  , subject_user_id uuid
+  , kind text NOT NULL
+  , document text NOT NULL
+  , fingerprint text NOT NULL
+  , status text DEFAULT CAST('pending' AS text) NOT NULL
+  , bundle jsonb
+  , attempts integer DEFAULT 0 NOT NULL
+  , locked_by text
+  , locked_until timestamp with time zone
+  , rendered_by text
+  , pdf bytea
+  , filename text
+  , byte_size integer
+  , error_code text
+  , error_message text
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , started_at timestamp with time zone
+  , finished_at timestamp with time zone
+  , CONSTRAINT export_jobs_check CHECK ((status = CAST('pending' AS text)) = (bundle IS NOT NULL))
+  , CONSTRAINT export_jobs_check1 CHECK ((status = CAST('done' AS text)) = (pdf IS NOT NULL))
+  , CONSTRAINT export_jobs_check2 CHECK ((status = CAST('failed' AS text)) = (error_code IS NOT NULL))
+  , CONSTRAINT export_jobs_document_check CHECK (document <> CAST('' AS text))
+  , CONSTRAINT export_jobs_kind_check CHECK (kind ~ CAST('^[a-z][a-z0-9_]*$' AS text))
+  , CONSTRAINT export_jobs_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
+                                                                , CAST('done' AS text)
+                                                                , CAST('failed' AS text)]))
+);
+
+-- COMMENT: TABLE export_jobs
+COMMENT ON TABLE shared.export_jobs
+  IS 'PDF renders done by the worker: pending (with the bundle to render, maybe leased), done (with the PDF, reused while the fingerprint holds) or failed (with a reason code). Deleted after EXPORT_JOB_KEEP_HOURS.';
+
+-- FUNCTION: export_job_json(shared.export_jobs)
+CREATE FUNCTION shared.export_job_json(p_job shared.export_jobs)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'id', p_job.id,
+        'kind', p_job.kind,
+        'document', p_job.document,
+        'status', p_job.status,
+        'attempts', p_job.attempts,
+        'created_at', p_job.created_at,
+        'started_at', p_job.started_at,
+        'finished_at', p_job.finished_at,
+        'filename', p_job.filename,
+        'byte_size', p_job.byte_size,
+        'download_url', case when p_job.status = 'done' then '/api/exports/' || p_job.id || '/file' end,
+        'error', case when p_job.status = 'failed'
+                      then jsonb_build_object('code', p_job.error_code, 'message', p_job.error_message) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job_json(p_job shared.export_jobs)
+COMMENT ON FUNCTION shared.export_job_json (p_job shared.export_jobs)
+  IS 'An export job as GET /api/exports/{id} answers it: status (pending, done, failed), its times, the download URL when done, the reason code when failed. Never the bundle or the PDF.';
+
 -- FUNCTION: exposure_problems()
 CREATE FUNCTION shared.exposure_problems()
 RETURNS TABLE (lint text, object text, detail text)
@@ -4329,7 +4408,12 @@ begin
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
-          from shared.rate_limit_counters as c where c.key = $1::text$q$);
+          from shared.rate_limit_counters as c where c.key = $1::text$q$),
+    -- PDF exports rendered in the background (0021_export_jobs.sql): the jobs, not the PDFs
+    ('export_jobs.json', array['shared.export_jobs'], 'deleted',
+     'The PDF exports rendered for you in the background, or showing your work: which document, when, its state and size (the PDFs themselves are deleted after a while; export again to get one).',
+     $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' - 'rendered_by' order by j.created_at), '[]')
+          from shared.export_jobs as j where j.requested_by = $1 or j.subject_user_id = $1$q$);
 
     -- one file per tool: its submissions (active and archived), their outputs and saved versions
     return query
@@ -4988,6 +5072,62 @@ $$;
 COMMENT ON FUNCTION shared.request_context ()
   IS 'What the web layer knows about the request (ip, request_id, limits, refresh_ttl_seconds); {} outside a request.';
 
+-- FUNCTION: request_export_job(uuid, text, text, uuid, jsonb, text)
+CREATE FUNCTION shared.request_export_job(p_requested_by uuid
+                                        , p_kind text
+                                        , p_document text
+                                        , p_subject_user_id uuid
+                                        , p_bundle jsonb
+                                        , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_fingerprint text := shared.export_job_fingerprint(p_bundle, p_renderer);
+    v_job shared.export_jobs;
+begin
+    -- A finished render of exactly this data: answered at once, with the PDF.
+    select j.* into v_job
+      from shared.export_jobs as j
+     where j.requested_by = p_requested_by and j.document = p_document
+       and j.fingerprint = v_fingerprint and j.status = 'done'
+     order by j.finished_at desc
+     limit 1;
+    if v_job.id is not null then
+        return shared.export_job_json(v_job)
+               || jsonb_build_object('cached', true, 'pdf', pg_catalog.encode(v_job.pdf, 'base64'));
+    end if;
+
+    insert into shared.export_jobs as j (requested_by, subject_user_id, kind, document, fingerprint, bundle)
+    values (p_requested_by, p_subject_user_id, p_kind, p_document, v_fingerprint, p_bundle)
+    on conflict (requested_by, document) where status = 'pending' do nothing
+    returning j.* into v_job;
+
+    if v_job.id is null then
+        -- A render of this document is pending already: join it. Not yet taken by a worker, it
+        -- renders the newest data; taken, it finishes with what it has, and the next request
+        -- (seeing another fingerprint) asks for a new one.
+        update shared.export_jobs as j
+           set bundle = p_bundle, fingerprint = v_fingerprint
+         where j.requested_by = p_requested_by and j.document = p_document and j.status = 'pending'
+           and j.locked_by is null and j.fingerprint <> v_fingerprint
+        returning j.* into v_job;
+        if v_job.id is null then
+            select j.* into v_job
+              from shared.export_jobs as j
+             where j.requested_by = p_requested_by and j.document = p_document and j.status = 'pending';
+        end if;
+    end if;
+
+    perform pg_catalog.pg_notify('fasttrack_exports', '');  -- wakes a listening worker at commit
+    return shared.export_job_json(v_job) || jsonb_build_object('cached', false);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_export_job(p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+COMMENT ON FUNCTION shared.request_export_job (p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+  IS 'Asks for a PDF render of p_bundle (already authorized): a finished render with the same fingerprint is answered with its PDF (cached: true); otherwise the pending job of this user and document, or a new one (cached: false), and NOTIFY fasttrack_exports.';
+
 -- FUNCTION: request_limit(text)
 CREATE FUNCTION shared.request_limit(p_bucket text)
 RETURNS integer
@@ -5186,6 +5326,71 @@ $$;
 -- COMMENT: FUNCTION require_decision_answers(p_tool shared.tools, p_data jsonb)
 COMMENT ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
   IS 'The decision''s answers when they break none of the tool''s rules (as a submit); PT422 INVALID_ANSWERS listing every problem otherwise.';
+
+-- FUNCTION: require_export_job(shared.users, uuid)
+CREATE FUNCTION shared.require_export_job(p_caller shared.users, p_job_id uuid)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs;
+begin
+    -- Jobs are the requester's own: another user's job is as unknown as a missing one.
+    select j.* into v_job from shared.export_jobs as j where j.id = p_job_id and j.requested_by = p_caller.id;
+    if v_job.id is null then
+        raise sqlstate 'PT404'
+            using message = 'No such export job (it may have expired)',
+                  detail  = json_build_object('code', 'EXPORT_JOB_NOT_FOUND', 'job_id', p_job_id)::text;
+    end if;
+    return v_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_export_job(p_caller shared.users, p_job_id uuid)
+COMMENT ON FUNCTION shared.require_export_job (p_caller shared.users, p_job_id uuid)
+  IS 'The caller''s export job; PT404 (EXPORT_JOB_NOT_FOUND) for an unknown one and for another user''s.';
+
+-- FUNCTION: require_export_lease(uuid, text)
+CREATE FUNCTION shared.require_export_lease(p_job_id uuid, p_worker text)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs;
+begin
+    select j.* into v_job from shared.export_jobs as j where j.id = p_job_id for update;
+    if v_job.id is null or v_job.locked_by is distinct from p_worker or v_job.status <> 'pending' then
+        raise sqlstate 'PT409'
+            using message = 'This worker no longer holds that export job',
+                  detail  = json_build_object('code', 'LEASE_LOST', 'job_id', p_job_id)::text;
+    end if;
+    return v_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_export_lease(p_job_id uuid, p_worker text)
+COMMENT ON FUNCTION shared.require_export_lease (p_job_id uuid, p_worker text)
+  IS 'The export job, locked, while the worker still holds its lease; PT409 (LEASE_LOST) otherwise.';
+
+-- FUNCTION: require_finished_export(shared.export_jobs)
+CREATE FUNCTION shared.require_finished_export(p_job shared.export_jobs)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_job.status <> 'done' then
+        raise sqlstate 'PT409'
+            using message = case when p_job.status = 'failed' then 'This export failed: there is nothing to download'
+                                 else 'This export is still being rendered: poll /api/exports/' || p_job.id end,
+                  detail  = json_build_object('code', 'EXPORT_NOT_READY', 'job_id', p_job.id, 'status', p_job.status)::text;
+    end if;
+    return p_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_finished_export(p_job shared.export_jobs)
+COMMENT ON FUNCTION shared.require_finished_export (p_job shared.export_jobs)
+  IS 'The job when its PDF is there; PT409 (EXPORT_NOT_READY, with its status) while pending or after a failure.';
 
 -- FUNCTION: require_group(uuid, boolean)
 CREATE FUNCTION shared.require_group(p_group_id uuid, p_for_update boolean = FALSE)
@@ -9498,6 +9703,9 @@ ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_marker_key UNIQ
 -- CONSTRAINT: erased_users erased_users_pkey
 ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_pkey PRIMARY KEY (id_sha256);
 
+-- CONSTRAINT: export_jobs export_jobs_pkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
 
@@ -9622,6 +9830,31 @@ CREATE INDEX ai_requests_user_idx
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
   ON shared.current_field_values (submission_id);
+
+-- INDEX: export_jobs_done
+CREATE INDEX export_jobs_done
+  ON shared.export_jobs (requested_by, document, fingerprint)
+  WHERE status = CAST('done' AS text);
+
+-- INDEX: export_jobs_due
+CREATE INDEX export_jobs_due
+  ON shared.export_jobs (created_at)
+  WHERE status = CAST('pending' AS text);
+
+-- INDEX: export_jobs_finished
+CREATE INDEX export_jobs_finished
+  ON shared.export_jobs (finished_at)
+  WHERE status <> CAST('pending' AS text);
+
+-- INDEX: export_jobs_one_pending
+CREATE UNIQUE INDEX export_jobs_one_pending
+  ON shared.export_jobs (requested_by, document)
+  WHERE status = CAST('pending' AS text);
+
+-- INDEX: export_jobs_subject
+CREATE INDEX export_jobs_subject
+  ON shared.export_jobs (subject_user_id)
+  WHERE subject_user_id IS NOT NULL;
 
 -- INDEX: group_gurus_user_idx
 CREATE INDEX group_gurus_user_idx
@@ -9777,6 +10010,12 @@ ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values
 -- FK CONSTRAINT: current_field_values current_field_values_user_id_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
+-- FK CONSTRAINT: export_jobs export_jobs_requested_by_fkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: export_jobs export_jobs_subject_user_id_fkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_subject_user_id_fkey FOREIGN KEY (subject_user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: group_gurus group_gurus_assigned_by_fkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
 
@@ -9890,6 +10129,9 @@ ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: erased_users
 ALTER TABLE shared.erased_users ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: export_jobs
+ALTER TABLE shared.export_jobs ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: function_files
 ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
@@ -10149,6 +10391,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION export_job_fingerprint(p_bundle jsonb, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.export_job_fingerprint (p_bundle jsonb, p_renderer text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION export_job_json(p_job shared.export_jobs)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.export_job_json (p_job shared.export_jobs)
   FROM PUBLIC;
 
 -- ACL: FUNCTION exposure_problems()
@@ -10421,6 +10673,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_context ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION request_export_job(p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_export_job (p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION request_limit(p_bucket text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_limit (p_bucket text)
@@ -10469,6 +10726,21 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_decision_answers(p_tool shared.tools, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_export_job(p_caller shared.users, p_job_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_export_job (p_caller shared.users, p_job_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_export_lease(p_job_id uuid, p_worker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_export_lease (p_job_id uuid, p_worker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_finished_export(p_job shared.export_jobs)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_finished_export (p_job shared.export_jobs)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
