@@ -193,6 +193,7 @@ class Settings(WorkerSettings, AssistantSettings):
         "Tools whose PDF export the worker renders (`202 Accepted`, then poll "
         "`/api/exports/{id}`); `none`: every PDF is rendered while the request waits (no worker "
         "needed).",
+        shown_default="`program-overview`",
     )
     team_min_respondents: int = service(
         "TEAM_MIN_RESPONDENTS",

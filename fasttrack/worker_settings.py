@@ -20,8 +20,8 @@ class WorkerSettings:
         "WEBHOOK_URLS",
         (),
         parse.private_http_urls,
-        "Comma-separated http(s) URLs that receive every event. The worker refuses to start "
-        "without one.",
+        "Comma-separated http(s) URLs that receive every event. Without one the worker only "
+        "renders PDFs (with `RENDER_JOBS=0` too, it refuses to start).",
     )
     webhook_secret: str | None = worker(
         "WEBHOOK_SECRET",
