@@ -4,6 +4,10 @@ requester's own, failures with their reason, and claims two workers never share.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -15,7 +19,10 @@ import pytest
 from background_exports import poll, renderers
 from live_http import count_rows, data_of, error_of
 from pypdf import PdfReader
+from test_worker import REPO, Receiver, worker_env
 
+from fasttrack.settings import Settings
+from fasttrack.worker import Worker
 from support.program import answers_for, create_organization
 
 REPORT = "/api/tools/program-overview/export?format=pdf"
@@ -246,3 +253,59 @@ def test_claims_skip_a_job_another_worker_is_claiming_and_a_dead_workers_job_is_
     time.sleep(1.2)  # interrupted again: given up at the next claim
     assert claim(conn, "four", max_attempts=2) is None
     assert job_row(conn, mine["id"])["error_code"] == "RENDER_ABANDONED"
+
+
+# -- the worker process ----------------------------------------------------------------------
+
+
+def test_the_worker_delivers_events_while_it_renders(
+    live_server, conn, database_url, direct_database_url
+):
+    receiver = Receiver()
+    env = {"DATABASE_DIRECT_URL": direct_database_url, "RENDER_POLL_SECONDS": "0.2"}
+    worker = Worker(
+        database_url, Settings.from_env(worker_env(database_url, [receiver.url], **env))
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        _, api = report_writer(live_server, conn, "vera")
+        job = data_of(api.get(REPORT), 202)
+        deadline = time.monotonic() + 30
+        while job_row(conn, job["id"])["attempts"] == 0:  # wait until the render has begun
+            assert time.monotonic() < deadline, "the worker never took the job"
+            time.sleep(0.02)
+        data_of(
+            api.post("/api/tools/woop/submit", json={"version": 0, "data": answers_for("woop")})
+        )
+        receiver.wait_for_requests(1)
+        assert job_row(conn, job["id"])["status"] == "pending"  # the event did not wait for it
+        assert poll(api, f"/api/exports/{job['id']}")["status"] == "done"
+        assert job_row(conn, job["id"])["rendered_by"] == worker.worker_id
+    finally:
+        worker.stop()
+        thread.join(30)
+        receiver.close()
+    assert not thread.is_alive()
+
+
+def test_the_worker_command_without_receivers_renders_and_stops_on_sigterm(
+    live_server, conn, database_url
+):
+    _, api = report_writer(live_server, conn, "will")
+    job = data_of(api.get(REPORT), 202)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        cwd=REPO,
+        env={**os.environ, **worker_env(database_url, []), "RENDER_POLL_SECONDS": "0.2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert poll(api, f"/api/exports/{job['id']}")["status"] == "done"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, logs = process.communicate(timeout=30)
+    assert process.returncode == 0, logs
+    assert "export rendered" in logs and "renderer stopped" in logs
