@@ -14,10 +14,14 @@ from exports.context import document_context
 from exports.deadline import render_within
 from exports.environment import environment, template_for
 from exports.fetcher import ASSETS_URL, BundledAssetsFetcher
+from exports.team_report import is_team_report, team_context
 
 
 def render_html(bundle: dict[str, Any]) -> str:
-    """The document as HTML, before layout (what the PDF shows, for tests and previews)."""
+    """The document as HTML, before layout (what the PDF shows, for tests and previews): a
+    tool's export, or a team report (sql/functions/266_team_report.sql)."""
+    if is_team_report(bundle):
+        return environment().get_template("team.html").render(team_context(bundle))
     template = environment().get_template(template_for(bundle["tool"]["slug"]))
     return template.render(document_context(bundle))
 

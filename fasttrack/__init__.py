@@ -38,6 +38,7 @@ from fasttrack.web import (
     request_log,
     security,
     static_files,
+    team_exports,
     tools,
     users,
 )
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
     app.register_blueprint(export_jobs.bp)  # PDFs rendered in the background: the job, its file
+    app.register_blueprint(team_exports.bp)  # team reports, the organization's archive
     openapi.init_app(app)  # after every route: the document is generated from them, once
     cli.init_app(app)
     return app

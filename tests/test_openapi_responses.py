@@ -202,6 +202,15 @@ def coaching_walk(call: Checked, org: str, admin: dict[str, Any], guru: dict[str
     call("patch", f"/api/action-items/{item['id']}", json={"status": "done"})
     call("get", f"/api/organizations/{org}/action-items?status=done")
     call("get", "/api/me/action-items")
+    call("get", base + "/team/export")  # the team report: the decision and action item above
+    archive = f"/api/organizations/{org}/export"  # a zip, as documented
+    response = call.client.get(archive, headers={"Authorization": f"Bearer {call.token}"})
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert (
+        "application/zip"
+        in DOCUMENT["paths"][_template(archive)]["get"]["responses"]["200"]["content"]
+    )
+    call.seen.add((_template(archive), "get"))
     group = call("post", "/api/admin/groups", status=201, json={"name": "Cohort"})
     call("patch", f"/api/admin/groups/{group['id']}", json={"name": "Cohort 1"})
     call("get", "/api/admin/groups")

@@ -1303,6 +1303,29 @@ $$;
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
 
+-- FUNCTION: organization_export(uuid, integer, bigint, integer)
+CREATE FUNCTION api.organization_export(p_organization_id uuid
+                                      , p_min_respondents integer = 3
+                                      , p_max_bytes bigint = 50000000
+                                      , p_max_files integer = 5000)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
+                                      greatest(coalesce(p_max_bytes, 50000000), 0),
+                                      greatest(coalesce(p_max_files, 5000), 0));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+COMMENT ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  IS 'GET /api/organizations/{id}/export: the team reports and every member''s export bundles for the archive, within p_max_bytes of JSON and p_max_files documents (a guru coaching it, admins; others PT404); ONE export against RATE_LIMIT_EXPORTS.';
+
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
 RETURNS jsonb
@@ -1635,6 +1658,25 @@ $$;
 -- COMMENT: FUNCTION team_decision_history(p_organization_id uuid, p_slug text)
 COMMENT ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   IS 'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
+
+-- FUNCTION: team_report(uuid, text, integer)
+CREATE FUNCTION api.team_report(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
+COMMENT ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team/export: the team report of a tool (a guru coaching it, admins; others PT404), one export against RATE_LIMIT_EXPORTS. p_min_respondents: TEAM_MIN_RESPONDENTS.';
 
 -- FUNCTION: team_view(uuid, text, integer)
 CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
@@ -2468,6 +2510,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION readiness()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.readiness ()
@@ -2619,6 +2670,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)

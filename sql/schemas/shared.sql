@@ -116,6 +116,21 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: anonymous_field(text, text)
+CREATE FUNCTION shared.anonymous_field(p_tool_slug text, p_field_id text)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    select coalesce((select t.anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false)
+                       from shared.tools as t
+                       left join shared.tool_fields as f on f.tool_slug = t.slug and f.field_id = p_field_id
+                      where t.slug = p_tool_slug), false);
+$$;
+
+-- COMMENT: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+COMMENT ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  IS 'Whether the registry marks a tool, or this output of it, anonymous (the team view names no one for it).';
+
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
 RETURNS text
@@ -4170,6 +4185,95 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
+-- FUNCTION: organization_export(shared.organizations, integer, bigint, integer)
+CREATE FUNCTION shared.organization_export(p_organization shared.organizations
+                                         , p_min_respondents integer
+                                         , p_max_bytes bigint
+                                         , p_max_bundles integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_bytes bigint := 0;
+    v_files integer := 0;
+    -- arrays, appended in place (a jsonb array would be copied whole at every append)
+    v_reports jsonb[] := '{}';
+    v_members jsonb[] := '{}';
+    v_left_out jsonb[] := '{}';
+    v_anonymous jsonb[] := '{}';
+    v_left_out_count integer := 0;  -- everything left out; v_left_out names the first 1,000
+    v_tool shared.tools;
+    v_item record;
+    v_document jsonb;
+begin
+    -- the team reports first: they are the meeting documents (one per tool some member saved)
+    for v_tool in select t.* from shared.tools as t
+                   where exists (select from shared.users as u
+                                   join shared.user_progress as p on p.user_id = u.id and p.tool_slug = t.slug
+                                  where u.organization_id = p_organization.id and p.status in ('in_progress', 'completed'))
+                   order by t.sprint_number loop
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            v_left_out := v_left_out || jsonb_build_object('kind', 'team_report', 'tool', shared.tool_ref(v_tool));
+            continue;
+        end if;
+        v_document := shared.team_report(p_organization, v_tool, p_min_respondents);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_reports := v_reports || v_document;
+    end loop;
+
+    -- then each member's bundle of each tool they saved, by member and sprint
+    for v_item in select u.id as user_id, u.email, u.full_name, t as tool
+                    from shared.users as u
+                    join shared.user_progress as p on p.user_id = u.id and p.status in ('in_progress', 'completed')
+                    join shared.tools as t on t.slug = p.tool_slug
+                   where u.organization_id = p_organization.id
+                   order by u.email, u.id, t.sprint_number loop
+        if (v_item.tool).anonymous then
+            v_anonymous := v_anonymous || jsonb_build_object(
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            continue when v_left_out_count > 1000;
+            v_left_out := v_left_out || jsonb_build_object(
+                'kind', 'member_export',
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if shared.get_submission((v_item.tool).slug, v_item.user_id) ->> 'submission_id' is null then
+            continue;  -- started over since: nothing saved to export
+        end if;
+        v_document := shared.without_anonymous_answers(shared.export_bundle((v_item.tool).slug, v_item.user_id), v_item.tool);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_members := v_members || v_document;
+    end loop;
+
+    return jsonb_build_object(
+        'format_version', 1,
+        'generated_at', pg_catalog.now(),
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug),
+        'members', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                              order by u.email, u.id), '[]')
+                      from shared.users as u where u.organization_id = p_organization.id),
+        'team_reports', pg_catalog.to_jsonb(v_reports),
+        'member_exports', pg_catalog.to_jsonb(v_members),
+        'anonymous_left_out', pg_catalog.to_jsonb(v_anonymous),
+        'left_out', pg_catalog.to_jsonb(v_left_out),
+        'left_out_count', v_left_out_count,
+        'limits', jsonb_build_object('max_bytes', p_max_bytes, 'max_files', p_max_bundles, 'bytes', v_bytes));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+COMMENT ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+  IS 'The organization''s work for its archive: team_reports (every tool some member saved, in sprint order), member_exports (each member''s export bundle of each tool saved, anonymous answers withheld), anonymous_left_out (members'' bundles of anonymous tools), left_out (what did not fit p_max_bytes of JSON or p_max_bundles documents, not computed) and the members.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -6817,6 +6921,26 @@ $$;
 COMMENT ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   IS 'A team decision as answers show it, with the tool''s team_level outputs; version 0 and data null before the first write.';
 
+-- FUNCTION: team_decision_outputs(shared.tools, jsonb)
+CREATE FUNCTION shared.team_decision_outputs(p_tool shared.tools, p_data jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- the agreed answers by declared output, as an export lays them out; null before a decision
+    select case when p_data is not null then
+               coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                     'team_level', coalesce((f.rules ->> 'team_level')::boolean, false),
+                                                     'columns', shared.declared_columns(f.rules),
+                                                     'value', p_data #> f.path)
+                                  order by f.position), '[]') end
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  IS 'A team decision''s answers by the tool''s declared outputs (field_id, label, type, team_level, columns, value), in registry order; null when there is no decision.';
+
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -6935,6 +7059,52 @@ $$;
 -- COMMENT: FUNCTION team_figures(p_organization shared.organizations)
 COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
   IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
+
+-- FUNCTION: team_report(shared.organizations, shared.tools, integer)
+CREATE FUNCTION shared.team_report(p_organization shared.organizations
+                                 , p_tool shared.tools
+                                 , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_decision jsonb := shared.get_team_decision(p_organization.id, p_tool);
+    v_view jsonb := shared.team_view(p_organization, p_tool, p_min_respondents);
+begin
+    return jsonb_build_object(
+               'format_version', 1,
+               'document', 'team_report',
+               'program', 'Fast Track',
+               'generated_at', pg_catalog.now())
+           || v_view
+           || jsonb_build_object(
+               'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name,
+                                                  'slug', p_organization.slug,
+                                                  'time_zone', shared.organization_time_zone(p_organization)),
+               'tool', shared.tool_ref(p_tool)
+                       || (select jsonb_build_object('description', p_tool.description,
+                                                     'module', jsonb_build_object('id', m.id, 'name', m.name))
+                             from shared.modules as m where m.id = p_tool.module_id),
+               -- a table's declared columns beside each output, so its answers read as the exports'
+               'fields', (select coalesce(jsonb_agg(x.field || jsonb_build_object('columns', shared.declared_columns(f.rules))
+                                                    order by x.n), '[]')
+                            from jsonb_array_elements(v_view -> 'fields') with ordinality as x (field, n)
+                            join shared.tool_fields as f on f.tool_slug = p_tool.slug and f.field_id = x.field ->> 'field_id'),
+               'meeting', (select shared.schedule_json(p_organization, s) from shared.meeting_schedules as s
+                            where s.organization_id = p_organization.id and s.tool_slug = p_tool.slug),
+               'decision', case when (v_decision ->> 'version')::integer > 0 then
+                               (v_decision - 'data' - 'tool' - 'organization_id')
+                               || jsonb_build_object('outputs', shared.team_decision_outputs(p_tool, v_decision -> 'data'))
+                           end,
+               'action_items', (select coalesce(jsonb_agg(shared.action_item_json(a) order by a.due_on, a.created_at, a.id), '[]')
+                                  from shared.action_items as a
+                                 where a.organization_id = p_organization.id and a.tool_slug = p_tool.slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  IS 'The team report of a tool (GET .../team/export): the team view (readiness, who to nudge, answers side by side with summaries, anonymous rules) with the tool''s module, the meeting scheduled for it, the recorded decision by output (null before one) and its action items by due date.';
 
 -- FUNCTION: team_view(shared.organizations, shared.tools, integer)
 CREATE FUNCTION shared.team_view(p_organization shared.organizations
@@ -8344,6 +8514,36 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- FUNCTION: without_anonymous_answers(jsonb, shared.tools)
+CREATE FUNCTION shared.without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_answers jsonb := p_bundle -> 'answers';
+    v_field shared.tool_fields;
+begin
+    for v_field in select f.* from shared.tool_fields as f
+                    where f.tool_slug = p_tool.slug and coalesce((f.rules ->> 'anonymous')::boolean, false) loop
+        v_answers := v_answers #- v_field.path;
+    end loop;
+    return p_bundle || jsonb_build_object(
+        'answers', v_answers,
+        'outputs', (select coalesce(jsonb_agg(case when shared.anonymous_field(p_tool.slug, o ->> 'field_id')
+                                                   then o || '{"value": null, "withheld": true}' else o end
+                                              order by n), '[]')
+                      from jsonb_array_elements(p_bundle -> 'outputs') with ordinality as x (o, n)),
+        'dependencies', (select coalesce(jsonb_agg(case when shared.anonymous_field(d ->> 'source_tool', d ->> 'field_id')
+                                                        then d || '{"value": null, "withheld": true}' else d end
+                                                   order by n), '[]')
+                           from jsonb_array_elements(p_bundle -> 'dependencies') with ordinality as x (d, n)));
+end;
+$$;
+
+-- COMMENT: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+COMMENT ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
+  IS 'A member''s export bundle with the answers to anonymous outputs (and dependency values read from them) withheld: value null, withheld true.';
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -10218,6 +10418,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.answer_check_branch (p_outputs jsonb)
@@ -10556,6 +10761,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
@@ -10953,6 +11163,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
+-- ACL: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
@@ -10961,6 +11176,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_figures (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
@@ -11086,4 +11306,9 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
   FROM PUBLIC;
