@@ -8,7 +8,7 @@ A request for a long document (the program report) stores the bundle to render a
    LOCKED: two workers never render the same job), the lease a little longer than a render may
    take (RENDER_JOB_SECONDS), so a worker that dies mid-render leaves a job another one takes up
    when the lease ends (after RENDER_JOB_MAX_ATTEMPTS such interruptions, it is failed);
-2. render it with the kind's renderer (exports/documents.py) in a child process killed past
+2. render it with the kind's renderer (fasttrack/export_documents.py) in a child process killed past
    the deadline (exports/deadline.py): the thread only waits, so event delivery in the main
    loop is never held up;
 3. settle it: done with the PDF (at most RENDER_JOB_MAX_BYTES), or failed with a reason code;
@@ -38,8 +38,8 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 import exports
-from exports.documents import DOCUMENTS
 from fasttrack.db import Database
+from fasttrack.export_documents import DOCUMENTS
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
 
@@ -240,7 +240,7 @@ class _Loop:
                 self._fail(job_id, "UNKNOWN_DOCUMENT", FAILURE_MESSAGES["UNKNOWN_DOCUMENT"], base)
                 return
             try:
-                pdf = document.render(job["bundle"], seconds=settings.render_job_seconds)
+                pdf = document.render(job["bundle"], settings.render_job_seconds)
             except exports.RenderTimeout as late:
                 if late.code == "EXPORT_BUSY":  # no free render slot here: another turn
                     self.jobs._release(job_id)

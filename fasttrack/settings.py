@@ -195,6 +195,13 @@ class Settings(WorkerSettings, AssistantSettings):
         "needed).",
         shown_default="`program-overview`",
     )
+    export_background_reports: bool = service(
+        "EXPORT_BACKGROUND_REPORTS",
+        True,
+        parse.boolean,
+        "Whether the worker renders the team report's PDF and builds the organization's "
+        "archive (`202 Accepted`, then poll); `false`: while the request waits.",
+    )
     team_min_respondents: int = service(
         "TEAM_MIN_RESPONDENTS",
         3,

@@ -1,7 +1,9 @@
 """PDF exports rendered in the background (fasttrack/render_jobs.py renders them):
-GET /api/exports/<id> (the job: pending, done, failed) and GET /api/exports/<id>/file (its PDF).
+GET /api/exports/<id> (the job: pending, done, failed) and GET /api/exports/<id>/file (its PDF,
+or the organization's archive).
 
-exports.py sends a PDF request for a tool of EXPORT_BACKGROUND_TOOLS here (background_pdf): a
+exports.py sends a PDF request for a tool of EXPORT_BACKGROUND_TOOLS here (background_pdf), and
+team_exports.py the team report's PDF and the organization's archive: a
 render of the same data already made is answered at once (200, the PDF); otherwise 202 Accepted
 with the job and `Location: /api/exports/<id>`. The job is the requester's own (SQL answers 404
 to anyone else); the PDF is kept in the database, so any instance serves it.
@@ -15,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from exports.documents import renderer_version
+from fasttrack.export_documents import renderer_version
 from fasttrack.web import envelope
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
@@ -25,6 +27,7 @@ from fasttrack.web.models.export_jobs import ExportJob
 bp = Blueprint("export_jobs", __name__, url_prefix="/api")
 
 PDF_MIMETYPE = "application/pdf"
+ZIP_MIMETYPE = "application/zip"
 POLL_AFTER_SECONDS = 1  # Retry-After on a pending job: the program report takes seconds
 LOCATION = {
     "Location": {"description": "/api/exports/{job_id}: poll it", "schema": {"type": "string"}},
@@ -61,7 +64,9 @@ def background_pdf(function: str, **args: Any) -> Response:
 
 
 def pdf_download(encoded: str, filename: str) -> Response:
-    response = Response(base64.b64decode(encoded), mimetype=PDF_MIMETYPE)
+    """The rendered file: a PDF, or the organization's archive (a zip), by its name."""
+    mimetype = ZIP_MIMETYPE if filename.endswith(".zip") else PDF_MIMETYPE
+    response = Response(base64.b64decode(encoded), mimetype=mimetype)
     # The file name is made of [a-z0-9-.] only (exports/files.py): no quoting problem.
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -80,10 +85,13 @@ def export_job(job_id: uuid.UUID) -> Response:
 
 @bp.get("/exports/<uuid:job_id>/file")
 @contract(
-    "The PDF of a finished export job",
+    "The file of a finished export job: a PDF, or the organization's archive (a zip)",
     errors=(409,),
     wrapped=False,
-    media={PDF_MIMETYPE: {"schema": {"type": "string", "contentMediaType": PDF_MIMETYPE}}},
+    media={
+        kind: {"schema": {"type": "string", "contentMediaType": kind}}
+        for kind in (PDF_MIMETYPE, ZIP_MIMETYPE)
+    },
     headers=DISPOSITION,
 )
 @authenticated

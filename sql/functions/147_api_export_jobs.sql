@@ -51,6 +51,59 @@ comment on function api.request_user_tool_export_job(uuid, text, text) is
 revoke all on function api.request_user_tool_export_job(uuid, text, text) from public;
 grant execute on function api.request_user_tool_export_job(uuid, text, text) to fasttrack_api;
 
+create or replace function api.request_team_report_job(p_organization_id uuid, p_slug text, p_min_respondents integer,
+                                                       p_renderer text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'team_report', format('team_report:%s:%s', v_organization.id, v_tool.slug),
+                                     null, shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1)),
+                                     p_renderer);
+end;
+$$;
+
+comment on function api.request_team_report_job(uuid, text, integer, text) is
+    'GET /api/organizations/{id}/tools/{slug}/team/export?format=pdf in the background: as api.team_report (a guru coaching it, admins; others PT404), the cached PDF or the render job.';
+
+revoke all on function api.request_team_report_job(uuid, text, integer, text) from public;
+grant execute on function api.request_team_report_job(uuid, text, integer, text) to fasttrack_api;
+
+create or replace function api.request_organization_export_job(p_organization_id uuid, p_min_respondents integer,
+                                                               p_max_bytes bigint, p_max_files integer, p_renderer text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'organization_export', format('organization_export:%s', v_organization.id),
+                                     null, shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
+                                                                      greatest(coalesce(p_max_bytes, 50000000), 0),
+                                                                      greatest(coalesce(p_max_files, 5000), 0)),
+                                     p_renderer);
+end;
+$$;
+
+comment on function api.request_organization_export_job(uuid, integer, bigint, integer, text) is
+    'GET /api/organizations/{id}/export in the background: as api.organization_export (a guru coaching it, admins; others PT404; one export), the cached zip or the job that builds it.';
+
+revoke all on function api.request_organization_export_job(uuid, integer, bigint, integer, text) from public;
+grant execute on function api.request_organization_export_job(uuid, integer, bigint, integer, text) to fasttrack_api;
+
 /** Section: the job -------------------------------------------------------------------------- */
 
 create or replace function api.export_job(p_job_id uuid)

@@ -15,14 +15,16 @@ immutable
 set search_path = ''
 as $$
 begin
-    -- Everything the document shows is in the bundle; only its generation time changes on every
+    -- Everything the document shows is in the bundle; only its generation times (the
+    -- document's, and each member's export in an organization's archive) change on every
     -- request. jsonb's text is canonical (keys sorted), so equal data gives an equal hash.
-    return pg_catalog.md5(coalesce(p_renderer, '') || ':' || (p_bundle - 'generated_at')::text);
+    return pg_catalog.md5(coalesce(p_renderer, '') || ':'
+                          || pg_catalog.regexp_replace(p_bundle::text, '"generated_at": "[^"]*"', '', 'g'));
 end;
 $$;
 
 comment on function shared.export_job_fingerprint(jsonb, text) is
-    'What a render depends on: the bundle without generated_at and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
+    'What a render depends on: the bundle without its generated_at stamps and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
 
 revoke all on function shared.export_job_fingerprint(jsonb, text) from public;
 

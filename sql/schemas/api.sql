@@ -1379,6 +1379,56 @@ $$;
 COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
   IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
+-- FUNCTION: request_organization_export_job(uuid, integer, bigint, integer, text)
+CREATE FUNCTION api.request_organization_export_job(p_organization_id uuid
+                                                  , p_min_respondents integer
+                                                  , p_max_bytes bigint
+                                                  , p_max_files integer
+                                                  , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'organization_export', format('organization_export:%s', v_organization.id),
+                                     null, shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
+                                                                      greatest(coalesce(p_max_bytes, 50000000), 0),
+                                                                      greatest(coalesce(p_max_files, 5000), 0)),
+                                     p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_organization_export_job(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+COMMENT ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  IS 'GET /api/organizations/{id}/export in the background: as api.organization_export (a guru coaching it, admins; others PT404; one export), the cached zip or the job that builds it.';
+
+-- FUNCTION: request_team_report_job(uuid, text, integer, text)
+CREATE FUNCTION api.request_team_report_job(p_organization_id uuid
+                                          , p_slug text
+                                          , p_min_respondents integer
+                                          , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'team_report', format('team_report:%s:%s', v_organization.id, v_tool.slug),
+                                     null, shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1)),
+                                     p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_team_report_job(p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+COMMENT ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team/export?format=pdf in the background: as api.team_report (a guru coaching it, admins; others PT404), the cached PDF or the render job.';
+
 -- FUNCTION: request_tool_export_job(text, text)
 CREATE FUNCTION api.request_tool_export_job(p_slug text, p_renderer text)
 RETURNS jsonb
@@ -2535,6 +2585,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION request_organization_export_job(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION request_team_report_job(p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
   TO fasttrack_api;
 
 -- ACL: FUNCTION request_tool_export_job(p_slug text, p_renderer text)

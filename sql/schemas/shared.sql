@@ -3250,15 +3250,17 @@ RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
 begin
-    -- Everything the document shows is in the bundle; only its generation time changes on every
+    -- Everything the document shows is in the bundle; only its generation times (the
+    -- document's, and each member's export in an organization's archive) change on every
     -- request. jsonb's text is canonical (keys sorted), so equal data gives an equal hash.
-    return pg_catalog.md5(coalesce(p_renderer, '') || ':' || (p_bundle - 'generated_at')::text);
+    return pg_catalog.md5(coalesce(p_renderer, '') || ':'
+                          || pg_catalog.regexp_replace(p_bundle::text, '"generated_at": "[^"]*"', '', 'g'));
 end;
 $$;
 
 -- COMMENT: FUNCTION export_job_fingerprint(p_bundle jsonb, p_renderer text)
 COMMENT ON FUNCTION shared.export_job_fingerprint (p_bundle jsonb, p_renderer text)
-  IS 'What a render depends on: the bundle without generated_at and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
+  IS 'What a render depends on: the bundle without its generated_at stamps and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
 
 -- TABLE: export_jobs
 CREATE TABLE shared.export_jobs (

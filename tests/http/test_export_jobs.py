@@ -11,14 +11,17 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from io import BytesIO
 from typing import Any
 
 import psycopg
 import pytest
+import test_coaching
 from background_exports import poll, renderers
 from live_http import count_rows, data_of, error_of
 from pypdf import PdfReader
+from test_team_report import prepared
 from test_worker import REPO, Receiver, worker_env
 
 from fasttrack.settings import Settings
@@ -26,6 +29,7 @@ from fasttrack.worker import Worker
 from support.program import answers_for, create_organization
 
 REPORT = "/api/tools/program-overview/export?format=pdf"
+team = test_coaching.team  # organization A (Acme), its members and gurus (test_coaching.py)
 
 
 @pytest.fixture
@@ -309,3 +313,37 @@ def test_the_worker_command_without_receivers_renders_and_stops_on_sigterm(
         _, logs = process.communicate(timeout=30)
     assert process.returncode == 0, logs
     assert "export rendered" in logs and "renderer stopped" in logs
+
+
+# -- the team report and the organization's archive ----------------------------------------
+
+
+def test_the_team_report_and_the_organizations_archive_are_jobs_too(
+    live_server, team, start_renderer
+):
+    guru = live_server.client(team.tokens["guru_a"])
+    report_path = prepared(live_server, team)["base"] + "/team/export?format=pdf"
+    refused = live_server.request("GET", report_path, token=team.tokens["member1"])
+    assert refused.status_code == 404 and error_of(refused)["code"] == "ORGANIZATION_NOT_FOUND"
+    start_renderer()
+
+    accepted = guru.get(report_path)
+    assert data_of(accepted, 202)["kind"] == "team_report"
+    done = poll(guru, accepted.headers["Location"])
+    assert done["status"] == "done" and done["filename"].startswith("fast-track-team-acme-")
+    pdf = guru.get(done["download_url"])
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    again = guru.get(report_path)  # nothing changed: the same render at once
+    assert again.status_code == 200 and again.content == pdf.content
+
+    archive_path = f"/api/organizations/{team.ids['org_a']}/export"
+    accepted = guru.get(archive_path)
+    assert data_of(accepted, 202)["kind"] == "organization_export"
+    done = poll(guru, accepted.headers["Location"])
+    assert done["status"] == "done" and done["filename"].endswith(".zip")
+    archive = guru.get(done["download_url"])
+    assert archive.headers["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(BytesIO(archive.content)).namelist()
+    assert "manifest.json" in names and "team/sprint-06-cash.pdf" in names
+    # generated_at differs in each member's export it holds; the archive is reused all the same
+    assert guru.get(archive_path).content == archive.content

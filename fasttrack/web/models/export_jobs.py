@@ -23,7 +23,10 @@ class ExportJobError(TypedDict):
 
 class ExportJob(TypedDict):
     id: UUID
-    kind: Annotated[str, Field(description="what is rendered: tool (a tool's export)")]
+    kind: Annotated[
+        str,
+        Field(description="what is rendered: tool, team_report or organization_export (a zip)"),
+    ]
     document: Annotated[str, Field(description="which document: e.g. tool:{slug}:{user id}")]
     status: Literal["pending", "done", "failed"]
     attempts: int
