@@ -958,8 +958,8 @@ export class ToolPage extends EventTarget {
     const show = (message) => {
       for (const el of this.form.querySelectorAll("[data-ft-export-status]")) el.textContent = message;
     };
-    const buttons = [...this.form.querySelectorAll("[data-ft-export]")];
-    for (const button of buttons) button.disabled = true;
+    const buttons = [...this.form.querySelectorAll("[data-ft-export]")].filter((button) => !button.disabled);
+    for (const button of buttons) button.disabled = true; // only these are enabled again
     try {
       const { blob, filename, job } = await this.client.exportPdf(`/api/tools/${encodeURIComponent(this.slug)}/export?format=pdf`, {
         pollMs: this.options.exportPollMs,
