@@ -27,6 +27,7 @@ from fasttrack.web import (
     dev_pages,
     dev_tools,
     errors,
+    export_jobs,
     exports,
     gamification,
     health,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(personal_data.bp)
     app.register_blueprint(coaching.bp)  # coaching: organizations, dashboard, meetings
     app.register_blueprint(organization_groups.bp)
+    app.register_blueprint(export_jobs.bp)  # PDFs rendered in the background: the job, its file
     app.register_blueprint(team_exports.bp)  # team reports, the organization's archive
     app.register_blueprint(analytics_user.bp)  # analytics: per user, the refresh
     app.register_blueprint(organization_analytics.bp)  # analytics of organizations, the program

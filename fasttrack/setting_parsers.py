@@ -7,12 +7,15 @@ echoes a secret or a URL that may carry a token.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg.conninfo
+
+from fasttrack.text_rules import SLUG_PATTERN
 
 Parser = Callable[[str, str], Any]
 
@@ -149,3 +152,17 @@ def conninfo(name: str, url: str) -> str:
         # Never echo the value or libpq's message: both may contain the password.
         raise SettingsError(f"{name} is not a valid PostgreSQL connection string") from None
     return url
+
+
+def slugs(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated tool slugs, repeats dropped; `none` for none."""
+    found: list[str] = []
+    if raw.strip().lower() == "none":
+        return ()
+    for item in raw.split(","):
+        slug = item.strip()
+        if slug and not re.fullmatch(SLUG_PATTERN, slug):
+            raise SettingsError(f"{name}: {slug!r} is not a tool slug")
+        if slug and slug not in found:
+            found.append(slug)
+    return tuple(found)

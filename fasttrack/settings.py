@@ -194,6 +194,22 @@ class Settings(WorkerSettings, AssistantSettings):
         "How long one PDF render may take before it is stopped and answered `503 "
         "EXPORT_TIMEOUT` (the program report takes about 3 s).",
     )
+    export_background_tools: tuple[str, ...] = service(
+        "EXPORT_BACKGROUND_TOOLS",
+        ("program-overview",),
+        parse.slugs,
+        "Tools whose PDF export the worker renders (`202 Accepted`, then poll "
+        "`/api/exports/{id}`); `none`: every PDF is rendered while the request waits (no worker "
+        "needed).",
+        shown_default="`program-overview`",
+    )
+    export_background_reports: bool = service(
+        "EXPORT_BACKGROUND_REPORTS",
+        True,
+        parse.boolean,
+        "Whether the worker renders the team report's PDF and builds the organization's "
+        "archive (`202 Accepted`, then poll); `false`: while the request waits.",
+    )
     team_min_respondents: int = service(
         "TEAM_MIN_RESPONDENTS",
         3,

@@ -67,6 +67,7 @@ from fasttrack.analytics_schedule import DailyAnalyticsRefresh
 from fasttrack.database_url import describe
 from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
+from fasttrack.render_jobs import render_jobs
 from fasttrack.retention import apply_retention
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
@@ -139,6 +140,10 @@ class Worker:
         self._stop_reason = "stop requested"
         self._next_retention = time.monotonic()  # retention's first pass: at start
         self._analytics = DailyAnalyticsRefresh(settings.analytics_refresh_at)
+        # Background PDF renders, in threads of their own (fasttrack/render_jobs.py).
+        self._renders = render_jobs(
+            database_url, settings, worker_id=self.worker_id, listen_url=listen_url
+        )
 
     # -- control ------------------------------------------------------------------------------
 
@@ -168,6 +173,8 @@ class Worker:
             },
         )
         failures = 0
+        if self._renders is not None:
+            self._renders.start()
         try:
             while not self._stopping:
                 try:
@@ -189,6 +196,8 @@ class Worker:
                     if not self._stopping:
                         self._waker.wait(delay)
         finally:
+            if self._renders is not None:
+                self._renders.stop()
             self._close_listener()
             self._database.close()
             self._waker.close()

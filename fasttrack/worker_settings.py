@@ -20,8 +20,8 @@ class WorkerSettings:
         "WEBHOOK_URLS",
         (),
         parse.private_http_urls,
-        "Comma-separated http(s) URLs that receive every event. The worker refuses to start "
-        "without one.",
+        "Comma-separated http(s) URLs that receive every event. Without one the worker only "
+        "renders PDFs (with `RENDER_JOBS=0` too, it refuses to start).",
     )
     webhook_secret: str | None = worker(
         "WEBHOOK_SECRET",
@@ -117,4 +117,44 @@ class WorkerSettings:
         parse.clock_time,
         "When (HH:MM, UTC) the worker refreshes the analytics' materialized views each day; one "
         "worker does it, however many run.",
+    )
+    # PDF renders in the background (fasttrack/render_jobs.py, 302_export_job_worker.sql).
+    render_jobs: int = worker(
+        "RENDER_JOBS",
+        1,
+        parse.integer(0, 32),
+        "PDF exports this worker process renders at once (the program report); 0: none.",
+    )
+    render_job_seconds: float = worker(
+        "RENDER_JOB_SECONDS",
+        120.0,
+        parse.number(0.001, 3600.0),
+        "How long one background render may take before it is stopped and its job failed "
+        "(`EXPORT_TIMEOUT`).",
+    )
+    render_job_max_attempts: int = worker(
+        "RENDER_JOB_MAX_ATTEMPTS",
+        3,
+        parse.integer(1, 100),
+        "Renders of one job interrupted by a worker's death (its lease ran out) before the job "
+        "is failed (`RENDER_ABANDONED`).",
+    )
+    render_job_max_bytes: int = worker(
+        "RENDER_JOB_MAX_BYTES",
+        20_000_000,
+        parse.integer(10_000, 1_000_000_000),
+        "The largest PDF kept in the database; a larger one fails (`EXPORT_TOO_LARGE`).",
+    )
+    render_poll_seconds: float = worker(
+        "RENDER_POLL_SECONDS",
+        5.0,
+        parse.number(0.05, 3600.0),
+        "How often an idle renderer looks for jobs (also with LISTEN: a dead worker's job is "
+        "taken up when its lease ends).",
+    )
+    export_job_keep_hours: float = worker(
+        "EXPORT_JOB_KEEP_HOURS",
+        24.0,
+        parse.number(0.01, 24.0 * 365),
+        "Finished and failed export jobs, their PDFs with them, are deleted after this many hours.",
     )

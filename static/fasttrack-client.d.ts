@@ -21,6 +21,12 @@ export interface ToolPageOptions {
    * Defaults 1000 and 30000. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** A PDF rendered in the background (202): the first poll of its job (ms; at least the
+   * answer's Retry-After), growing 1.5x per poll up to exportPollMaxMs; given up after
+   * exportTimeoutMs. Defaults 1000, 5000 and 300000. */
+  exportPollMs?: number;
+  exportPollMaxMs?: number;
+  exportTimeoutMs?: number;
   /** A client to share between forms; default: one per form. */
   client?: FastTrackClient;
 }
@@ -83,6 +89,40 @@ export declare class OfflineError extends Error {}
 /** The session ended and the refresh cookie could not renew it. */
 export declare class SignedOutError extends Error {}
 
+/** A PDF export refused (NOTHING_TO_EXPORT, ...), failed in the worker (EXPORT_TIMEOUT,
+ * RENDER_FAILED, EXPORT_TOO_LARGE, RENDER_ABANDONED) or not ready in time
+ * (EXPORT_POLL_TIMEOUT). */
+export declare class ExportError extends Error {
+  readonly code: string;
+  readonly status?: number;
+  readonly job: ExportJob | null;
+}
+
+/** GET /api/exports/{id}: a PDF the worker renders. */
+export interface ExportJob {
+  id: string;
+  kind: string;
+  document: string;
+  status: "pending" | "done" | "failed";
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  filename: string | null;
+  byte_size: number | null;
+  /** When done: GET it with the token for the PDF. */
+  download_url: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** A step of a PDF export, for a progress display. */
+export interface ExportProgress {
+  state: "requested" | "rendering" | "downloading" | "done";
+  /** The background job (null while none: small PDFs come at once). */
+  job: ExportJob | null;
+  waitedMs: number;
+}
+
 /** The API: the access token (from the SSO redirect's #access_token, kept in memory and
  * sessionStorage), one refresh through POST /api/auth/refresh on a 401, the envelope. */
 export declare class FastTrackClient {
@@ -101,7 +141,23 @@ export declare class FastTrackClient {
     body?: unknown,
     options?: { keepalive?: boolean },
   ): Promise<ApiAnswer<T>>;
+  /** GET a file (a PDF) with the token: the raw Response. */
+  download(path: string): Promise<Response>;
+  /** A PDF export (`/api/tools/{slug}/export?format=pdf`, `/api/users/{id}/tools/{slug}/export?format=pdf`):
+   * at once, or through its background job (202), polled with backoff. */
+  exportPdf(
+    path: string,
+    options?: {
+      onProgress?: (progress: ExportProgress) => void;
+      pollMs?: number;
+      pollMaxMs?: number;
+      timeoutMs?: number;
+    },
+  ): Promise<{ blob: Blob; filename: string; job: ExportJob | null }>;
 }
+
+/** Hand a downloaded file to the browser (its download bar or save dialog). */
+export declare function saveFile(blob: Blob, filename: string): void;
 
 export interface ToolPageEvents {
   "fasttrack:loaded": { tool: unknown; submission: unknown };
@@ -110,6 +166,11 @@ export interface ToolPageEvents {
   "fasttrack:conflict": { mine: Record<string, unknown>; theirs: { version: number; data: Record<string, unknown> } };
   "fasttrack:submitted": { unlockedTools: { slug: string; name: string; sprint_number: number }[] };
   "fasttrack:signed-out": { signInUrl: string };
+  /** A PDF export's steps (ToolPage.exportPdf, or a click on [data-ft-export]). */
+  "fasttrack:export":
+    | ExportProgress
+    | { state: "done"; job: ExportJob | null; filename: string; size: number }
+    | { state: "failed"; job: ExportJob | null; error: { code: string; message: string } };
 }
 
 /** One form bound to one tool. Events (on the form, bubbling, detail also has `page`):
@@ -138,6 +199,9 @@ export declare class ToolPage extends EventTarget {
   /** After a 409 STALE_VERSION: keep both texts, yours, or the other version; saved on top
    * of the other version. Neither is discarded before this is called. */
   resolveConflict(choice: "both" | "mine" | "theirs"): Promise<void>;
+  /** The tool's PDF, saved as a file (a [data-ft-export] button in the form does this); its
+   * steps are shown in [data-ft-export-status] and sent as "export" events. */
+  exportPdf(): Promise<{ blob: Blob; filename: string; job: ExportJob | null }>;
 }
 
 /** Start a ToolPage on a form (done for every form[data-ft-tool] when the module loads);

@@ -15,6 +15,9 @@ const DEFAULTS = {
   retryBaseMs: 1000, // first retry while offline; doubles up to retryMaxMs
   retryMaxMs: 30000,
   signInUrl: null, // where a user whose session ended signs in again (null: a message only)
+  exportPollMs: 1000, // a PDF rendered in the background: first poll of its job, then x1.5
+  exportPollMaxMs: 5000, // up to this between polls
+  exportTimeoutMs: 300000, // and give up waiting after this long
 };
 const TOKEN_KEY = "fasttrack:access-token"; // sessionStorage: survives a reload of this tab
 const TAB_KEY = "fasttrack:tab";
@@ -37,6 +40,14 @@ const STATE_TEXT = {
 export class OfflineError extends Error {}
 /** The session ended and could not be refreshed: the user must sign in again. */
 export class SignedOutError extends Error {}
+/** A PDF export was refused or its render failed: `code` is the API's (EXPORT_TIMEOUT,
+ * RENDER_FAILED, NOTHING_TO_EXPORT, ...), `job` the background job when there was one. */
+export class ExportError extends Error {
+  constructor(message, { code, status, job = null } = {}) {
+    super(message);
+    Object.assign(this, { code, status, job });
+  }
+}
 
 /** Talks to the API: the access token, one refresh on a 401, the JSON envelope. */
 export class FastTrackClient {
@@ -93,6 +104,71 @@ export class FastTrackClient {
     return answer;
   }
 
+  /** GET `path` as a file (a PDF): the raw Response, after one refresh on a 401. */
+  async download(path) {
+    if (!this.token && !(await this.refresh())) throw new SignedOutError("not signed in");
+    const get = async () => {
+      try {
+        return await fetch(this.apiBase + path, { headers: { Authorization: `Bearer ${this.token}` }, credentials: "omit", cache: "no-store" });
+      } catch (error) {
+        throw new OfflineError(String(error));
+      }
+    };
+    let response = await get();
+    if (response.status === 401) {
+      if (!(await this.refresh())) throw new SignedOutError("the session has ended");
+      response = await get();
+    }
+    return response;
+  }
+
+  /** A PDF export: answered at once (small tools), or 202 Accepted and rendered by the worker
+   * (the program report), its job polled with backoff until done. `onProgress` is told each
+   * step: {state: "requested" | "rendering" | "downloading" | "done", job, waitedMs}.
+   * Resolves {blob, filename, job}; rejects with ExportError (a refusal, a failed render,
+   * no answer within timeoutMs), OfflineError or SignedOutError. */
+  async exportPdf(path, { onProgress = () => {}, pollMs = DEFAULTS.exportPollMs, pollMaxMs = DEFAULTS.exportPollMaxMs, timeoutMs = DEFAULTS.exportTimeoutMs } = {}) {
+    const started = Date.now();
+    const tell = (state, job = null) => onProgress({ state, job, waitedMs: Date.now() - started });
+    tell("requested");
+    let response = await this.download(path);
+    let job = null;
+    if (response.status === 202) {
+      job = (await response.json()).data;
+      let delay = Math.max(pollMs, 1000 * Number(response.headers.get("Retry-After") ?? 0) || 0);
+      const location = response.headers.get("Location") ?? `/api/exports/${job.id}`;
+      while (job.status === "pending") {
+        tell("rendering", job);
+        if (Date.now() - started > timeoutMs) {
+          throw new ExportError("The PDF is taking too long to prepare; try again later", { code: "EXPORT_POLL_TIMEOUT", job });
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 1.5, pollMaxMs);
+        const answer = await this.request("GET", location);
+        if (!answer.ok) throw exportError(answer.body, answer.status, job);
+        job = answer.body.data;
+      }
+      if (job.status === "failed") {
+        throw new ExportError(job.error?.message ?? "The PDF could not be prepared", { code: job.error?.code, job });
+      }
+      tell("downloading", job);
+      response = await this.download(job.download_url);
+    }
+    if (!response.ok) {
+      let body = null;
+      try {
+        body = await response.json();
+      } catch {
+        // not the JSON envelope
+      }
+      throw exportError(body, response.status, job);
+    }
+    const blob = await response.blob();
+    const filename = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? job?.filename ?? "export.pdf";
+    tell("done", job);
+    return { blob, filename, job };
+  }
+
   async fetch(method, path, body, { auth = true, keepalive = false } = {}) {
     const headers = {};
     if (auth && this.token) headers.Authorization = `Bearer ${this.token}`;
@@ -118,6 +194,21 @@ export class FastTrackClient {
     }
     return { ok: response.ok, status: response.status, body: parsed };
   }
+}
+
+function exportError(body, status, job) {
+  const error = body?.error ?? {};
+  return new ExportError(error.message ?? `The export failed (HTTP ${status})`, { code: error.code ?? `HTTP_${status}`, status, job });
+}
+
+/** Hands a downloaded file to the browser (its download bar or save dialog). */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 function takeTokenFromFragment() {
@@ -389,6 +480,12 @@ export class ToolPage extends EventTarget {
       event.preventDefault();
       this.submit();
     });
+    for (const button of this.form.querySelectorAll("[data-ft-export]")) {
+      button.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.exportPdf().catch(() => {}); // shown on the page and in the "export" event
+      });
+    }
     addEventListener("pagehide", () => this.flush());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") this.flush();
@@ -846,6 +943,43 @@ export class ToolPage extends EventTarget {
   renderAgo() {
     const showAgo = this.state === "saved" && this.savedAt;
     this.ui.ago.textContent = showAgo ? ago(Date.now() - this.savedAt) : "";
+  }
+
+  /** The tool's PDF, saved as a file: the steps go to [data-ft-export-status] and to the
+   * "export" event ({state: requested, rendering, downloading, done or failed, job,
+   * waitedMs, error}). */
+  async exportPdf() {
+    const text = {
+      requested: "Preparing the PDF…",
+      rendering: "Preparing the PDF… (this can take a moment)",
+      downloading: "Downloading the PDF…",
+      done: "PDF downloaded",
+    };
+    const show = (message) => {
+      for (const el of this.form.querySelectorAll("[data-ft-export-status]")) el.textContent = message;
+    };
+    const buttons = [...this.form.querySelectorAll("[data-ft-export]")].filter((button) => !button.disabled);
+    for (const button of buttons) button.disabled = true; // only these are enabled again
+    try {
+      const { blob, filename, job } = await this.client.exportPdf(`/api/tools/${encodeURIComponent(this.slug)}/export?format=pdf`, {
+        pollMs: this.options.exportPollMs,
+        pollMaxMs: this.options.exportPollMaxMs,
+        timeoutMs: this.options.exportTimeoutMs,
+        onProgress: (progress) => {
+          show(text[progress.state]);
+          if (progress.state !== "done") this.dispatch("export", progress);
+        },
+      });
+      saveFile(blob, filename);
+      this.dispatch("export", { state: "done", job, filename, size: blob.size });
+      return { blob, filename, job };
+    } catch (error) {
+      show(error.message);
+      this.dispatch("export", { state: "failed", job: error.job ?? null, error: { code: error.code ?? error.name, message: error.message } });
+      throw error;
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
   }
 
   dispatch(name, detail) {

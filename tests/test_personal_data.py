@@ -60,6 +60,7 @@ def test_the_export_has_every_source_with_a_readme_describing_each_file(conn, pe
         "coaching.json",
         "activity.json",
         "gamification.json",
+        "export_jobs.json",
     } | {f"submissions/{slug}.json" for slug in OPEN_TOOLS}
     assert set(files) == expected  # tools never saved have no file
     readme = files["README.txt"]
@@ -189,6 +190,7 @@ def test_after_an_erasure_no_column_of_any_table_holds_anything_of_theirs(conn, 
         "shared.refresh_tokens.user_id",
         "shared.rate_limit_counters.key",
         "shared.progress_changes.user_id",
+        "shared.export_jobs.bundle",
     ):
         assert column in before, column
     bystander_export = without_time(export(conn, bystander.id)["files"])

@@ -503,11 +503,11 @@ def test_worker_settings_have_defaults_and_need_a_long_secret_with_urls():
         Settings.from_env({"WORKER_BASE_DELAY_SECONDS": "10", "WORKER_MAX_DELAY_SECONDS": "5"})
 
 
-def test_the_worker_command_refuses_to_start_without_receivers(database_url):
+def test_the_worker_command_refuses_to_start_without_receivers_or_renders(database_url):
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "worker"],
         cwd=REPO,
-        env={**os.environ, **worker_env(database_url, [])},
+        env={**os.environ, **worker_env(database_url, [], RENDER_JOBS="0")},
         capture_output=True,
         text=True,
         timeout=WAIT,

@@ -77,6 +77,8 @@ class Contract:
     wrapped: bool = True  # False: the answer is not in the {"data", "meta"} envelope
     media: dict[str, Schema] = field(default_factory=dict)  # other content types of the answer
     headers: dict[str, Schema] = field(default_factory=dict)  # response headers of the answer
+    # Other success answers by status (202 Accepted): {"description", "returns", "headers"}.
+    also: dict[int, Schema] = field(default_factory=dict)
 
 
 def contract(
@@ -93,6 +95,7 @@ def contract(
     wrapped: bool = True,
     media: dict[str, Schema] | None = None,
     headers: dict[str, Schema] | None = None,
+    also: dict[int, dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Record the route's contract on its view (see the module's docstring)."""
     declared = Contract(
@@ -108,6 +111,10 @@ def contract(
         wrapped=wrapped,
         media=media or {},
         headers=headers or {},
+        also={
+            code: {**answer, "returns": schema_of(answer["returns"])}
+            for code, answer in (also or {}).items()
+        },
     )
 
     def record(view: F) -> F:

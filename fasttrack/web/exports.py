@@ -2,7 +2,9 @@
 /api/users/<id>/tools/<slug>/export.
 
 One api call returns the whole bundle (who may export what, the rate limit and a 404 before the
-first save are SQL's business); this module only picks the format and renders (exports/).
+first save are SQL's business); this module only picks the format and renders (exports/). The
+PDF of a tool in EXPORT_BACKGROUND_TOOLS (the program report, seconds to render) is rendered by
+the worker instead: 202 and a job to poll (export_jobs.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract
 from fasttrack.web.errors import ApiError
+from fasttrack.web.export_jobs import ACCEPTED, background_pdf
 from fasttrack.web.inputs import query_value
 from fasttrack.web.models.exports import ExportBundle
 
@@ -33,6 +36,7 @@ EXPORT = {
     "returns": ExportBundle,
     "query": {"format": {"type": "string", "enum": list(FORMATS), "default": "json"}},
     "errors": (400,),
+    "also": ACCEPTED,
     "media": {PDF_MIMETYPE: {"schema": {"type": "string", "contentMediaType": PDF_MIMETYPE}}},
     "headers": {
         "Content-Disposition": {
@@ -48,6 +52,8 @@ EXPORT = {
 @authenticated
 def export_tool(slug: str) -> Response:
     chosen = export_format()
+    if in_background(slug, chosen):
+        return background_pdf("request_tool_export_job", p_slug=slug)
     return exported(call("export_tool", p_slug=slug), chosen)
 
 
@@ -56,6 +62,8 @@ def export_tool(slug: str) -> Response:
 @authenticated
 def export_user_tool(user_id: uuid.UUID, slug: str) -> Response:
     chosen = export_format()
+    if in_background(slug, chosen):
+        return background_pdf("request_user_tool_export_job", p_user_id=user_id, p_slug=slug)
     return exported(call("export_user_tool", p_user_id=user_id, p_slug=slug), chosen)
 
 
@@ -70,6 +78,12 @@ def export_format() -> str:
             details={"parameter": "format", "allowed": list(FORMATS)},
         )
     return raw
+
+
+def in_background(slug: str, chosen: str) -> bool:
+    """Whether this PDF is the worker's to render (EXPORT_BACKGROUND_TOOLS): the small ones are
+    rendered here, while the request waits, in well under a second."""
+    return chosen == "pdf" and slug in settings().export_background_tools
 
 
 def exported(bundle: dict[str, Any], chosen: str) -> Response:

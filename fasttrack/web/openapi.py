@@ -145,6 +145,10 @@ def operation(declared: Contract, path_parameters: list[Schema], security: Any) 
         if declared.headers:
             ok["headers"] = declared.headers
         responses[str(declared.status)] = ok
+    for code, other in declared.also.items():
+        content = _json(_envelope(other["returns"]))
+        headers = {"headers": other["headers"]} if "headers" in other else {}
+        responses[str(code)] = {"description": other["description"], "content": content, **headers}
     implied = (401, 429) if security == BEARER else ()
     implied += (400, 413) if declared.body is not None else ()
     implied += (404,) if path_parameters else ()

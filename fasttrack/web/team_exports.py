@@ -16,6 +16,7 @@ from fasttrack.web import settings
 from fasttrack.web.api_call import call
 from fasttrack.web.authentication import authenticated
 from fasttrack.web.contract import contract
+from fasttrack.web.export_jobs import ACCEPTED, background_pdf
 from fasttrack.web.exports import EXPORT, export_format, exported
 from fasttrack.web.models.team_report import TeamReport
 from fasttrack.web.organization_archive import MAX_ARCHIVE_BYTES, MAX_ARCHIVE_FILES, archive
@@ -34,6 +35,13 @@ ORGANIZATION = "/organizations/<uuid:organization_id>"
 @authenticated
 def team_report(organization_id: uuid.UUID, slug: str) -> Response:
     chosen = export_format()
+    if chosen == "pdf" and settings().export_background_reports:  # the worker renders it
+        return background_pdf(
+            "request_team_report_job",
+            p_organization_id=organization_id,
+            p_slug=slug,
+            p_min_respondents=settings().team_min_respondents,
+        )
     report = call(
         "team_report",
         p_organization_id=organization_id,
@@ -47,6 +55,7 @@ def team_report(organization_id: uuid.UUID, slug: str) -> Response:
 @contract(
     "The organization's work as one zip: team reports (JSON and PDF) and every member's exports",
     errors=(404,),
+    also=ACCEPTED,
     **{
         **ARCHIVE,
         "headers": {
@@ -59,6 +68,14 @@ def team_report(organization_id: uuid.UUID, slug: str) -> Response:
 )
 @authenticated
 def organization_export(organization_id: uuid.UUID) -> Response:
+    if settings().export_background_reports:  # the worker builds it (its PDFs take seconds)
+        return background_pdf(
+            "request_organization_export_job",
+            p_organization_id=organization_id,
+            p_min_respondents=settings().team_min_respondents,
+            p_max_bytes=MAX_ARCHIVE_BYTES,
+            p_max_files=MAX_ARCHIVE_FILES,
+        )
     export = call(
         "organization_export",
         p_organization_id=organization_id,

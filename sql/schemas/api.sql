@@ -765,6 +765,39 @@ $$;
 COMMENT ON FUNCTION api.create_action_item (p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
   IS 'POST /api/organizations/{id}/tools/{slug}/action-items: a new action item (gurus coaching it, admins).';
 
+-- FUNCTION: export_job(uuid)
+CREATE FUNCTION api.export_job(p_job_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    return shared.export_job_json(shared.require_export_job(v_caller, p_job_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job(p_job_id uuid)
+COMMENT ON FUNCTION api.export_job (p_job_id uuid)
+  IS 'GET /api/exports/{id}: the caller''s export job (pending, done with its download URL, failed with a reason code); PT404 for another user''s.';
+
+-- FUNCTION: export_job_file(uuid)
+CREATE FUNCTION api.export_job_file(p_job_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_job shared.export_jobs := shared.require_finished_export(shared.require_export_job(v_caller, p_job_id));
+begin
+    return jsonb_build_object('filename', v_job.filename, 'pdf', pg_catalog.encode(v_job.pdf, 'base64'));
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job_file(p_job_id uuid)
+COMMENT ON FUNCTION api.export_job_file (p_job_id uuid)
+  IS 'GET /api/exports/{id}/file: the finished PDF (base64) and its file name; PT409 (EXPORT_NOT_READY) before it is done, PT404 for another user''s job.';
+
 -- FUNCTION: export_my_data()
 CREATE FUNCTION api.export_my_data()
 RETURNS jsonb
@@ -1358,6 +1391,93 @@ $$;
 COMMENT ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
   IS 'POST /api/auth/refresh: rotates a refresh token (status ok with the user and the session_id, its family; a login fact after shared.session_gap() without one). Unknown or revoked: invalid; expired: expired; a rotated token used again: reused, and its whole family is revoked, which ends the session''s access tokens too.';
 
+-- FUNCTION: request_organization_export_job(uuid, integer, bigint, integer, text)
+CREATE FUNCTION api.request_organization_export_job(p_organization_id uuid
+                                                  , p_min_respondents integer
+                                                  , p_max_bytes bigint
+                                                  , p_max_files integer
+                                                  , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'organization_export', format('organization_export:%s', v_organization.id),
+                                     null, shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
+                                                                      greatest(coalesce(p_max_bytes, 50000000), 0),
+                                                                      greatest(coalesce(p_max_files, 5000), 0)),
+                                     p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_organization_export_job(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+COMMENT ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  IS 'GET /api/organizations/{id}/export in the background: as api.organization_export (a guru coaching it, admins; others PT404; one export), the cached zip or the job that builds it.';
+
+-- FUNCTION: request_team_report_job(uuid, text, integer, text)
+CREATE FUNCTION api.request_team_report_job(p_organization_id uuid
+                                          , p_slug text
+                                          , p_min_respondents integer
+                                          , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'team_report', format('team_report:%s:%s', v_organization.id, v_tool.slug),
+                                     null, shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1)),
+                                     p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_team_report_job(p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+COMMENT ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team/export?format=pdf in the background: as api.team_report (a guru coaching it, admins; others PT404), the cached PDF or the render job.';
+
+-- FUNCTION: request_tool_export_job(text, text)
+CREATE FUNCTION api.request_tool_export_job(p_slug text, p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'tool', format('tool:%s:%s', p_slug, v_caller.id), v_caller.id,
+                                     shared.export_bundle(p_slug, v_caller.id), p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_tool_export_job(p_slug text, p_renderer text)
+COMMENT ON FUNCTION api.request_tool_export_job (p_slug text, p_renderer text)
+  IS 'GET /api/tools/{slug}/export?format=pdf for a tool rendered in the background (program-overview): the cached PDF, or the render job (RATE_LIMIT_EXPORTS, as api.export_tool).';
+
+-- FUNCTION: request_user_tool_export_job(uuid, text, text)
+CREATE FUNCTION api.request_user_tool_export_job(p_user_id uuid, p_slug text, p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_user shared.users := shared.require_visible_user(v_caller, p_user_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.request_export_job(v_caller.id, 'tool', format('tool:%s:%s', p_slug, v_user.id), v_user.id,
+                                     shared.export_bundle(p_slug, v_user.id), p_renderer);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_user_tool_export_job(p_user_id uuid, p_slug text, p_renderer text)
+COMMENT ON FUNCTION api.request_user_tool_export_job (p_user_id uuid, p_slug text, p_renderer text)
+  IS 'GET /api/users/{id}/tools/{slug}/export?format=pdf in the background: as api.export_user_tool (a guru of the user''s organization, or an admin), the cached PDF or the render job.';
+
 -- FUNCTION: resolve_dependencies(text)
 CREATE FUNCTION api.resolve_dependencies(p_slug text)
 RETURNS pg_catalog.json
@@ -1721,6 +1841,51 @@ $$;
 COMMENT ON FUNCTION api.worker_claim_events (p_worker text, p_limit integer, p_lease_seconds integer)
   IS 'Worker: takes up to p_limit due events under a lease (skipping those another worker holds) and counts the attempt.';
 
+-- FUNCTION: worker_claim_export_job(text, integer, integer)
+CREATE FUNCTION api.worker_claim_export_job(p_worker text
+                                          , p_lease_seconds integer
+                                          , p_max_attempts integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_claimed jsonb;
+begin
+    -- Jobs whose worker died p_max_attempts times (the lease ran out each time) are given up.
+    update shared.export_jobs as j
+       set status = 'failed', bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now(),
+           error_code = 'RENDER_ABANDONED',
+           error_message = format('The render was interrupted %s times; try again later, or export as JSON (format=json)', j.attempts)
+     where j.status = 'pending' and j.attempts >= greatest(p_max_attempts, 1) and j.locked_until < pg_catalog.now();
+
+    with due as (
+        select j.id
+          from shared.export_jobs as j
+         where j.status = 'pending'
+           and (j.locked_until is null or j.locked_until < pg_catalog.now())
+         order by j.created_at
+         limit 1
+           for update skip locked
+    ),
+    claimed as (
+        update shared.export_jobs as j
+           set locked_by = p_worker,
+               locked_until = pg_catalog.now() + make_interval(secs => greatest(p_lease_seconds, 1)),
+               attempts = j.attempts + 1,
+               started_at = pg_catalog.now()
+          from due
+         where j.id = due.id
+        returning j.id, j.kind, j.document, j.bundle, j.attempts
+    )
+    select to_jsonb(c.*) into v_claimed from claimed as c;
+    return v_claimed;
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_claim_export_job(p_worker text, p_lease_seconds integer, p_max_attempts integer)
+COMMENT ON FUNCTION api.worker_claim_export_job (p_worker text, p_lease_seconds integer, p_max_attempts integer)
+  IS 'Worker: takes the oldest pending export job no live lease holds (null when there is none), under a lease of p_lease_seconds; first fails the jobs interrupted p_max_attempts times (RENDER_ABANDONED).';
+
 -- FUNCTION: worker_event_delivered(uuid, text, text[])
 CREATE FUNCTION api.worker_event_delivered(p_event_id uuid, p_worker text, p_delivered_to text[])
 RETURNS jsonb
@@ -1771,6 +1936,84 @@ $$;
 COMMENT ON FUNCTION api.worker_event_failed (p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
   IS 'Worker: a delivery failed. Retried after base * 2^(attempts-1) seconds (capped), or parked as dead after p_max_attempts.';
 
+-- FUNCTION: worker_expire_export_jobs(numeric, integer)
+CREATE FUNCTION api.worker_expire_export_jobs(p_keep_hours numeric, p_limit integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_deleted integer;
+begin
+    with old as (
+        select j.id
+          from shared.export_jobs as j
+         where j.status <> 'pending'
+           and j.finished_at < pg_catalog.now() - make_interval(secs => p_keep_hours * 3600)
+         limit greatest(p_limit, 1)
+           for update skip locked
+    )
+    delete from shared.export_jobs as j using old where j.id = old.id;
+    get diagnostics v_deleted = row_count;
+    return jsonb_build_object('deleted', v_deleted);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_expire_export_jobs(p_keep_hours numeric, p_limit integer)
+COMMENT ON FUNCTION api.worker_expire_export_jobs (p_keep_hours numeric, p_limit integer)
+  IS 'Worker: deletes up to p_limit finished or failed export jobs older than p_keep_hours (the PDFs with them).';
+
+-- FUNCTION: worker_export_job_done(uuid, text, bytea, text)
+CREATE FUNCTION api.worker_export_job_done(p_job_id uuid
+                                         , p_worker text
+                                         , p_pdf bytea
+                                         , p_filename text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs := shared.require_export_lease(p_job_id, p_worker);
+begin
+    update shared.export_jobs as j
+       set status = 'done', pdf = p_pdf, filename = p_filename, byte_size = pg_catalog.length(p_pdf),
+           rendered_by = p_worker, bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
+     where j.id = v_job.id
+    returning j.* into v_job;
+    -- Only the newest render of a document is worth keeping.
+    delete from shared.export_jobs as j
+     where j.requested_by = v_job.requested_by and j.document = v_job.document
+       and j.status <> 'pending' and j.id <> v_job.id;
+    return shared.export_job_json(v_job);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_export_job_done(p_job_id uuid, p_worker text, p_pdf bytea, p_filename text)
+COMMENT ON FUNCTION api.worker_export_job_done (p_job_id uuid, p_worker text, p_pdf bytea, p_filename text)
+  IS 'Worker: stores a finished render (the PDF and its file name) and deletes the older renders of the same document for the same user. PT409 (LEASE_LOST) when the lease is gone.';
+
+-- FUNCTION: worker_export_job_failed(uuid, text, text, text)
+CREATE FUNCTION api.worker_export_job_failed(p_job_id uuid
+                                           , p_worker text
+                                           , p_code text
+                                           , p_message text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs := shared.require_export_lease(p_job_id, p_worker);
+begin
+    update shared.export_jobs as j
+       set status = 'failed', error_code = p_code, error_message = p_message,
+           rendered_by = p_worker, bundle = null, locked_by = null, locked_until = null, finished_at = pg_catalog.now()
+     where j.id = v_job.id
+    returning j.* into v_job;
+    return shared.export_job_json(v_job);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_export_job_failed(p_job_id uuid, p_worker text, p_code text, p_message text)
+COMMENT ON FUNCTION api.worker_export_job_failed (p_job_id uuid, p_worker text, p_code text, p_message text)
+  IS 'Worker: settles a render that failed with a reason code (EXPORT_TIMEOUT, EXPORT_TOO_LARGE, RENDER_FAILED) and a message the user can read. PT409 (LEASE_LOST) when the lease is gone.';
+
 -- FUNCTION: worker_next_due()
 CREATE FUNCTION api.worker_next_due()
 RETURNS jsonb
@@ -1808,6 +2051,27 @@ $$;
 -- COMMENT: FUNCTION worker_release_event(p_event_id uuid, p_worker text)
 COMMENT ON FUNCTION api.worker_release_event (p_event_id uuid, p_worker text)
   IS 'Worker shutting down: gives back an event it had not delivered, without counting the attempt.';
+
+-- FUNCTION: worker_release_export_job(uuid, text)
+CREATE FUNCTION api.worker_release_export_job(p_job_id uuid, p_worker text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs := shared.require_export_lease(p_job_id, p_worker);
+begin
+    update shared.export_jobs as j
+       set locked_by = null, locked_until = null, attempts = greatest(j.attempts - 1, 0)
+     where j.id = v_job.id
+    returning j.* into v_job;
+    perform pg_catalog.pg_notify('fasttrack_exports', '');  -- another worker may take it now
+    return shared.export_job_json(v_job);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_release_export_job(p_job_id uuid, p_worker text)
+COMMENT ON FUNCTION api.worker_release_export_job (p_job_id uuid, p_worker text)
+  IS 'Worker, shutting down: gives a job in hand back unfinished (pending again, the attempt not counted).';
 
 -- ACL: SCHEMA api
 GRANT USAGE
@@ -2059,6 +2323,24 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.create_action_item (p_organization_id uuid, p_slug text, p_task text, p_owner_id uuid, p_due text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION export_job(p_job_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.export_job (p_job_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.export_job (p_job_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION export_job_file(p_job_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.export_job_file (p_job_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.export_job_file (p_job_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION export_my_data()
@@ -2323,6 +2605,42 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.refresh_session (p_refresh_token text, p_new_refresh_token text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION request_organization_export_job(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_organization_export_job (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer, p_renderer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION request_team_report_job(p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_team_report_job (p_organization_id uuid, p_slug text, p_min_respondents integer, p_renderer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION request_tool_export_job(p_slug text, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_tool_export_job (p_slug text, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_tool_export_job (p_slug text, p_renderer text)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION request_user_tool_export_job(p_user_id uuid, p_slug text, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.request_user_tool_export_job (p_user_id uuid, p_slug text, p_renderer text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.request_user_tool_export_job (p_user_id uuid, p_slug text, p_renderer text)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION resolve_dependencies(p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.resolve_dependencies (p_slug text)
@@ -2485,6 +2803,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_claim_events (p_worker text, p_limit integer, p_lease_seconds integer)
   TO fasttrack_worker;
 
+-- ACL: FUNCTION worker_claim_export_job(p_worker text, p_lease_seconds integer, p_max_attempts integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_claim_export_job (p_worker text, p_lease_seconds integer, p_max_attempts integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_claim_export_job (p_worker text, p_lease_seconds integer, p_max_attempts integer)
+  TO fasttrack_worker;
+
 -- ACL: FUNCTION worker_event_delivered(p_event_id uuid, p_worker text, p_delivered_to text[])
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.worker_event_delivered (p_event_id uuid, p_worker text, p_delivered_to text[])
@@ -2503,6 +2830,33 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_event_failed (p_event_id uuid, p_worker text, p_delivered_to text[], p_error text, p_max_attempts integer, p_base_delay_seconds numeric, p_max_delay_seconds numeric)
   TO fasttrack_worker;
 
+-- ACL: FUNCTION worker_expire_export_jobs(p_keep_hours numeric, p_limit integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_expire_export_jobs (p_keep_hours numeric, p_limit integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_expire_export_jobs (p_keep_hours numeric, p_limit integer)
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_export_job_done(p_job_id uuid, p_worker text, p_pdf bytea, p_filename text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_export_job_done (p_job_id uuid, p_worker text, p_pdf bytea, p_filename text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_export_job_done (p_job_id uuid, p_worker text, p_pdf bytea, p_filename text)
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_export_job_failed(p_job_id uuid, p_worker text, p_code text, p_message text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_export_job_failed (p_job_id uuid, p_worker text, p_code text, p_message text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_export_job_failed (p_job_id uuid, p_worker text, p_code text, p_message text)
+  TO fasttrack_worker;
+
 -- ACL: FUNCTION worker_next_due()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.worker_next_due ()
@@ -2519,4 +2873,13 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_release_event (p_event_id uuid, p_worker text)
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_release_export_job(p_job_id uuid, p_worker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_release_export_job (p_job_id uuid, p_worker text)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_release_export_job (p_job_id uuid, p_worker text)
   TO fasttrack_worker;

@@ -116,19 +116,20 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
--- FUNCTION: analytics_min_group()
-CREATE FUNCTION shared.analytics_min_group()
-RETURNS integer
-LANGUAGE plpgsql STABLE SET search_path TO ''
+-- FUNCTION: anonymous_field(text, text)
+CREATE FUNCTION shared.anonymous_field(p_tool_slug text, p_field_id text)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-begin
-    return greatest(coalesce((shared.request_context() ->> 'analytics_min_group')::integer, 5), 1);
-end;
+    select coalesce((select t.anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false)
+                       from shared.tools as t
+                       left join shared.tool_fields as f on f.tool_slug = t.slug and f.field_id = p_field_id
+                      where t.slug = p_tool_slug), false);
 $$;
 
--- COMMENT: FUNCTION analytics_min_group()
-COMMENT ON FUNCTION shared.analytics_min_group ()
-  IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
+-- COMMENT: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
+COMMENT ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
+  IS 'Whether the registry marks a tool, or this output of it, anonymous (the team view names no one for it).';
 
 -- FUNCTION: answer_check_branch(jsonb)
 CREATE FUNCTION shared.answer_check_branch(p_outputs jsonb)
@@ -2518,72 +2519,6 @@ $$;
 COMMENT ON FUNCTION shared.authenticated_user ()
   IS 'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
--- FUNCTION: award_achievements(uuid, text, timestamp with time zone)
-CREATE FUNCTION shared.award_achievements(p_user_id uuid
-                                        , p_tool_slug text
-                                        , p_at timestamp with time zone)
-RETURNS void
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-declare
-    v_rules jsonb := shared.gamification_rules();
-    v_run integer := (v_rules ->> 'on_time_run_award')::integer;
-    v_held text[];
-    v_module integer := (select t.module_id from shared.tools as t where t.slug = p_tool_slug);
-    v_tools jsonb;
-    v_count integer;
-    v_streak jsonb;
-begin
-    select coalesce(array_agg(a.kind || ':' || a.subject), '{}') into v_held
-      from shared.awards as a where a.user_id = p_user_id;
-    if v_held @> array['first_tool:', 'module_finished:' || v_module, 'all_tools:', 'five_on_time:', 'streak_8:'] then
-        return;  -- nothing left to earn on this submit
-    end if;
-    select coalesce(jsonb_agg(jsonb_build_object('slug', s.tool_slug, 'module_id', s.module_id,
-                                                 'submitted_at', s.first_submitted_at, 'meeting_at', s.meeting_at,
-                                                 'on_time', s.on_time) order by s.first_submitted_at, s.tool_slug), '[]')
-      into v_tools
-      from shared.submitted_tools(p_user_id) as s;
-    v_count := jsonb_array_length(v_tools);
-
-    if not v_held @> array['first_tool:'] and v_count >= 1 then
-        perform shared.grant_award(p_user_id, p_tool_slug, 'first_tool', '', jsonb_build_object('tool', v_tools -> 0));
-    end if;
-    if not v_held @> array['module_finished:' || v_module]
-       and (select count(*) from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)
-           = (select count(*) from shared.tools as t where t.module_id = v_module) then
-        perform shared.grant_award(p_user_id, p_tool_slug, 'module_finished', v_module::text, jsonb_build_object(
-            'module', (select jsonb_build_object('id', m.id, 'name', m.name) from shared.modules as m where m.id = v_module),
-            'tools', (select jsonb_agg(e.value - 'module_id' - 'meeting_at' - 'on_time')
-                        from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)));
-    end if;
-    if not v_held @> array['all_tools:'] and v_count = (select count(*) from shared.tools) then
-        perform shared.grant_award(p_user_id, p_tool_slug, 'all_tools', '', jsonb_build_object(
-            'tools', v_count, 'first_submitted_at', v_tools -> 0 -> 'submitted_at',
-            'last_submitted_at', v_tools -> (v_count - 1) -> 'submitted_at'));
-    end if;
-    if not v_held @> array['five_on_time:'] and v_count >= v_run
-       and (select bool_and((e.value ->> 'on_time')::boolean)
-              from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run) then
-        perform shared.grant_award(p_user_id, p_tool_slug, 'five_on_time', '', jsonb_build_object(
-            'tools', (select jsonb_agg(e.value - 'module_id' - 'on_time' order by e.ordinality)
-                        from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run)));
-    end if;
-    if not v_held @> array['streak_8:'] then
-        v_streak := shared.submit_streak(p_user_id, p_at);
-        if (v_streak ->> 'weeks')::integer >= (v_rules ->> 'streak_award_weeks')::integer then
-            perform shared.grant_award(p_user_id, p_tool_slug, 'streak_8', '', jsonb_build_object(
-                'weeks', v_streak -> 'weeks', 'week_starts', v_streak -> 'week_starts',
-                'forgiven_weeks', v_streak -> 'forgiven_weeks', 'time_zone', v_streak -> 'time_zone'));
-        end if;
-    end if;
-end;
-$$;
-
--- COMMENT: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
-COMMENT ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
-  IS 'On a submit of p_tool_slug: grants what the user has now earned and does not hold yet: first_tool, module_finished (the tool''s module, every tool of it submitted), all_tools, five_on_time (the last five tools by first submit all on time), streak_8 (a streak of 8 weeks).';
-
 -- FUNCTION: check_invariants()
 CREATE FUNCTION shared.check_invariants()
 RETURNS TABLE (rule text, user_id uuid, tool_slug text, detail jsonb)
@@ -3187,9 +3122,7 @@ begin
         'progress_rows', (select count(*) from shared.user_progress as p where p.user_id = p_user_id),
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
-        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
-        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id),
-        'awards', (select count(*) from shared.awards as a where a.user_id = p_user_id));
+        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -3256,7 +3189,7 @@ $$;
 
 -- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
 COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
-  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, awards and gamification preferences, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
@@ -3310,6 +3243,87 @@ $$;
 -- COMMENT: FUNCTION export_bundle(p_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   IS 'Everything an export of a tool shows: user, organization, tool, submission (is_draft), answers, labelled outputs (a table''s with its declared columns: key and label, in order), dependency values with their source tools, and for program-overview every sprint''s section. PT404 (NOTHING_TO_EXPORT) before the first save.';
+
+-- FUNCTION: export_job_fingerprint(jsonb, text)
+CREATE FUNCTION shared.export_job_fingerprint(p_bundle jsonb, p_renderer text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- Everything the document shows is in the bundle; only its generation times (the
+    -- document's, and each member's export in an organization's archive) change on every
+    -- request. jsonb's text is canonical (keys sorted), so equal data gives an equal hash.
+    return pg_catalog.md5(coalesce(p_renderer, '') || ':'
+                          || pg_catalog.regexp_replace(p_bundle::text, '"generated_at": "[^"]*"', '', 'g'));
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job_fingerprint(p_bundle jsonb, p_renderer text)
+COMMENT ON FUNCTION shared.export_job_fingerprint (p_bundle jsonb, p_renderer text)
+  IS 'What a render depends on: the bundle without its generated_at stamps and the renderer''s version (its templates), hashed. A finished render is reused while this is unchanged.';
+
+-- TABLE: export_jobs
+CREATE TABLE shared.export_jobs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , requested_by uuid NOT NULL
+  , subject_user_id uuid
+  , kind text NOT NULL
+  , document text NOT NULL
+  , fingerprint text NOT NULL
+  , status text DEFAULT CAST('pending' AS text) NOT NULL
+  , bundle jsonb
+  , attempts integer DEFAULT 0 NOT NULL
+  , locked_by text
+  , locked_until timestamp with time zone
+  , rendered_by text
+  , pdf bytea
+  , filename text
+  , byte_size integer
+  , error_code text
+  , error_message text
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , started_at timestamp with time zone
+  , finished_at timestamp with time zone
+  , CONSTRAINT export_jobs_check CHECK ((status = CAST('pending' AS text)) = (bundle IS NOT NULL))
+  , CONSTRAINT export_jobs_check1 CHECK ((status = CAST('done' AS text)) = (pdf IS NOT NULL))
+  , CONSTRAINT export_jobs_check2 CHECK ((status = CAST('failed' AS text)) = (error_code IS NOT NULL))
+  , CONSTRAINT export_jobs_document_check CHECK (document <> CAST('' AS text))
+  , CONSTRAINT export_jobs_kind_check CHECK (kind ~ CAST('^[a-z][a-z0-9_]*$' AS text))
+  , CONSTRAINT export_jobs_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
+                                                                , CAST('done' AS text)
+                                                                , CAST('failed' AS text)]))
+);
+
+-- COMMENT: TABLE export_jobs
+COMMENT ON TABLE shared.export_jobs
+  IS 'PDF renders done by the worker: pending (with the bundle to render, maybe leased), done (with the PDF, reused while the fingerprint holds) or failed (with a reason code). Deleted after EXPORT_JOB_KEEP_HOURS.';
+
+-- FUNCTION: export_job_json(shared.export_jobs)
+CREATE FUNCTION shared.export_job_json(p_job shared.export_jobs)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'id', p_job.id,
+        'kind', p_job.kind,
+        'document', p_job.document,
+        'status', p_job.status,
+        'attempts', p_job.attempts,
+        'created_at', p_job.created_at,
+        'started_at', p_job.started_at,
+        'finished_at', p_job.finished_at,
+        'filename', p_job.filename,
+        'byte_size', p_job.byte_size,
+        'download_url', case when p_job.status = 'done' then '/api/exports/' || p_job.id || '/file' end,
+        'error', case when p_job.status = 'failed'
+                      then jsonb_build_object('code', p_job.error_code, 'message', p_job.error_message) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION export_job_json(p_job shared.export_jobs)
+COMMENT ON FUNCTION shared.export_job_json (p_job shared.export_jobs)
+  IS 'An export job as GET /api/exports/{id} answers it: status (pending, done, failed), its times, the download URL when done, the reason code when failed. Never the bundle or the PDF.';
 
 -- FUNCTION: exposure_problems()
 CREATE FUNCTION shared.exposure_problems()
@@ -3375,69 +3389,6 @@ $$;
 -- COMMENT: FUNCTION exposure_problems()
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
-
--- FUNCTION: gamification_me(shared.users)
-CREATE FUNCTION shared.gamification_me(p_user shared.users)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_organization shared.organizations;
-    v_position jsonb;
-begin
-    select o.* into v_organization from shared.organizations as o where o.id = p_user.organization_id;
-    if v_organization.id is not null then
-        select jsonb_build_object('organization_id', v_organization.id) || shared.leaderboard_entry_json(e) into v_position
-          from shared.leaderboard_effort(v_organization, p_user.id) as e where e.user_id = p_user.id;
-    end if;
-    return jsonb_build_object(
-        'points', shared.user_points(p_user.id),
-        'streak', shared.submit_streak(p_user.id),
-        'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
-                                                                'facts', a.facts, 'awarded_at', a.awarded_at)
-                                             order by a.awarded_at, a.id), '[]')
-                     from shared.awards as a where a.user_id = p_user.id),
-        'leaderboard', v_position,
-        'preferences', jsonb_build_object('leaderboard', coalesce((select p.leaderboard from shared.gamification_preferences as p
-                                                                  where p.user_id = p_user.id), true)));
-end;
-$$;
-
--- COMMENT: FUNCTION gamification_me(p_user shared.users)
-COMMENT ON FUNCTION shared.gamification_me (p_user shared.users)
-  IS 'A user''s own gamification: points (with each tool''s), streak, awards with their facts and times, their position in their organization''s leaderboard (null without one) and preferences.';
-
--- FUNCTION: gamification_meta()
-CREATE FUNCTION shared.gamification_meta()
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    -- computed for this answer from the facts: stale as soon as anyone saves or submits
-    return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
-end;
-$$;
-
--- COMMENT: FUNCTION gamification_meta()
-COMMENT ON FUNCTION shared.gamification_meta ()
-  IS 'The meta of every gamification answer: live figures, calculated now, stale_after = calculated_at (nothing is cached).';
-
--- FUNCTION: gamification_rules()
-CREATE FUNCTION shared.gamification_rules()
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
-AS $$
-begin
-    -- one place for the numbers the README states
-    return jsonb_build_object('points_per_tool', 10, 'points_on_time_bonus', 5,
-                              'forgive_one_missed_week_per', 8, 'streak_award_weeks', 8,
-                              'on_time_run_award', 5);
-end;
-$$;
-
--- COMMENT: FUNCTION gamification_rules()
-COMMENT ON FUNCTION shared.gamification_rules ()
-  IS 'The gamification numbers: points per submitted tool, the on-time bonus, one missed week forgiven per 8 weeks, the streak and on-time run that earn awards.';
 
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
@@ -3525,37 +3476,6 @@ $$;
 COMMENT ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   IS 'The team''s current decision on a tool (version 0 when none yet).';
 
--- FUNCTION: grant_award(uuid, text, text, text, jsonb)
-CREATE FUNCTION shared.grant_award(p_user_id uuid
-                                 , p_tool_slug text
-                                 , p_kind text
-                                 , p_subject text
-                                 , p_facts jsonb)
-RETURNS boolean
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-declare
-    v_award shared.awards;
-begin
-    insert into shared.awards (user_id, kind, subject, facts)
-    values (p_user_id, p_kind, p_subject, p_facts)
-        on conflict (user_id, kind, subject) do nothing
-    returning * into v_award;
-    if v_award.id is null then
-        return false;  -- already earned (perhaps by a concurrent submit that committed first)
-    end if;
-    perform shared.record_event('award_earned', p_user_id, p_tool_slug,
-                                jsonb_build_object('award', jsonb_build_object(
-                                    'kind', v_award.kind, 'subject', nullif(v_award.subject, ''),
-                                    'facts', v_award.facts, 'awarded_at', v_award.awarded_at)));
-    return true;
-end;
-$$;
-
--- COMMENT: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
-COMMENT ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
-  IS 'Stores an award once (the unique key decides, also between concurrent submits) and, only when it was new, writes its award_earned event (tool: the submit that earned it). True when it was new.';
-
 -- TABLE: organization_groups
 CREATE TABLE shared.organization_groups (
     id uuid DEFAULT gen_random_uuid() NOT NULL
@@ -3594,23 +3514,6 @@ $$;
 -- COMMENT: FUNCTION group_descendants(p_path text)
 COMMENT ON FUNCTION shared.group_descendants (p_path text)
   IS 'The group with that materialized path and every group below it, at any depth (one index range scan).';
-
--- FUNCTION: group_figure(integer, jsonb)
-CREATE FUNCTION shared.group_figure(p_users integer, p_value jsonb)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    if shared.k_anonymous(p_users) then
-        return p_value;
-    end if;
-    return to_jsonb('too few to show'::text);
-end;
-$$;
-
--- COMMENT: FUNCTION group_figure(p_users integer, p_value jsonb)
-COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
-  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
 
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
@@ -3825,104 +3728,6 @@ $$;
 COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
--- FUNCTION: k_anonymous(integer)
-CREATE FUNCTION shared.k_anonymous(p_users integer)
-RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return coalesce(p_users, 0) >= shared.analytics_min_group();
-end;
-$$;
-
--- COMMENT: FUNCTION k_anonymous(p_users integer)
-COMMENT ON FUNCTION shared.k_anonymous (p_users integer)
-  IS 'Whether an aggregate over p_users users may be shown (at least shared.analytics_min_group()).';
-
--- TABLE: organizations
-CREATE TABLE shared.organizations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , name varchar(255) NOT NULL
-  , slug varchar(255) NOT NULL
-  , settings jsonb DEFAULT CAST('{}' AS jsonb)
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , group_id uuid
-);
-
--- COMMENT: TABLE organizations
-COMMENT ON TABLE shared.organizations
-  IS 'Companies taking part in the program; gurus follow organizations.';
-
--- COMMENT: COLUMN organizations.slug
-COMMENT ON COLUMN shared.organizations.slug
-  IS 'URL-safe unique name of the organization.';
-
--- COMMENT: COLUMN organizations.group_id
-COMMENT ON COLUMN shared.organizations.group_id
-  IS 'The group the organization sits in (null: none).';
-
--- FUNCTION: leaderboard_effort(shared.organizations, uuid, timestamp with time zone)
-CREATE FUNCTION shared.leaderboard_effort(p_organization shared.organizations
-                                        , p_viewer_id uuid
-                                        , p_as_of timestamp with time zone = now())
-RETURNS TABLE (user_id uuid, full_name varchar, takes_part boolean, active_days integer, tools_submitted integer, effort integer, rank integer, participants integer, band text)
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_zone text := shared.organization_time_zone(p_organization);
-    v_week_start timestamptz := pg_catalog.date_trunc('week', p_as_of at time zone v_zone) at time zone v_zone;
-begin
-    -- a local date is shared.local_date's: the fact's time in the organization's zone
-    return query
-    with members as (
-        select u.id, u.full_name, coalesce(p.leaderboard, true) as takes_part
-          from shared.users as u
-          left join shared.gamification_preferences as p on p.user_id = u.id
-         where u.organization_id = p_organization.id
-    ), figures as (
-        select m.id, m.full_name, m.takes_part,
-               coalesce(f.days, 0)::integer as days, coalesce(f.tools, 0)::integer as tools
-          from members as m
-          left join lateral (
-              select count(distinct (a.occurred_at at time zone v_zone)::date) filter (where a.kind in ('save', 'submit')) as days,
-                     count(distinct a.tool_slug) filter (where a.kind = 'submit') as tools
-                from shared.activity_facts as a
-               where a.user_id = m.id and a.occurred_at >= v_week_start and a.occurred_at <= p_as_of) as f on true
-         where m.takes_part or m.id = p_viewer_id
-    ), ranked as (
-        select x.*, x.days + x.tools as score,
-               (rank() over (order by x.days + x.tools desc))::integer as position,
-               (count(*) over ())::integer as n
-          from figures as x
-    )
-    select r.id, r.full_name, r.takes_part, r.days, r.tools, r.score, r.position, r.n,
-           shared.percentile_band(r.position, r.n)
-      from ranked as r
-     order by r.position, r.full_name, r.id;
-end;
-$$;
-
--- COMMENT: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
-COMMENT ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
-  IS 'This ISO week''s effort of the organization''s members who take part (and of the viewer, who always sees themself): active days, tools submitted, effort = their sum, rank (ties share one) among them and its percentile band.';
-
--- FUNCTION: leaderboard_entry_json(record)
-CREATE FUNCTION shared.leaderboard_entry_json(p_entry record)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return jsonb_build_object('rank', p_entry.rank, 'participants', p_entry.participants, 'band', p_entry.band,
-                              'active_days', p_entry.active_days, 'tools_submitted', p_entry.tools_submitted,
-                              'effort', p_entry.effort, 'takes_part', p_entry.takes_part);
-end;
-$$;
-
--- COMMENT: FUNCTION leaderboard_entry_json(p_entry record)
-COMMENT ON FUNCTION shared.leaderboard_entry_json (p_entry record)
-  IS 'A leaderboard row''s figures (rank, participants, band, active days, tools submitted, effort).';
-
 -- FUNCTION: list_action_items(uuid, uuid, text)
 CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 RETURNS jsonb
@@ -3969,20 +3774,6 @@ $$;
 COMMENT ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
   IS 'The organizations a caller may see (their own; a guru''s coached ones; all for an admin), by slug, one page after the cursor, with their figures.';
 
--- FUNCTION: local_date(uuid, timestamp with time zone)
-CREATE FUNCTION shared.local_date(p_organization_id uuid, p_at timestamp with time zone)
-RETURNS date
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return (p_at at time zone shared.organization_time_zone(p_organization_id))::date;
-end;
-$$;
-
--- COMMENT: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
-COMMENT ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
-  IS 'The date a moment falls on in the organization''s time zone (UTC without one): the day an active day counts.';
-
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
 RETURNS void
@@ -4001,6 +3792,29 @@ $$;
 -- COMMENT: FUNCTION lock_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
   IS 'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
+
+-- TABLE: organizations
+CREATE TABLE shared.organizations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , name varchar(255) NOT NULL
+  , slug varchar(255) NOT NULL
+  , settings jsonb DEFAULT CAST('{}' AS jsonb)
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , group_id uuid
+);
+
+-- COMMENT: TABLE organizations
+COMMENT ON TABLE shared.organizations
+  IS 'Companies taking part in the program; gurus follow organizations.';
+
+-- COMMENT: COLUMN organizations.slug
+COMMENT ON COLUMN shared.organizations.slug
+  IS 'URL-safe unique name of the organization.';
+
+-- COMMENT: COLUMN organizations.group_id
+COMMENT ON COLUMN shared.organizations.group_id
+  IS 'The group the organization sits in (null: none).';
 
 -- FUNCTION: meeting_json(shared.organizations, text, timestamp with time zone)
 CREATE FUNCTION shared.meeting_json(p_organization shared.organizations
@@ -4373,6 +4187,95 @@ $$;
 COMMENT ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   IS 'Members x tools: each member''s statuses in the order of tools (sprint order), last save and stalled flag; the team''s current tool, next meeting and readiness for it.';
 
+-- FUNCTION: organization_export(shared.organizations, integer, bigint, integer)
+CREATE FUNCTION shared.organization_export(p_organization shared.organizations
+                                         , p_min_respondents integer
+                                         , p_max_bytes bigint
+                                         , p_max_bundles integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_bytes bigint := 0;
+    v_files integer := 0;
+    -- arrays, appended in place (a jsonb array would be copied whole at every append)
+    v_reports jsonb[] := '{}';
+    v_members jsonb[] := '{}';
+    v_left_out jsonb[] := '{}';
+    v_anonymous jsonb[] := '{}';
+    v_left_out_count integer := 0;  -- everything left out; v_left_out names the first 1,000
+    v_tool shared.tools;
+    v_item record;
+    v_document jsonb;
+begin
+    -- the team reports first: they are the meeting documents (one per tool some member saved)
+    for v_tool in select t.* from shared.tools as t
+                   where exists (select from shared.users as u
+                                   join shared.user_progress as p on p.user_id = u.id and p.tool_slug = t.slug
+                                  where u.organization_id = p_organization.id and p.status in ('in_progress', 'completed'))
+                   order by t.sprint_number loop
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            v_left_out := v_left_out || jsonb_build_object('kind', 'team_report', 'tool', shared.tool_ref(v_tool));
+            continue;
+        end if;
+        v_document := shared.team_report(p_organization, v_tool, p_min_respondents);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_reports := v_reports || v_document;
+    end loop;
+
+    -- then each member's bundle of each tool they saved, by member and sprint
+    for v_item in select u.id as user_id, u.email, u.full_name, t as tool
+                    from shared.users as u
+                    join shared.user_progress as p on p.user_id = u.id and p.status in ('in_progress', 'completed')
+                    join shared.tools as t on t.slug = p.tool_slug
+                   where u.organization_id = p_organization.id
+                   order by u.email, u.id, t.sprint_number loop
+        if (v_item.tool).anonymous then
+            v_anonymous := v_anonymous || jsonb_build_object(
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if v_files >= p_max_bundles or v_bytes >= p_max_bytes then
+            v_left_out_count := v_left_out_count + 1;
+            continue when v_left_out_count > 1000;
+            v_left_out := v_left_out || jsonb_build_object(
+                'kind', 'member_export',
+                'user', jsonb_build_object('id', v_item.user_id, 'email', v_item.email, 'full_name', v_item.full_name),
+                'tool', shared.tool_ref(v_item.tool));
+            continue;
+        end if;
+        if shared.get_submission((v_item.tool).slug, v_item.user_id) ->> 'submission_id' is null then
+            continue;  -- started over since: nothing saved to export
+        end if;
+        v_document := shared.without_anonymous_answers(shared.export_bundle((v_item.tool).slug, v_item.user_id), v_item.tool);
+        v_bytes := v_bytes + octet_length(v_document::text);
+        v_files := v_files + 1;
+        v_members := v_members || v_document;
+    end loop;
+
+    return jsonb_build_object(
+        'format_version', 1,
+        'generated_at', pg_catalog.now(),
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug),
+        'members', (select coalesce(jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name)
+                                              order by u.email, u.id), '[]')
+                      from shared.users as u where u.organization_id = p_organization.id),
+        'team_reports', pg_catalog.to_jsonb(v_reports),
+        'member_exports', pg_catalog.to_jsonb(v_members),
+        'anonymous_left_out', pg_catalog.to_jsonb(v_anonymous),
+        'left_out', pg_catalog.to_jsonb(v_left_out),
+        'left_out_count', v_left_out_count,
+        'limits', jsonb_build_object('max_bytes', p_max_bytes, 'max_files', p_max_bundles, 'bytes', v_bytes));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+COMMENT ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+  IS 'The organization''s work for its archive: team_reports (every tool some member saved, in sprint order), member_exports (each member''s export bundle of each tool saved, anonymous answers withheld), anonymous_left_out (members'' bundles of anonymous tools), left_out (what did not fit p_max_bytes of JSON or p_max_bundles documents, not computed) and the members.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4393,35 +4296,6 @@ $$;
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
 
--- FUNCTION: organization_leaderboard(shared.organizations, uuid)
-CREATE FUNCTION shared.organization_leaderboard(p_organization shared.organizations
-                                              , p_viewer_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_zone text := shared.organization_time_zone(p_organization);
-    v_entries jsonb;
-    v_me jsonb;
-begin
-    select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', e.user_id, 'full_name', e.full_name))
-                              || shared.leaderboard_entry_json(e) order by e.rank, e.full_name, e.user_id)
-                    filter (where e.takes_part), '[]'),
-           (array_agg(shared.leaderboard_entry_json(e)) filter (where e.user_id = p_viewer_id))[1]
-      into v_entries, v_me
-      from shared.leaderboard_effort(p_organization, p_viewer_id) as e;
-    return jsonb_build_object(
-        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
-        'week', jsonb_build_object('starts_on', pg_catalog.date_trunc('week', pg_catalog.now() at time zone v_zone)::date,
-                                   'time_zone', v_zone),
-        'entries', v_entries, 'me', v_me);
-end;
-$$;
-
--- COMMENT: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
-COMMENT ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
-  IS 'The organization''s leaderboard this week: the participants by name with rank, band and figures; me: the viewer''s own row when they are a member (also when they opted out, computed as if they took part).';
-
 -- FUNCTION: organization_summary(shared.organizations)
 CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
 RETURNS jsonb
@@ -4439,23 +4313,6 @@ $$;
 -- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
 COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
   IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
-
--- FUNCTION: organization_time_zone(uuid)
-CREATE FUNCTION shared.organization_time_zone(p_organization_id uuid)
-RETURNS text
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_zone text;
-begin
-    select nullif(o.settings ->> 'time_zone', '') into v_zone from shared.organizations as o where o.id = p_organization_id;
-    return coalesce(v_zone, 'UTC');
-end;
-$$;
-
--- COMMENT: FUNCTION organization_time_zone(p_organization_id uuid)
-COMMENT ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
-  IS 'The organization''s time zone by id (settings.time_zone, as coaching reads it); UTC when it has none or there is no organization.';
 
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
@@ -4500,23 +4357,6 @@ $$;
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
-
--- FUNCTION: percentile_band(integer, integer)
-CREATE FUNCTION shared.percentile_band(p_rank integer, p_participants integer)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
-AS $$
-declare
-    v_ahead numeric := (p_rank - 1)::numeric / greatest(p_participants, 1);  -- share strictly ahead
-begin
-    return case when v_ahead < 0.10 then 'top_10' when v_ahead < 0.25 then 'top_25'
-                when v_ahead < 0.50 then 'top_50' else 'rest' end;
-end;
-$$;
-
--- COMMENT: FUNCTION percentile_band(p_rank integer, p_participants integer)
-COMMENT ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
-  IS 'top_10, top_25, top_50 or rest, by the share of participants strictly ahead ((rank - 1) / participants): below 10%, 25%, 50%, else rest.';
 
 -- FUNCTION: person_data_export(uuid)
 CREATE FUNCTION shared.person_data_export(p_user_id uuid)
@@ -4671,24 +4511,15 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
-    ('activity.json', array['shared.activity_facts'], 'deleted',
-     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when.',
-     $q$select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
-                                                    'organization_id', f.organization_id, 'occurred_at', f.occurred_at)
-                                  order by f.occurred_at, f.id), '[]')
-          from shared.activity_facts as f where f.user_id = $1$q$),
-    ('gamification.json', array['shared.awards', 'shared.gamification_preferences'], 'deleted',
-     'Your gamification: the awards you earned (which, the facts that earned them, when) and whether you take part in leaderboards.',
-     $q$select jsonb_build_object(
-            'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
-                                                                    'facts', a.facts, 'awarded_at', a.awarded_at)
-                                                 order by a.awarded_at, a.id), '[]')
-                         from shared.awards as a where a.user_id = $1),
-            'preferences', (select to_jsonb(p) - 'user_id' from shared.gamification_preferences as p where p.user_id = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
-          from shared.rate_limit_counters as c where c.key = $1::text$q$);
+          from shared.rate_limit_counters as c where c.key = $1::text$q$),
+    -- PDF exports rendered in the background (0021_export_jobs.sql): the jobs, not the PDFs
+    ('export_jobs.json', array['shared.export_jobs'], 'deleted',
+     'The PDF exports rendered for you in the background, or showing your work: which document, when, its state and size (the PDFs themselves are deleted after a while; export again to get one).',
+     $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' - 'rendered_by' order by j.created_at), '[]')
+          from shared.export_jobs as j where j.requested_by = $1 or j.subject_user_id = $1$q$);
 
     -- one file per tool: its submissions (active and archived), their outputs and saved versions
     return query
@@ -4845,24 +4676,6 @@ $$;
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
 
--- FUNCTION: record_activity(text, uuid, uuid, text)
-CREATE FUNCTION shared.record_activity(p_kind text
-                                     , p_user_id uuid
-                                     , p_organization_id uuid
-                                     , p_tool_slug text)
-RETURNS void
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-begin
-    insert into shared.activity_facts (kind, user_id, organization_id, tool_slug)
-    values (p_kind, p_user_id, p_organization_id, p_tool_slug);
-end;
-$$;
-
--- COMMENT: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
-COMMENT ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
-  IS 'Records one analytics fact (save, submit, unlock, start_over, login) for a user, in the organization given, now.';
-
 -- FUNCTION: record_coaching_event(text, shared.users, text, text, jsonb)
 CREATE FUNCTION shared.record_coaching_event(p_event_type text
                                            , p_user shared.users
@@ -4923,24 +4736,6 @@ $$;
 -- COMMENT: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
-
--- FUNCTION: record_refresh_login(shared.users)
-CREATE FUNCTION shared.record_refresh_login(p_user shared.users)
-RETURNS void
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-begin
-    if not exists (select from shared.activity_facts as f
-                    where f.user_id = p_user.id and f.occurred_at > pg_catalog.now() - shared.session_gap()
-                      and f.kind = 'login') then
-        perform shared.record_activity('login', p_user.id, p_user.organization_id, null);
-    end if;
-end;
-$$;
-
--- COMMENT: FUNCTION record_refresh_login(p_user shared.users)
-COMMENT ON FUNCTION shared.record_refresh_login (p_user shared.users)
-  IS 'A token refresh is a sign-in (a login fact) when the user has had none for shared.session_gap().';
 
 -- FUNCTION: record_version(text, uuid, uuid, integer, text, jsonb, timestamp with time zone)
 CREATE FUNCTION shared.record_version(p_tool_slug text
@@ -5383,6 +5178,62 @@ $$;
 COMMENT ON FUNCTION shared.request_context ()
   IS 'What the web layer knows about the request (ip, request_id, limits, refresh_ttl_seconds); {} outside a request.';
 
+-- FUNCTION: request_export_job(uuid, text, text, uuid, jsonb, text)
+CREATE FUNCTION shared.request_export_job(p_requested_by uuid
+                                        , p_kind text
+                                        , p_document text
+                                        , p_subject_user_id uuid
+                                        , p_bundle jsonb
+                                        , p_renderer text)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_fingerprint text := shared.export_job_fingerprint(p_bundle, p_renderer);
+    v_job shared.export_jobs;
+begin
+    -- A finished render of exactly this data: answered at once, with the PDF.
+    select j.* into v_job
+      from shared.export_jobs as j
+     where j.requested_by = p_requested_by and j.document = p_document
+       and j.fingerprint = v_fingerprint and j.status = 'done'
+     order by j.finished_at desc
+     limit 1;
+    if v_job.id is not null then
+        return shared.export_job_json(v_job)
+               || jsonb_build_object('cached', true, 'pdf', pg_catalog.encode(v_job.pdf, 'base64'));
+    end if;
+
+    insert into shared.export_jobs as j (requested_by, subject_user_id, kind, document, fingerprint, bundle)
+    values (p_requested_by, p_subject_user_id, p_kind, p_document, v_fingerprint, p_bundle)
+    on conflict (requested_by, document) where status = 'pending' do nothing
+    returning j.* into v_job;
+
+    if v_job.id is null then
+        -- A render of this document is pending already: join it. Not yet taken by a worker, it
+        -- renders the newest data; taken, it finishes with what it has, and the next request
+        -- (seeing another fingerprint) asks for a new one.
+        update shared.export_jobs as j
+           set bundle = p_bundle, fingerprint = v_fingerprint
+         where j.requested_by = p_requested_by and j.document = p_document and j.status = 'pending'
+           and j.locked_by is null and j.fingerprint <> v_fingerprint
+        returning j.* into v_job;
+        if v_job.id is null then
+            select j.* into v_job
+              from shared.export_jobs as j
+             where j.requested_by = p_requested_by and j.document = p_document and j.status = 'pending';
+        end if;
+    end if;
+
+    perform pg_catalog.pg_notify('fasttrack_exports', '');  -- wakes a listening worker at commit
+    return shared.export_job_json(v_job) || jsonb_build_object('cached', false);
+end;
+$$;
+
+-- COMMENT: FUNCTION request_export_job(p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+COMMENT ON FUNCTION shared.request_export_job (p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+  IS 'Asks for a PDF render of p_bundle (already authorized): a finished render with the same fingerprint is answered with its PDF (cached: true); otherwise the pending job of this user and document, or a new one (cached: false), and NOTIFY fasttrack_exports.';
+
 -- FUNCTION: request_limit(text)
 CREATE FUNCTION shared.request_limit(p_bucket text)
 RETURNS integer
@@ -5582,6 +5433,71 @@ $$;
 COMMENT ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
   IS 'The decision''s answers when they break none of the tool''s rules (as a submit); PT422 INVALID_ANSWERS listing every problem otherwise.';
 
+-- FUNCTION: require_export_job(shared.users, uuid)
+CREATE FUNCTION shared.require_export_job(p_caller shared.users, p_job_id uuid)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs;
+begin
+    -- Jobs are the requester's own: another user's job is as unknown as a missing one.
+    select j.* into v_job from shared.export_jobs as j where j.id = p_job_id and j.requested_by = p_caller.id;
+    if v_job.id is null then
+        raise sqlstate 'PT404'
+            using message = 'No such export job (it may have expired)',
+                  detail  = json_build_object('code', 'EXPORT_JOB_NOT_FOUND', 'job_id', p_job_id)::text;
+    end if;
+    return v_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_export_job(p_caller shared.users, p_job_id uuid)
+COMMENT ON FUNCTION shared.require_export_job (p_caller shared.users, p_job_id uuid)
+  IS 'The caller''s export job; PT404 (EXPORT_JOB_NOT_FOUND) for an unknown one and for another user''s.';
+
+-- FUNCTION: require_export_lease(uuid, text)
+CREATE FUNCTION shared.require_export_lease(p_job_id uuid, p_worker text)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_job shared.export_jobs;
+begin
+    select j.* into v_job from shared.export_jobs as j where j.id = p_job_id for update;
+    if v_job.id is null or v_job.locked_by is distinct from p_worker or v_job.status <> 'pending' then
+        raise sqlstate 'PT409'
+            using message = 'This worker no longer holds that export job',
+                  detail  = json_build_object('code', 'LEASE_LOST', 'job_id', p_job_id)::text;
+    end if;
+    return v_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_export_lease(p_job_id uuid, p_worker text)
+COMMENT ON FUNCTION shared.require_export_lease (p_job_id uuid, p_worker text)
+  IS 'The export job, locked, while the worker still holds its lease; PT409 (LEASE_LOST) otherwise.';
+
+-- FUNCTION: require_finished_export(shared.export_jobs)
+CREATE FUNCTION shared.require_finished_export(p_job shared.export_jobs)
+RETURNS shared.export_jobs
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_job.status <> 'done' then
+        raise sqlstate 'PT409'
+            using message = case when p_job.status = 'failed' then 'This export failed: there is nothing to download'
+                                 else 'This export is still being rendered: poll /api/exports/' || p_job.id end,
+                  detail  = json_build_object('code', 'EXPORT_NOT_READY', 'job_id', p_job.id, 'status', p_job.status)::text;
+    end if;
+    return p_job;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_finished_export(p_job shared.export_jobs)
+COMMENT ON FUNCTION shared.require_finished_export (p_job shared.export_jobs)
+  IS 'The job when its PDF is there; PT409 (EXPORT_NOT_READY, with its status) while pending or after a failure.';
+
 -- FUNCTION: require_group(uuid, boolean)
 CREATE FUNCTION shared.require_group(p_group_id uuid, p_for_update boolean = FALSE)
 RETURNS shared.organization_groups
@@ -5652,8 +5568,7 @@ CREATE TABLE shared.outbox_events (
                                                                           , CAST('tool_unlocked' AS text)
                                                                           , CAST('member_reminder' AS text)
                                                                           , CAST('member_nudged' AS text)
-                                                                          , CAST('guru_digest' AS text)
-                                                                          , CAST('award_earned' AS text)]))
+                                                                          , CAST('guru_digest' AS text)]))
   , CONSTRAINT outbox_events_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
                                                                   , CAST('delivered' AS text)
                                                                   , CAST('dead' AS text)]))
@@ -6521,45 +6436,6 @@ $$;
 COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
 
--- FUNCTION: session_gap()
-CREATE FUNCTION shared.session_gap()
-RETURNS interval
-LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
-AS $$
-begin
-    return interval '1 hour';
-end;
-$$;
-
--- COMMENT: FUNCTION session_gap()
-COMMENT ON FUNCTION shared.session_gap ()
-  IS 'How long without a sign-in makes a token refresh a new sign-in (a login fact): one hour.';
-
--- FUNCTION: set_gamification_preferences(uuid, boolean)
-CREATE FUNCTION shared.set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
-RETURNS jsonb
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-declare
-    v_row shared.gamification_preferences;
-begin
-    if p_leaderboard is null then
-        raise sqlstate 'PT422'
-            using message = 'leaderboard must be true (take part) or false (leave me out of others'' leaderboards)',
-                  detail  = json_build_object('code', 'INVALID_PREFERENCES', 'field', 'leaderboard')::text;
-    end if;
-    insert into shared.gamification_preferences as p (user_id, leaderboard)
-    values (p_user_id, p_leaderboard)
-        on conflict (user_id) do update set leaderboard = excluded.leaderboard, updated_at = pg_catalog.now()
-    returning * into v_row;
-    return jsonb_build_object('leaderboard', v_row.leaderboard, 'updated_at', v_row.updated_at);
-end;
-$$;
-
--- COMMENT: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
-COMMENT ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
-  IS 'Stores whether the user takes part in leaderboards (false: left out of everyone else''s view); PT422 INVALID_PREFERENCES without a value.';
-
 -- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
 CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
                                   , p_tool shared.tools
@@ -6611,7 +6487,6 @@ begin
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
     perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
-    perform shared.record_activity('start_over', p_user_id, (v_old ->> 'organization_id')::uuid, v_tool.slug);
     v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
@@ -6619,7 +6494,7 @@ $$;
 
 -- COMMENT: FUNCTION start_over(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.start_over (p_tool_slug text, p_user_id uuid)
-  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count), records a start_over fact and opens an empty draft.';
+  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
 
 -- FUNCTION: submission_history(text, uuid)
 CREATE FUNCTION shared.submission_history(p_tool_slug text, p_user_id uuid)
@@ -6729,56 +6604,6 @@ $$;
 COMMENT ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   IS 'One version of one of the user''s submissions of a tool, with its data (from the history or the submission itself).';
 
--- FUNCTION: submit_streak(uuid, timestamp with time zone)
-CREATE FUNCTION shared.submit_streak(p_user_id uuid, p_as_of timestamp with time zone = now())
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_zone text := shared.user_time_zone(p_user_id);
-    v_gap integer := 7 * (shared.gamification_rules() ->> 'forgive_one_missed_week_per')::integer;
-    v_current date := pg_catalog.date_trunc('week', p_as_of at time zone v_zone)::date;
-    v_weeks date[];
-    v_cursor date;
-    v_index integer := 1;
-    v_counted date[] := '{}';
-    v_forgiven date[] := '{}';
-begin
-    -- ISO weeks (Monday first) in the user's organization's time zone, newest first
-    select coalesce(array_agg(w.week order by w.week desc), '{}') into v_weeks
-      from (select distinct pg_catalog.date_trunc('week', a.occurred_at at time zone v_zone)::date as week
-              from shared.activity_facts as a
-             where a.user_id = p_user_id and a.kind = 'submit' and a.occurred_at <= p_as_of) as w;
-    -- the current week is not missed while it lasts
-    v_cursor := case when v_weeks[1] = v_current then v_current else v_current - 7 end;
-    while v_index <= pg_catalog.cardinality(v_weeks) loop
-        if v_weeks[v_index] = v_cursor then
-            v_counted := v_counted || v_cursor;
-            v_index := v_index + 1;
-        elsif v_weeks[v_index] = v_cursor - 7
-              and (pg_catalog.cardinality(v_forgiven) = 0 or v_forgiven[pg_catalog.cardinality(v_forgiven)] - v_cursor >= v_gap) then
-            -- one missed week between two weeks with a submit, at least 8 weeks after the
-            -- previous forgiven one (never two in any 8 consecutive weeks)
-            v_forgiven := v_forgiven || v_cursor;
-        else
-            exit;
-        end if;
-        v_cursor := v_cursor - 7;
-    end loop;
-    if pg_catalog.cardinality(v_counted) = 0 then
-        v_forgiven := '{}';
-    end if;
-    return jsonb_build_object('weeks', pg_catalog.cardinality(v_counted),
-                              'week_starts', to_jsonb(v_counted), 'forgiven_weeks', to_jsonb(v_forgiven),
-                              'current_week', v_current, 'time_zone', v_zone,
-                              'submitted_this_week', v_weeks[1] is not distinct from v_current);
-end;
-$$;
-
--- COMMENT: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
-COMMENT ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
-  IS 'The user''s current weekly streak at p_as_of: consecutive ISO weeks (organization''s time zone) with a submit, counting back from this week (or last week while this one has none yet); a single missed week between two submit weeks is forgiven when no other forgiven week is within the 8 weeks after it; weeks counts submit weeks only.';
-
 -- FUNCTION: submit_tool(text, uuid, integer, jsonb)
 CREATE FUNCTION shared.submit_tool(p_tool_slug text
                                  , p_user_id uuid
@@ -6829,30 +6654,6 @@ $$;
 -- COMMENT: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 COMMENT ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
   IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools (as shared.unlock_ready_tools gave them to the submit trigger, through the setting fasttrack.unlocked_tools). Submitting unchanged submitted work again changes nothing.';
-
--- FUNCTION: submitted_tools(uuid)
-CREATE FUNCTION shared.submitted_tools(p_user_id uuid)
-RETURNS TABLE (tool_slug varchar, module_id integer, first_submitted_at timestamp with time zone, meeting_at timestamp with time zone, on_time boolean)
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    -- each tool once, at its first submit; the meeting is the one of the organization the
-    -- user was in when they submitted (the fact's organization)
-    return query
-    select f.tool_slug, t.module_id, f.first_at, m.meeting_at, coalesce(f.first_at < m.meeting_at, false)
-      from (select distinct on (a.tool_slug) a.tool_slug, a.occurred_at as first_at, a.organization_id
-              from shared.activity_facts as a
-             where a.user_id = p_user_id and a.kind = 'submit'
-             order by a.tool_slug, a.occurred_at) as f
-      join shared.tools as t on t.slug = f.tool_slug
-      left join shared.meeting_schedules as m on m.organization_id = f.organization_id and m.tool_slug = f.tool_slug
-     order by f.first_at, f.tool_slug;
-end;
-$$;
-
--- COMMENT: FUNCTION submitted_tools(p_user_id uuid)
-COMMENT ON FUNCTION shared.submitted_tools (p_user_id uuid)
-  IS 'The tools a user has submitted, each once at its first submit, with its module, the team''s meeting about it and whether the submit came before that meeting (no meeting: not on time).';
 
 -- FUNCTION: sync_lms_courses(jsonb)
 CREATE FUNCTION shared.sync_lms_courses(p_config jsonb)
@@ -7122,6 +6923,26 @@ $$;
 COMMENT ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   IS 'A team decision as answers show it, with the tool''s team_level outputs; version 0 and data null before the first write.';
 
+-- FUNCTION: team_decision_outputs(shared.tools, jsonb)
+CREATE FUNCTION shared.team_decision_outputs(p_tool shared.tools, p_data jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- the agreed answers by declared output, as an export lays them out; null before a decision
+    select case when p_data is not null then
+               coalesce(jsonb_agg(jsonb_build_object('field_id', f.field_id, 'label', f.label, 'type', f.value_type,
+                                                     'team_level', coalesce((f.rules ->> 'team_level')::boolean, false),
+                                                     'columns', shared.declared_columns(f.rules),
+                                                     'value', p_data #> f.path)
+                                  order by f.position), '[]') end
+      from shared.tool_fields as f
+     where f.tool_slug = p_tool.slug;
+$$;
+
+-- COMMENT: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
+COMMENT ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  IS 'A team decision''s answers by the tool''s declared outputs (field_id, label, type, team_level, columns, value), in registry order; null when there is no decision.';
+
 -- TABLE: tool_fields
 CREATE TABLE shared.tool_fields (
     tool_slug varchar(255) NOT NULL
@@ -7241,6 +7062,52 @@ $$;
 COMMENT ON FUNCTION shared.team_figures (p_organization shared.organizations)
   IS 'The team''s current tool, its next meeting (null: none scheduled) and its readiness for that meeting.';
 
+-- FUNCTION: team_report(shared.organizations, shared.tools, integer)
+CREATE FUNCTION shared.team_report(p_organization shared.organizations
+                                 , p_tool shared.tools
+                                 , p_min_respondents integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_decision jsonb := shared.get_team_decision(p_organization.id, p_tool);
+    v_view jsonb := shared.team_view(p_organization, p_tool, p_min_respondents);
+begin
+    return jsonb_build_object(
+               'format_version', 1,
+               'document', 'team_report',
+               'program', 'Fast Track',
+               'generated_at', pg_catalog.now())
+           || v_view
+           || jsonb_build_object(
+               'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name,
+                                                  'slug', p_organization.slug,
+                                                  'time_zone', shared.organization_time_zone(p_organization)),
+               'tool', shared.tool_ref(p_tool)
+                       || (select jsonb_build_object('description', p_tool.description,
+                                                     'module', jsonb_build_object('id', m.id, 'name', m.name))
+                             from shared.modules as m where m.id = p_tool.module_id),
+               -- a table's declared columns beside each output, so its answers read as the exports'
+               'fields', (select coalesce(jsonb_agg(x.field || jsonb_build_object('columns', shared.declared_columns(f.rules))
+                                                    order by x.n), '[]')
+                            from jsonb_array_elements(v_view -> 'fields') with ordinality as x (field, n)
+                            join shared.tool_fields as f on f.tool_slug = p_tool.slug and f.field_id = x.field ->> 'field_id'),
+               'meeting', (select shared.schedule_json(p_organization, s) from shared.meeting_schedules as s
+                            where s.organization_id = p_organization.id and s.tool_slug = p_tool.slug),
+               'decision', case when (v_decision ->> 'version')::integer > 0 then
+                               (v_decision - 'data' - 'tool' - 'organization_id')
+                               || jsonb_build_object('outputs', shared.team_decision_outputs(p_tool, v_decision -> 'data'))
+                           end,
+               'action_items', (select coalesce(jsonb_agg(shared.action_item_json(a) order by a.due_on, a.created_at, a.id), '[]')
+                                  from shared.action_items as a
+                                 where a.organization_id = p_organization.id and a.tool_slug = p_tool.slug));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  IS 'The team report of a tool (GET .../team/export): the team view (readiness, who to nudge, answers side by side with summaries, anonymous rules) with the tool''s module, the meeting scheduled for it, the recorded decision by output (null before one) and its action items by due date.';
+
 -- FUNCTION: team_view(shared.organizations, shared.tools, integer)
 CREATE FUNCTION shared.team_view(p_organization shared.organizations
                                , p_tool shared.tools
@@ -7288,21 +7155,6 @@ $$;
 COMMENT ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
 
--- FUNCTION: tg_award_on_submit()
-CREATE FUNCTION shared.tg_award_on_submit()
-RETURNS trigger
-LANGUAGE plpgsql SET search_path TO ''
-AS $$
-begin
-    perform shared.award_achievements(new.user_id, new.tool_slug, new.occurred_at);
-    return null;
-end;
-$$;
-
--- COMMENT: FUNCTION tg_award_on_submit()
-COMMENT ON FUNCTION shared.tg_award_on_submit ()
-  IS 'AFTER INSERT trigger of a submit fact: the awards it earns, in the submit''s transaction (shared.award_achievements).';
-
 -- FUNCTION: tg_outbox_notify()
 CREATE FUNCTION shared.tg_outbox_notify()
 RETURNS trigger
@@ -7336,11 +7188,6 @@ begin
                                          changed_by_role)
     values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
             coalesce(v_actor_role, session_user));
-    if new.status = 'unlocked' and old.status = 'locked' then
-        perform shared.record_activity('unlock', new.user_id,
-                                       (select u.organization_id from shared.users as u where u.id = new.user_id),
-                                       new.tool_slug);
-    end if;
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -7350,7 +7197,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why), an unlock fact (shared.activity_facts) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -7411,7 +7258,6 @@ begin
 
     if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
-        perform shared.record_activity('submit', new.user_id, new.organization_id, v_tool.slug);
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -7422,10 +7268,6 @@ begin
         perform pg_catalog.set_config('fasttrack.unlocked_tools',
                                       shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
     elsif v_data_changed then
-        -- a save is an analytics fact, except the empty draft a start over opens
-        if tg_op = 'UPDATE' or new.data <> '{}'::jsonb then
-            perform shared.record_activity('save', new.user_id, new.organization_id, v_tool.slug);
-        end if;
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -7441,7 +7283,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: a save records a save fact, starts the tool and sets its percentage; a submit records a submit fact, (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -8658,47 +8500,6 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
--- FUNCTION: user_points(uuid)
-CREATE FUNCTION shared.user_points(p_user_id uuid)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-declare
-    v_rules jsonb := shared.gamification_rules();
-    v_per_tool integer := (v_rules ->> 'points_per_tool')::integer;
-    v_bonus integer := (v_rules ->> 'points_on_time_bonus')::integer;
-begin
-    return (select jsonb_build_object(
-                       'total', coalesce(sum(v_per_tool + case when s.on_time then v_bonus else 0 end), 0),
-                       'tools_submitted', count(*),
-                       'tools_on_time', count(*) filter (where s.on_time),
-                       'tools', coalesce(jsonb_agg(jsonb_build_object(
-                                    'slug', s.tool_slug, 'submitted_at', s.first_submitted_at,
-                                    'meeting_at', s.meeting_at, 'on_time', s.on_time,
-                                    'points', v_per_tool + case when s.on_time then v_bonus else 0 end)
-                                order by s.first_submitted_at, s.tool_slug), '[]'))
-              from shared.submitted_tools(p_user_id) as s);
-end;
-$$;
-
--- COMMENT: FUNCTION user_points(p_user_id uuid)
-COMMENT ON FUNCTION shared.user_points (p_user_id uuid)
-  IS 'A user''s points: points_per_tool for each tool submitted, plus points_on_time_bonus when its first submit came before the team''s meeting about it; with each tool''s share.';
-
--- FUNCTION: user_time_zone(uuid)
-CREATE FUNCTION shared.user_time_zone(p_user_id uuid)
-RETURNS text
-LANGUAGE plpgsql STABLE SET search_path TO ''
-AS $$
-begin
-    return shared.organization_time_zone((select u.organization_id from shared.users as u where u.id = p_user_id));
-end;
-$$;
-
--- COMMENT: FUNCTION user_time_zone(p_user_id uuid)
-COMMENT ON FUNCTION shared.user_time_zone (p_user_id uuid)
-  IS 'The time zone of the user''s organization (UTC when they have none or it has none): the calendar of their weeks.';
-
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
 RETURNS jsonb
@@ -8716,40 +8517,35 @@ $$;
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
 
--- TABLE: activity_facts
-CREATE TABLE shared.activity_facts (
-    id bigint NOT NULL
-  , kind text NOT NULL
-  , user_id uuid NOT NULL
-  , organization_id uuid
-  , tool_slug varchar(255)
-  , occurred_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-  , CONSTRAINT activity_facts_kind_check CHECK (kind = ANY(ARRAY[CAST('save' AS text)
-                                                               , CAST('submit' AS text)
-                                                               , CAST('unlock' AS text)
-                                                               , CAST('start_over' AS text)
-                                                               , CAST('login' AS text)]))
-);
+-- FUNCTION: without_anonymous_answers(jsonb, shared.tools)
+CREATE FUNCTION shared.without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_answers jsonb := p_bundle -> 'answers';
+    v_field shared.tool_fields;
+begin
+    for v_field in select f.* from shared.tool_fields as f
+                    where f.tool_slug = p_tool.slug and coalesce((f.rules ->> 'anonymous')::boolean, false) loop
+        v_answers := v_answers #- v_field.path;
+    end loop;
+    return p_bundle || jsonb_build_object(
+        'answers', v_answers,
+        'outputs', (select coalesce(jsonb_agg(case when shared.anonymous_field(p_tool.slug, o ->> 'field_id')
+                                                   then o || '{"value": null, "withheld": true}' else o end
+                                              order by n), '[]')
+                      from jsonb_array_elements(p_bundle -> 'outputs') with ordinality as x (o, n)),
+        'dependencies', (select coalesce(jsonb_agg(case when shared.anonymous_field(d ->> 'source_tool', d ->> 'field_id')
+                                                        then d || '{"value": null, "withheld": true}' else d end
+                                                   order by n), '[]')
+                           from jsonb_array_elements(p_bundle -> 'dependencies') with ordinality as x (d, n)));
+end;
+$$;
 
--- COMMENT: TABLE activity_facts
-COMMENT ON TABLE shared.activity_facts
-  IS 'What users did, one row per save, submit, unlock, start over and sign-in: the facts analytics read.';
-
--- COMMENT: COLUMN activity_facts.organization_id
-COMMENT ON COLUMN shared.activity_facts.organization_id
-  IS 'The user''s organization when it happened (a submission''s organization for saves and submits); null when none.';
-
--- COMMENT: COLUMN activity_facts.tool_slug
-COMMENT ON COLUMN shared.activity_facts.tool_slug
-  IS 'The tool (null for a sign-in).';
-
--- SEQUENCE: activity_facts_id_seq
-ALTER TABLE shared.activity_facts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.activity_facts_id_seq
-                                                                                    START WITH 1
-                                                                                    INCREMENT BY 1
-                                                                                    NO MINVALUE
-                                                                                    NO MAXVALUE
-                                                                                    CACHE 1);
+-- COMMENT: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+COMMENT ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
+  IS 'A member''s export bundle with the answers to anonymous outputs (and dependency values read from them) withheld: value null, withheld true.';
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -9239,41 +9035,6 @@ CREATE VIEW shared.all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
 
--- TABLE: awards
-CREATE TABLE shared.awards (
-    id bigint NOT NULL
-  , user_id uuid NOT NULL
-  , kind text NOT NULL
-  , subject text DEFAULT CAST('' AS text) NOT NULL
-  , facts jsonb NOT NULL
-  , awarded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-  , CONSTRAINT awards_kind_check CHECK (kind = ANY(ARRAY[CAST('first_tool' AS text)
-                                                       , CAST('module_finished' AS text)
-                                                       , CAST('all_tools' AS text)
-                                                       , CAST('five_on_time' AS text)
-                                                       , CAST('streak_8' AS text)]))
-);
-
--- COMMENT: TABLE awards
-COMMENT ON TABLE shared.awards
-  IS 'Achievements, each earned once per user (and module for module_finished): the unique key makes a second award of the same kind a no-op, even from two concurrent submits.';
-
--- COMMENT: COLUMN awards.subject
-COMMENT ON COLUMN shared.awards.subject
-  IS 'What the award is about when a kind can be earned more than once: the module id for module_finished, empty otherwise.';
-
--- COMMENT: COLUMN awards.facts
-COMMENT ON COLUMN shared.awards.facts
-  IS 'The facts that earned it (tools and their submit times, weeks of the streak), as they were when it was awarded.';
-
--- SEQUENCE: awards_id_seq
-ALTER TABLE shared.awards ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.awards_id_seq
-                                                                            START WITH 1
-                                                                            INCREMENT BY 1
-                                                                            NO MINVALUE
-                                                                            NO MAXVALUE
-                                                                            CACHE 1);
-
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
     user_id uuid NOT NULL
@@ -9343,17 +9104,6 @@ CREATE TABLE shared.function_files (
 -- COMMENT: TABLE function_files
 COMMENT ON TABLE shared.function_files
   IS 'Content hash of each sql/functions file as last applied by migrate; a changed hash re-applies the file.';
-
--- TABLE: gamification_preferences
-CREATE TABLE shared.gamification_preferences (
-    user_id uuid NOT NULL
-  , leaderboard boolean DEFAULT TRUE NOT NULL
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
-);
-
--- COMMENT: TABLE gamification_preferences
-COMMENT ON TABLE shared.gamification_preferences
-  IS 'A user''s gamification choices; leaderboard false leaves them out of everyone else''s leaderboard (no row: they take part).';
 
 -- TABLE: group_gurus
 CREATE TABLE shared.group_gurus (
@@ -10137,9 +9887,6 @@ COMMENT ON TABLE shared.webhook_events
 -- CONSTRAINT: action_items action_items_pkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_pkey PRIMARY KEY (id);
 
--- CONSTRAINT: activity_facts activity_facts_pkey
-ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_pkey PRIMARY KEY (id);
-
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
@@ -10148,12 +9895,6 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
-
--- CONSTRAINT: awards awards_pkey
-ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_pkey PRIMARY KEY (id);
-
--- CONSTRAINT: awards awards_user_id_kind_subject_key
-ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_kind_subject_key UNIQUE (user_id, kind, subject);
 
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
@@ -10164,11 +9905,11 @@ ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_marker_key UNIQ
 -- CONSTRAINT: erased_users erased_users_pkey
 ALTER TABLE ONLY shared.erased_users ADD CONSTRAINT erased_users_pkey PRIMARY KEY (id_sha256);
 
+-- CONSTRAINT: export_jobs export_jobs_pkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
-
--- CONSTRAINT: gamification_preferences gamification_preferences_pkey
-ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_pkey PRIMARY KEY (user_id);
 
 -- CONSTRAINT: group_gurus group_gurus_pkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_pkey PRIMARY KEY (group_id, user_id);
@@ -10280,19 +10021,6 @@ CREATE INDEX action_items_organization_idx
 CREATE INDEX action_items_owner_idx
   ON shared.action_items (owner_id, status, due_on);
 
--- INDEX: activity_facts_organization_idx
-CREATE INDEX activity_facts_organization_idx
-  ON shared.activity_facts (organization_id, occurred_at);
-
--- INDEX: activity_facts_user_idx
-CREATE INDEX activity_facts_user_idx
-  ON shared.activity_facts (user_id, occurred_at);
-
--- INDEX: activity_facts_user_submits_idx
-CREATE INDEX activity_facts_user_submits_idx
-  ON shared.activity_facts (user_id, occurred_at)
-  WHERE kind = CAST('submit' AS text);
-
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
@@ -10304,6 +10032,31 @@ CREATE INDEX ai_requests_user_idx
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
   ON shared.current_field_values (submission_id);
+
+-- INDEX: export_jobs_done
+CREATE INDEX export_jobs_done
+  ON shared.export_jobs (requested_by, document, fingerprint)
+  WHERE status = CAST('done' AS text);
+
+-- INDEX: export_jobs_due
+CREATE INDEX export_jobs_due
+  ON shared.export_jobs (created_at)
+  WHERE status = CAST('pending' AS text);
+
+-- INDEX: export_jobs_finished
+CREATE INDEX export_jobs_finished
+  ON shared.export_jobs (finished_at)
+  WHERE status <> CAST('pending' AS text);
+
+-- INDEX: export_jobs_one_pending
+CREATE UNIQUE INDEX export_jobs_one_pending
+  ON shared.export_jobs (requested_by, document)
+  WHERE status = CAST('pending' AS text);
+
+-- INDEX: export_jobs_subject
+CREATE INDEX export_jobs_subject
+  ON shared.export_jobs (subject_user_id)
+  WHERE subject_user_id IS NOT NULL;
 
 -- INDEX: group_gurus_user_idx
 CREATE INDEX group_gurus_user_idx
@@ -10393,18 +10146,6 @@ CREATE INDEX users_organization_idx
 COMMENT ON INDEX shared.users_organization_idx
   IS 'An organization''s members, for the dashboard, team view, reminders and organization lists.';
 
--- TRIGGER: activity_facts activity_facts_awards
-CREATE TRIGGER activity_facts_awards
-  AFTER INSERT
-  ON shared.activity_facts
-  FOR EACH ROW
-    WHEN (new.kind = CAST('submit' AS text))
-    EXECUTE PROCEDURE shared.tg_award_on_submit();
-
--- COMMENT: TRIGGER activity_facts_awards ON activity_facts
-COMMENT ON TRIGGER activity_facts_awards ON shared.activity_facts
-  IS 'Awards earned by a submit, granted in its transaction (shared.tg_award_on_submit).';
-
 -- TRIGGER: outbox_events outbox_events_notify
 CREATE TRIGGER outbox_events_notify
   AFTER INSERT
@@ -10462,17 +10203,8 @@ ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_owner_id_fkey F
 -- FK CONSTRAINT: action_items action_items_tool_slug_fkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
--- FK CONSTRAINT: activity_facts activity_facts_tool_slug_fkey
-ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
-
--- FK CONSTRAINT: activity_facts activity_facts_user_id_fkey
-ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
-
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
-
--- FK CONSTRAINT: awards awards_user_id_fkey
-ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
@@ -10480,8 +10212,11 @@ ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values
 -- FK CONSTRAINT: current_field_values current_field_values_user_id_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
--- FK CONSTRAINT: gamification_preferences gamification_preferences_user_id_fkey
-ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+-- FK CONSTRAINT: export_jobs export_jobs_requested_by_fkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: export_jobs export_jobs_subject_user_id_fkey
+ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_subject_user_id_fkey FOREIGN KEY (subject_user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: group_gurus group_gurus_assigned_by_fkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
@@ -10582,9 +10317,6 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN 
 -- ROW SECURITY: action_items
 ALTER TABLE shared.action_items ENABLE ROW LEVEL SECURITY ;
 
--- ROW SECURITY: activity_facts
-ALTER TABLE shared.activity_facts ENABLE ROW LEVEL SECURITY ;
-
 -- ROW SECURITY: admin_audit
 ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
 
@@ -10594,20 +10326,17 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
 
--- ROW SECURITY: awards
-ALTER TABLE shared.awards ENABLE ROW LEVEL SECURITY ;
-
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: erased_users
 ALTER TABLE shared.erased_users ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: export_jobs
+ALTER TABLE shared.export_jobs ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: function_files
 ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
-
--- ROW SECURITY: gamification_preferences
-ALTER TABLE shared.gamification_preferences ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: group_gurus
 ALTER TABLE shared.group_gurus ENABLE ROW LEVEL SECURITY ;
@@ -10691,9 +10420,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   FROM PUBLIC;
 
--- ACL: FUNCTION analytics_min_group()
+-- ACL: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.analytics_min_group ()
+  ON FUNCTION shared.anonymous_field (p_tool_slug text, p_field_id text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION answer_check_branch(p_outputs jsonb)
@@ -10791,11 +10520,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.authenticated_user ()
   FROM PUBLIC;
 
--- ACL: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION check_invariants()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.check_invariants ()
@@ -10876,24 +10600,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.export_bundle (p_slug text, p_user_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION export_job_fingerprint(p_bundle jsonb, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.export_job_fingerprint (p_bundle jsonb, p_renderer text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION export_job_json(p_job shared.export_jobs)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.export_job_json (p_job shared.export_jobs)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION exposure_problems()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
-  FROM PUBLIC;
-
--- ACL: FUNCTION gamification_me(p_user shared.users)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.gamification_me (p_user shared.users)
-  FROM PUBLIC;
-
--- ACL: FUNCTION gamification_meta()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.gamification_meta ()
-  FROM PUBLIC;
-
--- ACL: FUNCTION gamification_rules()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.gamification_rules ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
@@ -10916,19 +10635,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   FROM PUBLIC;
 
--- ACL: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION group_descendants(p_path text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_descendants (p_path text)
-  FROM PUBLIC;
-
--- ACL: FUNCTION group_figure(p_users integer, p_value jsonb)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
   FROM PUBLIC;
 
 -- ACL: FUNCTION group_json(p_group_id uuid)
@@ -10976,21 +10685,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
--- ACL: FUNCTION k_anonymous(p_users integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.k_anonymous (p_users integer)
-  FROM PUBLIC;
-
--- ACL: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
-  FROM PUBLIC;
-
--- ACL: FUNCTION leaderboard_entry_json(p_entry record)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.leaderboard_entry_json (p_entry record)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
@@ -10999,11 +10693,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
-  FROM PUBLIC;
-
--- ACL: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
   FROM PUBLIC;
 
 -- ACL: FUNCTION lock_user(p_user_id uuid)
@@ -11076,24 +10765,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_export(p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION organization_summary(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_summary (p_organization shared.organizations)
-  FROM PUBLIC;
-
--- ACL: FUNCTION organization_time_zone(p_organization_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
@@ -11109,11 +10793,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
-  FROM PUBLIC;
-
--- ACL: FUNCTION percentile_band(p_rank integer, p_participants integer)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION person_data_export(p_user_id uuid)
@@ -11156,11 +10835,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
@@ -11169,11 +10843,6 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION record_event(p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
-  FROM PUBLIC;
-
--- ACL: FUNCTION record_refresh_login(p_user shared.users)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.record_refresh_login (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
@@ -11214,6 +10883,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION request_context()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.request_context ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_export_job(p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_export_job (p_requested_by uuid, p_kind text, p_document text, p_subject_user_id uuid, p_bundle jsonb, p_renderer text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_limit(p_bucket text)
@@ -11264,6 +10938,21 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_decision_answers(p_tool shared.tools, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_decision_answers (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_export_job(p_caller shared.users, p_job_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_export_job (p_caller shared.users, p_job_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_export_lease(p_job_id uuid, p_worker text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_export_lease (p_job_id uuid, p_worker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_finished_export(p_job shared.export_jobs)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_finished_export (p_job shared.export_jobs)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
@@ -11421,16 +11110,6 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   FROM PUBLIC;
 
--- ACL: FUNCTION session_gap()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.session_gap ()
-  FROM PUBLIC;
-
--- ACL: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.set_schedule (p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
@@ -11461,19 +11140,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   FROM PUBLIC;
 
--- ACL: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
-  FROM PUBLIC;
-
--- ACL: FUNCTION submitted_tools(p_user_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.submitted_tools (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION sync_lms_courses(p_config jsonb)
@@ -11496,6 +11165,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_json (p_organization_id uuid, p_tool shared.tools, p_row shared.team_decisions)
   FROM PUBLIC;
 
+-- ACL: FUNCTION team_decision_outputs(p_tool shared.tools, p_data jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
@@ -11506,14 +11180,14 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_figures (p_organization shared.organizations)
   FROM PUBLIC;
 
+-- ACL: FUNCTION team_report(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.team_report (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
-  FROM PUBLIC;
-
--- ACL: FUNCTION tg_award_on_submit()
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.tg_award_on_submit ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_outbox_notify()
@@ -11631,17 +11305,12 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
   FROM PUBLIC;
 
--- ACL: FUNCTION user_points(p_user_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.user_points (p_user_id uuid)
-  FROM PUBLIC;
-
--- ACL: FUNCTION user_time_zone(p_user_id uuid)
-REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.user_time_zone (p_user_id uuid)
-  FROM PUBLIC;
-
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
   FROM PUBLIC;

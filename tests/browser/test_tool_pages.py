@@ -382,12 +382,20 @@ def test_the_keyboard_reaches_every_field_in_reading_order_and_submits(
     sign_in(page, running, email)
     page.locator("body").focus()
     order = []
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Tab")
         order.append(
             page.evaluate("document.activeElement.id || document.activeElement.textContent")
         )
-    assert order == ["wish", "outcome", "obstacle", "plan", "Submit WOOP", "Next: Know Thyself"]
+    assert order == [
+        "wish",
+        "outcome",
+        "obstacle",
+        "plan",
+        "Submit WOOP",
+        "Download PDF",
+        "Next: Know Thyself",
+    ]
     for field, text in WOOP.items():
         page.get_by_label(field.capitalize()).press_sequentially(text)
     wait_state(page, "saved")

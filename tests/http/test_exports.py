@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from background_exports import pdf_export, renderers
 from live_http import (
     TEST_ENV,
     LiveServer,
@@ -131,11 +132,13 @@ def walk(migrated_url_factory) -> Iterator[Walk]:
                 api.post(f"/api/tools/{slug}/submit", json={"version": 0, "data": SHOWCASE[slug]})
             )
         walk = Walk(server=server, token=login.access_token, user_id=login.user["id"])
-        for slug in TOOLS:
-            walk.json[slug] = api.get(f"/api/tools/{slug}/export")
-            walk.pdf[slug] = api.get(f"/api/tools/{slug}/export?format=pdf")
-            assert walk.pdf[slug].status_code == 200, (slug, walk.pdf[slug].text[:300])
-            walk.pdfs[slug] = Pdf.of(walk.pdf[slug].content)
+        with renderers(url, None) as start_renderer:  # the program report is the worker's
+            start_renderer()
+            for slug in TOOLS:
+                walk.json[slug] = api.get(f"/api/tools/{slug}/export")
+                walk.pdf[slug] = pdf_export(api, f"/api/tools/{slug}/export?format=pdf")
+                assert walk.pdf[slug].status_code == 200, (slug, walk.pdf[slug].text[:300])
+                walk.pdfs[slug] = Pdf.of(walk.pdf[slug].content)
         yield walk
     finally:
         stop_server(running)

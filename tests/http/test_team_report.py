@@ -4,6 +4,7 @@ anonymous rule, bounds, and the archive counted as one export."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -11,6 +12,7 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 import test_coaching
 from live_http import data_of, error_of, wait_for_fresh_rate_window
 from test_exports import Pdf, squeezed
@@ -18,6 +20,13 @@ from test_exports import Pdf, squeezed
 from support.program import answers_for, call, tool
 
 team = test_coaching.team  # organization A (Acme) with three members, its guru, others
+
+
+@pytest.fixture
+def live_server_factory(live_server_factory):
+    """These tests read the reports rendered while the request waits
+    (EXPORT_BACKGROUND_REPORTS=false); rendered by the worker: tests/http/test_export_jobs.py."""
+    return functools.partial(live_server_factory, EXPORT_BACKGROUND_REPORTS="false")
 
 
 def cash(position: int, lever: str, rows: int, marker: str) -> dict[str, Any]:

@@ -186,6 +186,12 @@ def busy_person(conn: psycopg.Connection, admin: Person, organization_id: Any) -
         p_slug="program-overview",
         p_reason=f"{person.full_name} asked for it ({person.email})",
     )
+    # a PDF export waiting for the worker: the job holds their work until it is rendered
+    conn.execute(
+        "select shared.request_export_job(%s, 'tool', 'tool:woop:' || %s, %s,"
+        " shared.export_bundle('woop', %s), 'test')",
+        (person.id, person.id, person.id, person.id),
+    )
     return person
 
 
