@@ -5,7 +5,7 @@ per-user read.
                                              [--pgdata DIR] [--out FILE]
 
 Seeds a throw-away embedded PostgreSQL (bench/seed.py), then fills shared.activity_facts with
-migration 0017's own backfill (the bulk seed writes with the triggers off). `--pgdata` reuses a
+migration 0016's own backfill (the bulk seed writes with the triggers off). `--pgdata` reuses a
 server kept by an earlier run (its database `analytics` seeded already; the facts are filled
 again), and keeps it.
 
@@ -39,14 +39,14 @@ from bench.stats import summarize
 
 ROOT = Path(__file__).resolve().parent
 FACTS_OFF = ROOT / "sql" / "activity_facts_off.sql"
-MIGRATION = ROOT.parent / "sql" / "migrations" / "0017_activity_facts.sql"
+MIGRATION = ROOT.parent / "sql" / "migrations" / "0016_activity_facts.sql"
 BACKFILL = ("/** Section: backfill", "/** Section: refreshing")
 SWAPPED = ("shared.record_activity(text, uuid, uuid, text)",)
 DATABASE = "analytics"
 
 
 def backfill(url: str) -> int:
-    """Run migration 0017's backfill on the seeded database; return the facts' count."""
+    """Run migration 0016's backfill on the seeded database; return the facts' count."""
     text = MIGRATION.read_text(encoding="utf-8")
     with psycopg.connect(url) as conn:
         conn.execute("truncate shared.activity_facts")

@@ -3,7 +3,8 @@
 The report bundles come from SQL (sql/functions/284_analytics_reports.sql: api.organization_report,
 api.progress_page), with every figure decided there, "too few to show" included; this module
 arranges them for the templates (exports/templates/analytics/) and draws the charts
-(exports/progress_charts.py). Lists are cut at bounds.MAX_ITEMS with a note; the JSON has everything.
+(exports/progress_charts.py). Lists are cut at bounds.MAX_ITEMS with a note; the JSON has
+everything.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from exports.bounds import MAX_ITEMS
-from exports.progress_charts import funnel_chart, pace_chart, shown
 from exports.environment import day, environment
+from exports.progress_charts import funnel_chart, pace_chart, shown
 
 Json = dict[str, Any]
 TEMPLATES = {

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from exports.bounds import Budget, count, fit, fit_key
-from exports.team_charts import count_bars, number_strip, readiness_bar
 from exports.context import declared_table
 from exports.environment import day, humanize
+from exports.team_charts import count_bars, number_strip, readiness_bar
 
 Json = dict[str, Any]
 

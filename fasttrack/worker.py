@@ -17,17 +17,17 @@ trigger), and NOTIFY fasttrack_outbox goes out when that transaction commits. Th
    WORKER_MAX_DELAY_SECONDS, or parks the event as dead after WORKER_MAX_ATTEMPTS;
 5. sleeps until a NOTIFY or the next due time (api.worker_next_due), never in a tight loop;
 6. every RETENTION_INTERVAL_SECONDS (and at start), deletes old history in small batches
-   (fasttrack/retention.py).
-
-Every call is one transaction (Database.call), so claims, leases and settings hold behind a
-transaction pooler as on a direct connection.
+   (fasttrack/retention.py); once a day at ANALYTICS_REFRESH_AT it refreshes the analytics
+   (fasttrack/analytics_schedule.py); RENDER_JOBS threads render PDF export jobs
+   (fasttrack/render_jobs.py), so a render never holds up delivery.
 
 SIGTERM or SIGINT stops the claiming. The batch in hand gets WORKER_SHUTDOWN_GRACE_SECONDS to
 finish and be settled; whatever is still in flight then is given back with
 api.worker_release_event (pending again, the attempt not counted) and the process exits 0.
 
-Every database call goes through Database.call as the fasttrack_worker role, which may execute
-the worker functions (api.worker_*) and nothing else; the only other statement is LISTEN.
+Every database call is one transaction (Database.call, so claims and leases hold behind a
+transaction pooler) as the fasttrack_worker role, which may execute the worker functions
+(api.worker_*) and nothing else; the only other statement is LISTEN.
 
 Why FOR UPDATE SKIP LOCKED on our own outbox instead of a job-queue library (procrastinate, pgmq,
 ...): the event row must be written by the submit trigger, inside the transaction whose outcome

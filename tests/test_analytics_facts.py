@@ -1,6 +1,6 @@
 """The analytics facts: one per save, submit, unlock and start over, written by the code that
 does the work (a DBA's UPDATE included), none for a write that changes nothing; migration
-0017's backfill finds the same facts in what the service kept; the local-date helpers."""
+0016's backfill finds the same facts in what the service kept; the local-date helpers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import psycopg
 from support.person import api, busy_person, new_person
 from support.program import answers_for, create_organization
 
-MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "0017_activity_facts.sql"
+MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "0016_activity_facts.sql"
 
 
 def facts(conn: psycopg.Connection, user_id) -> Counter:

@@ -89,7 +89,8 @@ def test_a_steady_user_across_the_local_midnight(cohort_db):
     assert struggle["program_p85_saves_per_submit"] == 1.033
     assert struggle["above_p85_saves_per_submit"] is True
     assert struggle["current_tool"] == "woop"
-    assert struggle["current_tool_p85_days"] == "too few to show"  # one user submitted woop
+    # one user submitted woop
+    assert struggle["current_tool_p85_days"] == {"too_few": True, "text": "too few to show"}
     assert struggle["above_p85_time"] is None and struggle["struggling"] is True
     forecast = a["forecast"]
     assert (forecast["tools_completed"], forecast["tools_remaining"]) == (3, 28)
@@ -170,7 +171,7 @@ def test_time_on_the_current_tool_above_its_85th_percentile(cohort_db):
     assert a["dropoff_risk"]["score"] == 54
     # with a larger minimum group, five users are too few: the percentile is hidden
     hidden = of(cohort_db, "stuck", {**CONTEXT, "analytics_min_group": 6})["struggle"]
-    assert hidden["current_tool_p85_days"] == "too few to show"
+    assert hidden["current_tool_p85_days"] == {"too_few": True, "text": "too few to show"}
     assert hidden["above_p85_time"] is None and hidden["struggling"] is False
 
 

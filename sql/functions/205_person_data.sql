@@ -120,7 +120,7 @@ begin
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
           from shared.rate_limit_counters as c where c.key = $1::text$q$),
-    -- PDF exports rendered in the background (0021_export_jobs.sql): the jobs, not the PDFs
+    -- PDF exports rendered in the background (0018_export_jobs.sql): the jobs, not the PDFs
     ('export_jobs.json', array['shared.export_jobs'], 'deleted',
      'The PDF exports rendered for you in the background, or showing your work: which document, when, its state and size (the PDFs themselves are deleted after a while; export again to get one).',
      $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' - 'rendered_by' order by j.created_at), '[]')

@@ -1,5 +1,5 @@
 -- =============================================================================================
--- Organization groups: nested to any depth as a materialized path (see migration 0017). The
+-- Organization groups: nested to any depth as a materialized path (see migration 0011). The
 -- descendants of a group are one index range, [path, path || '~'), in the C collation; its
 -- ancestors are the ids in its own path. Who coaches what through a group is decided once, in
 -- shared.guru_follows_organization (110_access.sql).

@@ -1,5 +1,5 @@
 -- =============================================================================================
--- Analytics facts (shared.activity_facts, migration 0017): what users did, written by the code
+-- Analytics facts (shared.activity_facts, migration 0016): what users did, written by the code
 -- that did it, and the helpers every analytics figure shares.
 --
 -- Who writes which fact:
@@ -157,11 +157,11 @@ begin
     if shared.k_anonymous(p_users) then
         return p_value;
     end if;
-    return to_jsonb('too few to show'::text);
+    return shared.too_few_to_show();  -- 280_analytics_cells.sql
 end;
 $$;
 
 comment on function shared.group_figure(integer, jsonb) is
-    'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
+    'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the marker {"too_few": true, "text": "too few to show"} (shared.too_few_to_show).';
 
 revoke all on function shared.group_figure(integer, jsonb) from public;

@@ -1219,6 +1219,20 @@ $$;
 COMMENT ON FUNCTION api.my_action_items (p_status text)
   IS 'GET /api/me/action-items?status=: the action items the caller owns, by due date.';
 
+-- FUNCTION: my_analytics()
+CREATE FUNCTION api.my_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION my_analytics()
+COMMENT ON FUNCTION api.my_analytics ()
+  IS 'GET /api/analytics/me: the caller''s analytics (shared.user_analytics), {data, meta}.';
+
 -- FUNCTION: nudge_members(uuid, text)
 CREATE FUNCTION api.nudge_members(p_organization_id uuid, p_slug text)
 RETURNS jsonb
@@ -1301,6 +1315,22 @@ $$;
 COMMENT ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   IS 'Operator command (database owner only, not the web role): creates or updates a local user by email, for flask --app app create-user.';
 
+-- FUNCTION: organization_analytics(uuid)
+CREATE FUNCTION api.organization_analytics(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations := shared.require_visible_organization(shared.require_caller(), p_organization_id);
+begin
+    return shared.organization_analytics(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_analytics(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}: funnel, stalled members, pace against the program (a guru coaching it, admins; others PT404). Returns {data, meta}.';
+
 -- FUNCTION: organization_dashboard(uuid)
 CREATE FUNCTION api.organization_dashboard(p_organization_id uuid)
 RETURNS jsonb
@@ -1316,6 +1346,29 @@ $$;
 -- COMMENT: FUNCTION organization_dashboard(p_organization_id uuid)
 COMMENT ON FUNCTION api.organization_dashboard (p_organization_id uuid)
   IS 'GET /api/organizations/{id}/dashboard: members x tools, last saves, stalled members, current tool, next meeting and readiness (a guru coaching it, admins; others PT404).';
+
+-- FUNCTION: organization_export(uuid, integer, bigint, integer)
+CREATE FUNCTION api.organization_export(p_organization_id uuid
+                                      , p_min_respondents integer = 3
+                                      , p_max_bytes bigint = 50000000
+                                      , p_max_files integer = 5000)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.organization_export(v_organization, greatest(coalesce(p_min_respondents, 3), 1),
+                                      greatest(coalesce(p_max_bytes, 50000000), 0),
+                                      greatest(coalesce(p_max_files, 5000), 0));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+COMMENT ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  IS 'GET /api/organizations/{id}/export: the team reports and every member''s export bundles for the archive, within p_max_bytes of JSON and p_max_files documents (a guru coaching it, admins; others PT404); ONE export against RATE_LIMIT_EXPORTS.';
 
 -- FUNCTION: organization_leaderboard(uuid)
 CREATE FUNCTION api.organization_leaderboard(p_organization_id uuid)
@@ -1337,6 +1390,56 @@ $$;
 COMMENT ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
   IS 'GET /api/gamification/leaderboard?organization_id=: this week''s leaderboard of the organization, the caller''s own when left out (members, its gurus, admins; PT404 for anyone else).';
 
+-- FUNCTION: organization_report(uuid)
+CREATE FUNCTION api.organization_report(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.organization_report(v_organization);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_report(p_organization_id uuid)
+COMMENT ON FUNCTION api.organization_report (p_organization_id uuid)
+  IS 'GET /api/analytics/organizations/{id}/export: what the organization progress report PDF shows (as organization_analytics; limited per minute: RATE_LIMIT_EXPORTS).';
+
+-- FUNCTION: program_analytics()
+CREATE FUNCTION api.program_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    perform shared.require_admin();
+    return shared.program_analytics();
+end;
+$$;
+
+-- COMMENT: FUNCTION program_analytics()
+COMMENT ON FUNCTION api.program_analytics ()
+  IS 'GET /api/analytics/program: the program, by organization and by joining month (admins; others PT403). Returns {data, meta}.';
+
+-- FUNCTION: progress_page()
+CREATE FUNCTION api.progress_page()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.progress_page(v_caller);
+end;
+$$;
+
+-- COMMENT: FUNCTION progress_page()
+COMMENT ON FUNCTION api.progress_page ()
+  IS 'GET /api/analytics/me/export: what the caller''s own progress page PDF shows (limited per minute: RATE_LIMIT_EXPORTS).';
+
 -- FUNCTION: readiness()
 CREATE FUNCTION api.readiness()
 RETURNS jsonb
@@ -1353,6 +1456,20 @@ $$;
 -- COMMENT: FUNCTION readiness()
 COMMENT ON FUNCTION api.readiness ()
   IS 'GET /ready: how many tools are registered and how many of their schemas exist (equal when migrated); no names, since anyone may ask.';
+
+-- FUNCTION: refresh_analytics()
+CREATE FUNCTION api.refresh_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.request_analytics_refresh(shared.require_caller());
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics()
+COMMENT ON FUNCTION api.refresh_analytics ()
+  IS 'POST /api/analytics/refresh: a guru or admin refreshes the analytics'' materialized views now (others PT403; 3 per hour, PT429 with retry_after; PT409 while one runs); answers what was refreshed.';
 
 -- FUNCTION: refresh_session(text, text)
 CREATE FUNCTION api.refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -1737,6 +1854,25 @@ $$;
 COMMENT ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   IS 'GET /api/organizations/{id}/tools/{slug}/decision/history: every version of the decision, newest first.';
 
+-- FUNCTION: team_report(uuid, text, integer)
+CREATE FUNCTION api.team_report(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+declare
+    v_caller shared.users := shared.require_caller();
+    v_organization shared.organizations := shared.require_visible_organization(v_caller, p_organization_id);
+    v_tool shared.tools := shared.require_tool(p_slug);
+begin
+    perform shared.consume_rate_limit('exports', v_caller.id::text, shared.request_limit('exports'));
+    return shared.team_report(v_organization, v_tool, greatest(coalesce(p_min_respondents, 3), 1));
+end;
+$$;
+
+-- COMMENT: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
+COMMENT ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  IS 'GET /api/organizations/{id}/tools/{slug}/team/export: the team report of a tool (a guru coaching it, admins; others PT404), one export against RATE_LIMIT_EXPORTS. p_min_respondents: TEAM_MIN_RESPONDENTS.';
+
 -- FUNCTION: team_view(uuid, text, integer)
 CREATE FUNCTION api.team_view(p_organization_id uuid, p_slug text, p_min_respondents integer = 3)
 RETURNS jsonb
@@ -1782,6 +1918,20 @@ $$;
 -- COMMENT: FUNCTION update_action_item(p_action_item_id uuid, p_changes jsonb)
 COMMENT ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
   IS 'PATCH /api/action-items/{id}: status, task, owner_id, due (gurus coaching the organization, admins; the owner: status only).';
+
+-- FUNCTION: user_analytics(uuid)
+CREATE FUNCTION api.user_analytics(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.user_analytics(shared.require_visible_user(shared.require_caller(), p_user_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user_id uuid)
+COMMENT ON FUNCTION api.user_analytics (p_user_id uuid)
+  IS 'GET /api/analytics/users/{id}: a user''s analytics for themself, a guru of their organization or an admin (others PT404), {data, meta}.';
 
 -- FUNCTION: worker_apply_retention(text, integer, integer, integer)
 CREATE FUNCTION api.worker_apply_retention(p_rule text
@@ -2033,6 +2183,20 @@ $$;
 -- COMMENT: FUNCTION worker_next_due()
 COMMENT ON FUNCTION api.worker_next_due ()
   IS 'Worker: seconds until the next pending event is due (null when none), to sleep until then or a NOTIFY.';
+
+-- FUNCTION: worker_refresh_analytics(time without time zone)
+CREATE FUNCTION api.worker_refresh_analytics(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO ''
+AS $$
+begin
+    return shared.run_daily_analytics_refresh(p_refresh_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+COMMENT ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  IS 'The worker''s daily analytics refresh (shared.run_daily_analytics_refresh) at ANALYTICS_REFRESH_AT, UTC.';
 
 -- FUNCTION: worker_release_event(uuid, text)
 CREATE FUNCTION api.worker_release_event(p_event_id uuid, p_worker text)
@@ -2550,6 +2714,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.my_action_items (p_status text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION my_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.my_analytics ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION nudge_members(p_organization_id uuid, p_slug text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.nudge_members (p_organization_id uuid, p_slug text)
@@ -2569,6 +2742,15 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION api.operator_upsert_user (p_email text, p_full_name text, p_role text, p_organization_slug text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_analytics(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_analytics (p_organization_id uuid)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION organization_dashboard(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
@@ -2576,6 +2758,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_dashboard (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION organization_export(p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_export (p_organization_id uuid, p_min_respondents integer, p_max_bytes bigint, p_max_files integer)
   TO fasttrack_api;
 
 -- ACL: FUNCTION organization_leaderboard(p_organization_id uuid)
@@ -2587,6 +2778,33 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.organization_leaderboard (p_organization_id uuid)
   TO fasttrack_api;
 
+-- ACL: FUNCTION organization_report(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.organization_report (p_organization_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.organization_report (p_organization_id uuid)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION program_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.program_analytics ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION progress_page()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.progress_page ()
+  TO fasttrack_api;
+
 -- ACL: FUNCTION readiness()
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.readiness ()
@@ -2594,6 +2812,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.readiness ()
+  TO fasttrack_api;
+
+-- ACL: FUNCTION refresh_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.refresh_analytics ()
   TO fasttrack_api;
 
 -- ACL: FUNCTION refresh_session(p_refresh_token text, p_new_refresh_token text)
@@ -2767,6 +2994,15 @@ GRANT ALL PRIVILEGES
   ON FUNCTION api.team_decision_history (p_organization_id uuid, p_slug text)
   TO fasttrack_api;
 
+-- ACL: FUNCTION team_report(p_organization_id uuid, p_slug text, p_min_respondents integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.team_report (p_organization_id uuid, p_slug text, p_min_respondents integer)
+  TO fasttrack_api;
+
 -- ACL: FUNCTION team_view(p_organization_id uuid, p_slug text, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION api.team_view (p_organization_id uuid, p_slug text, p_min_respondents integer)
@@ -2783,6 +3019,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.update_action_item (p_action_item_id uuid, p_changes jsonb)
+  TO fasttrack_api;
+
+-- ACL: FUNCTION user_analytics(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.user_analytics (p_user_id uuid)
   TO fasttrack_api;
 
 -- ACL: FUNCTION worker_apply_retention(p_rule text, p_older_than_days integer, p_batch integer, p_keep integer)
@@ -2864,6 +3109,15 @@ REVOKE ALL PRIVILEGES
 
 GRANT ALL PRIVILEGES
   ON FUNCTION api.worker_next_due ()
+  TO fasttrack_worker;
+
+-- ACL: FUNCTION worker_refresh_analytics(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
+  FROM PUBLIC;
+
+GRANT ALL PRIVILEGES
+  ON FUNCTION api.worker_refresh_analytics (p_refresh_at time)
   TO fasttrack_worker;
 
 -- ACL: FUNCTION worker_release_event(p_event_id uuid, p_worker text)

@@ -116,6 +116,94 @@ $$;
 COMMENT ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
   IS 'An admin''s unlock (p_status unlocked: a locked tool opens whatever its requirements) or re-lock (locked: an unlocked or in-progress tool closes, its draft kept; completed work raises PT409) of one tool for a user, audited with the optional reason. Nothing changes, and nothing is audited, when the tool is already so.';
 
+-- FUNCTION: analytics_cell(numeric, integer)
+CREATE FUNCTION shared.analytics_cell(p_value numeric, p_users integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- the group size decides, whatever the value (a count of 0 over 3 users is hidden too)
+    if not shared.k_anonymous(p_users) then
+        return shared.too_few_to_show();
+    end if;
+    return pg_catalog.to_jsonb(p_value);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_cell(p_value numeric, p_users integer)
+COMMENT ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
+  IS 'A figure taken over p_users users: the value (JSON null when there is none), or the "too few to show" marker when p_users < ANALYTICS_MIN_GROUP.';
+
+-- FUNCTION: analytics_meta(text[])
+CREATE FUNCTION shared.analytics_meta(p_views text[] = CAST(NULL AS text[]))
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_calculated_at timestamptz;
+begin
+    if p_views is null or cardinality(p_views) = 0 then
+        return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
+    end if;
+    select min(r.calculated_at) into v_calculated_at from shared.analytics_refreshes as r where r.view_name = any (p_views);
+    return jsonb_build_object('calculated_at', v_calculated_at, 'source', 'snapshot',
+                              'stale_after', v_calculated_at + interval '1 day');
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_meta(p_views text[])
+COMMENT ON FUNCTION shared.analytics_meta (p_views text[])
+  IS 'An analytics answer''s meta: {calculated_at, source, stale_after}. Without views: live (calculated now). With views: snapshot, calculated at the oldest of their last refreshes, stale a day later.';
+
+-- FUNCTION: analytics_min_group()
+CREATE FUNCTION shared.analytics_min_group()
+RETURNS integer
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return greatest(coalesce((shared.request_context() ->> 'analytics_min_group')::integer, 5), 1);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_min_group()
+COMMENT ON FUNCTION shared.analytics_min_group ()
+  IS 'ANALYTICS_MIN_GROUP: the fewest users an aggregate may be computed over (request.context analytics_min_group, 5 without one).';
+
+-- FUNCTION: analytics_share(integer, integer)
+CREATE FUNCTION shared.analytics_share(p_part integer, p_whole integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- a percentage with one decimal, over p_whole users
+    return shared.analytics_cell(case when p_whole > 0 then round(100.0 * p_part / p_whole, 1) end, p_whole);
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_share(p_part integer, p_whole integer)
+COMMENT ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
+  IS 'p_part as a percentage of p_whole (one decimal), shown only when p_whole >= ANALYTICS_MIN_GROUP.';
+
+-- FUNCTION: analytics_views()
+CREATE FUNCTION shared.analytics_views()
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return array[
+        'shared.analytics_tool_times',
+        'shared.analytics_saves_per_submit',
+        'shared.analytics_tool_funnels',      -- organization and program analytics (281): the
+        'shared.analytics_program_pace',      -- pace before the summaries, which read it
+        'shared.analytics_group_summaries'
+    ];
+end;
+$$;
+
+-- COMMENT: FUNCTION analytics_views()
+COMMENT ON FUNCTION shared.analytics_views ()
+  IS 'Every analytics materialized view, in the order shared.refresh_analytics refreshes them (each needs a unique index).';
+
 -- FUNCTION: anonymous_field(text, text)
 CREATE FUNCTION shared.anonymous_field(p_tool_slug text, p_field_id text)
 RETURNS boolean
@@ -2519,6 +2607,72 @@ $$;
 COMMENT ON FUNCTION shared.authenticated_user ()
   IS 'The calling user (claims sub, looked up so role and organization are current); PT401 UNAUTHENTICATED without one, PT401 SESSION_ENDED when the token names a session (claims sid) that logout or a reused refresh token revoked. Counts nothing: see shared.require_caller.';
 
+-- FUNCTION: award_achievements(uuid, text, timestamp with time zone)
+CREATE FUNCTION shared.award_achievements(p_user_id uuid
+                                        , p_tool_slug text
+                                        , p_at timestamp with time zone)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_rules jsonb := shared.gamification_rules();
+    v_run integer := (v_rules ->> 'on_time_run_award')::integer;
+    v_held text[];
+    v_module integer := (select t.module_id from shared.tools as t where t.slug = p_tool_slug);
+    v_tools jsonb;
+    v_count integer;
+    v_streak jsonb;
+begin
+    select coalesce(array_agg(a.kind || ':' || a.subject), '{}') into v_held
+      from shared.awards as a where a.user_id = p_user_id;
+    if v_held @> array['first_tool:', 'module_finished:' || v_module, 'all_tools:', 'five_on_time:', 'streak_8:'] then
+        return;  -- nothing left to earn on this submit
+    end if;
+    select coalesce(jsonb_agg(jsonb_build_object('slug', s.tool_slug, 'module_id', s.module_id,
+                                                 'submitted_at', s.first_submitted_at, 'meeting_at', s.meeting_at,
+                                                 'on_time', s.on_time) order by s.first_submitted_at, s.tool_slug), '[]')
+      into v_tools
+      from shared.submitted_tools(p_user_id) as s;
+    v_count := jsonb_array_length(v_tools);
+
+    if not v_held @> array['first_tool:'] and v_count >= 1 then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'first_tool', '', jsonb_build_object('tool', v_tools -> 0));
+    end if;
+    if not v_held @> array['module_finished:' || v_module]
+       and (select count(*) from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)
+           = (select count(*) from shared.tools as t where t.module_id = v_module) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'module_finished', v_module::text, jsonb_build_object(
+            'module', (select jsonb_build_object('id', m.id, 'name', m.name) from shared.modules as m where m.id = v_module),
+            'tools', (select jsonb_agg(e.value - 'module_id' - 'meeting_at' - 'on_time')
+                        from jsonb_array_elements(v_tools) as e where (e.value ->> 'module_id')::integer = v_module)));
+    end if;
+    if not v_held @> array['all_tools:'] and v_count = (select count(*) from shared.tools) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'all_tools', '', jsonb_build_object(
+            'tools', v_count, 'first_submitted_at', v_tools -> 0 -> 'submitted_at',
+            'last_submitted_at', v_tools -> (v_count - 1) -> 'submitted_at'));
+    end if;
+    if not v_held @> array['five_on_time:'] and v_count >= v_run
+       and (select bool_and((e.value ->> 'on_time')::boolean)
+              from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run) then
+        perform shared.grant_award(p_user_id, p_tool_slug, 'five_on_time', '', jsonb_build_object(
+            'tools', (select jsonb_agg(e.value - 'module_id' - 'on_time' order by e.ordinality)
+                        from jsonb_array_elements(v_tools) with ordinality as e where e.ordinality > v_count - v_run)));
+    end if;
+    if not v_held @> array['streak_8:'] then
+        v_streak := shared.submit_streak(p_user_id, p_at);
+        if (v_streak ->> 'weeks')::integer >= (v_rules ->> 'streak_award_weeks')::integer then
+            perform shared.grant_award(p_user_id, p_tool_slug, 'streak_8', '', jsonb_build_object(
+                'weeks', v_streak -> 'weeks', 'week_starts', v_streak -> 'week_starts',
+                'forgiven_weeks', v_streak -> 'forgiven_weeks', 'time_zone', v_streak -> 'time_zone'));
+        end if;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+COMMENT ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+  IS 'On a submit of p_tool_slug: grants what the user has now earned and does not hold yet: first_tool, module_finished (the tool''s module, every tool of it submitted), all_tools, five_on_time (the last five tools by first submit all on time), streak_8 (a streak of 8 weeks).';
+
 -- FUNCTION: check_invariants()
 CREATE FUNCTION shared.check_invariants()
 RETURNS TABLE (rule text, user_id uuid, tool_slug text, detail jsonb)
@@ -3052,6 +3206,66 @@ $$;
 COMMENT ON FUNCTION shared.delete_group (p_group_id uuid)
   IS 'Deletes an empty group (PT409 GROUP_NOT_EMPTY while groups or organizations are in it); returns it as it was.';
 
+-- FUNCTION: dropoff_risk(integer, text, boolean, jsonb)
+CREATE FUNCTION shared.dropoff_risk(p_days_without_activity integer
+                                  , p_trend text
+                                  , p_struggling boolean
+                                  , p_forecast jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_finished boolean := (p_forecast ->> 'finished')::boolean;
+    v_factors jsonb;
+begin
+    with factor (name, weight, value, explained) as (
+        values ('inactivity', 40, least(coalesce(p_days_without_activity, 0) / 14.0, 1),
+                'days without a save or submit (since joining without one), 14 or more counting fully'),
+               ('velocity_down', 20, case when p_trend = 'down' then 1 else 0 end,
+                'fewer tools per active week in the last 4 weeks than in the 4 weeks before'),
+               ('struggling', 20, case when p_struggling then 1 else 0 end,
+                'above the 85th percentile of saves per submit, or of time on the current tool'),
+               ('behind_schedule', 20,
+                case when (p_forecast #>> '{schedule,on_schedule}')::boolean is false then 1 else 0 end,
+                'the forecast finishes after the last scheduled meeting, or a tool whose meeting passed is open')
+    )
+    select jsonb_agg(jsonb_build_object(
+               'factor', f.name, 'weight', f.weight,
+               'value', case when v_finished then 0 else round(f.value, 2) end,
+               'points', case when v_finished then 0 else round(f.weight * f.value, 1) end,
+               'explained', f.explained) order by f.weight desc, f.name)
+      into v_factors
+      from factor as f;
+    return jsonb_build_object(
+        'score', (select round(sum((x.value ->> 'points')::numeric))::integer from jsonb_array_elements(v_factors) as x),
+        'factors', v_factors);
+end;
+$$;
+
+-- COMMENT: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+COMMENT ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  IS 'The drop-off risk, 0 to 100: the sum of weight x value over inactivity (40, days without activity / 14, at most 1), velocity_down (20), struggling (20) and behind_schedule (20); 0 when every tool is completed. Answers the score and each factor with its weight, value, points and what it measures.';
+
+-- FUNCTION: engagement_status(integer, integer)
+CREATE FUNCTION shared.engagement_status(p_days_since_activity integer
+                                       , p_days_since_joining integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_days integer := coalesce(p_days_since_activity, p_days_since_joining);
+begin
+    if p_days_since_activity is null and p_days_since_joining >= 14 then
+        return 'not_started';
+    end if;
+    return case when v_days <= 7 then 'active' when v_days <= 14 then 'slowing' else 'inactive' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+COMMENT ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  IS 'not_started: no save or submit and joined 14 or more days ago; otherwise, by the days since the last active day (since joining without one): active 0 to 7, slowing 8 to 14, inactive 15 or more.';
+
 -- FUNCTION: ensure_progress_rows(uuid)
 CREATE FUNCTION shared.ensure_progress_rows(p_user_id uuid)
 RETURNS integer
@@ -3122,7 +3336,9 @@ begin
         'progress_rows', (select count(*) from shared.user_progress as p where p.user_id = p_user_id),
         'progress_changes', (select count(*) from shared.progress_changes as c where c.user_id = p_user_id),
         'ai_requests', (select count(*) from shared.ai_requests as r where r.user_id = p_user_id),
-        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id));
+        'refresh_tokens', (select count(*) from shared.refresh_tokens as t where t.user_id = p_user_id),
+        'activity_facts', (select count(*) from shared.activity_facts as f where f.user_id = p_user_id),
+        'awards', (select count(*) from shared.awards as a where a.user_id = p_user_id));
 
     -- queued events would carry their data to other systems: they are not sent
     delete from shared.outbox_events as e where e.user_id = p_user_id and e.status <> 'delivered';
@@ -3189,7 +3405,7 @@ $$;
 
 -- COMMENT: FUNCTION erase_user(p_user_id uuid, p_reason text, p_erased_by uuid)
 COMMENT ON FUNCTION shared.erase_user (p_user_id uuid, p_reason text, p_erased_by uuid)
-  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
+  IS 'Erases a person in one transaction: deletes their account, work in every tool (active and archived, outputs, versions), progress and its history, analytics facts, awards and gamification preferences, sessions, AI requests, undelivered events and rate counters; anonymises the admin audit, delivered and LearnWorlds events and their changes to others'' work (a random marker instead of their id, "[erased]" for texts naming them). A second call answers status already_erased; an unknown id raises PT404. Audited as erase_user. DBA use: select shared.erase_user(''<uuid>'', ''asked through LearnWorlds'');';
 
 -- FUNCTION: export_bundle(text, uuid)
 CREATE FUNCTION shared.export_bundle(p_slug text, p_user_id uuid)
@@ -3390,6 +3606,108 @@ $$;
 COMMENT ON FUNCTION shared.exposure_problems ()
   IS 'What Supabase''s database linter would flag in the project''s schemas, one row per problem (lint, object, detail): a table without row-level security, any policy, a view running with its owner''s rights readable by PUBLIC or the client roles, a function without a pinned search_path, a function PUBLIC or a client role may execute, a table a client role holds a privilege on. Empty when closed. DBA use: select * from shared.exposure_problems();';
 
+-- FUNCTION: funnel_json(shared.tools, integer, integer, integer, integer, integer, integer, double precision, boolean, integer)
+CREATE FUNCTION shared.funnel_json(p_tool shared.tools
+                                 , p_members integer
+                                 , p_reached integer
+                                 , p_completed integer
+                                 , p_reached_next integer
+                                 , p_stopped integer
+                                 , p_timed integer
+                                 , p_median_days double precision
+                                 , p_last boolean
+                                 , p_min_group integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_hidden jsonb := shared.too_few_to_show();
+    v_counts boolean := p_members >= p_min_group;
+begin
+    -- shared.analytics_cell's rule, inline (a program's funnels are thousands of cells): counts
+    -- over the group's members, the conversion over those who completed the tool, the median
+    -- over those with a first save and a submit; p_min_group is shared.analytics_min_group()
+    return jsonb_build_object(
+        'tool', shared.tool_ref(p_tool),
+        'reached', case when v_counts then pg_catalog.to_jsonb(p_reached) else v_hidden end,
+        'completed', case when v_counts then pg_catalog.to_jsonb(p_completed) else v_hidden end,
+        'conversion_to_next', case when p_last then null
+                                   when p_completed >= p_min_group
+                                   then pg_catalog.to_jsonb(round(100.0 * p_reached_next / p_completed, 1))
+                                   else v_hidden end,
+        'stopped_here', case when v_counts then pg_catalog.to_jsonb(p_stopped) else v_hidden end,
+        'median_days', case when p_timed >= p_min_group then pg_catalog.to_jsonb(round(p_median_days::numeric, 1))
+                            else v_hidden end);
+end;
+$$;
+
+-- COMMENT: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+COMMENT ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+  IS 'One tool of a funnel: reached, completed, stopped_here (shown when the members are >= p_min_group), conversion_to_next (percent of completers who reached the next sprint, over the completers; null for the last tool), median_days (over the timed completers).';
+
+-- FUNCTION: gamification_me(shared.users)
+CREATE FUNCTION shared.gamification_me(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_organization shared.organizations;
+    v_position jsonb;
+begin
+    select o.* into v_organization from shared.organizations as o where o.id = p_user.organization_id;
+    if v_organization.id is not null then
+        select jsonb_build_object('organization_id', v_organization.id) || shared.leaderboard_entry_json(e) into v_position
+          from shared.leaderboard_effort(v_organization, p_user.id) as e where e.user_id = p_user.id;
+    end if;
+    return jsonb_build_object(
+        'points', shared.user_points(p_user.id),
+        'streak', shared.submit_streak(p_user.id),
+        'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
+                                                                'facts', a.facts, 'awarded_at', a.awarded_at)
+                                             order by a.awarded_at, a.id), '[]')
+                     from shared.awards as a where a.user_id = p_user.id),
+        'leaderboard', v_position,
+        'preferences', jsonb_build_object('leaderboard', coalesce((select p.leaderboard from shared.gamification_preferences as p
+                                                                  where p.user_id = p_user.id), true)));
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_me(p_user shared.users)
+COMMENT ON FUNCTION shared.gamification_me (p_user shared.users)
+  IS 'A user''s own gamification: points (with each tool''s), streak, awards with their facts and times, their position in their organization''s leaderboard (null without one) and preferences.';
+
+-- FUNCTION: gamification_meta()
+CREATE FUNCTION shared.gamification_meta()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- computed for this answer from the facts: stale as soon as anyone saves or submits
+    return jsonb_build_object('calculated_at', pg_catalog.now(), 'source', 'live', 'stale_after', pg_catalog.now());
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_meta()
+COMMENT ON FUNCTION shared.gamification_meta ()
+  IS 'The meta of every gamification answer: live figures, calculated now, stale_after = calculated_at (nothing is cached).';
+
+-- FUNCTION: gamification_rules()
+CREATE FUNCTION shared.gamification_rules()
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    -- one place for the numbers the README states
+    return jsonb_build_object('points_per_tool', 10, 'points_on_time_bonus', 5,
+                              'forgive_one_missed_week_per', 8, 'streak_award_weeks', 8,
+                              'on_time_run_award', 5);
+end;
+$$;
+
+-- COMMENT: FUNCTION gamification_rules()
+COMMENT ON FUNCTION shared.gamification_rules ()
+  IS 'The gamification numbers: points per submitted tool, the on-time bonus, one missed week forgiven per 8 weeks, the streak and on-time run that earn awards.';
+
 -- FUNCTION: get_meeting_notes(uuid, shared.tools)
 CREATE FUNCTION shared.get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 RETURNS jsonb
@@ -3476,6 +3794,37 @@ $$;
 COMMENT ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   IS 'The team''s current decision on a tool (version 0 when none yet).';
 
+-- FUNCTION: grant_award(uuid, text, text, text, jsonb)
+CREATE FUNCTION shared.grant_award(p_user_id uuid
+                                 , p_tool_slug text
+                                 , p_kind text
+                                 , p_subject text
+                                 , p_facts jsonb)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_award shared.awards;
+begin
+    insert into shared.awards (user_id, kind, subject, facts)
+    values (p_user_id, p_kind, p_subject, p_facts)
+        on conflict (user_id, kind, subject) do nothing
+    returning * into v_award;
+    if v_award.id is null then
+        return false;  -- already earned (perhaps by a concurrent submit that committed first)
+    end if;
+    perform shared.record_event('award_earned', p_user_id, p_tool_slug,
+                                jsonb_build_object('award', jsonb_build_object(
+                                    'kind', v_award.kind, 'subject', nullif(v_award.subject, ''),
+                                    'facts', v_award.facts, 'awarded_at', v_award.awarded_at)));
+    return true;
+end;
+$$;
+
+-- COMMENT: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+COMMENT ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+  IS 'Stores an award once (the unique key decides, also between concurrent submits) and, only when it was new, writes its award_earned event (tool: the submit that earned it). True when it was new.';
+
 -- TABLE: organization_groups
 CREATE TABLE shared.organization_groups (
     id uuid DEFAULT gen_random_uuid() NOT NULL
@@ -3515,6 +3864,60 @@ $$;
 COMMENT ON FUNCTION shared.group_descendants (p_path text)
   IS 'The group with that materialized path and every group below it, at any depth (one index range scan).';
 
+-- FUNCTION: group_figure(integer, jsonb)
+CREATE FUNCTION shared.group_figure(p_users integer, p_value jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    if shared.k_anonymous(p_users) then
+        return p_value;
+    end if;
+    return to_jsonb('too few to show'::text);
+end;
+$$;
+
+-- COMMENT: FUNCTION group_figure(p_users integer, p_value jsonb)
+COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
+  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
+
+-- FUNCTION: group_funnels(text)
+CREATE FUNCTION shared.group_funnels(p_kind text)
+RETURNS TABLE (group_key text, funnel jsonb)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
+    v_hidden jsonb := shared.too_few_to_show();
+begin
+    -- shared.funnel_json's cells, set-based: a program of 5,000 organizations has 155,000 of
+    -- them, too many for a function call each
+    return query
+    select f.group_key,
+           jsonb_agg(jsonb_build_object(
+               'tool', shared.tool_ref(t),
+               'reached', case when f.members >= v_min then pg_catalog.to_jsonb(f.reached) else v_hidden end,
+               'completed', case when f.members >= v_min then pg_catalog.to_jsonb(f.completed) else v_hidden end,
+               'conversion_to_next', case when t.sprint_number = v_last then null
+                                          when f.completed >= v_min
+                                          then pg_catalog.to_jsonb(round(100.0 * f.reached_next / f.completed, 1))
+                                          else v_hidden end,
+               'stopped_here', case when f.members >= v_min then pg_catalog.to_jsonb(f.stopped) else v_hidden end,
+               'median_days', case when f.timed >= v_min then pg_catalog.to_jsonb(round(f.median_days::numeric, 1))
+                                   else v_hidden end)
+               order by t.sprint_number)
+      from shared.analytics_tool_funnels as f
+      join shared.tools as t on t.slug = f.tool_slug
+     where f.grouping_kind = p_kind
+     group by f.group_key;
+end;
+$$;
+
+-- COMMENT: FUNCTION group_funnels(p_kind text)
+COMMENT ON FUNCTION shared.group_funnels (p_kind text)
+  IS 'Every group''s funnel of one kind (organization, joining_month, program) from the snapshot shared.analytics_tool_funnels, per tool in sprint order, with shared.funnel_json''s cells.';
+
 -- FUNCTION: group_json(uuid)
 CREATE FUNCTION shared.group_json(p_group_id uuid)
 RETURNS jsonb
@@ -3540,6 +3943,28 @@ $$;
 -- COMMENT: FUNCTION group_json(p_group_id uuid)
 COMMENT ON FUNCTION shared.group_json (p_group_id uuid)
   IS 'A group as the admin API shows it: parent, depth, ancestors (root first), its organizations'' count and its gurus.';
+
+-- FUNCTION: group_summary_json(integer, integer, integer, integer, integer)
+CREATE FUNCTION shared.group_summary_json(p_members integer
+                                        , p_stalled integer
+                                        , p_median_tools integer
+                                        , p_compared integer
+                                        , p_median_pace integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'members', shared.analytics_cell(p_members, p_members),
+        'stalled', shared.analytics_cell(p_stalled, p_members),
+        'median_tools_completed', shared.analytics_cell(p_median_tools, p_members),
+        'median_pace_difference', shared.analytics_cell(p_median_pace, p_compared));
+end;
+$$;
+
+-- COMMENT: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+COMMENT ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+  IS 'A group''s summary: members, stalled, median_tools_completed (over its members), median_pace_difference (over the members compared with the program), each k-anonymous.';
 
 -- FUNCTION: guru_digest(uuid)
 CREATE FUNCTION shared.guru_digest(p_guru_id uuid)
@@ -3728,6 +4153,104 @@ $$;
 COMMENT ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   IS 'Stores the hash of a new refresh token in a family; it expires after request.context refresh_ttl_seconds (7 days by default).';
 
+-- FUNCTION: k_anonymous(integer)
+CREATE FUNCTION shared.k_anonymous(p_users integer)
+RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return coalesce(p_users, 0) >= shared.analytics_min_group();
+end;
+$$;
+
+-- COMMENT: FUNCTION k_anonymous(p_users integer)
+COMMENT ON FUNCTION shared.k_anonymous (p_users integer)
+  IS 'Whether an aggregate over p_users users may be shown (at least shared.analytics_min_group()).';
+
+-- TABLE: organizations
+CREATE TABLE shared.organizations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , name varchar(255) NOT NULL
+  , slug varchar(255) NOT NULL
+  , settings jsonb DEFAULT CAST('{}' AS jsonb)
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , group_id uuid
+);
+
+-- COMMENT: TABLE organizations
+COMMENT ON TABLE shared.organizations
+  IS 'Companies taking part in the program; gurus follow organizations.';
+
+-- COMMENT: COLUMN organizations.slug
+COMMENT ON COLUMN shared.organizations.slug
+  IS 'URL-safe unique name of the organization.';
+
+-- COMMENT: COLUMN organizations.group_id
+COMMENT ON COLUMN shared.organizations.group_id
+  IS 'The group the organization sits in (null: none).';
+
+-- FUNCTION: leaderboard_effort(shared.organizations, uuid, timestamp with time zone)
+CREATE FUNCTION shared.leaderboard_effort(p_organization shared.organizations
+                                        , p_viewer_id uuid
+                                        , p_as_of timestamp with time zone = now())
+RETURNS TABLE (user_id uuid, full_name varchar, takes_part boolean, active_days integer, tools_submitted integer, effort integer, rank integer, participants integer, band text)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_organization);
+    v_week_start timestamptz := pg_catalog.date_trunc('week', p_as_of at time zone v_zone) at time zone v_zone;
+begin
+    -- a local date is shared.local_date's: the fact's time in the organization's zone
+    return query
+    with members as (
+        select u.id, u.full_name, coalesce(p.leaderboard, true) as takes_part
+          from shared.users as u
+          left join shared.gamification_preferences as p on p.user_id = u.id
+         where u.organization_id = p_organization.id
+    ), figures as (
+        select m.id, m.full_name, m.takes_part,
+               coalesce(f.days, 0)::integer as days, coalesce(f.tools, 0)::integer as tools
+          from members as m
+          left join lateral (
+              select count(distinct (a.occurred_at at time zone v_zone)::date) filter (where a.kind in ('save', 'submit')) as days,
+                     count(distinct a.tool_slug) filter (where a.kind = 'submit') as tools
+                from shared.activity_facts as a
+               where a.user_id = m.id and a.occurred_at >= v_week_start and a.occurred_at <= p_as_of) as f on true
+         where m.takes_part or m.id = p_viewer_id
+    ), ranked as (
+        select x.*, x.days + x.tools as score,
+               (rank() over (order by x.days + x.tools desc))::integer as position,
+               (count(*) over ())::integer as n
+          from figures as x
+    )
+    select r.id, r.full_name, r.takes_part, r.days, r.tools, r.score, r.position, r.n,
+           shared.percentile_band(r.position, r.n)
+      from ranked as r
+     order by r.position, r.full_name, r.id;
+end;
+$$;
+
+-- COMMENT: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+COMMENT ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+  IS 'This ISO week''s effort of the organization''s members who take part (and of the viewer, who always sees themself): active days, tools submitted, effort = their sum, rank (ties share one) among them and its percentile band.';
+
+-- FUNCTION: leaderboard_entry_json(record)
+CREATE FUNCTION shared.leaderboard_entry_json(p_entry record)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('rank', p_entry.rank, 'participants', p_entry.participants, 'band', p_entry.band,
+                              'active_days', p_entry.active_days, 'tools_submitted', p_entry.tools_submitted,
+                              'effort', p_entry.effort, 'takes_part', p_entry.takes_part);
+end;
+$$;
+
+-- COMMENT: FUNCTION leaderboard_entry_json(p_entry record)
+COMMENT ON FUNCTION shared.leaderboard_entry_json (p_entry record)
+  IS 'A leaderboard row''s figures (rank, participants, band, active days, tools submitted, effort).';
+
 -- FUNCTION: list_action_items(uuid, uuid, text)
 CREATE FUNCTION shared.list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 RETURNS jsonb
@@ -3763,8 +4286,7 @@ begin
                     or (p_caller.role = 'guru' and o.id in (select shared.coached_organization_ids(p_caller.id))))
              order by o.slug limit p_limit + 1) as o;
     return jsonb_build_object(
-        'items', (select coalesce(jsonb_agg(shared.organization_summary(o) order by o.slug), '[]')
-                    from shared.organizations as o where o.id = any (v_page[1:p_limit])),
+        'items', shared.organization_summaries(coalesce(v_page[1:p_limit], '{}')),
         'next_cursor', case when coalesce(array_length(v_page, 1), 0) > p_limit
                             then (select o.slug from shared.organizations as o where o.id = v_page[p_limit]) end);
 end;
@@ -3773,6 +4295,20 @@ $$;
 -- COMMENT: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 COMMENT ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
   IS 'The organizations a caller may see (their own; a guru''s coached ones; all for an admin), by slug, one page after the cursor, with their figures.';
+
+-- FUNCTION: local_date(uuid, timestamp with time zone)
+CREATE FUNCTION shared.local_date(p_organization_id uuid, p_at timestamp with time zone)
+RETURNS date
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return (p_at at time zone shared.organization_time_zone(p_organization_id))::date;
+end;
+$$;
+
+-- COMMENT: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+COMMENT ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
+  IS 'The date a moment falls on in the organization''s time zone (UTC without one): the day an active day counts.';
 
 -- FUNCTION: lock_user(uuid)
 CREATE FUNCTION shared.lock_user(p_user_id uuid)
@@ -3792,29 +4328,6 @@ $$;
 -- COMMENT: FUNCTION lock_user(p_user_id uuid)
 COMMENT ON FUNCTION shared.lock_user (p_user_id uuid)
   IS 'Serializes work for one user (row lock on shared.users for the rest of the transaction). Raises PT404 for an unknown user.';
-
--- TABLE: organizations
-CREATE TABLE shared.organizations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , name varchar(255) NOT NULL
-  , slug varchar(255) NOT NULL
-  , settings jsonb DEFAULT CAST('{}' AS jsonb)
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , group_id uuid
-);
-
--- COMMENT: TABLE organizations
-COMMENT ON TABLE shared.organizations
-  IS 'Companies taking part in the program; gurus follow organizations.';
-
--- COMMENT: COLUMN organizations.slug
-COMMENT ON COLUMN shared.organizations.slug
-  IS 'URL-safe unique name of the organization.';
-
--- COMMENT: COLUMN organizations.group_id
-COMMENT ON COLUMN shared.organizations.group_id
-  IS 'The group the organization sits in (null: none).';
 
 -- FUNCTION: meeting_json(shared.organizations, text, timestamp with time zone)
 CREATE FUNCTION shared.meeting_json(p_organization shared.organizations
@@ -3899,32 +4412,52 @@ CREATE FUNCTION shared.member_states(p_organization_id uuid)
 RETURNS TABLE (user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean)
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    -- one pass over each member's 31 progress rows and one over their saved versions (both by
-    -- user_id); the team's meeting tools once. Stalled: some counted tool (in progress, or
-    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
-    -- for "some tool" is the earliest unlock among them.
-    with meetings as materialized (
-        select coalesce(array_agg(m.tool_slug::text), '{}') as tools
-          from shared.meeting_schedules as m where m.organization_id = p_organization_id
-    )
-    select u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
-           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
-                    false)
-      from meetings as mt
-      cross join shared.users as u
-      cross join lateral (
-          select max(greatest(p.started_at, p.completed_at)) as progress_at,
-                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
-                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since
-            from shared.user_progress as p where p.user_id = u.id) as pr
-      cross join lateral (
-          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
-     where u.organization_id = p_organization_id;
+    select s.user_id, s.email, s.full_name, s.last_saved_at, s.stalled
+      from shared.member_states_of(array[p_organization_id]) as s;
 $$;
 
 -- COMMENT: FUNCTION member_states(p_organization_id uuid)
 COMMENT ON FUNCTION shared.member_states (p_organization_id uuid)
-  IS 'Each member of an organization with their last save and whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled).';
+  IS 'Each member of an organization with their last save and whether they are stalled (shared.member_states_of for one organization).';
+
+-- FUNCTION: member_states_of(uuid[])
+CREATE FUNCTION shared.member_states_of(p_organization_ids uuid[])
+RETURNS TABLE (organization_id uuid, user_id uuid, email text, full_name text, last_saved_at timestamp with time zone, stalled boolean, first_open_tool integer)
+LANGUAGE sql STABLE SET search_path TO ''
+AS $$
+    -- one pass over each member's 31 progress rows and one over their saved versions (both by
+    -- user_id); the teams' meeting tools once. Stalled: some counted tool (in progress, or
+    -- unlocked with a meeting) and no save since max(last save, its unlock) + 7 days, which
+    -- for "some tool" is the earliest unlock among them. first_open_tool: the position, in sprint
+    -- order, of the first tool the member has open (unlocked or in progress), from the same pass.
+    with tool_order as materialized (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), meetings as materialized (
+        select m.organization_id, array_agg(m.tool_slug::text) as tools
+          from shared.meeting_schedules as m where m.organization_id = any (p_organization_ids)
+         group by m.organization_id
+    )
+    select u.organization_id, u.id, u.email::text, u.full_name::text, greatest(pr.progress_at, sv.saved_at),
+           coalesce(pr.counted and greatest(pr.progress_at, sv.saved_at, pr.open_since) < pg_catalog.now() - interval '7 days',
+                    false),
+           pr.first_open
+      from tool_order as o
+      cross join shared.users as u
+      left join meetings as mt on mt.organization_id = u.organization_id
+      cross join lateral (
+          select max(greatest(p.started_at, p.completed_at)) as progress_at,
+                 coalesce(bool_or(p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))), false) as counted,
+                 min(p.unlocked_at) filter (where p.status = 'in_progress' or (p.status = 'unlocked' and p.tool_slug = any (mt.tools))) as open_since,
+                 min(pg_catalog.array_position(o.slugs, p.tool_slug::text)) filter (where p.status in ('unlocked', 'in_progress')) as first_open
+            from shared.user_progress as p where p.user_id = u.id) as pr
+      cross join lateral (
+          select max(v.replaced_at) as saved_at from shared.submission_versions as v where v.user_id = u.id) as sv
+     where u.organization_id = any (p_organization_ids);
+$$;
+
+-- COMMENT: FUNCTION member_states_of(p_organization_ids uuid[])
+COMMENT ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
+  IS 'Each member of the given organizations with their last save, whether they are stalled (no save for 7 days while a tool is in progress, or unlocked with a meeting scheduled) and the sprint-order position of the first tool they have open.';
 
 -- FUNCTION: mentions(text, text[])
 CREATE FUNCTION shared.mentions(p_text text, p_needles text[])
@@ -4160,6 +4693,35 @@ $$;
 COMMENT ON FUNCTION shared.number_summary (p_values jsonb)
   IS 'n, min, median, max and mean of the JSON numbers in an array (other values are left out).';
 
+-- FUNCTION: organization_analytics(shared.organizations)
+CREATE FUNCTION shared.organization_analytics(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_members integer := (select count(*) from shared.users as u
+                           where u.organization_id = p_organization.id and u.role = 'user');
+    v_pace jsonb := shared.analytics_meta(array['shared.analytics_program_pace']);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+            'members', v_members,
+            'min_group', shared.analytics_min_group(),
+            'funnel', shared.organization_funnel(p_organization.id),
+            'stalled_members', shared.organization_stalled(p_organization.id),
+            'pace', shared.organization_pace(p_organization.id)),
+        -- the funnel and stalled members are live; the program median of pace is a snapshot
+        'meta', v_pace || jsonb_build_object('sections', jsonb_build_object(
+                    'funnel', shared.analytics_meta(), 'stalled_members', shared.analytics_meta(),
+                    'pace', v_pace)));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_analytics(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
+  IS 'GET /api/analytics/organizations/{id}: members, funnel, stalled members and pace; meta is the oldest part (the program pace snapshot), meta.sections each part''s.';
+
 -- FUNCTION: organization_dashboard(shared.organizations)
 CREATE FUNCTION shared.organization_dashboard(p_organization shared.organizations)
 RETURNS jsonb
@@ -4276,6 +4838,37 @@ $$;
 COMMENT ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
   IS 'The organization''s work for its archive: team_reports (every tool some member saved, in sprint order), member_exports (each member''s export bundle of each tool saved, anonymous answers withheld), anonymous_left_out (members'' bundles of anonymous tools), left_out (what did not fit p_max_bytes of JSON or p_max_bundles documents, not computed) and the members.';
 
+-- FUNCTION: organization_funnel(uuid)
+CREATE FUNCTION shared.organization_funnel(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_last integer := (select max(t.sprint_number) from shared.tools as t);
+    v_min integer := shared.analytics_min_group();
+begin
+    return (
+        select coalesce(jsonb_agg(shared.funnel_json(t, f.members, f.reached, f.completed, f.reached_next, f.stopped,
+                                                     f.timed, f.median_days, t.sprint_number = v_last, v_min)
+                                  order by t.sprint_number), '[]')
+          from (select m.tool_slug, count(*)::integer as members,
+                       count(*) filter (where m.reached)::integer as reached,
+                       count(*) filter (where m.completed)::integer as completed,
+                       count(*) filter (where m.reached_next)::integer as reached_next,
+                       count(*) filter (where m.furthest and m.quiet)::integer as stopped,
+                       count(m.days)::integer as timed,
+                       percentile_cont(0.5) within group (order by m.days) as median_days
+                  from shared.analytics_member_tools as m
+                 where m.organization_id = p_organization_id
+                 group by m.tool_slug) as f
+          join shared.tools as t on t.slug = f.tool_slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_funnel(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_funnel (p_organization_id uuid)
+  IS 'The organization''s funnel, live: per tool in sprint order, shared.funnel_json over its business leaders.';
+
 -- FUNCTION: organization_json(uuid)
 CREATE FUNCTION shared.organization_json(p_organization_id uuid)
 RETURNS jsonb
@@ -4296,23 +4889,269 @@ $$;
 COMMENT ON FUNCTION shared.organization_json (p_organization_id uuid)
   IS 'An organization with its member count and gurus, as the admin API shows it.';
 
--- FUNCTION: organization_summary(shared.organizations)
-CREATE FUNCTION shared.organization_summary(p_organization shared.organizations)
+-- FUNCTION: organization_leaderboard(shared.organizations, uuid)
+CREATE FUNCTION shared.organization_leaderboard(p_organization shared.organizations
+                                              , p_viewer_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_organization);
+    v_entries jsonb;
+    v_me jsonb;
+begin
+    select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', e.user_id, 'full_name', e.full_name))
+                              || shared.leaderboard_entry_json(e) order by e.rank, e.full_name, e.user_id)
+                    filter (where e.takes_part), '[]'),
+           (array_agg(shared.leaderboard_entry_json(e)) filter (where e.user_id = p_viewer_id))[1]
+      into v_entries, v_me
+      from shared.leaderboard_effort(p_organization, p_viewer_id) as e;
+    return jsonb_build_object(
+        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
+        'week', jsonb_build_object('starts_on', pg_catalog.date_trunc('week', pg_catalog.now() at time zone v_zone)::date,
+                                   'time_zone', v_zone),
+        'entries', v_entries, 'me', v_me);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
+COMMENT ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
+  IS 'The organization''s leaderboard this week: the participants by name with rank, band and figures; me: the viewer''s own row when they are a member (also when they opted out, computed as if they took part).';
+
+-- FUNCTION: organization_next_actions(jsonb)
+CREATE FUNCTION shared.organization_next_actions(p_analytics jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_actions jsonb := '[]';
+    v_stalled jsonb := p_analytics -> 'stalled_members';
+    v_stop jsonb;
+    v_weak jsonb;
+    v_pace jsonb := p_analytics #> '{pace,median_difference}';
+begin
+    -- 1. the five longest quiet stalled members, by name
+    select v_actions || coalesce(jsonb_agg(jsonb_build_object(
+               'kind', 'check_in', 'user', s -> 'user',
+               'text', format('Check in with %s: stalled, last save %s.', s #>> '{user,full_name}',
+                              coalesce(pg_catalog.to_char((s ->> 'last_saved_at')::timestamptz at time zone 'UTC', 'DD Mon YYYY'),
+                                       'never')))), '[]')
+      into v_actions
+      from (select s from jsonb_array_elements(v_stalled) as s limit 5) as first_five;
+    -- 2. the tool where the most members stopped (shown figures only)
+    select f into v_stop
+      from jsonb_array_elements(p_analytics -> 'funnel') as f
+     where jsonb_typeof(f -> 'stopped_here') = 'number' and (f ->> 'stopped_here')::integer > 0
+     order by (f ->> 'stopped_here')::integer desc, (f #>> '{tool,sprint_number}')::integer
+     limit 1;
+    if v_stop is not null then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'unblock_tool', 'tool', v_stop -> 'tool',
+            'text', format('Work through %s with the team: %s members stopped there.',
+                           v_stop #>> '{tool,name}', v_stop ->> 'stopped_here'));
+    end if;
+    -- 3. the weakest step to the next sprint (below 100 percent)
+    select f into v_weak
+      from jsonb_array_elements(p_analytics -> 'funnel') as f
+     where jsonb_typeof(f -> 'conversion_to_next') = 'number' and (f ->> 'conversion_to_next')::numeric < 100
+     order by (f ->> 'conversion_to_next')::numeric, (f #>> '{tool,sprint_number}')::integer
+     limit 1;
+    if v_weak is not null then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'next_sprint', 'tool', v_weak -> 'tool',
+            'text', format('Help those who completed %s start the next sprint: %s%% went on.',
+                           v_weak #>> '{tool,name}', v_weak ->> 'conversion_to_next'));
+    end if;
+    -- 4. the team behind the program's pace
+    if jsonb_typeof(v_pace) = 'number' and (v_pace #>> '{}')::numeric < 0 then
+        v_actions := v_actions || jsonb_build_object(
+            'kind', 'pace', 'text',
+            format('The team is %s tools behind the program''s median pace: plan the next meetings to catch up.',
+                   abs((v_pace #>> '{}')::numeric)));
+    end if;
+    return v_actions;
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_next_actions(p_analytics jsonb)
+COMMENT ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
+  IS 'Next actions from an organization''s analytics: check in with the five longest quiet stalled members, the tool where most stopped, the weakest conversion to the next sprint, the pace when behind the program.';
+
+-- FUNCTION: organization_pace(uuid)
+CREATE FUNCTION shared.organization_pace(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_min integer := shared.analytics_min_group();
+begin
+    -- the program's median at a member's day is shown only when at least ANALYTICS_MIN_GROUP
+    -- of the users it is taken over are outside this organization (the rest of the program)
+    return (
+        with members as (
+            select u.id, u.email, u.full_name,
+                   floor(extract(epoch from pg_catalog.now() - u.created_at) / 86400)::integer as day,
+                   (select count(*) from shared.user_progress as p
+                     where p.user_id = u.id and p.status = 'completed')::integer as completed
+              from shared.users as u
+             where u.organization_id = p_organization_id and u.role = 'user' and u.created_at is not null
+        ), compared as (
+            select m.*, pace.median_tools,
+                   pace.users - (select count(*) from members as o where o.day >= m.day) >= v_min as shown
+              from members as m
+              left join shared.analytics_program_pace as pace on pace.day_since_joining = m.day
+        )
+        select jsonb_build_object(
+                   'median_difference',
+                   shared.analytics_cell(percentile_disc(0.5) within group (order by c.completed - c.median_tools)
+                                             filter (where c.shown),
+                                         (count(*) filter (where c.shown))::integer),
+                   'members', coalesce(jsonb_agg(jsonb_build_object(
+                       'user', jsonb_build_object('id', c.id, 'email', c.email, 'full_name', c.full_name),
+                       'days_since_joining', c.day,
+                       'tools_completed', c.completed,
+                       'program_median', case when c.shown then pg_catalog.to_jsonb(c.median_tools)
+                                              else shared.too_few_to_show() end,
+                       'difference', case when c.shown then pg_catalog.to_jsonb(c.completed - c.median_tools)
+                                          else shared.too_few_to_show() end)
+                       order by c.email) filter (where c.id is not null), '[]'))
+          from compared as c);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_pace(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_pace (p_organization_id uuid)
+  IS 'Each business leader''s tools completed against the program median at their day since joining (shown when >= ANALYTICS_MIN_GROUP users outside the organization make it), and the members'' median difference (k-anonymous).';
+
+-- FUNCTION: organization_report(shared.organizations)
+CREATE FUNCTION shared.organization_report(p_organization shared.organizations)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_answer jsonb := shared.organization_analytics(p_organization);
+begin
+    return (v_answer -> 'data') || jsonb_build_object(
+        'report', 'organization_progress',
+        'generated_at', pg_catalog.now(),
+        'risks', shared.organization_risks(p_organization.id),
+        'next_actions', shared.organization_next_actions(v_answer -> 'data'),
+        'meta', v_answer -> 'meta');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_report(p_organization shared.organizations)
+COMMENT ON FUNCTION shared.organization_report (p_organization shared.organizations)
+  IS 'What the organization progress report PDF shows: shared.organization_analytics, the members'' drop-off risks with their factors, and the next actions.';
+
+-- FUNCTION: organization_risks(uuid)
+CREATE FUNCTION shared.organization_risks(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- each member's own figure (no aggregate): the organization's gurus see each member already
+    return jsonb_build_object(
+        'available', true,
+        'members', (
+            select coalesce(jsonb_agg(jsonb_build_object(
+                       'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
+                       'score', r.risk -> 'score',
+                       'factors', (select coalesce(jsonb_agg(f order by (f ->> 'points')::numeric desc), '[]')
+                                     from jsonb_array_elements(r.risk -> 'factors') as f
+                                    where (f ->> 'points')::numeric > 0))
+                       order by (r.risk ->> 'score')::integer desc, u.email), '[]')
+              from shared.users as u
+              cross join lateral (select shared.user_analytics(u) #> '{data,dropoff_risk}' as risk) as r
+             where u.organization_id = p_organization_id and u.role = 'user'));
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_risks(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_risks (p_organization_id uuid)
+  IS 'The organization''s business leaders with their drop-off risk (shared.dropoff_risk: score and the factors that add points, with weight and points), highest first.';
+
+-- FUNCTION: organization_stalled(uuid)
+CREATE FUNCTION shared.organization_stalled(p_organization_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- names, not an aggregate: the organization's gurus see each member in coaching already
+    return (
+        select coalesce(jsonb_agg(jsonb_build_object('user', jsonb_build_object('id', s.user_id, 'email', s.email,
+                                                                                'full_name', s.full_name),
+                                                     'last_saved_at', s.last_saved_at)
+                                  order by s.last_saved_at nulls first, s.email), '[]')
+          from shared.member_states(p_organization_id) as s
+          join shared.users as u on u.id = s.user_id and u.role = 'user'
+         where s.stalled);
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_stalled(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_stalled (p_organization_id uuid)
+  IS 'The organization''s stalled business leaders (coaching''s definition, shared.member_states), longest quiet first.';
+
+-- FUNCTION: organization_summaries(uuid[])
+CREATE FUNCTION shared.organization_summaries(p_organization_ids uuid[])
 RETURNS jsonb
 LANGUAGE sql STABLE SET search_path TO ''
 AS $$
-    select jsonb_build_object('id', p_organization.id, 'name', p_organization.name, 'slug', p_organization.slug,
-                              'group_id', p_organization.group_id,
-                              'time_zone', shared.organization_time_zone(p_organization),
-                              'member_count', m.members, 'stalled_count', m.stalled)
-           || (shared.team_figures(p_organization) - 'readiness')
-      from (select count(*) as members, count(*) filter (where s.stalled) as stalled
-              from shared.member_states(p_organization.id) as s) as m;
+    -- the figures of a page of organizations, each kind read once for all of them: member states
+    -- (one pass over the members' progress) and next meetings. The current tool (as in
+    -- shared.team_figures): the tool of the next meeting, else the lowest-sprint tool some member
+    -- has open, which is one not every member has completed.
+    with page as materialized (
+        select o.id, o.slug, o as organization from shared.organizations as o where o.id = any (p_organization_ids)
+    ), states as (
+        select s.organization_id, count(*) as members, count(*) filter (where s.stalled) as stalled,
+               min(s.first_open_tool) as first_open_tool
+          from shared.member_states_of(p_organization_ids) as s group by s.organization_id
+    ), tool_order as (
+        select array_agg(t.slug::text order by t.sprint_number) as slugs from shared.tools as t
+    ), next_meetings as (
+        select distinct on (m.organization_id) m.organization_id, m.tool_slug, m.meeting_at
+          from shared.meeting_schedules as m
+         where m.organization_id = any (p_organization_ids) and m.meeting_at >= pg_catalog.now()
+         order by m.organization_id, m.meeting_at, m.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'name', (g.organization).name, 'slug', g.slug,
+                                                 'group_id', (g.organization).group_id,
+                                                 'time_zone', shared.organization_time_zone(g.organization),
+                                                 'member_count', coalesce(st.members, 0),
+                                                 'stalled_count', coalesce(st.stalled, 0),
+                                                 'current_tool', (select shared.tool_ref(t) from shared.tools as t
+                                                                   where t.slug = coalesce(n.tool_slug, o.slugs[st.first_open_tool])),
+                                                 'next_meeting', shared.meeting_json(g.organization, n.tool_slug,
+                                                                                     n.meeting_at))
+                              order by g.slug), '[]')
+      from page as g
+      left join states as st on st.organization_id = g.id
+      left join next_meetings as n on n.organization_id = g.id
+      cross join tool_order as o;
 $$;
 
--- COMMENT: FUNCTION organization_summary(p_organization shared.organizations)
-COMMENT ON FUNCTION shared.organization_summary (p_organization shared.organizations)
-  IS 'One organization of GET /api/organizations: member count, stalled members, the current tool and the next meeting.';
+-- COMMENT: FUNCTION organization_summaries(p_organization_ids uuid[])
+COMMENT ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
+  IS 'The organizations of a page of GET /api/organizations, by slug: member count, stalled members, the current tool and the next meeting, computed for the whole page at once.';
+
+-- FUNCTION: organization_time_zone(uuid)
+CREATE FUNCTION shared.organization_time_zone(p_organization_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text;
+begin
+    select nullif(o.settings ->> 'time_zone', '') into v_zone from shared.organizations as o where o.id = p_organization_id;
+    return coalesce(v_zone, 'UTC');
+end;
+$$;
+
+-- COMMENT: FUNCTION organization_time_zone(p_organization_id uuid)
+COMMENT ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
+  IS 'The organization''s time zone by id (settings.time_zone, as coaching reads it); UTC when it has none or there is no organization.';
 
 -- FUNCTION: organization_time_zone(shared.organizations)
 CREATE FUNCTION shared.organization_time_zone(p_organization shared.organizations)
@@ -4357,6 +5196,23 @@ $$;
 -- COMMENT: FUNCTION output_completeness(p_tool_slug text, p_data jsonb)
 COMMENT ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   IS 'Percentage of the tool''s declared outputs that the data fills (shown as progress while a tool is in progress).';
+
+-- FUNCTION: percentile_band(integer, integer)
+CREATE FUNCTION shared.percentile_band(p_rank integer, p_participants integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+declare
+    v_ahead numeric := (p_rank - 1)::numeric / greatest(p_participants, 1);  -- share strictly ahead
+begin
+    return case when v_ahead < 0.10 then 'top_10' when v_ahead < 0.25 then 'top_25'
+                when v_ahead < 0.50 then 'top_50' else 'rest' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION percentile_band(p_rank integer, p_participants integer)
+COMMENT ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
+  IS 'top_10, top_25, top_50 or rest, by the share of participants strictly ahead ((rank - 1) / participants): below 10%, 25%, 50%, else rest.';
 
 -- FUNCTION: person_data_export(uuid)
 CREATE FUNCTION shared.person_data_export(p_user_id uuid)
@@ -4511,11 +5367,29 @@ begin
                                                    'version', v.version, 'decided_at', v.decided_at)
                                                order by v.decided_at), '[]')
                                           from shared.team_decision_versions as v where v.decided_by = $1))$q$),
+    ('activity.json', array['shared.activity_facts', 'shared.analytics_refresh_requests'], 'deleted',
+     'What you did, as the analytics count it: each save, submit, unlock, start over and sign-in, with the tool, your organization then and when; and when you refreshed the analytics.',
+     $q$select jsonb_build_object(
+            'facts', (select coalesce(jsonb_agg(jsonb_build_object('kind', f.kind, 'tool_slug', f.tool_slug,
+                                                                   'organization_id', f.organization_id,
+                                                                   'occurred_at', f.occurred_at)
+                                                 order by f.occurred_at, f.id), '[]')
+                        from shared.activity_facts as f where f.user_id = $1),
+            'analytics_refreshes', (select coalesce(jsonb_agg(r.requested_at order by r.requested_at), '[]')
+                                      from shared.analytics_refresh_requests as r where r.requested_by = $1))$q$),
+    ('gamification.json', array['shared.awards', 'shared.gamification_preferences'], 'deleted',
+     'Your gamification: the awards you earned (which, the facts that earned them, when) and whether you take part in leaderboards.',
+     $q$select jsonb_build_object(
+            'awards', (select coalesce(jsonb_agg(jsonb_build_object('kind', a.kind, 'subject', nullif(a.subject, ''),
+                                                                    'facts', a.facts, 'awarded_at', a.awarded_at)
+                                                 order by a.awarded_at, a.id), '[]')
+                         from shared.awards as a where a.user_id = $1),
+            'preferences', (select to_jsonb(p) - 'user_id' from shared.gamification_preferences as p where p.user_id = $1))$q$),
     ('rate_limits.json', array['shared.rate_limit_counters'], 'deleted',
      'The request counters of the current minute that limit how often you may call the service.',
      $q$select coalesce(jsonb_agg(to_jsonb(c) order by c.bucket, c.window_start), '[]')
           from shared.rate_limit_counters as c where c.key = $1::text$q$),
-    -- PDF exports rendered in the background (0021_export_jobs.sql): the jobs, not the PDFs
+    -- PDF exports rendered in the background (0018_export_jobs.sql): the jobs, not the PDFs
     ('export_jobs.json', array['shared.export_jobs'], 'deleted',
      'The PDF exports rendered for you in the background, or showing your work: which document, when, its state and size (the PDFs themselves are deleted after a while; export again to get one).',
      $q$select coalesce(jsonb_agg(to_jsonb(j) - 'bundle' - 'pdf' - 'locked_by' - 'locked_until' - 'rendered_by' order by j.created_at), '[]')
@@ -4556,6 +5430,48 @@ $$;
 COMMENT ON FUNCTION shared.person_data_sources ()
   IS 'The one list of where the service keeps a person''s data: per export file, the tables it reads, what an erasure does to them, a description (the archive''s README.txt) and the query that reads them for user $1. Read by shared.person_data_export; every table with a user column must be in it.';
 
+-- FUNCTION: program_analytics()
+CREATE FUNCTION shared.program_analytics()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'min_group', shared.analytics_min_group(),
+            'program', (select jsonb_build_object('summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                                                  'funnel', coalesce(f.funnel, '[]'))
+                          from shared.analytics_group_summaries as s
+                          left join shared.group_funnels('program') as f on f.group_key = s.group_key
+                         where s.grouping_kind = 'program' and s.group_key = ''),
+            'by_organization', (
+                select coalesce(jsonb_agg(jsonb_build_object(
+                           'organization', jsonb_build_object('id', o.id, 'name', o.name),
+                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                           'funnel', coalesce(f.funnel, '[]'))
+                           order by o.name, o.id), '[]')
+                  from shared.analytics_group_summaries as s
+                  join shared.organizations as o on o.id::text = s.group_key
+                  left join shared.group_funnels('organization') as f on f.group_key = s.group_key
+                 where s.grouping_kind = 'organization'),
+            'by_joining_month', (
+                select coalesce(jsonb_agg(jsonb_build_object(
+                           'month', s.group_key,
+                           'summary', shared.group_summary_json(s.members, s.stalled, s.median_tools, s.compared, s.median_pace),
+                           'funnel', coalesce(f.funnel, '[]'))
+                           order by s.group_key), '[]')
+                  from shared.analytics_group_summaries as s
+                  left join shared.group_funnels('joining_month') as f on f.group_key = s.group_key
+                 where s.grouping_kind = 'joining_month')),
+        'meta', shared.analytics_meta(array['shared.analytics_tool_funnels', 'shared.analytics_program_pace',
+                                                     'shared.analytics_group_summaries']));
+end;
+$$;
+
+-- COMMENT: FUNCTION program_analytics()
+COMMENT ON FUNCTION shared.program_analytics ()
+  IS 'GET /api/analytics/program: summary and funnel for the program, by organization and by joining month (UTC), from the snapshots; meta their oldest refresh.';
+
 -- FUNCTION: program_sections(uuid)
 CREATE FUNCTION shared.program_sections(p_user_id uuid)
 RETURNS jsonb
@@ -4583,6 +5499,51 @@ $$;
 -- COMMENT: FUNCTION program_sections(p_user_id uuid)
 COMMENT ON FUNCTION shared.program_sections (p_user_id uuid)
   IS 'The whole program for one user, in sprint order: each tool''s status and its submitted outputs with labels (the program-overview report).';
+
+-- FUNCTION: progress_page(shared.users)
+CREATE FUNCTION shared.progress_page(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_day integer := floor(extract(epoch from pg_catalog.now() - p_user.created_at) / 86400)::integer;
+    v_pace shared.analytics_program_pace;
+    v_completed integer := (select count(*) from shared.user_progress as p
+                             where p.user_id = p_user.id and p.status = 'completed');
+    v_shown boolean;
+begin
+    select * into v_pace from shared.analytics_program_pace as pp where pp.day_since_joining = v_day;
+    -- the program's median is shown when at least ANALYTICS_MIN_GROUP others make it
+    v_shown := coalesce(v_pace.users - 1 >= shared.analytics_min_group(), false);
+    return jsonb_build_object(
+        'report', 'progress_page',
+        'generated_at', pg_catalog.now(),
+        'user', jsonb_build_object('id', p_user.id, 'email', p_user.email, 'full_name', p_user.full_name),
+        'organization', (select jsonb_build_object('id', o.id, 'name', o.name)
+                           from shared.organizations as o where o.id = p_user.organization_id),
+        'days_since_joining', v_day,
+        'tools_completed', v_completed,
+        'tools_total', (select count(*) from shared.tools),
+        'pace', jsonb_build_object(
+            'program_median', case when v_shown then pg_catalog.to_jsonb(v_pace.median_tools) else shared.too_few_to_show() end,
+            'difference', case when v_shown then pg_catalog.to_jsonb(v_completed - v_pace.median_tools) else shared.too_few_to_show() end),
+        'analytics', shared.user_analytics_for_page(p_user),
+        'tools', (select jsonb_agg(jsonb_build_object(
+                             'tool', shared.tool_ref(t), 'status', p.status,
+                             'started_at', p.started_at, 'completed_at', p.completed_at,
+                             'days', case when p.status = 'completed'
+                                          then round((extract(epoch from p.completed_at - p.started_at) / 86400)::numeric, 1) end)
+                             order by t.sprint_number)
+                    from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+                   where p.user_id = p_user.id),
+        'meta', shared.analytics_meta() || jsonb_build_object('sections', jsonb_build_object(
+                    'pace', shared.analytics_meta(array['shared.analytics_program_pace']))));
+end;
+$$;
+
+-- COMMENT: FUNCTION progress_page(p_user shared.users)
+COMMENT ON FUNCTION shared.progress_page (p_user shared.users)
+  IS 'What a user''s own progress page PDF shows: each tool''s status and days (first save to submit), tools completed, pace against the program median at the same day since joining (k-anonymous), and the per-user analytics.';
 
 -- FUNCTION: progress_summary_for(uuid)
 CREATE FUNCTION shared.progress_summary_for(p_user_id uuid)
@@ -4676,6 +5637,24 @@ $$;
 COMMENT ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   IS 'Replaces a submitted submission''s field_outputs with the declared outputs its data fills, and makes them the user''s current values of that tool. Returns the number of fields published.';
 
+-- FUNCTION: record_activity(text, uuid, uuid, text)
+CREATE FUNCTION shared.record_activity(p_kind text
+                                     , p_user_id uuid
+                                     , p_organization_id uuid
+                                     , p_tool_slug text)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    insert into shared.activity_facts (kind, user_id, organization_id, tool_slug)
+    values (p_kind, p_user_id, p_organization_id, p_tool_slug);
+end;
+$$;
+
+-- COMMENT: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+COMMENT ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  IS 'Records one analytics fact (save, submit, unlock, start_over, login) for a user, in the organization given, now.';
+
 -- FUNCTION: record_coaching_event(text, shared.users, text, text, jsonb)
 CREATE FUNCTION shared.record_coaching_event(p_event_type text
                                            , p_user shared.users
@@ -4737,6 +5716,24 @@ $$;
 COMMENT ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   IS 'Writes one event (tool_completed or tool_unlocked) to the outbox with its full payload; the worker delivers it after commit.';
 
+-- FUNCTION: record_refresh_login(shared.users)
+CREATE FUNCTION shared.record_refresh_login(p_user shared.users)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    if not exists (select from shared.activity_facts as f
+                    where f.user_id = p_user.id and f.occurred_at > pg_catalog.now() - shared.session_gap()
+                      and f.kind = 'login') then
+        perform shared.record_activity('login', p_user.id, p_user.organization_id, null);
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION record_refresh_login(p_user shared.users)
+COMMENT ON FUNCTION shared.record_refresh_login (p_user shared.users)
+  IS 'A token refresh is a sign-in (a login fact) when the user has had none for shared.session_gap().';
+
 -- FUNCTION: record_version(text, uuid, uuid, integer, text, jsonb, timestamp with time zone)
 CREATE FUNCTION shared.record_version(p_tool_slug text
                                     , p_submission_id uuid
@@ -4759,6 +5756,43 @@ $$;
 -- COMMENT: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 COMMENT ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
   IS 'Keeps the version a save replaces in shared.submission_versions, with who replaced it (the caller, null for a DBA).';
+
+-- FUNCTION: refresh_analytics(text)
+CREATE FUNCTION shared.refresh_analytics(p_trigger text = CAST('manual' AS text))
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_view text;
+    v_started timestamptz;
+    v_refreshed jsonb := '[]';
+    v_ms integer;
+begin
+    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('shared.refresh_analytics')) then
+        raise sqlstate 'PT409'
+            using message = 'The analytics are being refreshed right now; the figures will be fresh in a moment',
+                  detail  = json_build_object('code', 'ANALYTICS_REFRESH_RUNNING')::text;
+    end if;
+    foreach v_view in array shared.analytics_views() loop
+        v_started := pg_catalog.clock_timestamp();
+        execute format('refresh materialized view concurrently %s', v_view::regclass);
+        v_ms := (extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000)::integer;
+        insert into shared.analytics_refreshes as r (view_name, calculated_at, duration_ms, trigger)
+        values (v_view, pg_catalog.clock_timestamp(), v_ms, p_trigger)
+            on conflict (view_name) do update
+           set calculated_at = excluded.calculated_at, duration_ms = excluded.duration_ms, trigger = excluded.trigger;
+        v_refreshed := v_refreshed || jsonb_build_object('view', v_view, 'calculated_at', pg_catalog.clock_timestamp(),
+                                                         'duration_ms', v_ms);
+    end loop;
+    return jsonb_build_object('trigger', p_trigger, 'refreshed', v_refreshed,
+                              'duration_ms', (select sum((r.value ->> 'duration_ms')::integer)
+                                                from jsonb_array_elements(v_refreshed) as r));
+end;
+$$;
+
+-- COMMENT: FUNCTION refresh_analytics(p_trigger text)
+COMMENT ON FUNCTION shared.refresh_analytics (p_trigger text)
+  IS 'Refreshes every analytics materialized view (shared.analytics_views) concurrently, records each one''s calculated_at and duration_ms in shared.analytics_refreshes, and answers {trigger, refreshed: [{view, calculated_at, duration_ms}], duration_ms}. Raises PT409 (ANALYTICS_REFRESH_RUNNING) while another session refreshes. DBA use: select shared.refresh_analytics();';
 
 -- FUNCTION: refresh_answer_checks()
 CREATE FUNCTION shared.refresh_answer_checks()
@@ -5149,6 +6183,29 @@ $$;
 -- COMMENT: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 COMMENT ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
   IS 'Every problem in a registry (tool-registry.json, dependencies.json contents), one row per problem naming the entry. Empty when valid.';
+
+-- FUNCTION: request_analytics_refresh(shared.users)
+CREATE FUNCTION shared.request_analytics_refresh(p_caller shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_per_hour integer := coalesce(shared.request_limit('analytics_refresh'), 3);
+begin
+    if p_caller.role not in ('guru', 'admin') then
+        raise sqlstate 'PT403'
+            using message = 'Only gurus and admins refresh the analytics',
+                  detail  = json_build_object('code', 'FORBIDDEN')::text;
+    end if;
+    perform shared.require_refresh_allowance(p_caller, v_per_hour);
+    insert into shared.analytics_refresh_requests (requested_by) values (p_caller.id);
+    return shared.refresh_analytics('manual');
+end;
+$$;
+
+-- COMMENT: FUNCTION request_analytics_refresh(p_caller shared.users)
+COMMENT ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
+  IS 'A guru''s or admin''s refresh of the analytics (others PT403): at most request.context limits.analytics_refresh (3) per hour (PT429 with retry_after), then shared.refresh_analytics; a refresh refused as running (PT409) is not counted.';
 
 -- FUNCTION: request_claims()
 CREATE FUNCTION shared.request_claims()
@@ -5568,7 +6625,8 @@ CREATE TABLE shared.outbox_events (
                                                                           , CAST('tool_unlocked' AS text)
                                                                           , CAST('member_reminder' AS text)
                                                                           , CAST('member_nudged' AS text)
-                                                                          , CAST('guru_digest' AS text)]))
+                                                                          , CAST('guru_digest' AS text)
+                                                                          , CAST('award_earned' AS text)]))
   , CONSTRAINT outbox_events_status_check CHECK (status = ANY(ARRAY[CAST('pending' AS text)
                                                                   , CAST('delivered' AS text)
                                                                   , CAST('dead' AS text)]))
@@ -5842,6 +6900,32 @@ $$;
 -- COMMENT: FUNCTION require_reason(p_reason text)
 COMMENT ON FUNCTION shared.require_reason (p_reason text)
   IS 'An admin''s reason for a change, trimmed (null when left out or blank). Raises PT422 (INVALID_REASON) over 500 characters.';
+
+-- FUNCTION: require_refresh_allowance(shared.users, integer)
+CREATE FUNCTION shared.require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+RETURNS void
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_used integer;
+    v_oldest timestamptz;
+begin
+    perform shared.lock_user(p_caller.id);  -- two tabs cannot both take the last refresh of the hour
+    select count(*), min(r.requested_at) into v_used, v_oldest
+      from shared.analytics_refresh_requests as r
+     where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
+    if v_used >= p_per_hour then
+        raise sqlstate 'PT429'
+            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+COMMENT ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  IS 'Raises PT429 (RATE_LIMITED, retry_after: when the oldest of the hour expires) when the caller already refreshed the analytics p_per_hour times in the last hour.';
 
 -- FUNCTION: require_retention_rule(text, interval, integer, integer)
 CREATE FUNCTION shared.require_retention_rule(p_rule text
@@ -6226,6 +7310,35 @@ $$;
 COMMENT ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   IS 'Saves an earlier version''s data as the active submission''s new version (the version it replaces stays in the history). p_expected_version is the active version the caller last saw, checked as a save checks it (null skips the check).';
 
+-- FUNCTION: run_daily_analytics_refresh(time without time zone)
+CREATE FUNCTION shared.run_daily_analytics_refresh(p_refresh_at time)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_now timestamp := pg_catalog.now() at time zone 'UTC';
+    v_day text := pg_catalog.to_char(v_now, 'YYYY-MM-DD');
+begin
+    if v_now::time < p_refresh_at then
+        return jsonb_build_object('status', 'not_due');
+    end if;
+    -- once per UTC day, by whichever worker takes the row; the others skip it (never wait) and
+    -- find the day done
+    perform from shared.scheduled_runs as r
+     where r.name = 'analytics_refresh' and r.last_period < v_day
+       for update skip locked;
+    if not found then
+        return jsonb_build_object('status', 'done_today');
+    end if;
+    update shared.scheduled_runs as r set last_period = v_day where r.name = 'analytics_refresh';
+    return jsonb_build_object('status', 'refreshed', 'day', v_day) || shared.refresh_analytics('schedule');
+end;
+$$;
+
+-- COMMENT: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+COMMENT ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  IS 'The daily refresh: once per UTC day from p_refresh_at (ANALYTICS_REFRESH_AT) on, by one worker whatever their number (shared.scheduled_runs analytics_refresh). Answers status not_due, done_today or refreshed (with shared.refresh_analytics''s answer).';
+
 -- FUNCTION: save_draft(text, uuid, jsonb, integer)
 CREATE FUNCTION shared.save_draft(p_tool_slug text
                                 , p_user_id uuid
@@ -6436,6 +7549,45 @@ $$;
 COMMENT ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
   IS 'A text with an erased person''s id replaced by their marker; "[erased]" when it still names them (email, name, LearnWorlds id).';
 
+-- FUNCTION: session_gap()
+CREATE FUNCTION shared.session_gap()
+RETURNS interval
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return interval '1 hour';
+end;
+$$;
+
+-- COMMENT: FUNCTION session_gap()
+COMMENT ON FUNCTION shared.session_gap ()
+  IS 'How long without a sign-in makes a token refresh a new sign-in (a login fact): one hour.';
+
+-- FUNCTION: set_gamification_preferences(uuid, boolean)
+CREATE FUNCTION shared.set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+declare
+    v_row shared.gamification_preferences;
+begin
+    if p_leaderboard is null then
+        raise sqlstate 'PT422'
+            using message = 'leaderboard must be true (take part) or false (leave me out of others'' leaderboards)',
+                  detail  = json_build_object('code', 'INVALID_PREFERENCES', 'field', 'leaderboard')::text;
+    end if;
+    insert into shared.gamification_preferences as p (user_id, leaderboard)
+    values (p_user_id, p_leaderboard)
+        on conflict (user_id) do update set leaderboard = excluded.leaderboard, updated_at = pg_catalog.now()
+    returning * into v_row;
+    return jsonb_build_object('leaderboard', v_row.leaderboard, 'updated_at', v_row.updated_at);
+end;
+$$;
+
+-- COMMENT: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+COMMENT ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
+  IS 'Stores whether the user takes part in leaderboards (false: left out of everyone else''s view); PT422 INVALID_PREFERENCES without a value.';
+
 -- FUNCTION: set_schedule(shared.organizations, shared.tools, text, uuid)
 CREATE FUNCTION shared.set_schedule(p_organization shared.organizations
                                   , p_tool shared.tools
@@ -6487,6 +7639,7 @@ begin
                   detail  = json_build_object('code', 'NOTHING_TO_ARCHIVE', 'tool', v_tool.slug)::text;
     end if;
     perform shared.tool_submission_archive(v_tool.slug, (v_old ->> 'id')::uuid);
+    perform shared.record_activity('start_over', p_user_id, (v_old ->> 'organization_id')::uuid, v_tool.slug);
     v_new := shared.tool_submission_insert(v_tool.slug, p_user_id, '{}', 'draft');
     return shared.submission_json(v_tool.slug, v_new) || jsonb_build_object('archived_submission_id', v_old -> 'id');
 end;
@@ -6494,7 +7647,7 @@ $$;
 
 -- COMMENT: FUNCTION start_over(p_tool_slug text, p_user_id uuid)
 COMMENT ON FUNCTION shared.start_over (p_tool_slug text, p_user_id uuid)
-  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count) and opens an empty draft.';
+  IS 'Archives the user''s active submission of a tool (kept, read-only, its outputs still count), records a start_over fact and opens an empty draft.';
 
 -- FUNCTION: submission_history(text, uuid)
 CREATE FUNCTION shared.submission_history(p_tool_slug text, p_user_id uuid)
@@ -6604,6 +7757,56 @@ $$;
 COMMENT ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   IS 'One version of one of the user''s submissions of a tool, with its data (from the history or the submission itself).';
 
+-- FUNCTION: submit_streak(uuid, timestamp with time zone)
+CREATE FUNCTION shared.submit_streak(p_user_id uuid, p_as_of timestamp with time zone = now())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.user_time_zone(p_user_id);
+    v_gap integer := 7 * (shared.gamification_rules() ->> 'forgive_one_missed_week_per')::integer;
+    v_current date := pg_catalog.date_trunc('week', p_as_of at time zone v_zone)::date;
+    v_weeks date[];
+    v_cursor date;
+    v_index integer := 1;
+    v_counted date[] := '{}';
+    v_forgiven date[] := '{}';
+begin
+    -- ISO weeks (Monday first) in the user's organization's time zone, newest first
+    select coalesce(array_agg(w.week order by w.week desc), '{}') into v_weeks
+      from (select distinct pg_catalog.date_trunc('week', a.occurred_at at time zone v_zone)::date as week
+              from shared.activity_facts as a
+             where a.user_id = p_user_id and a.kind = 'submit' and a.occurred_at <= p_as_of) as w;
+    -- the current week is not missed while it lasts
+    v_cursor := case when v_weeks[1] = v_current then v_current else v_current - 7 end;
+    while v_index <= pg_catalog.cardinality(v_weeks) loop
+        if v_weeks[v_index] = v_cursor then
+            v_counted := v_counted || v_cursor;
+            v_index := v_index + 1;
+        elsif v_weeks[v_index] = v_cursor - 7
+              and (pg_catalog.cardinality(v_forgiven) = 0 or v_forgiven[pg_catalog.cardinality(v_forgiven)] - v_cursor >= v_gap) then
+            -- one missed week between two weeks with a submit, at least 8 weeks after the
+            -- previous forgiven one (never two in any 8 consecutive weeks)
+            v_forgiven := v_forgiven || v_cursor;
+        else
+            exit;
+        end if;
+        v_cursor := v_cursor - 7;
+    end loop;
+    if pg_catalog.cardinality(v_counted) = 0 then
+        v_forgiven := '{}';
+    end if;
+    return jsonb_build_object('weeks', pg_catalog.cardinality(v_counted),
+                              'week_starts', to_jsonb(v_counted), 'forgiven_weeks', to_jsonb(v_forgiven),
+                              'current_week', v_current, 'time_zone', v_zone,
+                              'submitted_this_week', v_weeks[1] is not distinct from v_current);
+end;
+$$;
+
+-- COMMENT: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
+COMMENT ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
+  IS 'The user''s current weekly streak at p_as_of: consecutive ISO weeks (organization''s time zone) with a submit, counting back from this week (or last week while this one has none yet); a single missed week between two submit weeks is forgiven when no other forgiven week is within the 8 weeks after it; weeks counts submit weeks only.';
+
 -- FUNCTION: submit_tool(text, uuid, integer, jsonb)
 CREATE FUNCTION shared.submit_tool(p_tool_slug text
                                  , p_user_id uuid
@@ -6654,6 +7857,30 @@ $$;
 -- COMMENT: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 COMMENT ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
   IS 'Submits the user''s active submission (optionally with new data): required outputs are checked (PT422), outputs extracted, the tool completed and the tools it unlocks returned in unlocked_tools (as shared.unlock_ready_tools gave them to the submit trigger, through the setting fasttrack.unlocked_tools). Submitting unchanged submitted work again changes nothing.';
+
+-- FUNCTION: submitted_tools(uuid)
+CREATE FUNCTION shared.submitted_tools(p_user_id uuid)
+RETURNS TABLE (tool_slug varchar, module_id integer, first_submitted_at timestamp with time zone, meeting_at timestamp with time zone, on_time boolean)
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    -- each tool once, at its first submit; the meeting is the one of the organization the
+    -- user was in when they submitted (the fact's organization)
+    return query
+    select f.tool_slug, t.module_id, f.first_at, m.meeting_at, coalesce(f.first_at < m.meeting_at, false)
+      from (select distinct on (a.tool_slug) a.tool_slug, a.occurred_at as first_at, a.organization_id
+              from shared.activity_facts as a
+             where a.user_id = p_user_id and a.kind = 'submit'
+             order by a.tool_slug, a.occurred_at) as f
+      join shared.tools as t on t.slug = f.tool_slug
+      left join shared.meeting_schedules as m on m.organization_id = f.organization_id and m.tool_slug = f.tool_slug
+     order by f.first_at, f.tool_slug;
+end;
+$$;
+
+-- COMMENT: FUNCTION submitted_tools(p_user_id uuid)
+COMMENT ON FUNCTION shared.submitted_tools (p_user_id uuid)
+  IS 'The tools a user has submitted, each once at its first submit, with its module, the team''s meeting about it and whether the submit came before that meeting (no meeting: not on time).';
 
 -- FUNCTION: sync_lms_courses(jsonb)
 CREATE FUNCTION shared.sync_lms_courses(p_config jsonb)
@@ -6982,50 +8209,33 @@ COMMENT ON COLUMN shared.tool_fields.path
 COMMENT ON COLUMN shared.tool_fields.rules
   IS 'The output''s answer rule as declared in the registry (label, type, required and the type''s constraints); compiled into shared.answer_problems at registry sync.';
 
--- FUNCTION: team_field(shared.tool_fields, jsonb, boolean, integer)
+-- FUNCTION: team_field(shared.tool_fields, boolean, json, jsonb, integer, integer)
 CREATE FUNCTION shared.team_field(p_field shared.tool_fields
-                                , p_members jsonb
-                                , p_tool_anonymous boolean
+                                , p_anonymous boolean
+                                , p_answers pg_catalog.json
+                                , p_values jsonb
+                                , p_respondents integer
                                 , p_min_respondents integer)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+RETURNS pg_catalog.json
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
 AS $$
-declare
-    v_anonymous boolean := p_tool_anonymous or coalesce((p_field.rules ->> 'anonymous')::boolean, false);
-    v_answers jsonb;
-    v_values jsonb;
-    v_count integer;
 begin
-    select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'value', m -> 'data' #> p_field.path,
-                                                 'status', m -> 'status', 'submitted', m -> 'submitted')
-                              order by m -> 'user' ->> 'email'), '[]'),
-           coalesce(jsonb_agg(m -> 'data' #> p_field.path), '[]'),
-           count(*)
-      into v_answers, v_values, v_count
-      from jsonb_array_elements(p_members) as m
-     where jsonb_typeof(m -> 'data' #> p_field.path) is distinct from 'null'
-       and m -> 'data' #> p_field.path not in ('""', '[]', '{}');
-    if v_anonymous then
-        if v_count < p_min_respondents then
-            return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                                      'anonymous', true, 'respondents', v_count, 'hidden', true,
-                                      'message', 'too few answers to show');
-        end if;
-        -- no names, and in value order so the order gives no one away
-        select coalesce(jsonb_agg(jsonb_build_object('value', a -> 'value', 'submitted', a -> 'submitted')
-                                  order by a -> 'value'), '[]')
-          into v_answers from jsonb_array_elements(v_answers) as a;
+    -- p_answers: the answers as shown (named, or without names when p_anonymous); p_values: the values alone
+    if p_anonymous and p_respondents < p_min_respondents then
+        return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                                 'anonymous', true, 'respondents', p_respondents, 'hidden', true,
+                                 'message', 'too few answers to show');
     end if;
-    return jsonb_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
-                              'anonymous', v_anonymous, 'respondents', v_count, 'hidden', false,
-                              'answers', v_answers,
-                              'summary', shared.answer_summary(p_field.value_type, p_field.rules, v_values));
+    return json_build_object('field_id', p_field.field_id, 'label', p_field.label, 'type', p_field.value_type,
+                             'anonymous', p_anonymous, 'respondents', p_respondents, 'hidden', false,
+                             'answers', coalesce(p_answers, '[]'),
+                             'summary', shared.answer_summary(p_field.value_type, p_field.rules, coalesce(p_values, '[]')));
 end;
 $$;
 
--- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
-COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
-  IS 'One output of the team view: the members'' answers (named unless anonymous) and their summary; an anonymous output under p_min_respondents answers shows neither.';
+-- COMMENT: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+COMMENT ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
+  IS 'One output of the team view from its answers as shown (named unless anonymous) and their values: the answers and their summary; an anonymous output under p_min_respondents answers shows neither.';
 
 -- FUNCTION: team_figures(shared.organizations)
 CREATE FUNCTION shared.team_figures(p_organization shared.organizations)
@@ -7113,47 +8323,96 @@ CREATE FUNCTION shared.team_view(p_organization shared.organizations
                                , p_tool shared.tools
                                , p_min_respondents integer)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SET search_path TO ''
+LANGUAGE plpgsql STABLE SET search_path TO '' SET plan_cache_mode TO 'force_generic_plan'
 AS $$
 declare
     v_tool_anonymous boolean := p_tool.anonymous;
-    v_members jsonb;
+    v_ids uuid[];
+    v_submitters uuid[];
+    v_statuses text[];
+    v_data jsonb[];
 begin
-    -- each member once: their active submission (draft or submitted) and progress
-    select coalesce(jsonb_agg(jsonb_build_object(
-               'user', jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name),
-               'progress', p.status, 'status', s ->> 'status', 'submitted', s ->> 'status' = 'submitted',
-               'data', s -> 'data',
-               'last_saved_at', greatest(p.started_at, p.completed_at,
-                                         (select max(v.replaced_at) from shared.submission_versions as v
-                                           where v.user_id = u.id and v.tool_slug = p_tool.slug)))
-               order by u.email), '[]')
-      into v_members
-      from shared.users as u
-      join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
-      cross join lateral (select shared.tool_submission(p_tool.slug, u.id, false) as s) as sub(s)
-     where u.organization_id = p_organization.id;
-
-    return jsonb_build_object(
-        'organization', jsonb_build_object('id', p_organization.id, 'name', p_organization.name),
-        'tool', shared.tool_ref(p_tool),
-        'anonymous', v_tool_anonymous,
-        'min_respondents', p_min_respondents,
-        'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
-                     || jsonb_build_object('to_nudge', (
-                            select coalesce(jsonb_agg(jsonb_build_object('user', m -> 'user', 'status', m -> 'progress',
-                                                                         'last_saved_at', m -> 'last_saved_at')
-                                                      order by m -> 'user' ->> 'email'), '[]')
-                              from jsonb_array_elements(v_members) as m where m ->> 'progress' <> 'completed')),
-        'fields', (select coalesce(jsonb_agg(shared.team_field(f, v_members, v_tool_anonymous, p_min_respondents)
-                                             order by f.position), '[]')
-                     from shared.tool_fields as f where f.tool_slug = p_tool.slug));
+    select coalesce(array_agg(u.id), '{}') into v_ids from shared.users as u where u.organization_id = p_organization.id;
+    -- every member's active submission (draft or submitted) in one statement on the tool's own
+    -- table, built here since the schema is the tool's; arrays keep the answers as they are stored
+    execute format('select array_agg(s.user_id), array_agg(s.status), array_agg(s.data) from %I.submissions as s'
+                   ' where s.user_id = any ($1) and s.archived_at is null', p_tool.schema_name)
+       into v_submitters, v_statuses, v_data using v_ids;
+    return (
+        with submissions as materialized (
+            select x.user_id, x.status, x.data
+              from rows from (pg_catalog.unnest(v_submitters), pg_catalog.unnest(v_statuses), pg_catalog.unnest(v_data))
+                   as x (user_id, status, data)
+        ), members as materialized (
+            -- each member once: progress, their submission's status, last save
+            select u.id, u.email, jsonb_build_object('id', u.id, 'email', u.email, 'full_name', u.full_name) as person,
+                   p.status as progress, s.status, s.data,
+                   greatest(p.started_at, p.completed_at, sv.saved_at) as last_saved_at
+              from shared.users as u
+              join shared.user_progress as p on p.user_id = u.id and p.tool_slug = p_tool.slug
+              left join submissions as s on s.user_id = u.id
+              left join (select v.user_id, max(v.replaced_at) as saved_at from shared.submission_versions as v
+                          where v.user_id = any (v_ids) and v.tool_slug = p_tool.slug group by v.user_id) as sv
+                     on sv.user_id = u.id
+             where u.organization_id = p_organization.id
+        ), answers as (
+            -- one pass over members x outputs: the answered ones, grouped by output; an anonymous
+            -- output's answers without names, in value order so the order gives no one away
+            select a.field_id,
+                   json_agg(json_build_object('user', a.person, 'value', a.value, 'status', a.status,
+                                              'submitted', a.status = 'submitted') order by a.email::text)
+                       filter (where not a.anonymous) as named,
+                   json_agg(json_build_object('value', a.value, 'submitted', a.status = 'submitted')
+                            order by a.value, a.email::text) filter (where a.anonymous) as unnamed,
+                   jsonb_agg(a.value) as answer_values,
+                   count(*)::integer as respondents
+              from (select o.field_id, m.email, m.person, m.status, m.data #> o.path as value,
+                           v_tool_anonymous or coalesce((o.rules ->> 'anonymous')::boolean, false) as anonymous
+                      from members as m cross join shared.tool_fields as o
+                     where o.tool_slug = p_tool.slug) as a
+             where jsonb_typeof(a.value) <> 'null' and a.value not in ('""', '[]', '{}')
+             group by a.field_id
+        )
+        -- built as json (text, nested without re-encoding) and made jsonb once
+        select json_build_object(
+            'organization', json_build_object('id', p_organization.id, 'name', p_organization.name),
+            'tool', shared.tool_ref(p_tool),
+            'anonymous', v_tool_anonymous,
+            'min_respondents', p_min_respondents,
+            'readiness', shared.tool_readiness(p_organization.id, p_tool.slug)
+                         || jsonb_build_object('to_nudge', (
+                                select coalesce(jsonb_agg(jsonb_build_object('user', m.person, 'status', m.progress,
+                                                                             'last_saved_at', m.last_saved_at)
+                                                          order by m.email::text), '[]')
+                                  from members as m where m.progress <> 'completed')),
+            'fields', (select coalesce(json_agg(shared.team_field(f, v_tool_anonymous or coalesce((f.rules ->> 'anonymous')::boolean, false),
+                                                                  coalesce(a.named, a.unnamed), a.answer_values,
+                                                                  coalesce(a.respondents, 0), p_min_respondents)
+                                                order by f.position), '[]')
+                         from shared.tool_fields as f
+                         left join answers as a on a.field_id = f.field_id
+                        where f.tool_slug = p_tool.slug))::jsonb);
 end;
 $$;
 
 -- COMMENT: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
 COMMENT ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
   IS 'GET /api/organizations/{id}/tools/{slug}/team: readiness with who to nudge, and every output''s answers side by side with its summary (anonymous ones without names, hidden under p_min_respondents answers).';
+
+-- FUNCTION: tg_award_on_submit()
+CREATE FUNCTION shared.tg_award_on_submit()
+RETURNS trigger
+LANGUAGE plpgsql SET search_path TO ''
+AS $$
+begin
+    perform shared.award_achievements(new.user_id, new.tool_slug, new.occurred_at);
+    return null;
+end;
+$$;
+
+-- COMMENT: FUNCTION tg_award_on_submit()
+COMMENT ON FUNCTION shared.tg_award_on_submit ()
+  IS 'AFTER INSERT trigger of a submit fact: the awards it earns, in the submit''s transaction (shared.award_achievements).';
 
 -- FUNCTION: tg_outbox_notify()
 CREATE FUNCTION shared.tg_outbox_notify()
@@ -7188,6 +8447,11 @@ begin
                                          changed_by_role)
     values (new.user_id, new.tool_slug, old.status, new.status, v_source, v_actor,
             coalesce(v_actor_role, session_user));
+    if new.status = 'unlocked' and old.status = 'locked' then
+        perform shared.record_activity('unlock', new.user_id,
+                                       (select u.organization_id from shared.users as u where u.id = new.user_id),
+                                       new.tool_slug);
+    end if;
     if new.status = 'unlocked' then
         perform shared.record_event('tool_unlocked', new.user_id, new.tool_slug, jsonb_build_object('source', v_source));
     end if;
@@ -7197,7 +8461,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_progress_audit()
 COMMENT ON FUNCTION shared.tg_progress_audit ()
-  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why) and a tool_unlocked event when a tool opens.';
+  IS 'AFTER trigger of shared.user_progress: records each status change in shared.progress_changes (who: the caller''s id and role, or a DBA''s login; when, from, to, why), an unlock fact (shared.activity_facts) and a tool_unlocked event when a tool opens.';
 
 -- FUNCTION: tg_progress_guard()
 CREATE FUNCTION shared.tg_progress_guard()
@@ -7258,6 +8522,7 @@ begin
 
     if shared.is_submit(case when tg_op = 'UPDATE' then old.status end, new.status, v_data_changed) then
         -- a submit completes the tool directly (unlocked -> completed when there was no draft)
+        perform shared.record_activity('submit', new.user_id, new.organization_id, v_tool.slug);
         perform shared.publish_outputs(v_tool.slug, new.id, new.user_id, new.data);
         perform shared.record_event('tool_completed', new.user_id, v_tool.slug,
                                     jsonb_build_object('submission_id', new.id, 'version', new.version,
@@ -7268,6 +8533,10 @@ begin
         perform pg_catalog.set_config('fasttrack.unlocked_tools',
                                       shared.unlock_ready_tools(new.user_id, v_tool.slug)::text, true);
     elsif v_data_changed then
+        -- a save is an analytics fact, except the empty draft a start over opens
+        if tg_op = 'UPDATE' or new.data <> '{}'::jsonb then
+            perform shared.record_activity('save', new.user_id, new.organization_id, v_tool.slug);
+        end if;
         -- a save starts the tool and shows how much of it is filled; most autosaves change
         -- neither, and then the progress row is not written again
         v_percent := least(shared.output_completeness(v_tool.slug, new.data), 99);
@@ -7283,7 +8552,7 @@ $$;
 
 -- COMMENT: FUNCTION tg_submission_effects()
 COMMENT ON FUNCTION shared.tg_submission_effects ()
-  IS 'AFTER trigger of every tool''s submissions: a save starts the tool and sets its percentage; a submit (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
+  IS 'AFTER trigger of every tool''s submissions: a save records a save fact, starts the tool and sets its percentage; a submit records a submit fact, (shared.is_submit) publishes the outputs, records a tool_completed event, completes the tool and unlocks the tools whose requirements are now met (shared.unlock_ready_tools, their list left in the setting fasttrack.unlocked_tools), in the same transaction.';
 
 -- FUNCTION: tg_submission_guard()
 CREATE FUNCTION shared.tg_submission_guard()
@@ -7403,6 +8672,20 @@ $$;
 -- COMMENT: FUNCTION token_hash(p_token text)
 COMMENT ON FUNCTION shared.token_hash (p_token text)
   IS 'SHA-256 of a token or signature: only hashes are stored.';
+
+-- FUNCTION: too_few_to_show()
+CREATE FUNCTION shared.too_few_to_show()
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    return jsonb_build_object('too_few', true, 'text', 'too few to show');
+end;
+$$;
+
+-- COMMENT: FUNCTION too_few_to_show()
+COMMENT ON FUNCTION shared.too_few_to_show ()
+  IS 'What a figure over fewer than ANALYTICS_MIN_GROUP users shows instead of a number: {"too_few": true, "text": "too few to show"}.';
 
 -- FUNCTION: tool_answer_schema(jsonb)
 CREATE FUNCTION shared.tool_answer_schema(p_tool jsonb)
@@ -8483,6 +9766,172 @@ $$;
 COMMENT ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   IS 'Admin override of one progress status. Refuses unknown statuses (PT422) and transitions outside shared.progress_transition_allowed (PT409); records who and when in shared.progress_changes. DBA use: select shared.update_progress(''<user uuid>'', ''dream'', ''unlocked'');';
 
+-- FUNCTION: user_activity_figures(shared.users, text, date)
+CREATE FUNCTION shared.user_activity_figures(p_user shared.users, p_zone text, p_today date)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_figures jsonb;
+begin
+    with work as (
+        select f.kind, f.tool_slug, f.occurred_at, (f.occurred_at at time zone p_zone)::date as day
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+    ), weeks as (
+        select w.kind, w.tool_slug, w.day, (p_today - w.day) / 7 as week from work as w
+    ), windows as (
+        select count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 0 and 3) as tools_now,
+               count(distinct x.week) filter (where x.week between 0 and 3) as weeks_now,
+               count(distinct x.tool_slug) filter (where x.kind = 'submit' and x.week between 4 and 7) as tools_before,
+               count(distinct x.week) filter (where x.week between 4 and 7) as weeks_before,
+               count(distinct x.day) filter (where x.week between 0 and 3) as active_days_now
+          from weeks as x
+    )
+    select jsonb_build_object(
+               'last_activity_at', (select max(w.occurred_at) from work as w),
+               'days_since_last_activity', p_today - (select max(w.day) from work as w),
+               'active_days', (select count(distinct w.day) from work as w),
+               'active_days_last_4_weeks', n.active_days_now,
+               'saves', (select count(*) from work as w where w.kind = 'save'),
+               'submits', (select count(*) from work as w where w.kind = 'submit'),
+               'tools_submitted_last_4_weeks', n.tools_now,
+               'active_weeks_last_4_weeks', n.weeks_now,
+               'tools_submitted_4_weeks_before', n.tools_before,
+               'active_weeks_4_weeks_before', n.weeks_before,
+               'velocity', case when n.weeks_now > 0 then round(n.tools_now::numeric / n.weeks_now, 2) end,
+               'velocity_4_weeks_before', case when n.weeks_before > 0 then round(n.tools_before::numeric / n.weeks_before, 2) end)
+      into v_figures
+      from windows as n;
+    return v_figures;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+COMMENT ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  IS 'A user''s activity from their save and submit facts, in local dates of p_zone: last activity, days since it, active days, saves and submits, and the velocity (distinct tools submitted per active week) of the last 4 weeks and of the 4 weeks before.';
+
+-- FUNCTION: user_analytics(shared.users)
+CREATE FUNCTION shared.user_analytics(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_zone text := shared.organization_time_zone(p_user.organization_id);
+    v_today date := (pg_catalog.now() at time zone v_zone)::date;
+    v_joined integer := v_today - (coalesce(p_user.created_at, pg_catalog.now()) at time zone v_zone)::date;
+    v_activity jsonb := shared.user_activity_figures(p_user, v_zone, v_today);
+    v_days integer := (v_activity ->> 'days_since_last_activity')::integer;
+    v_trend text := shared.velocity_trend((v_activity ->> 'velocity')::numeric,
+                                          (v_activity ->> 'velocity_4_weeks_before')::numeric);
+    v_struggle jsonb := shared.user_struggle(p_user, (v_activity ->> 'saves')::bigint, (v_activity ->> 'submits')::bigint);
+    v_forecast jsonb := shared.user_forecast(p_user, v_zone, v_today,
+                                             (v_activity ->> 'tools_submitted_last_4_weeks')::integer);
+begin
+    return jsonb_build_object(
+        'data', jsonb_build_object(
+            'user_id', p_user.id,
+            'organization_id', p_user.organization_id,
+            'time_zone', v_zone,
+            'today', v_today,
+            'joined_at', p_user.created_at,
+            'days_since_joining', v_joined,
+            'activity', v_activity,
+            'engagement_status', shared.engagement_status(v_days, v_joined),
+            'velocity', jsonb_build_object('tools_per_active_week', v_activity -> 'velocity',
+                                           'tools_per_active_week_4_weeks_before', v_activity -> 'velocity_4_weeks_before',
+                                           'trend', v_trend),
+            'time_per_tool', shared.user_tool_times(p_user, v_zone),
+            'struggle', v_struggle,
+            'dropoff_risk', shared.dropoff_risk(coalesce(v_days, v_joined), v_trend,
+                                                (v_struggle ->> 'struggling')::boolean, v_forecast),
+            'forecast', v_forecast),
+        'meta', shared.analytics_meta() || jsonb_build_object(
+            'percentiles', shared.analytics_meta(array['shared.analytics_tool_times', 'shared.analytics_saves_per_submit'])));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics (p_user shared.users)
+  IS 'A user''s analytics, live (README "Analytics"): activity, engagement status, velocity and its trend, time per tool, struggle, drop-off risk with its factors, forecast; {data, meta} with meta live and meta.percentiles the snapshot the 85th percentiles come from.';
+
+-- FUNCTION: user_analytics_for_page(shared.users)
+CREATE FUNCTION shared.user_analytics_for_page(p_user shared.users)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_data jsonb := shared.user_analytics(p_user) -> 'data';
+begin
+    return jsonb_build_object(
+        'engagement_status', v_data -> 'engagement_status',
+        'days_since_last_activity', v_data #> '{activity,days_since_last_activity}',
+        'active_days', v_data #> '{activity,active_days}',
+        'tools_per_active_week', v_data #> '{velocity,tools_per_active_week}',
+        'velocity_trend', v_data #> '{velocity,trend}',
+        'dropoff_risk', v_data #> '{dropoff_risk,score}',
+        'forecast_finish_date', v_data #> '{forecast,forecast_finish_date}');
+end;
+$$;
+
+-- COMMENT: FUNCTION user_analytics_for_page(p_user shared.users)
+COMMENT ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
+  IS 'The user''s own figures for their progress page, from shared.user_analytics: engagement status, days since last activity, active days, velocity and trend, drop-off risk score, forecast finish date.';
+
+-- FUNCTION: user_forecast(shared.users, text, date, integer)
+CREATE FUNCTION shared.user_forecast(p_user shared.users
+                                   , p_zone text
+                                   , p_today date
+                                   , p_tools_last_4_weeks integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_total integer := (select count(*) from shared.tools);
+    v_completed integer;
+    v_remaining integer;
+    v_pace numeric := round(p_tools_last_4_weeks / 4.0, 2);
+    v_finish date;
+    v_scheduled date;
+    v_overdue integer;
+begin
+    select count(*) into v_completed
+      from shared.user_progress as p where p.user_id = p_user.id and p.status = 'completed';
+    v_remaining := v_total - v_completed;
+    if v_remaining > 0 and v_pace > 0 then
+        v_finish := p_today + ceil(v_remaining / (p_tools_last_4_weeks / 4.0) * 7)::integer;
+    end if;
+    if p_user.organization_id is not null then
+        select max((m.meeting_at at time zone p_zone)::date),
+               count(*) filter (where m.meeting_at < pg_catalog.now()
+                                  and not exists (select from shared.user_progress as p
+                                                   where p.user_id = p_user.id and p.tool_slug = m.tool_slug
+                                                     and p.status = 'completed'))
+          into v_scheduled, v_overdue
+          from shared.meeting_schedules as m
+         where m.organization_id = p_user.organization_id;
+    end if;
+    return jsonb_build_object(
+        'tools_total', v_total,
+        'tools_completed', v_completed,
+        'tools_remaining', v_remaining,
+        'pace_tools_per_week', v_pace,
+        'finished', v_remaining = 0,
+        'forecast_finish_date', v_finish,
+        'schedule', case when v_scheduled is not null then jsonb_build_object(
+            'scheduled_finish_date', v_scheduled,
+            'days_behind', case when v_remaining = 0 then 0 when v_finish is not null then v_finish - v_scheduled end,
+            'on_schedule', case when v_remaining = 0 then true
+                                when v_finish is null then false
+                                else v_finish <= v_scheduled and v_overdue = 0 end,
+            'overdue_tools', v_overdue) end);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+COMMENT ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  IS 'The finish date at the current pace (tools submitted in the last 4 weeks / 4 per week; today + ceil(remaining / pace * 7) days; none at pace 0) and, when the organization has meetings scheduled, against the last one: days behind, on schedule (finish by it and no tool whose meeting passed still open), overdue tools.';
+
 -- FUNCTION: user_json(shared.users)
 CREATE FUNCTION shared.user_json(p_user shared.users)
 RETURNS jsonb
@@ -8500,6 +9949,142 @@ $$;
 COMMENT ON FUNCTION shared.user_json (p_user shared.users)
   IS 'The public shape of a user in API answers.';
 
+-- FUNCTION: user_points(uuid)
+CREATE FUNCTION shared.user_points(p_user_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_rules jsonb := shared.gamification_rules();
+    v_per_tool integer := (v_rules ->> 'points_per_tool')::integer;
+    v_bonus integer := (v_rules ->> 'points_on_time_bonus')::integer;
+begin
+    return (select jsonb_build_object(
+                       'total', coalesce(sum(v_per_tool + case when s.on_time then v_bonus else 0 end), 0),
+                       'tools_submitted', count(*),
+                       'tools_on_time', count(*) filter (where s.on_time),
+                       'tools', coalesce(jsonb_agg(jsonb_build_object(
+                                    'slug', s.tool_slug, 'submitted_at', s.first_submitted_at,
+                                    'meeting_at', s.meeting_at, 'on_time', s.on_time,
+                                    'points', v_per_tool + case when s.on_time then v_bonus else 0 end)
+                                order by s.first_submitted_at, s.tool_slug), '[]'))
+              from shared.submitted_tools(p_user_id) as s);
+end;
+$$;
+
+-- COMMENT: FUNCTION user_points(p_user_id uuid)
+COMMENT ON FUNCTION shared.user_points (p_user_id uuid)
+  IS 'A user''s points: points_per_tool for each tool submitted, plus points_on_time_bonus when its first submit came before the team''s meeting about it; with each tool''s share.';
+
+-- FUNCTION: user_struggle(shared.users, bigint, bigint)
+CREATE FUNCTION shared.user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_tool shared.tools;
+    v_started timestamptz;
+    v_days numeric;
+    v_ratio numeric := case when p_submits > 0 then round(p_saves::numeric / p_submits, 2) end;
+    v_tool_times shared.analytics_tool_times;
+    v_saves shared.analytics_saves_per_submit;
+    v_over_time boolean;
+    v_over_saves boolean;
+begin
+    -- the current tool: the one in progress the user saved last
+    select t.* into v_tool
+      from shared.user_progress as p join shared.tools as t on t.slug = p.tool_slug
+     where p.user_id = p_user.id and p.status = 'in_progress'
+     order by (select max(f.occurred_at) from shared.activity_facts as f
+                where f.user_id = p_user.id and f.tool_slug = p.tool_slug and f.kind = 'save') desc nulls last,
+              t.sprint_number
+     limit 1;
+    if v_tool.slug is not null then
+        -- time on it: since its first save after the last start over
+        select min(f.occurred_at) into v_started
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.tool_slug = v_tool.slug and f.kind = 'save'
+           and f.occurred_at >= coalesce((select max(s.occurred_at) from shared.activity_facts as s
+                                           where s.user_id = p_user.id and s.tool_slug = v_tool.slug
+                                             and s.kind = 'start_over'), '-infinity');
+        v_days := round((extract(epoch from pg_catalog.now() - v_started) / 86400.0)::numeric, 2);
+        select m.* into v_tool_times from shared.analytics_tool_times as m where m.tool_slug = v_tool.slug;
+        if shared.k_anonymous(v_tool_times.users) then
+            v_over_time := v_days > v_tool_times.p85_days;
+        end if;
+    end if;
+    select m.* into v_saves from shared.analytics_saves_per_submit as m;
+    if shared.k_anonymous(v_saves.users) and v_ratio is not null then
+        v_over_saves := v_ratio > v_saves.p85_ratio;
+    end if;
+    return jsonb_build_object(
+        'saves_per_submit', v_ratio,
+        'program_p85_saves_per_submit', shared.group_figure(v_saves.users, to_jsonb(v_saves.p85_ratio)),
+        'above_p85_saves_per_submit', v_over_saves,
+        'current_tool', v_tool.slug,
+        'days_on_current_tool', v_days,
+        'current_tool_p85_days', case when v_tool.slug is not null
+                                      then shared.group_figure(v_tool_times.users, to_jsonb(v_tool_times.p85_days)) end,
+        'above_p85_time', v_over_time,
+        'struggling', coalesce(v_over_time, false) or coalesce(v_over_saves, false));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+COMMENT ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  IS 'Struggle: saves per submit against the program''s 85th percentile, and the days on the current tool (the in-progress one saved last, since its first save after the last start over) against that tool''s 85th percentile (shared.analytics_tool_times); struggling when either is above. A percentile over fewer than ANALYTICS_MIN_GROUP users is "too few to show" and flags nothing.';
+
+-- FUNCTION: user_time_zone(uuid)
+CREATE FUNCTION shared.user_time_zone(p_user_id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    return shared.organization_time_zone((select u.organization_id from shared.users as u where u.id = p_user_id));
+end;
+$$;
+
+-- COMMENT: FUNCTION user_time_zone(p_user_id uuid)
+COMMENT ON FUNCTION shared.user_time_zone (p_user_id uuid)
+  IS 'The time zone of the user''s organization (UTC when they have none or it has none): the calendar of their weeks.';
+
+-- FUNCTION: user_tool_times(shared.users, text)
+CREATE FUNCTION shared.user_tool_times(p_user shared.users, p_zone text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+declare
+    v_times jsonb;
+begin
+    with per_tool as (
+        select f.tool_slug,
+               min(f.occurred_at) as started_at,
+               min(f.occurred_at) filter (where f.kind = 'submit') as submitted_at
+          from shared.activity_facts as f
+         where f.user_id = p_user.id and f.kind in ('save', 'submit')
+         group by f.tool_slug
+    )
+    select coalesce(jsonb_agg(jsonb_build_object(
+               'tool', t.slug, 'sprint_number', t.sprint_number,
+               'started_at', p.started_at, 'submitted_at', p.submitted_at,
+               'days', round((extract(epoch from p.submitted_at - p.started_at) / 86400.0)::numeric, 2),
+               'active_days', (select count(distinct (f.occurred_at at time zone p_zone)::date)
+                                 from shared.activity_facts as f
+                                where f.user_id = p_user.id and f.tool_slug = p.tool_slug
+                                  and f.kind in ('save', 'submit')
+                                  and f.occurred_at between p.started_at and p.submitted_at))
+             order by t.sprint_number), '[]')
+      into v_times
+      from per_tool as p join shared.tools as t on t.slug = p.tool_slug
+     where p.submitted_at is not null;
+    return v_times;
+end;
+$$;
+
+-- COMMENT: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+COMMENT ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  IS 'Per tool the user submitted: from their first save (or the submit, without a save) to their first submit, in days (2 decimals) and in active days (local dates of p_zone with a save or submit of that tool in between, both ends included).';
+
 -- FUNCTION: value_counts(jsonb)
 CREATE FUNCTION shared.value_counts(p_values jsonb)
 RETURNS jsonb
@@ -8516,6 +10101,25 @@ $$;
 -- COMMENT: FUNCTION value_counts(p_values jsonb)
 COMMENT ON FUNCTION shared.value_counts (p_values jsonb)
   IS 'Counts per distinct scalar of an array (trimmed, case-insensitive), most frequent first: [{value, count}].';
+
+-- FUNCTION: velocity_trend(numeric, numeric)
+CREATE FUNCTION shared.velocity_trend(p_now numeric, p_before numeric)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path TO ''
+AS $$
+begin
+    if p_now is null and p_before is null then
+        return null;
+    end if;
+    return case when coalesce(p_now, 0) > coalesce(p_before, 0) then 'up'
+                when coalesce(p_now, 0) < coalesce(p_before, 0) then 'down'
+                else 'steady' end;
+end;
+$$;
+
+-- COMMENT: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+COMMENT ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
+  IS 'up, down or steady: the last 4 weeks'' velocity against the 4 weeks before (no active week counts as 0); null when neither had an active week.';
 
 -- FUNCTION: without_anonymous_answers(jsonb, shared.tools)
 CREATE FUNCTION shared.without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
@@ -8546,6 +10150,41 @@ $$;
 -- COMMENT: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)
 COMMENT ON FUNCTION shared.without_anonymous_answers (p_bundle jsonb, p_tool shared.tools)
   IS 'A member''s export bundle with the answers to anonymous outputs (and dependency values read from them) withheld: value null, withheld true.';
+
+-- TABLE: activity_facts
+CREATE TABLE shared.activity_facts (
+    id bigint NOT NULL
+  , kind text NOT NULL
+  , user_id uuid NOT NULL
+  , organization_id uuid
+  , tool_slug varchar(255)
+  , occurred_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT activity_facts_kind_check CHECK (kind = ANY(ARRAY[CAST('save' AS text)
+                                                               , CAST('submit' AS text)
+                                                               , CAST('unlock' AS text)
+                                                               , CAST('start_over' AS text)
+                                                               , CAST('login' AS text)]))
+);
+
+-- COMMENT: TABLE activity_facts
+COMMENT ON TABLE shared.activity_facts
+  IS 'What users did, one row per save, submit, unlock, start over and sign-in: the facts analytics read.';
+
+-- COMMENT: COLUMN activity_facts.organization_id
+COMMENT ON COLUMN shared.activity_facts.organization_id
+  IS 'The user''s organization when it happened (a submission''s organization for saves and submits); null when none.';
+
+-- COMMENT: COLUMN activity_facts.tool_slug
+COMMENT ON COLUMN shared.activity_facts.tool_slug
+  IS 'The tool (null for a sign-in).';
+
+-- SEQUENCE: activity_facts_id_seq
+ALTER TABLE shared.activity_facts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.activity_facts_id_seq
+                                                                                    START WITH 1
+                                                                                    INCREMENT BY 1
+                                                                                    NO MINVALUE
+                                                                                    NO MAXVALUE
+                                                                                    CACHE 1);
 
 -- TABLE: admin_audit
 CREATE TABLE shared.admin_audit (
@@ -9035,6 +10674,349 @@ CREATE VIEW shared.all_field_values
 COMMENT ON VIEW shared.all_field_values
   IS 'Every field output of every tool, archived submissions (start over) included: is_active tells them apart. Current answers only: shared.field_values.';
 
+-- TABLE: user_progress
+CREATE TABLE shared.user_progress (
+    id uuid DEFAULT gen_random_uuid() NOT NULL
+  , user_id uuid NOT NULL
+  , tool_slug varchar(255) NOT NULL
+  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
+  , progress_percentage integer DEFAULT 0
+  , unlocked_at timestamp with time zone
+  , started_at timestamp with time zone
+  , completed_at timestamp with time zone
+  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
+  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
+                                                          AND progress_percentage <= 100)
+  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
+                                                                                     , CAST('unlocked' AS varchar)
+                                                                                     , CAST('in_progress' AS varchar)
+                                                                                     , CAST('completed' AS varchar)] AS text[])))
+);
+
+-- COMMENT: TABLE user_progress
+COMMENT ON TABLE shared.user_progress
+  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
+
+-- COMMENT: COLUMN user_progress.progress_percentage
+COMMENT ON COLUMN shared.user_progress.progress_percentage
+  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
+
+-- MATERIALIZED VIEW: analytics_program_pace
+CREATE MATERIALIZED VIEW shared.analytics_program_pace
+  AS WITH members AS (
+            SELECT u.id
+                 , u.created_at
+                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
+            FROM shared.users AS u
+            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at <= now()
+          )
+        , counts AS (
+            SELECT s.c
+                 , s.from_day
+                 , lead(s.from_day, 1, s.tenure + 1) OVER (PARTITION BY s.id
+                                                           ORDER BY s.c) - 1 AS to_day
+            FROM (SELECT m.id, 0 AS c, 0 AS from_day, m.tenure
+                  FROM members AS m
+
+                  UNION ALL
+
+                  SELECT m.id
+                       , CAST(row_number() OVER (PARTITION BY m.id
+                                                 ORDER BY p.completed_at) AS integer) AS row_number
+                       , GREATEST(0
+                                , CAST(floor(EXTRACT(EPOCH FROM p.completed_at - m.created_at) / CAST(86400 AS numeric)) AS integer)) AS greatest
+                       , m.tenure
+                  FROM members AS m INNER JOIN shared.user_progress AS p ON p.user_id = m.id
+                  WHERE CAST(p.status AS text) = CAST('completed' AS text)) AS s
+          )
+        , deltas AS (
+            SELECT c.from_day AS day, c.c, 1 AS delta
+            FROM counts AS c
+            WHERE c.from_day <= c.to_day
+
+            UNION ALL
+
+            SELECT c.to_day + 1, c.c, CAST('-1' AS integer)
+            FROM counts AS c
+            WHERE c.from_day <= c.to_day
+          )
+        , days AS (
+            SELECT d.day
+            FROM generate_series(0
+                               , (SELECT COALESCE(max(m.tenure), CAST('-1' AS integer)) AS coalesce
+                                  FROM members AS m)) AS d (day)
+          )
+        , grid AS (
+            SELECT d.day
+                 , k.c
+                 , sum(COALESCE(x.delta, CAST(0 AS bigint))) OVER (PARTITION BY k.c
+                                                                   ORDER BY d.day) AS users
+            FROM days AS d
+                 CROSS JOIN (SELECT DISTINCT c.c
+                             FROM counts AS c) AS k
+                 LEFT JOIN (SELECT x_1.day, x_1.c, sum(x_1.delta) AS delta
+                            FROM deltas AS x_1
+                            GROUP BY x_1.day, x_1.c) AS x ON x.day = d.day AND x.c = k.c
+          )
+        , ranked AS (
+            SELECT g.day
+                 , g.c
+                 , g.users
+                 , sum(g.users) OVER (PARTITION BY g.day
+                                      ORDER BY g.c) AS at_most
+                 , sum(g.users) OVER (PARTITION BY g.day) AS total
+            FROM grid AS g
+          )
+       SELECT day AS day_since_joining
+            , CAST(total AS integer) AS users
+            , min(c) FILTER (WHERE at_most * CAST(2 AS numeric) >= total) AS median_tools
+       FROM ranked AS r
+       WHERE total > CAST(0 AS numeric)
+       GROUP BY day, total
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_program_pace
+COMMENT ON MATERIALIZED VIEW shared.analytics_program_pace
+  IS 'For each day since joining d: users who joined at least d days ago, and the median (percentile_disc 0.5) of the tools each completed within their first d days. Refreshed by shared.refresh_analytics().';
+
+-- MATERIALIZED VIEW: analytics_group_summaries
+CREATE MATERIALIZED VIEW shared.analytics_group_summaries
+  AS WITH members AS (
+            SELECT u.id
+                 , u.organization_id
+                 , to_char(pg_catalog.timezone(CAST('UTC' AS text), u.created_at)
+                         , CAST('YYYY-MM' AS text)) AS joining_month
+                 , CAST(floor(EXTRACT(EPOCH FROM now() - u.created_at) / CAST(86400 AS numeric)) AS integer) AS tenure
+                 , CAST((SELECT count(*) AS count
+                         FROM shared.user_progress AS p
+                         WHERE p.user_id = u.id
+                           AND CAST(p.status AS text) = CAST('completed' AS text)) AS integer) AS tools_completed
+            FROM shared.users AS u
+            WHERE CAST(u.role AS text) = CAST('user' AS text) AND u.created_at IS NOT NULL
+          )
+        , stalled AS (
+            SELECT s.user_id
+            FROM shared.organizations AS o
+                 CROSS JOIN LATERAL shared.member_states(o.id) AS s (user_id, email, full_name, last_saved_at, stalled)
+            WHERE s.stalled
+          )
+       SELECT CASE
+                WHEN  GROUPING(m.organization_id) = 0
+                  THEN CAST('organization' AS text)
+                WHEN  GROUPING(m.joining_month) = 0
+                  THEN CAST('joining_month' AS text)
+                ELSE CAST('program' AS text)
+              END AS grouping_kind
+            , COALESCE(CAST(m.organization_id AS text), m.joining_month, CAST('' AS text)) AS group_key
+            , CAST(count(*) AS integer) AS members
+            , CAST(count(st.user_id) AS integer) AS stalled
+            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed) AS median_tools
+            , CAST(count(pace.median_tools) AS integer) AS compared
+            , percentile_disc(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY m.tools_completed - pace.median_tools) AS median_pace
+       FROM members AS m
+            LEFT JOIN stalled AS st ON st.user_id = m.id
+            LEFT JOIN shared.analytics_program_pace AS pace ON pace.day_since_joining = m.tenure
+                                                           AND pace.users >= shared.analytics_min_group()
+       GROUP BY GROUPING SETS (m.organization_id, m.joining_month, ())
+       HAVING  GROUPING(m.organization_id) = 1 OR m.organization_id IS NOT NULL
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_group_summaries
+COMMENT ON MATERIALIZED VIEW shared.analytics_group_summaries
+  IS 'Per organization, joining month (UTC) and for the program: members, stalled (coaching''s definition), median_tools (completed), compared and median_pace (tools completed minus the program median at the same day since joining). Refreshed by shared.refresh_analytics().';
+
+-- VIEW: analytics_member_tools
+CREATE VIEW shared.analytics_member_tools
+  WITH (security_invoker = true)
+  AS SELECT u.id AS user_id
+          , u.organization_id
+          , u.created_at AS joined_at
+          , p.tool_slug
+          , t.sprint_number
+          , p.started_at IS NOT NULL AS reached
+          , CAST(p.status AS text) = CAST('completed' AS text) AS completed
+          ,     CAST(p.status AS text) = CAST('completed' AS text)
+            AND COALESCE(lead(p.started_at IS NOT NULL) OVER member_sprints, FALSE) AS reached_next
+          , CASE
+              WHEN CAST(p.status AS text) = CAST('completed' AS text)
+                THEN EXTRACT(EPOCH FROM p.completed_at - p.started_at) / CAST(86400 AS numeric)
+              ELSE CAST(NULL AS numeric)
+            END AS days
+          ,     p.started_at IS NOT NULL
+            AND t.sprint_number = max(t.sprint_number) FILTER (WHERE p.started_at IS NOT NULL) OVER member AS furthest
+          , COALESCE(GREATEST(max(GREATEST(p.started_at, p.completed_at)) OVER member, sv.saved_at) < now() - CAST('14 days' AS interval)
+                   , TRUE) AS quiet
+     FROM shared.users AS u
+          INNER JOIN shared.user_progress AS p ON p.user_id = u.id
+          INNER JOIN shared.tools AS t ON CAST(t.slug AS text) = CAST(p.tool_slug AS text)
+          LEFT JOIN LATERAL (SELECT f.occurred_at AS saved_at
+                             FROM shared.activity_facts AS f
+                             WHERE f.user_id = u.id
+                               AND f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+                             ORDER BY f.occurred_at DESC
+                             LIMIT 1) AS sv ON TRUE
+     WHERE CAST(u.role AS text) = CAST('user' AS text)
+     WINDOW member AS (PARTITION BY u.organization_id, u.id)
+          , member_sprints AS (PARTITION BY u.organization_id, u.id
+                               ORDER BY t.sprint_number);
+
+-- COMMENT: VIEW analytics_member_tools
+COMMENT ON VIEW shared.analytics_member_tools
+  IS 'Each business leader x tool: reached (first save), completed (submitted), reached_next (completed and the next sprint reached), days (first save to submit), furthest (highest sprint reached), quiet (nothing saved or submitted for 14 days).';
+
+-- TABLE: analytics_refresh_requests
+CREATE TABLE shared.analytics_refresh_requests (
+    id bigint NOT NULL
+  , requested_by uuid NOT NULL
+  , requested_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE analytics_refresh_requests
+COMMENT ON TABLE shared.analytics_refresh_requests
+  IS 'Manual analytics refreshes (POST /api/analytics/refresh), by whom and when: at most 3 per caller per hour.';
+
+-- SEQUENCE: analytics_refresh_requests_id_seq
+ALTER TABLE shared.analytics_refresh_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.analytics_refresh_requests_id_seq
+                                                                                                START WITH 1
+                                                                                                INCREMENT BY 1
+                                                                                                NO MINVALUE
+                                                                                                NO MAXVALUE
+                                                                                                CACHE 1);
+
+-- TABLE: analytics_refreshes
+CREATE TABLE shared.analytics_refreshes (
+    view_name text NOT NULL
+  , calculated_at timestamp with time zone NOT NULL
+  , duration_ms integer NOT NULL
+  , trigger text NOT NULL
+  , CONSTRAINT analytics_refreshes_trigger_check CHECK (trigger = ANY(ARRAY[CAST('schedule' AS text)
+                                                                          , CAST('manual' AS text)
+                                                                          , CAST('migrate' AS text)]))
+);
+
+-- COMMENT: TABLE analytics_refreshes
+COMMENT ON TABLE shared.analytics_refreshes
+  IS 'When each analytics materialized view was last calculated, how long it took and what started it (shared.refresh_analytics).';
+
+-- MATERIALIZED VIEW: analytics_saves_per_submit
+CREATE MATERIALIZED VIEW shared.analytics_saves_per_submit
+  AS WITH per_user AS (
+            SELECT f.user_id
+                 , CAST(count(*) FILTER (WHERE f.kind = CAST('save' AS text)) AS numeric) / CAST(count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) AS numeric) AS ratio
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT TRUE AS program
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(ratio AS double precision)) AS numeric)
+                  , 3) AS p85_ratio
+       FROM per_user AS p
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_saves_per_submit
+COMMENT ON MATERIALIZED VIEW shared.analytics_saves_per_submit
+  IS 'Program-wide, over every user with a submit: how many, and the 85th percentile of their saves per submit. Refreshed by shared.refresh_analytics.';
+
+-- MATERIALIZED VIEW: analytics_tool_funnels
+CREATE MATERIALIZED VIEW shared.analytics_tool_funnels
+  AS SELECT CASE
+              WHEN  GROUPING(organization_id) = 0
+                THEN CAST('organization' AS text)
+              WHEN  GROUPING(to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                                   , CAST('YYYY-MM' AS text))) = 0
+                THEN CAST('joining_month' AS text)
+              ELSE CAST('program' AS text)
+            END AS grouping_kind
+          , COALESCE(CAST(organization_id AS text)
+                   , to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                           , CAST('YYYY-MM' AS text))
+                   , CAST('' AS text)) AS group_key
+          , tool_slug
+          , min(sprint_number) AS sprint_number
+          , CAST(count(*) AS integer) AS members
+          , CAST(count(*) FILTER (WHERE reached) AS integer) AS reached
+          , CAST(count(*) FILTER (WHERE completed) AS integer) AS completed
+          , CAST(count(*) FILTER (WHERE reached_next) AS integer) AS reached_next
+          , CAST(count(*) FILTER (WHERE furthest AND quiet) AS integer) AS stopped
+          , CAST(count(days) AS integer) AS timed
+          , percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS median_days
+     FROM shared.analytics_member_tools AS m
+     WHERE joined_at IS NOT NULL
+     GROUP BY GROUPING SETS ((organization_id, tool_slug)
+                           , (to_char(pg_catalog.timezone(CAST('UTC' AS text), joined_at)
+                                    , CAST('YYYY-MM' AS text))
+                            , tool_slug)
+                           , tool_slug)
+     HAVING  GROUPING(organization_id) = 1 OR organization_id IS NOT NULL
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_funnels
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_funnels
+  IS 'Per tool: members, reached, completed, reached_next, stopped (furthest tool and quiet for 14 days), timed and median_days (first save to submit), by organization, by joining month (UTC) and for the program. Refreshed by shared.refresh_analytics().';
+
+-- MATERIALIZED VIEW: analytics_tool_times
+CREATE MATERIALIZED VIEW shared.analytics_tool_times
+  AS WITH per_user AS (
+            SELECT f.tool_slug
+                 , f.user_id
+                 , EXTRACT(EPOCH FROM min(f.occurred_at) FILTER (WHERE f.kind = CAST('submit' AS text)) - min(f.occurred_at)) / 86400.0 AS days
+            FROM shared.activity_facts AS f
+            WHERE f.kind = ANY(ARRAY[CAST('save' AS text), CAST('submit' AS text)])
+            GROUP BY f.tool_slug, f.user_id
+            HAVING count(*) FILTER (WHERE f.kind = CAST('submit' AS text)) > 0
+          )
+       SELECT tool_slug
+            , CAST(count(*) AS integer) AS users
+            , round(CAST(percentile_cont(CAST(0.85 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS p85_days
+            , round(CAST(percentile_cont(CAST(0.5 AS double precision)) WITHIN GROUP (ORDER BY CAST(days AS double precision)) AS numeric)
+                  , 3) AS median_days
+       FROM per_user AS p
+       GROUP BY tool_slug
+WITH NO DATA;
+
+-- COMMENT: MATERIALIZED VIEW analytics_tool_times
+COMMENT ON MATERIALIZED VIEW shared.analytics_tool_times
+  IS 'Per tool, over every user who submitted it: how many, the 85th percentile and the median of the days from their first save (or submit) to their first submit. Refreshed by shared.refresh_analytics.';
+
+-- TABLE: awards
+CREATE TABLE shared.awards (
+    id bigint NOT NULL
+  , user_id uuid NOT NULL
+  , kind text NOT NULL
+  , subject text DEFAULT CAST('' AS text) NOT NULL
+  , facts jsonb NOT NULL
+  , awarded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+  , CONSTRAINT awards_kind_check CHECK (kind = ANY(ARRAY[CAST('first_tool' AS text)
+                                                       , CAST('module_finished' AS text)
+                                                       , CAST('all_tools' AS text)
+                                                       , CAST('five_on_time' AS text)
+                                                       , CAST('streak_8' AS text)]))
+);
+
+-- COMMENT: TABLE awards
+COMMENT ON TABLE shared.awards
+  IS 'Achievements, each earned once per user (and module for module_finished): the unique key makes a second award of the same kind a no-op, even from two concurrent submits.';
+
+-- COMMENT: COLUMN awards.subject
+COMMENT ON COLUMN shared.awards.subject
+  IS 'What the award is about when a kind can be earned more than once: the module id for module_finished, empty otherwise.';
+
+-- COMMENT: COLUMN awards.facts
+COMMENT ON COLUMN shared.awards.facts
+  IS 'The facts that earned it (tools and their submit times, weeks of the streak), as they were when it was awarded.';
+
+-- SEQUENCE: awards_id_seq
+ALTER TABLE shared.awards ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME shared.awards_id_seq
+                                                                            START WITH 1
+                                                                            INCREMENT BY 1
+                                                                            NO MINVALUE
+                                                                            NO MAXVALUE
+                                                                            CACHE 1);
+
 -- TABLE: current_field_values
 CREATE TABLE shared.current_field_values (
     user_id uuid NOT NULL
@@ -9104,6 +11086,17 @@ CREATE TABLE shared.function_files (
 -- COMMENT: TABLE function_files
 COMMENT ON TABLE shared.function_files
   IS 'Content hash of each sql/functions file as last applied by migrate; a changed hash re-applies the file.';
+
+-- TABLE: gamification_preferences
+CREATE TABLE shared.gamification_preferences (
+    user_id uuid NOT NULL
+  , leaderboard boolean DEFAULT TRUE NOT NULL
+  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+-- COMMENT: TABLE gamification_preferences
+COMMENT ON TABLE shared.gamification_preferences
+  IS 'A user''s gamification choices; leaderboard false leaves them out of everyone else''s leaderboard (no row: they take part).';
 
 -- TABLE: group_gurus
 CREATE TABLE shared.group_gurus (
@@ -9200,34 +11193,6 @@ ALTER TABLE shared.progress_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
                                                                                       NO MINVALUE
                                                                                       NO MAXVALUE
                                                                                       CACHE 1);
-
--- TABLE: user_progress
-CREATE TABLE shared.user_progress (
-    id uuid DEFAULT gen_random_uuid() NOT NULL
-  , user_id uuid NOT NULL
-  , tool_slug varchar(255) NOT NULL
-  , status varchar(50) DEFAULT CAST('locked' AS varchar) NOT NULL
-  , progress_percentage integer DEFAULT 0
-  , unlocked_at timestamp with time zone
-  , started_at timestamp with time zone
-  , completed_at timestamp with time zone
-  , created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP
-  , CONSTRAINT user_progress_progress_percentage_check CHECK (progress_percentage >= 0
-                                                          AND progress_percentage <= 100)
-  , CONSTRAINT user_progress_status_check CHECK (CAST(status AS text) = ANY(CAST(ARRAY[CAST('locked' AS varchar)
-                                                                                     , CAST('unlocked' AS varchar)
-                                                                                     , CAST('in_progress' AS varchar)
-                                                                                     , CAST('completed' AS varchar)] AS text[])))
-);
-
--- COMMENT: TABLE user_progress
-COMMENT ON TABLE shared.user_progress
-  IS 'One row per user and tool: locked -> unlocked -> in_progress -> completed. Kept by triggers; admins override with shared.update_progress().';
-
--- COMMENT: COLUMN user_progress.progress_percentage
-COMMENT ON COLUMN shared.user_progress.progress_percentage
-  IS 'Share of the tool''s declared outputs that the active submission fills (100 once completed).';
 
 -- VIEW: progress_overview
 CREATE VIEW shared.progress_overview
@@ -9887,6 +11852,9 @@ COMMENT ON TABLE shared.webhook_events
 -- CONSTRAINT: action_items action_items_pkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_pkey PRIMARY KEY (id);
 
+-- CONSTRAINT: activity_facts activity_facts_pkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_pkey PRIMARY KEY (id);
+
 -- CONSTRAINT: admin_audit admin_audit_pkey
 ALTER TABLE ONLY shared.admin_audit ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
@@ -9895,6 +11863,18 @@ ALTER TABLE ONLY shared.ai_circuit ADD CONSTRAINT ai_circuit_pkey PRIMARY KEY (i
 
 -- CONSTRAINT: ai_requests ai_requests_pkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_pkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: analytics_refreshes analytics_refreshes_pkey
+ALTER TABLE ONLY shared.analytics_refreshes ADD CONSTRAINT analytics_refreshes_pkey PRIMARY KEY (view_name);
+
+-- CONSTRAINT: awards awards_pkey
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_pkey PRIMARY KEY (id);
+
+-- CONSTRAINT: awards awards_user_id_kind_subject_key
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_kind_subject_key UNIQUE (user_id, kind, subject);
 
 -- CONSTRAINT: current_field_values current_field_values_pkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_pkey PRIMARY KEY (user_id, tool_slug, field_id);
@@ -9910,6 +11890,9 @@ ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_pkey PRIMARY KEY 
 
 -- CONSTRAINT: function_files function_files_pkey
 ALTER TABLE ONLY shared.function_files ADD CONSTRAINT function_files_pkey PRIMARY KEY (file_name);
+
+-- CONSTRAINT: gamification_preferences gamification_preferences_pkey
+ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_pkey PRIMARY KEY (user_id);
 
 -- CONSTRAINT: group_gurus group_gurus_pkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_pkey PRIMARY KEY (group_id, user_id);
@@ -10021,6 +12004,19 @@ CREATE INDEX action_items_organization_idx
 CREATE INDEX action_items_owner_idx
   ON shared.action_items (owner_id, status, due_on);
 
+-- INDEX: activity_facts_organization_idx
+CREATE INDEX activity_facts_organization_idx
+  ON shared.activity_facts (organization_id, occurred_at);
+
+-- INDEX: activity_facts_user_idx
+CREATE INDEX activity_facts_user_idx
+  ON shared.activity_facts (user_id, occurred_at);
+
+-- INDEX: activity_facts_user_submits_idx
+CREATE INDEX activity_facts_user_submits_idx
+  ON shared.activity_facts (user_id, occurred_at)
+  WHERE kind = CAST('submit' AS text);
+
 -- INDEX: admin_audit_target_idx
 CREATE INDEX admin_audit_target_idx
   ON shared.admin_audit (target_type, target_id);
@@ -10028,6 +12024,30 @@ CREATE INDEX admin_audit_target_idx
 -- INDEX: ai_requests_user_idx
 CREATE INDEX ai_requests_user_idx
   ON shared.ai_requests (user_id, requested_at);
+
+-- INDEX: analytics_group_summaries_key
+CREATE UNIQUE INDEX analytics_group_summaries_key
+  ON shared.analytics_group_summaries (grouping_kind, group_key);
+
+-- INDEX: analytics_program_pace_key
+CREATE UNIQUE INDEX analytics_program_pace_key
+  ON shared.analytics_program_pace (day_since_joining);
+
+-- INDEX: analytics_refresh_requests_user_idx
+CREATE INDEX analytics_refresh_requests_user_idx
+  ON shared.analytics_refresh_requests (requested_by, requested_at);
+
+-- INDEX: analytics_saves_per_submit_idx
+CREATE UNIQUE INDEX analytics_saves_per_submit_idx
+  ON shared.analytics_saves_per_submit (program);
+
+-- INDEX: analytics_tool_funnels_key
+CREATE UNIQUE INDEX analytics_tool_funnels_key
+  ON shared.analytics_tool_funnels (grouping_kind, group_key, tool_slug);
+
+-- INDEX: analytics_tool_times_tool_idx
+CREATE UNIQUE INDEX analytics_tool_times_tool_idx
+  ON shared.analytics_tool_times (tool_slug);
 
 -- INDEX: current_field_values_submission_idx
 CREATE INDEX current_field_values_submission_idx
@@ -10146,6 +12166,18 @@ CREATE INDEX users_organization_idx
 COMMENT ON INDEX shared.users_organization_idx
   IS 'An organization''s members, for the dashboard, team view, reminders and organization lists.';
 
+-- TRIGGER: activity_facts activity_facts_awards
+CREATE TRIGGER activity_facts_awards
+  AFTER INSERT
+  ON shared.activity_facts
+  FOR EACH ROW
+    WHEN (new.kind = CAST('submit' AS text))
+    EXECUTE PROCEDURE shared.tg_award_on_submit();
+
+-- COMMENT: TRIGGER activity_facts_awards ON activity_facts
+COMMENT ON TRIGGER activity_facts_awards ON shared.activity_facts
+  IS 'Awards earned by a submit, granted in its transaction (shared.tg_award_on_submit).';
+
 -- TRIGGER: outbox_events outbox_events_notify
 CREATE TRIGGER outbox_events_notify
   AFTER INSERT
@@ -10203,8 +12235,20 @@ ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_owner_id_fkey F
 -- FK CONSTRAINT: action_items action_items_tool_slug_fkey
 ALTER TABLE ONLY shared.action_items ADD CONSTRAINT action_items_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
 
+-- FK CONSTRAINT: activity_facts activity_facts_tool_slug_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
+
+-- FK CONSTRAINT: activity_facts activity_facts_user_id_fkey
+ALTER TABLE ONLY shared.activity_facts ADD CONSTRAINT activity_facts_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
 -- FK CONSTRAINT: ai_requests ai_requests_user_id_fkey
 ALTER TABLE ONLY shared.ai_requests ADD CONSTRAINT ai_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: analytics_refresh_requests analytics_refresh_requests_requested_by_fkey
+ALTER TABLE ONLY shared.analytics_refresh_requests ADD CONSTRAINT analytics_refresh_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: awards awards_user_id_fkey
+ALTER TABLE ONLY shared.awards ADD CONSTRAINT awards_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: current_field_values current_field_values_tool_slug_fkey
 ALTER TABLE ONLY shared.current_field_values ADD CONSTRAINT current_field_values_tool_slug_fkey FOREIGN KEY (tool_slug) REFERENCES shared.tools (slug);
@@ -10217,6 +12261,9 @@ ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_requested_by_fkey
 
 -- FK CONSTRAINT: export_jobs export_jobs_subject_user_id_fkey
 ALTER TABLE ONLY shared.export_jobs ADD CONSTRAINT export_jobs_subject_user_id_fkey FOREIGN KEY (subject_user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
+
+-- FK CONSTRAINT: gamification_preferences gamification_preferences_user_id_fkey
+ALTER TABLE ONLY shared.gamification_preferences ADD CONSTRAINT gamification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES shared.users (id) ON DELETE CASCADE;
 
 -- FK CONSTRAINT: group_gurus group_gurus_assigned_by_fkey
 ALTER TABLE ONLY shared.group_gurus ADD CONSTRAINT group_gurus_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES shared.users (id) ON DELETE SET NULL;
@@ -10317,6 +12364,9 @@ ALTER TABLE ONLY shared.users ADD CONSTRAINT users_organization_id_fkey FOREIGN 
 -- ROW SECURITY: action_items
 ALTER TABLE shared.action_items ENABLE ROW LEVEL SECURITY ;
 
+-- ROW SECURITY: activity_facts
+ALTER TABLE shared.activity_facts ENABLE ROW LEVEL SECURITY ;
+
 -- ROW SECURITY: admin_audit
 ALTER TABLE shared.admin_audit ENABLE ROW LEVEL SECURITY ;
 
@@ -10325,6 +12375,15 @@ ALTER TABLE shared.ai_circuit ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: ai_requests
 ALTER TABLE shared.ai_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refresh_requests
+ALTER TABLE shared.analytics_refresh_requests ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: analytics_refreshes
+ALTER TABLE shared.analytics_refreshes ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: awards
+ALTER TABLE shared.awards ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: current_field_values
 ALTER TABLE shared.current_field_values ENABLE ROW LEVEL SECURITY ;
@@ -10337,6 +12396,9 @@ ALTER TABLE shared.export_jobs ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: function_files
 ALTER TABLE shared.function_files ENABLE ROW LEVEL SECURITY ;
+
+-- ROW SECURITY: gamification_preferences
+ALTER TABLE shared.gamification_preferences ENABLE ROW LEVEL SECURITY ;
 
 -- ROW SECURITY: group_gurus
 ALTER TABLE shared.group_gurus ENABLE ROW LEVEL SECURITY ;
@@ -10418,6 +12480,31 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION admin_set_tool_lock(p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.admin_set_tool_lock (p_admin shared.users, p_user_id uuid, p_tool_slug text, p_status text, p_reason text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_cell(p_value numeric, p_users integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_cell (p_value numeric, p_users integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_meta(p_views text[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_meta (p_views text[])
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_min_group()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_min_group ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_share(p_part integer, p_whole integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_share (p_part integer, p_whole integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION analytics_views()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.analytics_views ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION anonymous_field(p_tool_slug text, p_field_id text)
@@ -10520,6 +12607,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.authenticated_user ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION award_achievements(p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.award_achievements (p_user_id uuid, p_tool_slug text, p_at timestamp with time zone)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION check_invariants()
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.check_invariants ()
@@ -10585,6 +12677,16 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.delete_group (p_group_id uuid)
   FROM PUBLIC;
 
+-- ACL: FUNCTION dropoff_risk(p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.dropoff_risk (p_days_without_activity integer, p_trend text, p_struggling boolean, p_forecast jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION engagement_status(p_days_since_activity integer, p_days_since_joining integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.engagement_status (p_days_since_activity integer, p_days_since_joining integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION ensure_progress_rows(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.ensure_progress_rows (p_user_id uuid)
@@ -10615,6 +12717,26 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.exposure_problems ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION funnel_json(p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.funnel_json (p_tool shared.tools, p_members integer, p_reached integer, p_completed integer, p_reached_next integer, p_stopped integer, p_timed integer, p_median_days double precision, p_last boolean, p_min_group integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION gamification_me(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_me (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION gamification_meta()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_meta ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION gamification_rules()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.gamification_rules ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION get_meeting_notes(p_organization_id uuid, p_tool shared.tools)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_meeting_notes (p_organization_id uuid, p_tool shared.tools)
@@ -10635,14 +12757,34 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.get_team_decision (p_organization_id uuid, p_tool shared.tools)
   FROM PUBLIC;
 
+-- ACL: FUNCTION grant_award(p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.grant_award (p_user_id uuid, p_tool_slug text, p_kind text, p_subject text, p_facts jsonb)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION group_descendants(p_path text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_descendants (p_path text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION group_figure(p_users integer, p_value jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_funnels(p_kind text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_funnels (p_kind text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION group_json(p_group_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.group_json (p_group_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION group_summary_json(p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.group_summary_json (p_members integer, p_stalled integer, p_median_tools integer, p_compared integer, p_median_pace integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION guru_digest(p_guru_id uuid)
@@ -10685,6 +12827,21 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.issue_refresh_token (p_user_id uuid, p_family_id uuid, p_token text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION k_anonymous(p_users integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.k_anonymous (p_users integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION leaderboard_effort(p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.leaderboard_effort (p_organization shared.organizations, p_viewer_id uuid, p_as_of timestamp with time zone)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION leaderboard_entry_json(p_entry record)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.leaderboard_entry_json (p_entry record)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION list_action_items(p_organization_id uuid, p_owner_id uuid, p_status text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_action_items (p_organization_id uuid, p_owner_id uuid, p_status text)
@@ -10693,6 +12850,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION list_organizations(p_caller shared.users, p_cursor text, p_limit integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.list_organizations (p_caller shared.users, p_cursor text, p_limit integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION local_date(p_organization_id uuid, p_at timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.local_date (p_organization_id uuid, p_at timestamp with time zone)
   FROM PUBLIC;
 
 -- ACL: FUNCTION lock_user(p_user_id uuid)
@@ -10718,6 +12880,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION member_states(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.member_states (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION member_states_of(p_organization_ids uuid[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.member_states_of (p_organization_ids uuid[])
   FROM PUBLIC;
 
 -- ACL: FUNCTION mentions(p_text text, p_needles text[])
@@ -10760,6 +12927,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.number_summary (p_values jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_analytics(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_analytics (p_organization shared.organizations)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_dashboard(p_organization shared.organizations)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_dashboard (p_organization shared.organizations)
@@ -10770,14 +12942,54 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_export (p_organization shared.organizations, p_min_respondents integer, p_max_bytes bigint, p_max_bundles integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION organization_funnel(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_funnel (p_organization_id uuid)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION organization_json(p_organization_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.organization_json (p_organization_id uuid)
   FROM PUBLIC;
 
--- ACL: FUNCTION organization_summary(p_organization shared.organizations)
+-- ACL: FUNCTION organization_leaderboard(p_organization shared.organizations, p_viewer_id uuid)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.organization_summary (p_organization shared.organizations)
+  ON FUNCTION shared.organization_leaderboard (p_organization shared.organizations, p_viewer_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_next_actions(p_analytics jsonb)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_next_actions (p_analytics jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_pace(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_pace (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_report(p_organization shared.organizations)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_report (p_organization shared.organizations)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_risks(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_risks (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_stalled(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_stalled (p_organization_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_summaries(p_organization_ids uuid[])
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_summaries (p_organization_ids uuid[])
+  FROM PUBLIC;
+
+-- ACL: FUNCTION organization_time_zone(p_organization_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.organization_time_zone (p_organization_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION organization_time_zone(p_organization shared.organizations)
@@ -10795,6 +13007,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.output_completeness (p_tool_slug text, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION percentile_band(p_rank integer, p_participants integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.percentile_band (p_rank integer, p_participants integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION person_data_export(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.person_data_export (p_user_id uuid)
@@ -10810,9 +13027,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.person_data_sources ()
   FROM PUBLIC;
 
+-- ACL: FUNCTION program_analytics()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.program_analytics ()
+  FROM PUBLIC;
+
 -- ACL: FUNCTION program_sections(p_user_id uuid)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.program_sections (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION progress_page(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.progress_page (p_user shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION progress_summary_for(p_user_id uuid)
@@ -10835,6 +13062,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.publish_outputs (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_data jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_activity(p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_activity (p_kind text, p_user_id uuid, p_organization_id uuid, p_tool_slug text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION record_coaching_event(p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_coaching_event (p_event_type text, p_user shared.users, p_tool_slug text, p_dedupe_key text, p_extra jsonb)
@@ -10845,9 +13077,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_event (p_event_type text, p_user_id uuid, p_tool_slug text, p_extra jsonb)
   FROM PUBLIC;
 
+-- ACL: FUNCTION record_refresh_login(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.record_refresh_login (p_user shared.users)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION record_version(p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.record_version (p_tool_slug text, p_submission_id uuid, p_user_id uuid, p_version integer, p_status text, p_data jsonb, p_saved_at timestamp with time zone)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION refresh_analytics(p_trigger text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.refresh_analytics (p_trigger text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION refresh_answer_checks()
@@ -10873,6 +13115,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION registry_problems(p_registry jsonb, p_dependencies jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.registry_problems (p_registry jsonb, p_dependencies jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION request_analytics_refresh(p_caller shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.request_analytics_refresh (p_caller shared.users)
   FROM PUBLIC;
 
 -- ACL: FUNCTION request_claims()
@@ -11010,6 +13257,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_reason (p_reason text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION require_refresh_allowance(p_caller shared.users, p_per_hour integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_refresh_allowance (p_caller shared.users, p_per_hour integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION require_retention_rule(p_rule text, p_older_than interval, p_batch integer, p_keep integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_retention_rule (p_rule text, p_older_than interval, p_batch integer, p_keep integer)
@@ -11080,6 +13332,11 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.restore_submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer, p_expected_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION run_daily_analytics_refresh(p_refresh_at time without time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.run_daily_analytics_refresh (p_refresh_at time)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION save_draft(p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.save_draft (p_tool_slug text, p_user_id uuid, p_data jsonb, p_expected_version integer)
@@ -11108,6 +13365,16 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION scrub_text(p_text text, p_needles text[], p_id text, p_marker text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.scrub_text (p_text text, p_needles text[], p_id text, p_marker text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION session_gap()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.session_gap ()
+  FROM PUBLIC;
+
+-- ACL: FUNCTION set_gamification_preferences(p_user_id uuid, p_leaderboard boolean)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.set_gamification_preferences (p_user_id uuid, p_leaderboard boolean)
   FROM PUBLIC;
 
 -- ACL: FUNCTION set_schedule(p_organization shared.organizations, p_tool shared.tools, p_meeting_at text, p_set_by uuid)
@@ -11140,9 +13407,19 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submission_version (p_tool_slug text, p_user_id uuid, p_submission_id uuid, p_version integer)
   FROM PUBLIC;
 
+-- ACL: FUNCTION submit_streak(p_user_id uuid, p_as_of timestamp with time zone)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.submit_streak (p_user_id uuid, p_as_of timestamp with time zone)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION submit_tool(p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.submit_tool (p_tool_slug text, p_user_id uuid, p_expected_version integer, p_data jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION submitted_tools(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.submitted_tools (p_user_id uuid)
   FROM PUBLIC;
 
 -- ACL: FUNCTION sync_lms_courses(p_config jsonb)
@@ -11170,9 +13447,9 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_decision_outputs (p_tool shared.tools, p_data jsonb)
   FROM PUBLIC;
 
--- ACL: FUNCTION team_field(p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+-- ACL: FUNCTION team_field(p_field shared.tool_fields, p_anonymous boolean, p_answers json, p_values jsonb, p_respondents integer, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
-  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_members jsonb, p_tool_anonymous boolean, p_min_respondents integer)
+  ON FUNCTION shared.team_field (p_field shared.tool_fields, p_anonymous boolean, p_answers pg_catalog.json, p_values jsonb, p_respondents integer, p_min_respondents integer)
   FROM PUBLIC;
 
 -- ACL: FUNCTION team_figures(p_organization shared.organizations)
@@ -11188,6 +13465,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION team_view(p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.team_view (p_organization shared.organizations, p_tool shared.tools, p_min_respondents integer)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION tg_award_on_submit()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.tg_award_on_submit ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION tg_outbox_notify()
@@ -11223,6 +13505,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION token_hash(p_token text)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.token_hash (p_token text)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION too_few_to_show()
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.too_few_to_show ()
   FROM PUBLIC;
 
 -- ACL: FUNCTION tool_answer_schema(p_tool jsonb)
@@ -11300,14 +13587,59 @@ REVOKE ALL PRIVILEGES
   ON FUNCTION shared.update_progress (p_user_id uuid, p_tool_slug text, p_status text)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_activity_figures(p_user shared.users, p_zone text, p_today date)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_activity_figures (p_user shared.users, p_zone text, p_today date)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_analytics_for_page(p_user shared.users)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_analytics_for_page (p_user shared.users)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_forecast(p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_forecast (p_user shared.users, p_zone text, p_today date, p_tools_last_4_weeks integer)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION user_json(p_user shared.users)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.user_json (p_user shared.users)
   FROM PUBLIC;
 
+-- ACL: FUNCTION user_points(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_points (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_struggle(p_user shared.users, p_saves bigint, p_submits bigint)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_struggle (p_user shared.users, p_saves bigint, p_submits bigint)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_time_zone(p_user_id uuid)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_time_zone (p_user_id uuid)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION user_tool_times(p_user shared.users, p_zone text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.user_tool_times (p_user shared.users, p_zone text)
+  FROM PUBLIC;
+
 -- ACL: FUNCTION value_counts(p_values jsonb)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.value_counts (p_values jsonb)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION velocity_trend(p_now numeric, p_before numeric)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.velocity_trend (p_now numeric, p_before numeric)
   FROM PUBLIC;
 
 -- ACL: FUNCTION without_anonymous_answers(p_bundle jsonb, p_tool shared.tools)

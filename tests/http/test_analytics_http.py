@@ -56,7 +56,7 @@ def test_the_minimum_group_setting_hides_a_percentile_of_five(live_server_factor
     server = live_server_factory(ANALYTICS_MIN_GROUP="6")
     token = login_as(server, conn, cohort.id("stuck"))
     struggle = data_of(server.request("GET", "/api/analytics/me", token=token))["struggle"]
-    assert struggle["current_tool_p85_days"] == "too few to show"
+    assert struggle["current_tool_p85_days"] == {"too_few": True, "text": "too few to show"}
     assert struggle["struggling"] is False
 
 

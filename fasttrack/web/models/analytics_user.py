@@ -9,9 +9,10 @@ from uuid import UUID
 
 from typing_extensions import TypedDict
 
+from fasttrack.web.models.organization_analytics import TooFewToShow
+
 Engagement = Literal["active", "slowing", "inactive", "not_started"]
 Trend = Literal["up", "down", "steady"]
-TooFew = Literal["too few to show"]
 
 
 class UserActivity(TypedDict):
@@ -46,11 +47,11 @@ class ToolTime(TypedDict):
 
 class Struggle(TypedDict):
     saves_per_submit: Decimal | None
-    program_p85_saves_per_submit: Decimal | TooFew | None
+    program_p85_saves_per_submit: Decimal | TooFewToShow | None
     above_p85_saves_per_submit: bool | None
     current_tool: str | None
     days_on_current_tool: Decimal | None
-    current_tool_p85_days: Decimal | TooFew | None
+    current_tool_p85_days: Decimal | TooFewToShow | None
     above_p85_time: bool | None
     struggling: bool
 

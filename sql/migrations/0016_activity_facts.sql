@@ -4,7 +4,7 @@
 -- the work (070_submission_triggers.sql, 050_progress.sql, 080_submissions.sql, 140_api_auth.sql);
 -- analytics read these facts and shared.user_progress only. Filled here from what the service
 -- already kept: the saved versions, the submissions, the progress changes and the last sign-in.
--- depends: 0014_team_decisions
+-- depends: 0015_coaching_read_speed
 -- =============================================================================================
 
 create table shared.activity_facts (

@@ -4,7 +4,7 @@
 -- assembled and authorized it) and answers 202; the worker claims the job under a lease,
 -- renders, and stores the PDF here, where every web instance can serve it. A finished render is
 -- reused while the bundle it was made from (its fingerprint) is unchanged.
--- depends: 0014_team_decisions
+-- depends: 0017_gamification
 -- =============================================================================================
 
 create table shared.export_jobs (

@@ -2,7 +2,7 @@
 -- Gamification: the awards people earned (each once, with the facts that earned it) and their
 -- leaderboard preference. Points, streaks and the leaderboard are computed live from
 -- shared.activity_facts (sql/functions/290_gamification_rules.sql to 294_leaderboard.sql).
--- depends: 0014_team_decisions
+-- depends: 0016_activity_facts
 -- =============================================================================================
 
 create table shared.awards (
