@@ -3873,13 +3873,13 @@ begin
     if shared.k_anonymous(p_users) then
         return p_value;
     end if;
-    return to_jsonb('too few to show'::text);
+    return shared.too_few_to_show();  -- 280_analytics_cells.sql
 end;
 $$;
 
 -- COMMENT: FUNCTION group_figure(p_users integer, p_value jsonb)
 COMMENT ON FUNCTION shared.group_figure (p_users integer, p_value jsonb)
-  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the text "too few to show".';
+  IS 'An aggregate''s cell: the value when it covers at least ANALYTICS_MIN_GROUP users, else the marker {"too_few": true, "text": "too few to show"} (shared.too_few_to_show).';
 
 -- FUNCTION: group_funnels(text)
 CREATE FUNCTION shared.group_funnels(p_kind text)
