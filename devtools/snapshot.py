@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pglast
 import psycopg
-from pglast import ast
+from pglast import ast, enums
 from pglast.parser import ParseError
 from pglast.stream import IndentedStream
 from pglast.visitors import Skip, Visitor
@@ -174,7 +174,7 @@ def _pretty(statement: str, owners: set[str]) -> str | None:
         tree = pglast.parse_sql(statement)
     except ParseError:
         return statement.strip() + ";"
-    if all(_is_session_setting(raw.stmt) for raw in tree):
+    if all(_is_session_setting(raw.stmt) or _is_server_column_stamp(raw.stmt) for raw in tree):
         return None
     _RenameRoles(owners)(tree)
     _unqualify_views(tree)
@@ -192,6 +192,24 @@ def _is_session_setting(node: ast.Node) -> bool:
         value = node.targetList[0].val
         return isinstance(value, ast.FuncCall) and value.funcname[-1].sval == "set_config"
     return False
+
+
+# Column options a server sets by itself, not the migrations: Debian's PostgreSQL 15.20 stamps
+# every column with pg_attver, which pg_dump then prints as ALTER COLUMN ... SET (pg_attver = N).
+SERVER_COLUMN_OPTIONS = frozenset({"pg_attver"})
+
+
+def _is_server_column_stamp(node: ast.Node) -> bool:
+    """ALTER TABLE ... ALTER COLUMN ... SET (option = ...) of server-set options only."""
+    if not isinstance(node, ast.AlterTableStmt) or not node.cmds:
+        return False
+    return all(
+        isinstance(command, ast.AlterTableCmd)
+        and command.subtype == enums.AlterTableType.AT_SetOptions
+        and command.def_
+        and all(option.defname in SERVER_COLUMN_OPTIONS for option in command.def_)
+        for command in node.cmds
+    )
 
 
 @contextmanager

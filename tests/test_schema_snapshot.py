@@ -140,6 +140,33 @@ def test_a_view_renders_the_same_from_postgresql_15_and_16():
     assert "a.tool_slug" not in on_15 and "WHERE a.id IS NOT NULL" in on_15  # subquery kept
 
 
+# Debian's PostgreSQL 15.20 stamps every column with an option of its own, which pg_dump prints.
+TABLE_DUMP = """--
+-- Name: notes; Type: TABLE; Schema: shared; Owner: -
+--
+
+CREATE TABLE shared.notes (
+    id integer NOT NULL
+);
+"""
+STAMP = """--
+-- Name: notes id; Type: TABLE ATTACH; Schema: shared; Owner: -
+--
+
+ALTER TABLE ONLY shared.notes ALTER COLUMN id SET (pg_attver = 27361544);
+"""
+OWN_OPTION = STAMP.replace("pg_attver = 27361544", "n_distinct = 100")
+
+
+def test_a_server_s_column_stamps_are_left_out_and_real_column_options_kept():
+    plain = snapshot.split_dump(TABLE_DUMP, owners=set())["shared.sql"]
+    assert snapshot.split_dump(TABLE_DUMP + STAMP, owners=set())["shared.sql"] == plain
+    assert (
+        "n_distinct = 100"
+        in snapshot.split_dump(TABLE_DUMP + OWN_OPTION, owners=set())["shared.sql"]
+    )
+
+
 def test_write_replaces_stale_sprint_files(snapshot_database_url, tmp_path):
     (tmp_path / "sprint_99_retired.sql").write_text("-- a tool that left the registry\n")
     files = snapshot.write(snapshot_database_url, tmp_path)
