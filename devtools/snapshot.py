@@ -139,7 +139,8 @@ class _RenameRoles(Visitor):
 
 
 class _Unqualify(Visitor):
-    """Column references in a view over one table without their table name: PostgreSQL 16
+    """Column references in a view (or a materialized view) over one table without their table
+    name: PostgreSQL 16
     prints them so (`SELECT tool_slug FROM shared.all_field_values a`), 15 qualifies them
     (`SELECT a.tool_slug ...`). Only the view's own query level; subqueries keep theirs."""
 
@@ -159,7 +160,8 @@ class _Unqualify(Visitor):
 
 def _unqualify_views(tree) -> None:
     for raw in tree:
-        query = raw.stmt.query if isinstance(raw.stmt, ast.ViewStmt) else None
+        view = isinstance(raw.stmt, ast.ViewStmt | ast.CreateTableAsStmt)  # materialized too
+        query = raw.stmt.query if view else None
         if not isinstance(query, ast.SelectStmt) or len(query.fromClause or ()) != 1:
             continue
         relation = query.fromClause[0]

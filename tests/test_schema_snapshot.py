@@ -140,6 +140,17 @@ def test_a_view_renders_the_same_from_postgresql_15_and_16():
     assert "a.tool_slug" not in on_15 and "WHERE a.id IS NOT NULL" in on_15  # subquery kept
 
 
+def test_a_materialized_view_renders_the_same_from_postgresql_15_and_16():
+    def materialized(dump: str) -> str:
+        dump = dump.replace("Type: VIEW", "Type: MATERIALIZED VIEW")
+        dump = dump.replace("CREATE VIEW", "CREATE MATERIALIZED VIEW")
+        return dump.replace("(a.id IS NOT NULL))));", "(a.id IS NOT NULL))))\n  WITH NO DATA;")
+
+    on_15 = snapshot.split_dump(materialized(VIEW_ON_15), owners=set())["shared.sql"]
+    assert on_15 == snapshot.split_dump(materialized(VIEW_ON_16), owners=set())["shared.sql"]
+    assert "MATERIALIZED VIEW" in on_15 and "a.tool_slug" not in on_15
+
+
 # Debian's PostgreSQL 15.20 stamps every column with an option of its own, which pg_dump prints.
 TABLE_DUMP = """--
 -- Name: notes; Type: TABLE; Schema: shared; Owner: -
