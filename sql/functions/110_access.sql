@@ -62,6 +62,28 @@ comment on function shared.consume_rate_limit(text, text, integer) is
 
 revoke all on function shared.consume_rate_limit(text, text, integer) from public;
 
+create or replace function shared.require_hourly_allowance(p_used integer, p_oldest timestamptz, p_limit integer,
+                                                           p_what text)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+    if p_used >= p_limit then
+        raise sqlstate 'PT429'
+            using message = format('At most %s %s per hour; try again later', p_limit, p_what),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_limit, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from p_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+comment on function shared.require_hourly_allowance(integer, timestamptz, integer, text) is
+    'A sliding hourly limit: p_used requests in the last hour, the oldest at p_oldest; at p_limit raises PT429 (RATE_LIMITED, retry_after: when the oldest leaves the hour). The caller counts its own requests (under its user lock) and names them in p_what.';
+
+revoke all on function shared.require_hourly_allowance(integer, timestamptz, integer, text) from public;
+
 create or replace function shared.request_limit(p_bucket text)
 returns integer
 language plpgsql

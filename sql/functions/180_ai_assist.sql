@@ -49,12 +49,7 @@ begin
     select count(*), min(r.requested_at) into v_used, v_oldest
       from shared.ai_requests as r
      where r.user_id = v_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
-    if v_used >= v_limit then
-        raise sqlstate 'PT429'
-            using message = format('At most %s AI questions per hour; try again later', v_limit),
-                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', v_limit, 'retry_after',
-                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
-    end if;
+    perform shared.require_hourly_allowance(v_used, v_oldest, v_limit, 'AI questions');
 
     insert into shared.ai_requests (user_id, tool_slug, question_chars)
     values (v_caller.id, v_tool.slug, length(p_question))

@@ -118,12 +118,7 @@ begin
     select count(*), min(r.requested_at) into v_used, v_oldest
       from shared.analytics_refresh_requests as r
      where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
-    if v_used >= p_per_hour then
-        raise sqlstate 'PT429'
-            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
-                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
-                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
-    end if;
+    perform shared.require_hourly_allowance(v_used, v_oldest, p_per_hour, 'analytics refreshes');
 end;
 $$;
 

@@ -6581,6 +6581,28 @@ $$;
 COMMENT ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
   IS 'The organization group, optionally locked; PT404 (GROUP_NOT_FOUND) for an unknown id.';
 
+-- FUNCTION: require_hourly_allowance(integer, timestamp with time zone, integer, text)
+CREATE FUNCTION shared.require_hourly_allowance(p_used integer
+                                              , p_oldest timestamp with time zone
+                                              , p_limit integer
+                                              , p_what text)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path TO ''
+AS $$
+begin
+    if p_used >= p_limit then
+        raise sqlstate 'PT429'
+            using message = format('At most %s %s per hour; try again later', p_limit, p_what),
+                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_limit, 'retry_after',
+                                              greatest(1, ceil(extract(epoch from p_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
+    end if;
+end;
+$$;
+
+-- COMMENT: FUNCTION require_hourly_allowance(p_used integer, p_oldest timestamp with time zone, p_limit integer, p_what text)
+COMMENT ON FUNCTION shared.require_hourly_allowance (p_used integer, p_oldest timestamp with time zone, p_limit integer, p_what text)
+  IS 'A sliding hourly limit: p_used requests in the last hour, the oldest at p_oldest; at p_limit raises PT429 (RATE_LIMITED, retry_after: when the oldest leaves the hour). The caller counts its own requests (under its user lock) and names them in p_what.';
+
 -- FUNCTION: require_iso_date(text, text)
 CREATE FUNCTION shared.require_iso_date(p_text text, p_field text)
 RETURNS date
@@ -6914,12 +6936,7 @@ begin
     select count(*), min(r.requested_at) into v_used, v_oldest
       from shared.analytics_refresh_requests as r
      where r.requested_by = p_caller.id and r.requested_at > pg_catalog.now() - interval '1 hour';
-    if v_used >= p_per_hour then
-        raise sqlstate 'PT429'
-            using message = format('At most %s analytics refreshes per hour; try again later', p_per_hour),
-                  detail  = json_build_object('code', 'RATE_LIMITED', 'limit', p_per_hour, 'retry_after',
-                                              greatest(1, ceil(extract(epoch from v_oldest + interval '1 hour' - pg_catalog.now()))::integer))::text;
-    end if;
+    perform shared.require_hourly_allowance(v_used, v_oldest, p_per_hour, 'analytics refreshes');
 end;
 $$;
 
@@ -13205,6 +13222,11 @@ REVOKE ALL PRIVILEGES
 -- ACL: FUNCTION require_group(p_group_id uuid, p_for_update boolean)
 REVOKE ALL PRIVILEGES
   ON FUNCTION shared.require_group (p_group_id uuid, p_for_update boolean)
+  FROM PUBLIC;
+
+-- ACL: FUNCTION require_hourly_allowance(p_used integer, p_oldest timestamp with time zone, p_limit integer, p_what text)
+REVOKE ALL PRIVILEGES
+  ON FUNCTION shared.require_hourly_allowance (p_used integer, p_oldest timestamp with time zone, p_limit integer, p_what text)
   FROM PUBLIC;
 
 -- ACL: FUNCTION require_iso_date(p_text text, p_field text)
