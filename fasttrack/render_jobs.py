@@ -40,6 +40,7 @@ from psycopg.conninfo import make_conninfo
 import exports
 from fasttrack.db import Database
 from fasttrack.export_documents import DOCUMENTS
+from fasttrack.retrying_loop import run_until_stopped
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
 
@@ -49,7 +50,6 @@ CHANNEL = "fasttrack_exports"
 WORKER_ROLE = "fasttrack_worker"
 APPLICATION_NAME = "fasttrack-renderer"
 LEASE_MARGIN_SECONDS = 30
-RECONNECT_MAX_SECONDS = 30.0
 EXPIRE_BATCH = 500
 FAILURE_MESSAGES = {
     "RENDER_FAILED": "The PDF could not be rendered; export as JSON (format=json), which has "
@@ -179,27 +179,15 @@ class _Loop:
         self._next_expiry = time.monotonic() if number == 0 else float("inf")
 
     def run(self) -> None:
-        failures = 0
         try:
-            while not self.jobs.stopping:
-                try:
-                    self._cycle()
-                    failures = 0
-                except psycopg.Error as error:
-                    failures += 1
-                    delay = min(RECONNECT_MAX_SECONDS, 2.0 ** (failures - 1))
-                    log.warning(
-                        "database call failed; trying again",
-                        extra={
-                            "worker_id": self.jobs.worker_id,
-                            "error": type(error).__name__,
-                            "sqlstate": error.sqlstate,
-                            "retry_in_seconds": delay,
-                        },
-                    )
-                    self._close_listener()
-                    if not self.jobs.stopping:
-                        self.waker.wait(delay)
+            run_until_stopped(
+                self._cycle,
+                stopping=lambda: self.jobs.stopping,
+                after_failure=self._close_listener,
+                wait=self.waker.wait,
+                log=log,
+                worker_id=self.jobs.worker_id,
+            )
         finally:
             self._close_listener()
             self.waker.close()

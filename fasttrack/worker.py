@@ -69,6 +69,7 @@ from fasttrack.db import Database
 from fasttrack.outbound_webhooks import Delivery, WebhookSender
 from fasttrack.render_jobs import render_jobs
 from fasttrack.retention import apply_retention
+from fasttrack.retrying_loop import run_until_stopped
 from fasttrack.settings import Settings
 from fasttrack.waker import Waker
 
@@ -84,7 +85,6 @@ IDLE_CHECK_SECONDS = 300.0
 # claim of it), wait at least this long before asking again.
 MIN_WAIT_SECONDS = 0.05
 LEASE_MARGIN_SECONDS = 30
-RECONNECT_MAX_SECONDS = 30.0
 
 
 def new_worker_id() -> str:
@@ -172,29 +172,17 @@ class Worker:
                 "lease_seconds": self._lease_seconds,
             },
         )
-        failures = 0
         if self._renders is not None:
             self._renders.start()
         try:
-            while not self._stopping:
-                try:
-                    self._cycle()
-                    failures = 0
-                except psycopg.Error as error:
-                    failures += 1
-                    delay = min(RECONNECT_MAX_SECONDS, 2.0 ** (failures - 1))
-                    log.warning(
-                        "database call failed; trying again",
-                        extra={
-                            "worker_id": self.worker_id,
-                            "error": type(error).__name__,
-                            "sqlstate": error.sqlstate,
-                            "retry_in_seconds": delay,
-                        },
-                    )
-                    self._close_listener()
-                    if not self._stopping:
-                        self._waker.wait(delay)
+            run_until_stopped(
+                self._cycle,
+                stopping=lambda: self._stopping,
+                after_failure=self._close_listener,
+                wait=self._waker.wait,
+                log=log,
+                worker_id=self.worker_id,
+            )
         finally:
             if self._renders is not None:
                 self._renders.stop()
