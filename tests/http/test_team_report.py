@@ -314,3 +314,20 @@ def test_the_archive_bounds_leave_out_what_does_not_fit_and_list_it(live_server,
     assert len(export["member_exports"]) == 1
     assert export["left_out_count"] == 2 == len(export["left_out"])
     assert {e["kind"] for e in export["left_out"]} == {"member_export"}
+
+
+def test_the_archive_size_counts_the_documents_without_their_clock_stamps(live_server, conn, team):
+    # generated_at's text is 25 to 32 characters as the clock's microseconds fall: counted, it
+    # changed the archive's figures (and its render fingerprint) between two equal requests
+    prepared(live_server, team)
+    row = conn.execute(
+        "select (e -> 'limits' ->> 'bytes')::bigint as counted,"
+        "       (select sum(octet_length((d - 'generated_at')::text))"
+        "          from jsonb_array_elements((e -> 'team_reports') || (e -> 'member_exports'))"
+        "               as d) as content,"
+        "       jsonb_array_length(e -> 'member_exports') as members"
+        "  from (select shared.organization_export(o, 3, 100000000, 100) as e"
+        "          from shared.organizations as o where o.id = %s) as archive",
+        (team.ids["org_a"],),
+    ).fetchone()
+    assert row["members"] > 0 and row["counted"] == row["content"]
